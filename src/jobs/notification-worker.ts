@@ -1,0 +1,85 @@
+import type { Logger } from "pino";
+import type { MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
+import type { ClaimedNotification, InboxRepository } from "../notifications/inbox.repository.ts";
+import type { SalesService } from "../sales/sales.service.ts";
+import { createLoop, type Loop } from "./loop.ts";
+
+export interface NotificationWorkerDeps {
+  inbox: InboxRepository;
+  mp: MercadoPagoClient;
+  sales: Pick<SalesService, "applyMerchantOrders">;
+  logger: Logger;
+  batchSize?: number;
+  /** how long a claimed row stays ours before another process may take it over */
+  leaseMs?: number;
+  pollMs?: number;
+  maxAttempts?: number;
+}
+
+/** Retry delay after a failed attempt: 1 s doubling to 5 min, with jitter. */
+export function retryDelayMs(attempt: number): number {
+  const base = Math.min(300_000, 1000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+/** The merchant orders a notification points at, read by id from our own Mercado Pago base URL. */
+export async function merchantOrdersFor(
+  mp: MercadoPagoClient,
+  n: Pick<ClaimedNotification, "topic" | "resourceId">,
+): Promise<MerchantOrder[]> {
+  if (n.topic === "merchant_order") {
+    const mo = await mp.getMerchantOrder(n.resourceId);
+    return mo ? [mo] : [];
+  }
+  const payment = await mp.getPayment(n.resourceId);
+  if (!payment) return [];
+  const orderId = payment.order?.id;
+  if (orderId !== null && orderId !== undefined) {
+    const mo = await mp.getMerchantOrder(String(orderId));
+    return mo ? [mo] : [];
+  }
+  return payment.external_reference ? mp.searchMerchantOrders(payment.external_reference) : [];
+}
+
+/**
+ * Works the notification inbox: claims due rows (SKIP LOCKED, so any number of replicas can run
+ * it), reads Mercado Pago, and hands the merchant orders to the one decision path.
+ */
+export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
+  const batchSize = deps.batchSize ?? 20;
+  const leaseMs = deps.leaseMs ?? 60_000;
+  const maxAttempts = deps.maxAttempts ?? 20;
+  const log = deps.logger.child({ component: "notification-worker" });
+
+  async function work(n: ClaimedNotification): Promise<void> {
+    try {
+      const merchantOrders = await merchantOrdersFor(deps.mp, n);
+      await deps.sales.applyMerchantOrders(merchantOrders, "webhook");
+      await deps.inbox.complete(n);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (n.attempts >= maxAttempts) {
+        log.error({ topic: n.topic, id: n.resourceId, err }, "notification abandoned");
+        await deps.inbox.abandon(n, message);
+        return;
+      }
+      log.warn(
+        { topic: n.topic, id: n.resourceId, attempt: n.attempts, message },
+        "notification failed; retrying",
+      );
+      await deps.inbox.retryLater(n, message, new Date(Date.now() + retryDelayMs(n.attempts)));
+    }
+  }
+
+  return createLoop({
+    name: "notification-worker",
+    logger: log,
+    intervalMs: deps.pollMs ?? 1000,
+    async tick() {
+      const batch = await deps.inbox.claim(batchSize, leaseMs);
+      await Promise.all(batch.map(work));
+      return batch.length === batchSize; // a full batch: there may be more, go again at once
+    },
+  });
+}

@@ -1,0 +1,158 @@
+import "dotenv/config";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import path from "node:path";
+import type { Logger } from "pino";
+import { createApp } from "./app.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { createNotificationWorker } from "./jobs/notification-worker.ts";
+import { createLogger } from "./logger.ts";
+import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
+import { createInboxRepository } from "./notifications/inbox.repository.ts";
+import { createSalesRepository } from "./sales/sales.repository.ts";
+import { createSalesService } from "./sales/sales.service.ts";
+
+/** In development with no API_KEYS, one key is made, kept under the data dir and shown once. */
+function developmentApiKeys(config: Config): string[] {
+  if (config.apiKeys.length > 0) return [...config.apiKeys];
+  const file = path.resolve(config.dataDir, "api-key");
+  if (existsSync(file)) {
+    process.stdout.write(`API key for this development service: see ${file}\n`);
+    return [readFileSync(file, "utf8").trim()];
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const key = `dev_${randomBytes(24).toString("base64url")}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  process.stdout.write(
+    `\nNo API_KEYS set: generated a development key (kept in ${file}):\n\n  ${key}\n\n` +
+      `Use it as: Authorization: Bearer ${key}\n\n`,
+  );
+  return [key];
+}
+
+function webhookUrl(config: Config): string {
+  const url = new URL("/webhooks/mercadopago", `${config.publicBaseUrl}/`);
+  if (config.webhookSecret) url.searchParams.set("secret", config.webhookSecret);
+  return url.toString();
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const apiKeys = developmentApiKeys(config);
+
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  logger.info({ embedded: db.embedded }, "database ready");
+
+  if (config.mercadoPago.mode !== "live") {
+    throw new Error("MP_ACCESS_TOKEN is required until the simulator is wired");
+  }
+  const mp = createMercadoPagoClient({
+    baseUrl: config.mercadoPago.baseUrl,
+    accessToken: config.mercadoPago.accessToken ?? "",
+    collectorId: config.mercadoPago.collectorId ?? "",
+    timeoutMs: config.mercadoPago.timeoutMs,
+    logger,
+  });
+
+  const sales = createSalesService({
+    repo: createSalesRepository(db.prisma),
+    mp,
+    logger,
+    now: () => new Date(),
+    config: {
+      orderTtlSeconds: config.orderTtlSeconds,
+      reconcileAfterMs: config.reconcileAfterMs,
+      notificationUrl: webhookUrl(config),
+      sponsorId: config.mercadoPago.sponsorId,
+    },
+  });
+  const inbox = createInboxRepository(db.prisma);
+  const worker = createNotificationWorker({ inbox, mp, sales, logger });
+
+  const app = createApp({
+    logger,
+    sales,
+    async recordNotification(ref) {
+      await inbox.record(ref.topic, ref.id);
+      worker.wake();
+    },
+    async ping() {
+      await db.prisma.$queryRaw`SELECT 1`;
+    },
+    config: {
+      apiKeys,
+      webhookSecret: config.webhookSecret,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+    },
+  });
+
+  const server: Server = app.listen(config.port);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // bounded time for slow or idle clients
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  worker.start();
+  logger.info(
+    {
+      port: config.port,
+      mercadoPago: config.mercadoPago.mode,
+      publicBaseUrl: config.publicBaseUrl,
+    },
+    "service listening",
+  );
+
+  installShutdown(logger, async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await worker.stop();
+    await db.close();
+  });
+}
+
+function installShutdown(logger: Logger, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing requests and the job in progress");
+    const force = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, 20_000);
+    force.unref();
+    shutdown()
+      .then(() => {
+        logger.info("stopped");
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, "error while shutting down");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,231 @@
+import { randomUUID } from "node:crypto";
+import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from "axios";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import {
+  MercadoPagoErrorBodySchema,
+  MerchantOrderSchema,
+  MerchantOrderSearchSchema,
+  PaymentSchema,
+  PosOrderSchema,
+  type InstoreOrderBody,
+  type MerchantOrder,
+  type Payment,
+  type PosOrder,
+} from "./mercadopago.schemas.ts";
+
+/**
+ * How a call to Mercado Pago failed: `rejected` is a definite no (4xx); `unavailable` (5xx, 429,
+ * connection errors, unreadable answers) and `timeout` leave the outcome unknown.
+ */
+export type MercadoPagoFailure = "rejected" | "unavailable" | "timeout";
+
+export class MercadoPagoError extends Error {
+  constructor(
+    readonly kind: MercadoPagoFailure,
+    message: string,
+    readonly status: number | null = null,
+    readonly code: string | null = null,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = "MercadoPagoError";
+  }
+}
+
+/** The Mercado Pago calls the service makes; the simulator and tests stand behind the same HTTP. */
+export interface MercadoPagoClient {
+  putOrder(storeId: string, posId: string, body: InstoreOrderBody): Promise<void>;
+  /** The order currently on the POS, or null when the POS has none. */
+  getPosOrder(posId: string): Promise<PosOrder | null>;
+  /** Removes whatever order is on the POS; a POS with none counts as done. */
+  deletePosOrder(posId: string): Promise<void>;
+  getMerchantOrder(id: string): Promise<MerchantOrder | null>;
+  searchMerchantOrders(externalReference: string): Promise<MerchantOrder[]>;
+  getPayment(id: string): Promise<Payment | null>;
+}
+
+export interface MercadoPagoClientOptions {
+  baseUrl: string;
+  accessToken: string;
+  collectorId: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** extra tries for idempotent calls (GET, DELETE) after a transient failure */
+  retries?: number;
+  /** most upstream calls in flight at once, so a hanging Mercado Pago cannot take every socket */
+  maxConcurrency?: number;
+  /** backoff base; tests shorten it */
+  retryBaseMs?: number;
+}
+
+const MAX_RETRY_AFTER_MS = 2_000; // the cashier is waiting: a longer Retry-After fails the call
+
+function retryAfterMs(value: unknown): number | null {
+  if (typeof value !== "string" || value === "") return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+function errorFromResponse(res: AxiosResponse): MercadoPagoError {
+  const body = MercadoPagoErrorBodySchema.safeParse(res.data);
+  const code = body.success ? (body.data.error ?? null) : null;
+  const message = body.success ? (body.data.message ?? null) : null;
+  const transient = res.status >= 500 || res.status === 429 || res.status === 408;
+  return new MercadoPagoError(
+    transient ? "unavailable" : "rejected",
+    `Mercado Pago answered ${res.status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}`,
+    res.status,
+    code,
+    retryAfterMs(res.headers["retry-after"]),
+  );
+}
+
+function toError(err: unknown): MercadoPagoError {
+  if (err instanceof MercadoPagoError) return err;
+  if (isAxiosError(err)) {
+    if (err.code === "ECONNABORTED" || err.code === "ETIMEDOUT" || err.code === "ERR_CANCELED") {
+      return new MercadoPagoError("timeout", "Mercado Pago did not answer in time");
+    }
+    if (err.response) return errorFromResponse(err.response);
+    return new MercadoPagoError("unavailable", `cannot reach Mercado Pago (${err.code})`);
+  }
+  return new MercadoPagoError("unavailable", "unexpected failure calling Mercado Pago");
+}
+
+function parse<T extends z.ZodType>(schema: T, res: AxiosResponse, what: string): z.infer<T> {
+  const parsed = schema.safeParse(res.data);
+  if (!parsed.success) {
+    throw new MercadoPagoError("unavailable", `unreadable ${what} from Mercado Pago`, res.status);
+  }
+  return parsed.data;
+}
+
+/** A counting semaphore: at most `max` upstream calls at once, the rest queue. */
+function createLimiter(max: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createMercadoPagoClient(opts: MercadoPagoClientOptions): MercadoPagoClient {
+  const http: AxiosInstance = axios.create({
+    baseURL: opts.baseUrl,
+    timeout: opts.timeoutMs,
+    headers: { Authorization: `Bearer ${opts.accessToken}`, Accept: "application/json" },
+    // statuses are judged here, not by axios, so 404 can mean "none" where it does
+    validateStatus: () => true,
+    maxRedirects: 0,
+  });
+  const limit = createLimiter(opts.maxConcurrency ?? 32);
+  const retries = opts.retries ?? 2;
+  const base = opts.retryBaseMs ?? 100;
+  const log = opts.logger.child({ component: "mercadopago" });
+  const collector = encodeURIComponent(opts.collectorId);
+
+  interface Call {
+    method: "GET" | "PUT" | "DELETE";
+    url: string;
+    data?: unknown;
+    params?: Record<string, string>;
+    ok?: number[];
+  }
+
+  async function send({ method, url, data, params, ok = [200] }: Call): Promise<AxiosResponse> {
+    const started = Date.now();
+    const res = await limit(() =>
+      http.request({
+        method,
+        url,
+        data,
+        params,
+        // a whole-call deadline: axios's own timeout only watches the socket
+        signal: AbortSignal.timeout(opts.timeoutMs),
+        headers: method === "GET" ? {} : { "X-Idempotency-Key": randomUUID() },
+      }),
+    ).catch((err: unknown) => {
+      throw toError(err);
+    });
+    log.debug({ method, url, status: res.status, ms: Date.now() - started }, "mercadopago call");
+    if (ok.includes(res.status)) return res;
+    throw errorFromResponse(res);
+  }
+
+  /** A read where 404 means "there is none". */
+  async function find<T extends z.ZodType>(url: string, schema: T, what: string) {
+    return withRetry(async () => {
+      try {
+        return parse(schema, await send({ method: "GET", url }), what) as z.infer<T>;
+      } catch (err) {
+        if (err instanceof MercadoPagoError && err.status === 404) return null;
+        throw err;
+      }
+    });
+  }
+
+  /** Only idempotent reads and deletes are retried, briefly, with jittered backoff. */
+  async function withRetry<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        const e = toError(err);
+        if (e.kind === "rejected" || attempt >= retries) throw e;
+        if (e.retryAfterMs !== null && e.retryAfterMs > MAX_RETRY_AFTER_MS) throw e;
+        const backoff = base * 2 ** attempt * (0.5 + Math.random());
+        await sleep(Math.max(backoff, e.retryAfterMs ?? 0));
+      }
+    }
+  }
+
+  const posOrders = (posId: string) =>
+    `/instore/qr/seller/collectors/${collector}/pos/${encodeURIComponent(posId)}/orders`;
+
+  return {
+    async putOrder(storeId, posId, body) {
+      // Not retried: a failed PUT is indeterminate and the caller looks at the POS instead.
+      await send({
+        method: "PUT",
+        url: `/instore/qr/seller/collectors/${collector}/stores/${encodeURIComponent(storeId)}/pos/${encodeURIComponent(posId)}/orders`,
+        data: body,
+        ok: [200, 201, 204],
+      });
+    },
+    getPosOrder: (posId) => find(posOrders(posId), PosOrderSchema, "POS order"),
+    async deletePosOrder(posId) {
+      await withRetry(async () => {
+        try {
+          await send({ method: "DELETE", url: posOrders(posId), ok: [200, 204] });
+        } catch (err) {
+          if (err instanceof MercadoPagoError && err.status === 404) return;
+          throw err;
+        }
+      });
+    },
+    getMerchantOrder: (id) =>
+      find(`/merchant_orders/${encodeURIComponent(id)}`, MerchantOrderSchema, "merchant order"),
+    searchMerchantOrders: (externalReference) =>
+      withRetry(async () => {
+        const res = await send({
+          method: "GET",
+          url: "/merchant_orders/search",
+          params: { external_reference: externalReference },
+        });
+        return parse(MerchantOrderSearchSchema, res, "merchant order search").elements;
+      }),
+    getPayment: (id) => find(`/v1/payments/${encodeURIComponent(id)}`, PaymentSchema, "payment"),
+  };
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+
+/**
+ * Tolerant parsers for what Mercado Pago answers: unknown fields pass, numbers may come as
+ * strings, lists may be null. Only the fields the service decides on are required.
+ */
+const numeric = z.union([
+  z.number().finite(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+
+const optionalNumber = numeric.nullish().transform((v) => v ?? 0);
+
+const optionalText = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined ? null : String(v)));
+
+export const MerchantOrderPaymentSchema = z.looseObject({
+  id: numeric,
+  transaction_amount: optionalNumber,
+  status: z.string(),
+  status_detail: z.string().nullish(),
+  date_approved: z.string().nullish(),
+});
+
+export const MerchantOrderSchema = z.looseObject({
+  id: numeric,
+  status: z.string(),
+  order_status: z.string().nullish(),
+  external_reference: optionalText,
+  total_amount: optionalNumber,
+  paid_amount: optionalNumber,
+  refunded_amount: optionalNumber,
+  cancelled: z.boolean().nullish(),
+  last_updated: z.string().nullish(),
+  payments: z
+    .array(MerchantOrderPaymentSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type MerchantOrder = z.infer<typeof MerchantOrderSchema>;
+export type MerchantOrderPayment = z.infer<typeof MerchantOrderPaymentSchema>;
+
+export const MerchantOrderSearchSchema = z.looseObject({
+  elements: z
+    .array(MerchantOrderSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
+export const PaymentSchema = z.looseObject({
+  id: numeric,
+  status: z.string().nullish(),
+  external_reference: optionalText,
+  order: z.looseObject({ id: numeric.nullish() }).nullish(),
+});
+export type Payment = z.infer<typeof PaymentSchema>;
+
+const InstoreOrderSchema = z.looseObject({ external_reference: optionalText });
+/** GET of the POS's current order: documented as an object, rendered in one place as [object]. */
+export const PosOrderSchema = z
+  .union([InstoreOrderSchema, z.array(InstoreOrderSchema)])
+  .transform((v) => (Array.isArray(v) ? (v[0] ?? null) : v));
+export type PosOrder = z.infer<typeof InstoreOrderSchema>;
+
+/** Mercado Pago's error body: `{message, error, status, cause|causes}` (parsed defensively). */
+export const MercadoPagoErrorBodySchema = z.looseObject({
+  error: z.string().nullish(),
+  message: z.string().nullish(),
+});
+
+/** The instore orders v2 PUT body (reference/mercadopago-api.md §1.1). */
+export interface InstoreOrderBody {
+  external_reference: string;
+  title: string;
+  description: string;
+  notification_url: string;
+  expiration_date: string;
+  total_amount: number;
+  items: {
+    sku_number?: string;
+    category?: string;
+    title: string;
+    description?: string;
+    unit_price: number;
+    quantity: number;
+    unit_measure: string;
+    total_amount: number;
+  }[];
+  taxes?: { type: string; value: number }[];
+  sponsor?: { id: number };
+}

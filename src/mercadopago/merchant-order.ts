@@ -1,0 +1,111 @@
+import { centsFromApi } from "../sales/money.ts";
+import type { SaleStatus } from "../sales/sale-status.ts";
+import { canTransition } from "../sales/sale-status.ts";
+import type { MerchantOrder } from "./mercadopago.schemas.ts";
+
+/** What one merchant order says about a sale. */
+export type MerchantOrderVerdict =
+  /** it belongs to another external_reference: it says nothing about this sale */
+  | "foreign"
+  /** closed, and approved payments cover the sale total */
+  | "paid"
+  /** money that was approved has been refunded or charged back, so it no longer covers the total */
+  | "reverted"
+  /** expired or cancelled at Mercado Pago with nothing approved */
+  | "expired"
+  /** anything else, including `opened` (which means nothing since 2024) */
+  | "open";
+
+export interface SaleFacts {
+  externalReference: string;
+  totalCents: number;
+}
+
+export function approvedCents(mo: MerchantOrder): number {
+  return mo.payments
+    .filter((p) => p.status === "approved")
+    .reduce((sum, p) => sum + centsFromApi(p.transaction_amount), 0);
+}
+
+const REVERSAL = new Set(["refunded", "charged_back"]);
+
+/**
+ * Paid = the merchant order is ours, `closed`, and the sum of its approved payments'
+ * `transaction_amount` (not `total_paid_amount`, which includes financing) covers our own total,
+ * compared in integer cents. Mercado Pago's `paid_amount` and `order_status` are not trusted alone.
+ */
+export function classifyMerchantOrder(mo: MerchantOrder, sale: SaleFacts): MerchantOrderVerdict {
+  if (mo.external_reference !== sale.externalReference) return "foreign";
+  const approved = approvedCents(mo);
+  if (mo.status === "closed" && approved >= sale.totalCents) return "paid";
+  const reverted =
+    mo.order_status === "reverted" ||
+    mo.order_status === "partially_reverted" ||
+    mo.payments.some((p) => REVERSAL.has(p.status));
+  if (reverted) return "reverted";
+  if (mo.status === "expired" || mo.cancelled === true) return "expired";
+  return "open";
+}
+
+export interface Observation {
+  merchantOrderId: number;
+  merchantOrderStatus: string;
+  paidCents: number;
+  payments: { id: number; status: string; amount: number }[];
+}
+
+export interface Decision {
+  /** the status the sale moves to, when the merchant orders call for a move */
+  to: SaleStatus | null;
+  /** the merchant order the decision rests on, for the sale's record */
+  observation: Observation | null;
+}
+
+function observe(mo: MerchantOrder): Observation {
+  return {
+    merchantOrderId: Number(mo.id),
+    merchantOrderStatus: mo.status,
+    paidCents: approvedCents(mo),
+    payments: mo.payments.map((p) => ({
+      id: Number(p.id),
+      status: p.status,
+      amount: p.transaction_amount,
+    })),
+  };
+}
+
+function newestFirst(a: MerchantOrder, b: MerchantOrder): number {
+  return (b.last_updated ?? "").localeCompare(a.last_updated ?? "") || Number(b.id) - Number(a.id);
+}
+
+/**
+ * Decides a sale's next status from the merchant orders known for it (one from a notification,
+ * or all of them from a search by external_reference: one per scan). Any paid one makes the sale
+ * paid. A paid sale becomes refunded only when the merchant order that paid it is reverted.
+ */
+export function decide(
+  sale: SaleFacts & { status: SaleStatus; merchantOrderId: number | null },
+  merchantOrders: MerchantOrder[],
+): Decision {
+  const ours = merchantOrders
+    .filter((mo) => classifyMerchantOrder(mo, sale) !== "foreign")
+    .sort(newestFirst);
+  if (ours.length === 0) return { to: null, observation: null };
+
+  const paid = ours.find((mo) => classifyMerchantOrder(mo, sale) === "paid");
+  if (paid) {
+    return {
+      to: canTransition(sale.status, "paid") ? "paid" : null,
+      observation: observe(paid),
+    };
+  }
+  if (sale.status === "paid") {
+    const payer = ours.find((mo) => Number(mo.id) === sale.merchantOrderId);
+    if (payer && classifyMerchantOrder(payer, sale) === "reverted") {
+      return { to: "refunded", observation: observe(payer) };
+    }
+    return { to: null, observation: null };
+  }
+  const current = ours.find((mo) => Number(mo.id) === sale.merchantOrderId) ?? ours[0];
+  return { to: null, observation: current ? observe(current) : null };
+}

@@ -1,0 +1,48 @@
+import { fromCents } from "./money.ts";
+import type { Sale, SaleEvent } from "./sale.ts";
+
+/** The sale as the API shows it (api-contract.md): an explicit allow-list, amounts as decimals. */
+export function presentSale(sale: Sale) {
+  return {
+    external_reference: sale.externalReference,
+    status: sale.status,
+    merchant_order_status: sale.merchantOrderStatus,
+    merchant_order_id: sale.merchantOrderId,
+    store_id: sale.storeId,
+    pos_id: sale.posId,
+    title: sale.title,
+    description: sale.description,
+    total_amount: fromCents(sale.totalCents),
+    paid_amount: fromCents(sale.paidCents),
+    items: sale.items.map((i) => ({
+      title: i.title,
+      unit_price: fromCents(i.unitPriceCents),
+      quantity: i.quantity,
+      unit_measure: i.unitMeasure,
+      total_amount: fromCents(i.unitPriceCents * i.quantity),
+      ...(i.skuNumber ? { sku_number: i.skuNumber } : {}),
+      ...(i.category ? { category: i.category } : {}),
+      ...(i.description ? { description: i.description } : {}),
+    })),
+    ...(sale.taxes
+      ? { taxes: sale.taxes.map((t) => ({ type: t.type, value: fromCents(t.valueCents) })) }
+      : {}),
+    payments: sale.payments.map((p) => ({ id: p.id, status: p.status, amount: p.amount })),
+    created_at: sale.createdAt.toISOString(),
+    updated_at: sale.updatedAt.toISOString(),
+    expires_at: sale.expiresAt.toISOString(),
+    paid_at: sale.paidAt?.toISOString() ?? null,
+    cancelled_at: sale.cancelledAt?.toISOString() ?? null,
+  };
+}
+
+export function presentEvent(e: SaleEvent) {
+  return {
+    from: e.from,
+    to: e.to,
+    source: e.source,
+    merchant_order_id: e.merchantOrderId,
+    detail: e.detail,
+    at: e.at.toISOString(),
+  };
+}

@@ -1,0 +1,334 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import { AppError } from "../errors.ts";
+import { decide } from "../mercadopago/merchant-order.ts";
+import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import type { InstoreOrderBody, MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
+import { fromCents, toCents } from "./money.ts";
+import type { Sale, SaleEventSource, SaleItem } from "./sale.ts";
+import type { SalesRepository } from "./sales.repository.ts";
+import { itemCents, totalCents, type CreateSaleInput } from "./sales.schemas.ts";
+
+export interface SalesServiceDeps {
+  repo: SalesRepository;
+  mp: MercadoPagoClient;
+  logger: Logger;
+  now: () => Date;
+  config: {
+    orderTtlSeconds: number;
+    reconcileAfterMs: number;
+    notificationUrl: string;
+    sponsorId: string | undefined;
+  };
+}
+
+export interface CreateSaleResult {
+  sale: Sale;
+  /** true when the same request had already created this sale */
+  replay: boolean;
+}
+
+/** A server-made reference: 'sale-' and 24 hex characters. */
+function newReference(): string {
+  return `sale-${randomBytes(12).toString("hex")}`;
+}
+
+/** Same reference and same body is a replay; the hash covers the body as validated. */
+function requestHash(input: CreateSaleInput, externalReference: string): string {
+  const canonical = JSON.stringify({ ...input, external_reference: externalReference });
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/**
+ * Mercado Pago's ISO-8601 form with milliseconds and an explicit offset
+ * ("2023-08-22T16:34:56.559-04:00"); in UTC that is "+00:00", never "Z".
+ */
+export function mercadoPagoDate(d: Date): string {
+  return d.toISOString().replace("Z", "+00:00");
+}
+
+export function instoreOrderBody(
+  sale: Sale,
+  notificationUrl: string,
+  sponsorId: string | undefined,
+): InstoreOrderBody {
+  return {
+    external_reference: sale.externalReference,
+    title: sale.title,
+    description: sale.description,
+    notification_url: notificationUrl,
+    expiration_date: mercadoPagoDate(sale.expiresAt),
+    total_amount: fromCents(sale.totalCents),
+    items: sale.items.map((item) => ({
+      ...(item.skuNumber ? { sku_number: item.skuNumber } : {}),
+      ...(item.category ? { category: item.category } : {}),
+      title: item.title,
+      ...(item.description ? { description: item.description } : {}),
+      unit_price: fromCents(item.unitPriceCents),
+      quantity: item.quantity,
+      unit_measure: item.unitMeasure,
+      total_amount: fromCents(item.unitPriceCents * item.quantity),
+    })),
+    ...(sale.taxes
+      ? { taxes: sale.taxes.map((t) => ({ type: t.type, value: fromCents(t.valueCents) })) }
+      : {}),
+    ...(sponsorId ? { sponsor: { id: Number(sponsorId) } } : {}),
+  };
+}
+
+function upstreamError(err: MercadoPagoError, what: string): AppError {
+  return new AppError(
+    "mercadopago_unavailable",
+    `Mercado Pago is unavailable (${what}); try again`,
+    [{ reason: err.kind, status: err.status }],
+    err.kind === "timeout" ? 504 : 502,
+  );
+}
+
+function asMercadoPagoError(err: unknown): MercadoPagoError {
+  if (err instanceof MercadoPagoError) return err;
+  throw err;
+}
+
+export function createSalesService(deps: SalesServiceDeps) {
+  const { repo, mp, config } = deps;
+  const log = deps.logger.child({ component: "sales" });
+
+  async function mustFind(externalReference: string): Promise<Sale> {
+    const sale = await repo.findByReference(externalReference);
+    if (!sale)
+      throw new AppError("not_found", `no sale with external_reference ${externalReference}`);
+    return sale;
+  }
+
+  /**
+   * The one decision path: whoever brings merchant orders (the notification worker, the
+   * reconciler, a staff re-check, a cancel) hands them here, and `decide` says what they mean.
+   */
+  async function settle(sale: Sale, merchantOrders: MerchantOrder[], source: SaleEventSource) {
+    const decision = decide(sale, merchantOrders);
+    if (decision.to) {
+      const moved = await repo.transition(sale.id, {
+        to: decision.to,
+        source,
+        observation: decision.observation,
+        at: deps.now(),
+      });
+      if (moved) {
+        log.info(
+          {
+            externalReference: sale.externalReference,
+            from: sale.status,
+            to: moved.status,
+            source,
+            merchantOrderId: decision.observation?.merchantOrderId,
+          },
+          "sale status changed",
+        );
+        return moved;
+      }
+      // another process moved it first; the stored state is the truth
+      return (await repo.findById(sale.id)) ?? sale;
+    }
+    if (decision.observation && sale.status === "pending") {
+      await repo.observe(sale.id, decision.observation);
+      return (await repo.findById(sale.id)) ?? sale;
+    }
+    return sale;
+  }
+
+  /** A timeout or 5xx on the PUT leaves the order's fate unknown: look at the POS to decide. */
+  async function resolveIndeterminatePut(sale: Sale, err: MercadoPagoError): Promise<Sale> {
+    let onPos: boolean | null = null;
+    try {
+      const current = await mp.getPosOrder(sale.posId);
+      onPos = current?.external_reference === sale.externalReference;
+    } catch (lookupError) {
+      log.warn(
+        { externalReference: sale.externalReference, err: lookupError },
+        "cannot read the POS order after a failed PUT",
+      );
+    }
+    if (onPos) {
+      log.warn(
+        { externalReference: sale.externalReference, reason: err.message },
+        "order PUT failed but the order is on the POS; sale stays pending",
+      );
+      return sale;
+    }
+    if (onPos === null) {
+      // Unknown either way: take the order off the POS if it landed, so no one pays a failed sale.
+      await mp.deletePosOrder(sale.posId).catch(() => undefined);
+    }
+    await repo.transition(sale.id, {
+      to: "failed",
+      source: "create",
+      detail: { reason: err.kind, status: err.status, verified: onPos !== null },
+      at: deps.now(),
+    });
+    throw upstreamError(err, "creating the order");
+  }
+
+  return {
+    settle,
+
+    /** Applies merchant orders read from Mercado Pago to the sales they name; others are ignored. */
+    async applyMerchantOrders(merchantOrders: MerchantOrder[], source: SaleEventSource) {
+      const byReference = new Map<string, MerchantOrder[]>();
+      for (const mo of merchantOrders) {
+        if (!mo.external_reference) continue;
+        byReference.set(mo.external_reference, [
+          ...(byReference.get(mo.external_reference) ?? []),
+          mo,
+        ]);
+      }
+      const settled: Sale[] = [];
+      for (const [externalReference, orders] of byReference) {
+        const sale = await repo.findByReference(externalReference);
+        if (!sale) {
+          log.info({ externalReference }, "merchant order for an unknown sale ignored");
+          continue;
+        }
+        settled.push(await settle(sale, orders, source));
+      }
+      return settled;
+    },
+
+    async create(input: CreateSaleInput): Promise<CreateSaleResult> {
+      const externalReference = input.external_reference ?? newReference();
+      const hash = requestHash(input, externalReference);
+      const existing = await repo.findByReference(externalReference);
+      if (existing) return replayOf(existing, hash);
+
+      const now = deps.now();
+      const items: SaleItem[] = input.items.map((i) => ({
+        title: i.title,
+        unitPriceCents: itemCents({ unit_price: i.unit_price, quantity: 1 }),
+        quantity: i.quantity,
+        unitMeasure: i.unit_measure,
+        ...(i.sku_number ? { skuNumber: i.sku_number } : {}),
+        ...(i.category ? { category: i.category } : {}),
+        ...(i.description ? { description: i.description } : {}),
+      }));
+      const title = input.title ?? `Sale ${externalReference}`;
+      const created = await repo.create({
+        externalReference,
+        storeId: input.store_id,
+        posId: input.pos_id,
+        title,
+        description: input.description ?? title,
+        items,
+        taxes:
+          input.taxes?.map((t) => ({ type: t.type, valueCents: toCents(t.value) ?? 0 })) ?? null,
+        totalCents: totalCents(input.items),
+        requestHash: hash,
+        expiresAt: new Date(now.getTime() + config.orderTtlSeconds * 1000),
+        nextCheckAt: new Date(now.getTime() + config.reconcileAfterMs),
+      });
+      if (created.kind === "reference_taken") {
+        const raced = await mustFind(externalReference);
+        return replayOf(raced, hash);
+      }
+      if (created.kind === "pos_busy") {
+        throw new AppError("pos_busy", `POS ${input.pos_id} already has a pending sale`);
+      }
+
+      const sale = created.sale;
+      try {
+        await mp.putOrder(
+          sale.storeId,
+          sale.posId,
+          instoreOrderBody(sale, config.notificationUrl, config.sponsorId),
+        );
+      } catch (err) {
+        const e = asMercadoPagoError(err);
+        if (e.kind !== "rejected")
+          return { sale: await resolveIndeterminatePut(sale, e), replay: false };
+        await repo.transition(sale.id, {
+          to: "failed",
+          source: "create",
+          detail: { reason: "rejected", status: e.status, code: e.code },
+          at: deps.now(),
+        });
+        throw new AppError("mercadopago_rejected", `Mercado Pago refused the order: ${e.message}`, [
+          { mercadopago_error: e.code, status: e.status },
+        ]);
+      }
+      log.info(
+        { externalReference, posId: sale.posId, totalCents: sale.totalCents },
+        "order is on the POS",
+      );
+      return { sale, replay: false };
+    },
+
+    get: mustFind,
+
+    events: (sale: Sale) => repo.events(sale.id),
+
+    /** Reads Mercado Pago now (all merchant orders for the reference) and applies them. */
+    async refresh(externalReference: string, source: SaleEventSource = "staff"): Promise<Sale> {
+      const sale = await mustFind(externalReference);
+      const merchantOrders = await mp
+        .searchMerchantOrders(externalReference)
+        .catch((err: unknown) => {
+          throw upstreamError(asMercadoPagoError(err), "reading merchant orders");
+        });
+      return settle(sale, merchantOrders, source);
+    },
+
+    /**
+     * Cancels a pending sale: takes its order off the POS (only if the POS still shows ours),
+     * then re-reads Mercado Pago, because the customer may have paid a moment ago. Paid wins.
+     */
+    async cancel(externalReference: string): Promise<Sale> {
+      const sale = await mustFind(externalReference);
+      if (sale.status === "cancelled") return sale;
+      if (sale.status === "paid") throw alreadyPaid(sale);
+      if (sale.status !== "pending") {
+        throw new AppError("conflict", `the sale is ${sale.status} and cannot be cancelled`);
+      }
+      let merchantOrders: MerchantOrder[];
+      try {
+        const current = await mp.getPosOrder(sale.posId);
+        if (current?.external_reference === sale.externalReference) {
+          await mp.deletePosOrder(sale.posId);
+        }
+        merchantOrders = await mp.searchMerchantOrders(sale.externalReference);
+      } catch (err) {
+        // The order may still be payable: the sale stays pending and the cancel can be retried.
+        throw upstreamError(asMercadoPagoError(err), "cancelling the order");
+      }
+      const settled = await settle(sale, merchantOrders, "staff");
+      if (settled.status === "paid") throw alreadyPaid(settled);
+      const cancelled = await repo.transition(sale.id, {
+        to: "cancelled",
+        source: "staff",
+        at: deps.now(),
+      });
+      if (cancelled) {
+        log.info({ externalReference }, "sale cancelled");
+        return cancelled;
+      }
+      const now = await mustFind(externalReference);
+      if (now.status === "paid") throw alreadyPaid(now);
+      if (now.status === "cancelled") return now;
+      throw new AppError("conflict", `the sale is ${now.status} and cannot be cancelled`);
+    },
+  };
+}
+
+function alreadyPaid(sale: Sale): AppError {
+  return new AppError("already_paid", `the sale ${sale.externalReference} is already paid`);
+}
+
+function replayOf(existing: Sale, hash: string): CreateSaleResult {
+  if (existing.requestHash !== hash) {
+    throw new AppError(
+      "conflict",
+      `external_reference ${existing.externalReference} is already used by a different sale`,
+    );
+  }
+  return { sale: existing, replay: true };
+}
+
+export type SalesService = ReturnType<typeof createSalesService>;

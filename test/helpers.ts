@@ -1,0 +1,192 @@
+import { randomBytes } from "node:crypto";
+import nock from "nock";
+import pg from "pg";
+import { pino } from "pino";
+import { createApp } from "../src/app.ts";
+import { createPrisma, migrate, type Db } from "../src/db/database.ts";
+import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
+import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
+import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
+import { createSalesRepository } from "../src/sales/sales.repository.ts";
+import { createSalesService } from "../src/sales/sales.service.ts";
+
+export const ADMIN_URL =
+  process.env.TEST_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+export const MP_BASE = "https://api.mercadopago.test";
+export const COLLECTOR = "123456789";
+export const TOKEN = "APP_USR-test-token-0000000000000000";
+export const API_KEY = "pos-key-0123456789abcdef";
+export const PUBLIC_BASE = "https://pos.example.com";
+export const NOTIFICATION_URL = `${PUBLIC_BASE}/webhooks/mercadopago`;
+
+export interface TestDb {
+  url: string;
+  prisma: Db;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database for one test file; dropped afterwards. */
+export async function createTestDb(): Promise<TestDb> {
+  const name = `test_${Date.now()}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  const prisma = createPrisma(url.toString(), 5);
+  return {
+    url: url.toString(),
+    prisma,
+    async drop() {
+      await prisma.$disconnect();
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface Harness {
+  app: ReturnType<typeof createApp>;
+  prisma: Db;
+  sales: ReturnType<typeof createSalesService>;
+  worker: ReturnType<typeof createNotificationWorker>;
+  clock: { now: Date };
+}
+
+export function buildHarness(
+  db: TestDb,
+  opts: {
+    mpBaseUrl?: string;
+    webhookSecret?: string;
+    timeoutMs?: number;
+    rateLimitPerMinute?: number;
+    logger?: pino.Logger;
+  } = {},
+): Harness {
+  const logger = opts.logger ?? pino({ level: "silent" });
+  const clock = { now: new Date() };
+  const mp = createMercadoPagoClient({
+    baseUrl: opts.mpBaseUrl ?? MP_BASE,
+    accessToken: TOKEN,
+    collectorId: COLLECTOR,
+    timeoutMs: opts.timeoutMs ?? 1000,
+    logger,
+    retryBaseMs: 5,
+  });
+  const sales = createSalesService({
+    repo: createSalesRepository(db.prisma),
+    mp,
+    logger,
+    now: () => clock.now,
+    config: {
+      orderTtlSeconds: 600,
+      reconcileAfterMs: 30_000,
+      notificationUrl: opts.webhookSecret
+        ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
+        : NOTIFICATION_URL,
+      sponsorId: undefined,
+    },
+  });
+  const inbox = createInboxRepository(db.prisma);
+  const worker = createNotificationWorker({ inbox, mp, sales, logger });
+  const app = createApp({
+    logger,
+    sales,
+    recordNotification: (ref) => inbox.record(ref.topic, ref.id),
+    ping: async () => {
+      await db.prisma.$queryRaw`SELECT 1`;
+    },
+    config: {
+      apiKeys: [API_KEY],
+      webhookSecret: opts.webhookSecret,
+      rateLimitPerMinute: opts.rateLimitPerMinute,
+    },
+  });
+  return { app, prisma: db.prisma, sales, worker, clock };
+}
+
+let counter = 0;
+/** A unique POS id per call, so tests never share a POS slot. */
+export function uniquePos(): string {
+  counter++;
+  return `POS${process.pid}${counter}${randomBytes(2).toString("hex")}`;
+}
+
+export function uniqueRef(): string {
+  return `ref-${randomBytes(6).toString("hex")}`;
+}
+
+export function saleBody(overrides: Record<string, unknown> = {}) {
+  return {
+    store_id: "SUC001",
+    pos_id: uniquePos(),
+    external_reference: uniqueRef(),
+    items: [{ title: "Coffee", unit_price: 2.5, quantity: 2 }],
+    ...overrides,
+  };
+}
+
+export function putPath(storeId: string, posId: string): string {
+  return `/instore/qr/seller/collectors/${COLLECTOR}/stores/${storeId}/pos/${posId}/orders`;
+}
+
+export function posPath(posId: string): string {
+  return `/instore/qr/seller/collectors/${COLLECTOR}/pos/${posId}/orders`;
+}
+
+/** A merchant order as Mercado Pago shows it. */
+export function merchantOrder(
+  id: number,
+  externalReference: string,
+  status: "opened" | "closed" | "expired",
+  payments: { id: number; status: string; transaction_amount: number }[] = [],
+  extra: Record<string, unknown> = {},
+) {
+  const approved = payments
+    .filter((p) => p.status === "approved")
+    .reduce((s, p) => s + p.transaction_amount, 0);
+  return {
+    id,
+    status,
+    external_reference: externalReference,
+    order_status: status === "closed" ? "paid" : "payment_required",
+    total_amount: 5,
+    paid_amount: approved,
+    refunded_amount: 0,
+    cancelled: status === "expired",
+    payments: payments.map((p) => ({
+      ...p,
+      total_paid_amount: p.transaction_amount,
+      currency_id: "ARS",
+    })),
+    last_updated: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+/** Expects the PUT of the order and answers 204, capturing the body sent. */
+export function expectPut(storeId: string, posId: string, capture?: { body?: unknown }) {
+  return nock(MP_BASE, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+    .put(putPath(storeId, posId), (body) => {
+      if (capture) capture.body = body;
+      return true;
+    })
+    .reply(204);
+}
+
+export const auth = { Authorization: `Bearer ${API_KEY}` };
+
+/**
+ * A nock reply that answers only after `ms`: nock 15.0.0's `.delay()` does not hold the response
+ * back under its request interceptors, so tests that need a slow Mercado Pago use this.
+ */
+export function slowReply(ms: number, status: number, body: unknown = "") {
+  return async (): Promise<[number, unknown]> => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return [status, body];
+  };
+}

@@ -12,5 +12,9 @@ export default tseslint.config(
       "no-console": "error",
     },
   },
-  { files: ["scripts/**", "bench/**"], rules: { "no-console": "off" } },
+  {
+    files: ["scripts/**", "bench/**"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    rules: { "no-console": "off" },
+  },
 );

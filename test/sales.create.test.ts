@@ -188,14 +188,12 @@ describe("POST /sales", () => {
 
   it("when Mercado Pago refuses the order (400), then the sale is failed and 502 mercadopago_rejected", async () => {
     const body = saleBody();
-    nock(MP_BASE)
-      .put(putPath("SUC001", body.pos_id))
-      .reply(400, {
-        error: "invalid_total_amount",
-        message: "total_amount must be number",
-        status: 400,
-        cause: [],
-      });
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(400, {
+      error: "invalid_total_amount",
+      message: "total_amount must be number",
+      status: 400,
+      cause: [],
+    });
 
     const res = await request(h.app).post("/sales").set(auth).send(body);
 

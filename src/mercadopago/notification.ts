@@ -10,11 +10,11 @@ export interface NotificationRef {
   id: string;
 }
 
-const TOPICS: Record<string, NotificationTopic> = {
-  merchant_order: "merchant_order",
-  topic_merchant_order_wh: "merchant_order",
-  payment: "payment",
-};
+const TOPICS = new Map<string, NotificationTopic>([
+  ["merchant_order", "merchant_order"],
+  ["topic_merchant_order_wh", "merchant_order"],
+  ["payment", "payment"],
+]);
 
 /** Mercado Pago ids are positive integers; bounded so they fit a Postgres BIGINT. */
 const ID = /^[1-9]\d{0,17}$/;
@@ -46,7 +46,7 @@ export function parseNotification(query: Query, body: unknown): NotificationRef 
     text(query.type) ??
     text(field(body, "topic")) ??
     text(field(body, "type"));
-  const topic = topicName ? TOPICS[topicName] : undefined;
+  const topic = topicName ? TOPICS.get(topicName) : undefined;
   if (!topic) return null;
 
   const data = field(body, "data");

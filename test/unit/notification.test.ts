@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { parseNotification } from "../../src/mercadopago/notification.ts";
+
+describe("parseNotification", () => {
+  it.each([
+    [
+      "IPN merchant_order in the query",
+      { topic: "merchant_order", id: "15140831325" },
+      {
+        resource: "https://api.mercadolibre.com/merchant_orders/15140831325",
+        topic: "merchant_order",
+      },
+      { topic: "merchant_order", id: "15140831325" },
+    ],
+    [
+      "IPN payment with a bare resource id",
+      { topic: "payment", id: "96718866362" },
+      { resource: "96718866362", topic: "payment" },
+      { topic: "payment", id: "96718866362" },
+    ],
+    [
+      "IPN body only",
+      {},
+      { resource: "https://api.mercadolibre.com/merchant_orders/42", topic: "merchant_order" },
+      { topic: "merchant_order", id: "42" },
+    ],
+    [
+      "Webhooks payment",
+      { "data.id": "999999999", type: "payment" },
+      { type: "payment", data: { id: "999999999" } },
+      { topic: "payment", id: "999999999" },
+    ],
+    [
+      "Webhooks body only",
+      {},
+      { type: "payment", data: { id: 123 } },
+      { topic: "payment", id: "123" },
+    ],
+    [
+      "topic_merchant_order_wh with a top-level id",
+      {},
+      { type: "topic_merchant_order_wh", id: "23603350837", status: "closed" },
+      { topic: "merchant_order", id: "23603350837" },
+    ],
+    [
+      "a foreign host in resource: only the id is taken",
+      {},
+      { resource: "https://evilmercadopago.com/merchant_orders/77", topic: "merchant_order" },
+      { topic: "merchant_order", id: "77" },
+    ],
+    [
+      "query id wins over resource",
+      { topic: "merchant_order", id: "5" },
+      { resource: "https://api.mercadolibre.com/merchant_orders/6" },
+      { topic: "merchant_order", id: "5" },
+    ],
+  ])("%s", (_name, query, body, expected) => {
+    expect(parseNotification(query, body)).toEqual(expected);
+  });
+
+  it.each([
+    ["unknown topic", { topic: "chargebacks", id: "1" }, undefined],
+    ["point topic", { topic: "point_integration_ipn", id: "1" }, undefined],
+    ["no topic", { id: "1" }, undefined],
+    ["non-numeric id", { topic: "merchant_order", id: "abc" }, undefined],
+    ["negative id", { topic: "merchant_order", id: "-1" }, undefined],
+    ["zero id", { topic: "merchant_order", id: "0" }, undefined],
+    ["huge id", { topic: "merchant_order", id: "1".repeat(30) }, undefined],
+    ["id with SQL", { topic: "merchant_order", id: "1;DROP TABLE sales" }, undefined],
+    ["no id anywhere", { topic: "merchant_order" }, {}],
+    ["array body", {}, [{ topic: "merchant_order", resource: "1" }]],
+    ["__proto__ topic", { topic: "__proto__", id: "1" }, undefined],
+    ["toString topic", { topic: "toString", id: "1" }, undefined],
+    [
+      "body id for a payment webhook is the notification id, not the payment",
+      {},
+      { type: "payment", id: 12345 },
+    ],
+  ])("%s → ignored", (_name, query, body) => {
+    expect(parseNotification(query, body)).toBeNull();
+  });
+});

@@ -8,6 +8,7 @@ import { createApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { createNotificationWorker } from "./jobs/notification-worker.ts";
+import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
 import { createLogger } from "./logger.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "./notifications/inbox.repository.ts";
@@ -66,8 +67,9 @@ async function main(): Promise<void> {
     logger,
   });
 
+  const repo = createSalesRepository(db.prisma);
   const sales = createSalesService({
-    repo: createSalesRepository(db.prisma),
+    repo,
     mp,
     logger,
     now: () => new Date(),
@@ -80,6 +82,13 @@ async function main(): Promise<void> {
   });
   const inbox = createInboxRepository(db.prisma);
   const worker = createNotificationWorker({ inbox, mp, sales, logger });
+  const sweeper = createSalesSweeper({
+    repo,
+    sales,
+    logger,
+    now: () => new Date(),
+    intervalMs: config.reconcileIntervalMs,
+  });
 
   const app = createApp({
     logger,
@@ -108,6 +117,7 @@ async function main(): Promise<void> {
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
   worker.start();
+  sweeper.start();
   logger.info(
     {
       port: config.port,
@@ -122,7 +132,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await worker.stop();
+    await Promise.all([worker.stop(), sweeper.stop()]);
     await db.close();
   });
 }

@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { createApp } from "../src/app.ts";
 import { createPrisma, migrate, type Db } from "../src/db/database.ts";
 import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
+import { createSalesSweeper } from "../src/jobs/sales-sweeper.ts";
 import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
@@ -54,7 +55,9 @@ export interface Harness {
   prisma: Db;
   sales: ReturnType<typeof createSalesService>;
   worker: ReturnType<typeof createNotificationWorker>;
-  clock: { now: Date };
+  sweeper: ReturnType<typeof createSalesSweeper>;
+  /** the service's clock runs this far ahead of the real one */
+  clock: { offsetMs: number };
 }
 
 export function buildHarness(
@@ -68,7 +71,8 @@ export function buildHarness(
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
-  const clock = { now: new Date() };
+  const clock = { offsetMs: 0 };
+  const now = () => new Date(Date.now() + clock.offsetMs);
   const mp = createMercadoPagoClient({
     baseUrl: opts.mpBaseUrl ?? MP_BASE,
     accessToken: TOKEN,
@@ -77,11 +81,12 @@ export function buildHarness(
     logger,
     retryBaseMs: 5,
   });
+  const repo = createSalesRepository(db.prisma);
   const sales = createSalesService({
-    repo: createSalesRepository(db.prisma),
+    repo,
     mp,
     logger,
-    now: () => clock.now,
+    now,
     config: {
       orderTtlSeconds: 600,
       reconcileAfterMs: 30_000,
@@ -93,6 +98,7 @@ export function buildHarness(
   });
   const inbox = createInboxRepository(db.prisma);
   const worker = createNotificationWorker({ inbox, mp, sales, logger });
+  const sweeper = createSalesSweeper({ repo, sales, logger, now, intervalMs: 5000 });
   const app = createApp({
     logger,
     sales,
@@ -106,7 +112,7 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
   });
-  return { app, prisma: db.prisma, sales, worker, clock };
+  return { app, prisma: db.prisma, sales, worker, sweeper, clock };
 }
 
 let counter = 0;

@@ -170,6 +170,37 @@ export function createSalesRepository(db: Db) {
       });
     },
 
+    /**
+     * Claims pending sales whose check is due (an expiring sale is always due by its expires_at,
+     * see the scheduler in the sweeper). SKIP LOCKED lets
+     * replicas share the work; pushing next_check_at ahead is the lease, so a process that dies
+     * mid-check leaves the sale to be claimed again once the lease runs out.
+     */
+    async claimDue(limit: number, leaseMs: number): Promise<Sale[]> {
+      const ids = await db.$queryRaw<{ id: string }[]>`
+        UPDATE sales SET
+          next_check_at = now() + make_interval(secs => ${leaseMs / 1000}::float8),
+          check_attempts = check_attempts + 1
+        WHERE id IN (
+          SELECT id FROM sales
+           WHERE status = 'pending' AND next_check_at <= now()
+           ORDER BY next_check_at
+           LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id`;
+      if (ids.length === 0) return [];
+      const rows = await db.sale.findMany({ where: { id: { in: ids.map((r) => r.id) } } });
+      return rows.map(toSale);
+    },
+
+    /** When a pending sale should next be looked up at Mercado Pago. */
+    async scheduleCheck(saleId: string, at: Date): Promise<void> {
+      await db.sale.updateMany({
+        where: { id: saleId, status: "pending" },
+        data: { nextCheckAt: at },
+      });
+    },
+
     async events(saleId: string): Promise<SaleEvent[]> {
       const rows = await db.saleEvent.findMany({ where: { saleId }, orderBy: { id: "asc" } });
       return rows.map(toEvent);

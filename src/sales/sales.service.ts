@@ -223,7 +223,9 @@ export function createSalesService(deps: SalesServiceDeps) {
         totalCents: totalCents(input.items),
         requestHash: hash,
         expiresAt: new Date(now.getTime() + config.orderTtlSeconds * 1000),
-        nextCheckAt: new Date(now.getTime() + config.reconcileAfterMs),
+        nextCheckAt: new Date(
+          now.getTime() + Math.min(config.reconcileAfterMs, config.orderTtlSeconds * 1000),
+        ),
       });
       if (created.kind === "reference_taken") {
         const raced = await mustFind(externalReference);
@@ -274,6 +276,31 @@ export function createSalesService(deps: SalesServiceDeps) {
           throw upstreamError(asMercadoPagoError(err), "reading merchant orders");
         });
       return settle(sale, merchantOrders, source);
+    },
+
+    /**
+     * The reconciler's look at a pending sale: all merchant orders for its reference, through the
+     * same decision path. Once its order has expired it is taken off the POS (if still ours)
+     * before the final read, and only a sale that final read shows unpaid becomes `expired`.
+     */
+    async reconcile(sale: Sale): Promise<Sale> {
+      const expiring = sale.expiresAt.getTime() <= deps.now().getTime();
+      if (expiring) {
+        const current = await mp.getPosOrder(sale.posId);
+        if (current?.external_reference === sale.externalReference) {
+          await mp.deletePosOrder(sale.posId);
+        }
+      }
+      const merchantOrders = await mp.searchMerchantOrders(sale.externalReference);
+      const settled = await settle(sale, merchantOrders, expiring ? "expiry" : "reconcile");
+      if (!expiring || settled.status !== "pending") return settled;
+      const expired = await repo.transition(sale.id, {
+        to: "expired",
+        source: "expiry",
+        at: deps.now(),
+      });
+      if (expired) log.info({ externalReference: sale.externalReference }, "sale expired unpaid");
+      return expired ?? (await mustFind(sale.externalReference));
     },
 
     /**

@@ -1,0 +1,79 @@
+import type { Logger } from "pino";
+import type { Sale } from "../sales/sale.ts";
+import type { SalesRepository } from "../sales/sales.repository.ts";
+import type { SalesService } from "../sales/sales.service.ts";
+import { createLoop, type Loop } from "./loop.ts";
+
+export interface SalesSweeperDeps {
+  repo: Pick<SalesRepository, "claimDue" | "scheduleCheck">;
+  sales: Pick<SalesService, "reconcile">;
+  logger: Logger;
+  now: () => Date;
+  /** how often the sweeper looks for due sales (RECONCILE_INTERVAL_MS) */
+  intervalMs: number;
+  batchSize?: number;
+  leaseMs?: number;
+}
+
+const MAX_GAP_MS = 60_000;
+
+/**
+ * When to look at a still-pending sale again: the interval, doubling with each look up to a
+ * minute, with jitter so that many sales created together do not poll together; never later
+ * than the moment its order expires, when the final read is due.
+ */
+export function nextCheckAt(
+  sale: Pick<Sale, "checkAttempts" | "expiresAt">,
+  intervalMs: number,
+  now: Date,
+): Date {
+  const gap = Math.min(MAX_GAP_MS, intervalMs * 2 ** Math.max(0, sale.checkAttempts - 1));
+  const jittered = gap * (0.8 + Math.random() * 0.4);
+  const at = now.getTime() + jittered;
+  const expiry = sale.expiresAt.getTime();
+  return new Date(expiry > now.getTime() ? Math.min(at, expiry) : at);
+}
+
+/**
+ * Reconciliation and expiry in one Postgres-driven loop: pending sales with no news are looked up
+ * at Mercado Pago by external_reference; those past their expiry get their final read and end.
+ * Notifications are the primary path; this is the contingency Mercado Pago asks integrators for.
+ */
+export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
+  const batchSize = deps.batchSize ?? 50;
+  const leaseMs = deps.leaseMs ?? 60_000;
+  const log = deps.logger.child({ component: "sales-sweeper" });
+
+  async function check(sale: Sale): Promise<void> {
+    try {
+      const after = await deps.sales.reconcile(sale);
+      if (after.status === "pending") {
+        await deps.repo.scheduleCheck(sale.id, nextCheckAt(sale, deps.intervalMs, deps.now()));
+      }
+    } catch (err) {
+      log.warn(
+        {
+          externalReference: sale.externalReference,
+          message: err instanceof Error ? err.message : String(err),
+        },
+        "reconcile failed; will retry",
+      );
+      const retryAt = new Date(
+        deps.now().getTime() +
+          Math.min(MAX_GAP_MS, deps.intervalMs * 2 ** Math.max(0, sale.checkAttempts - 1)),
+      );
+      await deps.repo.scheduleCheck(sale.id, retryAt);
+    }
+  }
+
+  return createLoop({
+    name: "sales-sweeper",
+    logger: log,
+    intervalMs: deps.intervalMs,
+    async tick() {
+      const due = await deps.repo.claimDue(batchSize, leaseMs);
+      await Promise.all(due.map(check));
+      return due.length === batchSize;
+    },
+  });
+}

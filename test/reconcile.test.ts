@@ -1,0 +1,260 @@
+import nock from "nock";
+import request from "supertest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { nextCheckAt } from "../src/jobs/sales-sweeper.ts";
+import {
+  MP_BASE,
+  auth,
+  buildHarness,
+  createTestDb,
+  expectPut,
+  merchantOrder,
+  posPath,
+  saleBody,
+  type Harness,
+  type TestDb,
+} from "./helpers.ts";
+
+let db: TestDb;
+let h: Harness;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  h = buildHarness(db);
+});
+afterAll(async () => {
+  await db.drop();
+});
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  expect(pending).toEqual([]);
+});
+
+let moId = 30_000_000_000;
+
+async function newSale() {
+  const body = saleBody();
+  expectPut("SUC001", body.pos_id);
+  await request(h.app).post("/sales").set(auth).send(body).expect(201);
+  return body;
+}
+
+/** Makes a sale due for the sweeper now (as if RECONCILE_AFTER_MS had passed), optionally expired. */
+async function makeDue(ref: string, opts: { expired?: boolean } = {}) {
+  const past = new Date(Date.now() - 1000);
+  await db.prisma.sale.update({
+    where: { externalReference: ref },
+    data: { nextCheckAt: past, ...(opts.expired ? { expiresAt: past } : {}) },
+  });
+}
+
+async function row(ref: string) {
+  return db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
+}
+
+async function eventsOf(ref: string) {
+  const s = await row(ref);
+  return (
+    await db.prisma.saleEvent.findMany({ where: { saleId: s.id }, orderBy: { id: "asc" } })
+  ).map((e) => [e.toStatus, e.source]);
+}
+
+function search(ref: string, elements: unknown[] | null) {
+  return nock(MP_BASE)
+    .get("/merchant_orders/search")
+    .query({ external_reference: ref })
+    .reply(200, { elements, next_offset: 0, total: elements?.length ?? 0 });
+}
+
+describe("reconciler", () => {
+  it("when no notification ever arrives, then the sale is paid by the reconciler", async () => {
+    const { external_reference: ref } = await newSale();
+    await makeDue(ref);
+    const id = ++moId;
+    search(ref, [
+      merchantOrder(id, ref, "closed", [{ id: 1, status: "approved", transaction_amount: 5 }]),
+    ]);
+
+    await h.sweeper.runOnce();
+
+    expect((await row(ref)).status).toBe("paid");
+    expect(await eventsOf(ref)).toEqual([
+      ["pending", "create"],
+      ["paid", "reconcile"],
+    ]);
+  });
+
+  it("leaves sales alone until they are due", async () => {
+    const { external_reference: ref } = await newSale();
+    await h.sweeper.runOnce(); // no interceptor: a search would fail the pending-mocks check
+    expect((await row(ref)).checkAttempts).toBe(0);
+  });
+
+  it("when the sale is still unpaid, then it is checked again later with backoff", async () => {
+    const { external_reference: ref } = await newSale();
+    await makeDue(ref);
+    search(ref, null);
+
+    await h.sweeper.runOnce();
+
+    const r = await row(ref);
+    expect(r.status).toBe("pending");
+    expect(r.checkAttempts).toBe(1);
+    expect(r.nextCheckAt.getTime()).toBeGreaterThan(Date.now() + 3000);
+  });
+
+  it("when Mercado Pago fails, then the sale stays pending and is retried", async () => {
+    const { external_reference: ref } = await newSale();
+    await makeDue(ref);
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query(true)
+      .times(3)
+      .reply(429, {}, { "Retry-After": "0" });
+
+    await h.sweeper.runOnce();
+
+    const r = await row(ref);
+    expect(r.status).toBe("pending");
+    expect(r.nextCheckAt.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("when the order expired unpaid, then it is removed from the POS and the sale expires after a final read", async () => {
+    const body = await newSale();
+    const ref = body.external_reference;
+    await makeDue(ref, { expired: true });
+    nock(MP_BASE).get(posPath(body.pos_id)).reply(200, { external_reference: ref });
+    const del = nock(MP_BASE).delete(posPath(body.pos_id)).reply(204);
+    const finalRead = search(ref, [merchantOrder(++moId, ref, "opened")]);
+
+    await h.sweeper.runOnce();
+
+    expect(del.isDone()).toBe(true);
+    expect(finalRead.isDone()).toBe(true);
+    expect((await row(ref)).status).toBe("expired");
+    expect(await eventsOf(ref)).toEqual([
+      ["pending", "create"],
+      ["expired", "expiry"],
+    ]);
+  });
+
+  it("when the customer paid at the last second, then the expiring sale is paid, not expired", async () => {
+    const body = await newSale();
+    const ref = body.external_reference;
+    await makeDue(ref, { expired: true });
+    nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
+    search(ref, [
+      merchantOrder(++moId, ref, "closed", [{ id: 2, status: "approved", transaction_amount: 5 }]),
+    ]);
+
+    await h.sweeper.runOnce();
+
+    expect((await row(ref)).status).toBe("paid");
+    expect(await eventsOf(ref)).toEqual([
+      ["pending", "create"],
+      ["paid", "expiry"],
+    ]);
+  });
+
+  it("when the final read fails, then the sale is not expired yet", async () => {
+    const body = await newSale();
+    const ref = body.external_reference;
+    await makeDue(ref, { expired: true });
+    nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
+    nock(MP_BASE).get("/merchant_orders/search").query(true).times(3).reply(500);
+
+    await h.sweeper.runOnce();
+
+    expect((await row(ref)).status).toBe("pending");
+  });
+
+  it("when a payment lands after the sale expired, then the sale still becomes paid", async () => {
+    const body = await newSale();
+    const ref = body.external_reference;
+    await makeDue(ref, { expired: true });
+    nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
+    search(ref, null);
+    await h.sweeper.runOnce();
+    expect((await row(ref)).status).toBe("expired");
+
+    const id = ++moId;
+    nock(MP_BASE)
+      .get(`/merchant_orders/${id}`)
+      .reply(
+        200,
+        merchantOrder(id, ref, "closed", [{ id: 3, status: "approved", transaction_amount: 5 }]),
+      );
+    await request(h.app)
+      .post(`/webhooks/mercadopago?topic=merchant_order&id=${id}`)
+      .send({})
+      .expect(200);
+    await h.worker.runOnce();
+
+    expect((await row(ref)).status).toBe("paid");
+    expect(await eventsOf(ref)).toEqual([
+      ["pending", "create"],
+      ["expired", "expiry"],
+      ["paid", "webhook"],
+    ]);
+  });
+
+  it("two sweepers on one database never check the same sale twice at once", async () => {
+    const sales = await Promise.all([newSale(), newSale(), newSale()]);
+    for (const s of sales) await makeDue(s.external_reference);
+    for (const s of sales) search(s.external_reference, null);
+    const other = buildHarness(db);
+
+    await Promise.all([h.sweeper.runOnce(), other.sweeper.runOnce()]);
+
+    for (const s of sales) expect((await row(s.external_reference)).checkAttempts).toBe(1);
+  });
+});
+
+describe("POST /orders/:ref/refresh", () => {
+  it("reads Mercado Pago now and returns the sale", async () => {
+    const { external_reference: ref } = await newSale();
+    search(ref, [
+      merchantOrder(++moId, ref, "closed", [{ id: 4, status: "approved", transaction_amount: 5 }]),
+    ]);
+
+    const res = await request(h.app).post(`/orders/${ref}/refresh`).set(auth);
+
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("paid");
+    expect(await eventsOf(ref)).toEqual([
+      ["pending", "create"],
+      ["paid", "staff"],
+    ]);
+  });
+
+  it("answers 502 when Mercado Pago is down, changing nothing", async () => {
+    const { external_reference: ref } = await newSale();
+    nock(MP_BASE).get("/merchant_orders/search").query(true).times(3).reply(503);
+    const res = await request(h.app).post(`/orders/${ref}/refresh`).set(auth);
+    expect(res.status).toBe(502);
+    expect((await row(ref)).status).toBe("pending");
+  });
+});
+
+describe("nextCheckAt", () => {
+  const now = new Date("2026-01-01T00:00:00Z");
+  const far = new Date("2026-01-02T00:00:00Z");
+  it.each([
+    [1, 5000],
+    [2, 10000],
+    [3, 20000],
+    [4, 40000],
+    [5, 60000],
+    [9, 60000],
+  ])("after %s checks the gap is about %s ms", (attempts, gap) => {
+    const at =
+      nextCheckAt({ checkAttempts: attempts, expiresAt: far }, 5000, now).getTime() - now.getTime();
+    expect(at).toBeGreaterThanOrEqual(gap * 0.8);
+    expect(at).toBeLessThanOrEqual(gap * 1.2);
+  });
+  it("is never later than the expiry", () => {
+    const soon = new Date(now.getTime() + 1000);
+    expect(nextCheckAt({ checkAttempts: 5, expiresAt: soon }, 5000, now)).toEqual(soon);
+  });
+});

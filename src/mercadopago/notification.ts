@@ -1,7 +1,8 @@
 /**
  * Reads a Mercado Pago notification (IPN or Webhooks) down to a topic and a numeric id. The body
  * is a hint: nothing in it is trusted or followed, and a URL in `resource` only yields its last
- * path segment, which is then read from our own configured base URL.
+ * path segment, which is then read from our own configured base URL. A `resource` that points
+ * anywhere but Mercado Pago's API hosts marks the notification as foreign: it is ignored.
  */
 export type NotificationTopic = "merchant_order" | "payment";
 
@@ -32,12 +33,31 @@ function field(obj: unknown, key: string): unknown {
   return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
-/** The last path segment of `resource`: a bare id, or a URL whose host we ignore. */
-function idFromResource(resource: string | undefined): string | undefined {
+/** Where Mercado Pago's `resource` URLs point (https only, exact host, no port or userinfo). */
+const MERCADO_PAGO_HOSTS = new Set(["api.mercadolibre.com", "api.mercadopago.com"]);
+
+const FOREIGN = Symbol("foreign");
+
+/** The id in `resource`: a bare id, or the last path segment of a Mercado Pago API URL. */
+function idFromResource(resource: string | undefined): string | undefined | typeof FOREIGN {
   if (!resource) return undefined;
-  const path = resource.split(/[?#]/, 1)[0] ?? "";
-  const last = path.split("/").filter(Boolean).pop();
-  return last;
+  if (ID.test(resource)) return resource;
+  let url: URL;
+  try {
+    url = new URL(resource);
+  } catch {
+    return FOREIGN;
+  }
+  if (
+    url.protocol !== "https:" ||
+    !MERCADO_PAGO_HOSTS.has(url.hostname) ||
+    url.port !== "" ||
+    url.username !== "" ||
+    url.password !== ""
+  ) {
+    return FOREIGN;
+  }
+  return url.pathname.split("/").filter(Boolean).pop();
 }
 
 export function parseNotification(query: Query, body: unknown): NotificationRef | null {
@@ -49,12 +69,15 @@ export function parseNotification(query: Query, body: unknown): NotificationRef 
   const topic = topicName ? TOPICS.get(topicName) : undefined;
   if (!topic) return null;
 
+  const fromResource = idFromResource(text(field(body, "resource")));
+  if (fromResource === FOREIGN) return null;
+
   const data = field(body, "data");
   const candidates = [
     text(query.id),
     text(query["data.id"]),
     text(field(data, "id")),
-    idFromResource(text(field(body, "resource"))),
+    fromResource,
     // topic_merchant_order_wh bodies carry the merchant order id at the top level
     topicName === "topic_merchant_order_wh" ? text(field(body, "id")) : undefined,
   ];

@@ -43,10 +43,10 @@ describe("parseNotification", () => {
       { topic: "merchant_order", id: "23603350837" },
     ],
     [
-      "a foreign host in resource: only the id is taken",
+      "Webhooks payment with resource on api.mercadopago.com",
       {},
-      { resource: "https://evilmercadopago.com/merchant_orders/77", topic: "merchant_order" },
-      { topic: "merchant_order", id: "77" },
+      { resource: "https://api.mercadopago.com/v1/payments/78", topic: "payment" },
+      { topic: "payment", id: "78" },
     ],
     [
       "query id wins over resource",
@@ -71,6 +71,33 @@ describe("parseNotification", () => {
     ["array body", {}, [{ topic: "merchant_order", resource: "1" }]],
     ["__proto__ topic", { topic: "__proto__", id: "1" }, undefined],
     ["toString topic", { topic: "toString", id: "1" }, undefined],
+    [
+      "a foreign host in resource",
+      {},
+      { resource: "https://evilmercadopago.com/merchant_orders/77", topic: "merchant_order" },
+    ],
+    [
+      "a foreign host in resource, even with an id in the query",
+      { topic: "merchant_order", id: "77" },
+      { resource: "https://evil.example/merchant_orders/77", topic: "merchant_order" },
+    ],
+    [
+      "a look-alike host ending in the real one's name",
+      {},
+      { resource: "https://api.mercadolibre.com.evil.example/merchant_orders/77" },
+    ],
+    [
+      "userinfo that makes the real name a user name",
+      { topic: "merchant_order" },
+      { resource: "https://api.mercadolibre.com@evil.example/merchant_orders/77" },
+    ],
+    ["plain http", { topic: "merchant_order" }, { resource: "http://api.mercadolibre.com/m/77" }],
+    [
+      "another port",
+      { topic: "merchant_order" },
+      { resource: "https://api.mercadopago.com:8443/77" },
+    ],
+    ["a relative path", { topic: "merchant_order" }, { resource: "/merchant_orders/77" }],
     [
       "body id for a payment webhook is the notification id, not the payment",
       {},

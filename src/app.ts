@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import express, { type RequestHandler, type Router } from "express";
-import { rateLimit } from "express-rate-limit";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { Logger } from "pino";
-import { requireApiKey } from "./auth.ts";
+import { createKeyring, findActor, identify, requireActor } from "./auth.ts";
 import { AppError, errorHandler, notFoundHandler } from "./errors.ts";
 import { createHttpLogger } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
@@ -18,7 +17,10 @@ export interface AppDeps {
   /** resolves when the database answers */
   ping(): Promise<void>;
   config: {
+    /** full-access keys (API_KEYS) */
     apiKeys: readonly string[];
+    staffApiKeys?: readonly string[];
+    posApiKeys?: readonly string[];
     webhookSecret: string | undefined;
     rateLimitPerMinute: number | undefined;
   };
@@ -26,7 +28,10 @@ export interface AppDeps {
   simulator?: Router;
 }
 
-/** Limits per API key when one is presented, else per client address. */
+/**
+ * Limits per API key for a caller with a valid key, else per client address (IPv6 by /56), so
+ * made-up keys cannot buy an unknown client fresh allowances. 429 carries Retry-After.
+ */
 function apiRateLimit(perMinute: number): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
@@ -34,9 +39,9 @@ function apiRateLimit(perMinute: number): RequestHandler {
     standardHeaders: "draft-7",
     legacyHeaders: false,
     keyGenerator: (req) => {
-      const auth = req.get("authorization");
-      if (auth) return `key:${createHash("sha256").update(auth).digest("hex")}`;
-      return `ip:${req.ip ?? "unknown"}`;
+      const actor = findActor(req);
+      if (actor) return `key:${actor.keyId}`;
+      return `ip:${ipKeyGenerator(req.ip ?? "unknown")}`;
     },
     handler: (_req, _res, next) => {
       next(new AppError("rate_limited", `more than ${perMinute} requests a minute; slow down`));
@@ -80,9 +85,14 @@ export function createApp(deps: AppDeps): express.Express {
 
   if (deps.simulator) app.use("/simulator", deps.simulator);
 
-  app.use(express.json({ limit: "64kb", strict: true }));
-  const guard = [...(limiter ? [limiter] : []), requireApiKey(deps.config.apiKeys)];
-  app.use(["/sales", "/orders"], ...guard);
+  // Who is calling, then the limit, then the verdict. Bodies are read by the routes that take
+  // one, after the caller's role is checked.
+  const keyring = createKeyring({
+    full: deps.config.apiKeys,
+    staff: deps.config.staffApiKeys,
+    pos: deps.config.posApiKeys,
+  });
+  app.use(["/sales", "/orders"], identify(keyring), ...(limiter ? [limiter] : []), requireActor);
   app.use(createSalesRouter(deps.sales));
 
   app.use(notFoundHandler);

@@ -1,25 +1,169 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { AppError } from "./errors.ts";
 
-const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+/**
+ * What a key may do:
+ * - `full` (API_KEYS): everything, as before roles existed;
+ * - `staff` (STAFF_API_KEYS): read any sale, cancel, force a re-check; not create sales;
+ * - `pos` (POS_API_KEYS): create sales, read and cancel the sales of the POS it is bound to.
+ */
+export type Role = "full" | "staff" | "pos";
+
+/** The store, and the one POS of it (null: any POS of the store), a POS key acts for. */
+export interface PosBinding {
+  storeId: string;
+  posId: string | null;
+}
+
+/** Who is calling: the role of the key presented and, for a POS key, what it is bound to. */
+export interface Actor {
+  role: Role;
+  /** a key's binding; null means any store and POS */
+  binding: PosBinding | null;
+  /** a stable id of the key that reveals nothing of it (rate limiting buckets) */
+  keyId: string;
+}
+
+interface KeyEntry {
+  role: Role;
+  digest: Buffer;
+  binding: PosBinding | null;
+}
+
+const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
+
+const HASHED = /^sha256:([0-9a-fA-F]{64})$/;
+/** Printable ASCII without spaces: what can travel in `Authorization: Bearer <key>`. */
+const PLAIN = /^[\x21-\x7e]{16,512}$/;
+const STORE_ID = /^[A-Za-z0-9_-]{1,60}$/;
+const POS_ID = /^[A-Za-z0-9_-]{1,40}$/;
+
+function parseBinding(text: string): PosBinding | string {
+  const parts = text.split("/");
+  const [storeId, posId] = parts;
+  if (parts.length !== 2 || storeId === undefined || posId === undefined) {
+    return "a binding is @<store_id>/<pos_id> or @<store_id>/*";
+  }
+  if (!STORE_ID.test(storeId)) return "the bound store id must be 1-60 of [A-Za-z0-9_-]";
+  if (posId === "*") return { storeId, posId: null };
+  if (!POS_ID.test(posId)) return "the bound POS id must be 1-40 of [A-Za-z0-9_-], or *";
+  return { storeId, posId };
+}
 
 /**
- * Bearer-token check against API_KEYS. Keys are compared as SHA-256 digests with
- * timingSafeEqual, and every key is compared, so timing says nothing about which key or how much
- * of it matched.
+ * Reads one configured key: `<key>` or `sha256:<64 hex>` (the SHA-256 of the key, so the
+ * configuration need not hold the key itself), and for POS keys an optional binding
+ * `@<store_id>/<pos_id>` or `@<store_id>/*`. Returns the problem as text when the entry is
+ * unusable; the text never contains the key.
  */
-export function requireApiKey(apiKeys: readonly string[]): RequestHandler {
-  const digests = apiKeys.map(digest);
-  return (req, _res, next) => {
-    const header = req.get("authorization") ?? "";
-    const match = /^Bearer ([^\s]{1,512})$/i.exec(header);
-    if (match?.[1]) {
-      const presented = digest(match[1]);
-      let ok = false;
-      for (const d of digests) ok = timingSafeEqual(d, presented) || ok;
-      if (ok) return next();
+export function parseKeyEntry(entry: string, role: Role): KeyEntry | string {
+  let key = entry;
+  let binding: PosBinding | null = null;
+  if (role === "pos") {
+    const at = entry.lastIndexOf("@");
+    if (at !== -1) {
+      const parsed = parseBinding(entry.slice(at + 1));
+      if (typeof parsed === "string") return parsed;
+      binding = parsed;
+      key = entry.slice(0, at);
     }
-    next(new AppError("unauthorized", "send Authorization: Bearer <API key>"));
+  } else if (role === "staff" && entry.includes("@")) {
+    return "staff keys cannot be bound to a store or POS (no '@'); bind POS_API_KEYS entries";
+  }
+  const hashed = HASHED.exec(key);
+  if (hashed?.[1]) {
+    return { role, digest: Buffer.from(hashed[1], "hex"), binding };
+  }
+  if (!PLAIN.test(key)) {
+    return "a key must be 16-512 printable ASCII characters without spaces, or sha256:<64 hex>";
+  }
+  return { role, digest: sha256(key), binding };
+}
+
+export interface KeyLists {
+  full: readonly string[];
+  staff?: readonly string[];
+  pos?: readonly string[];
+}
+
+export interface Keyring {
+  /** The actor behind an Authorization header, or null when it names no configured key. */
+  identify(authorization: string | undefined): Actor | null;
+}
+
+/** All configured keys; entries were validated at boot (config.ts), so a bad one here is a bug. */
+export function createKeyring(lists: KeyLists): Keyring {
+  const entries: KeyEntry[] = [];
+  const add = (list: readonly string[] | undefined, role: Role) => {
+    for (const raw of list ?? []) {
+      const entry = parseKeyEntry(raw, role);
+      if (typeof entry === "string") throw new Error(`invalid ${role} API key entry: ${entry}`);
+      entries.push(entry);
+    }
+  };
+  add(lists.full, "full");
+  add(lists.staff, "staff");
+  add(lists.pos, "pos");
+
+  return {
+    identify(authorization) {
+      const match = /^Bearer ([^\s]{1,512})$/i.exec(authorization ?? "");
+      if (!match?.[1]) return null;
+      const presented = sha256(match[1]);
+      // Every entry is compared, in constant time, whatever matched: timing tells nothing.
+      let found: KeyEntry | null = null;
+      for (const entry of entries) {
+        const same = timingSafeEqual(entry.digest, presented);
+        if (same && found === null) found = entry;
+      }
+      if (!found) return null;
+      return {
+        role: found.role,
+        binding: found.binding,
+        keyId: found.digest.subarray(0, 12).toString("hex"),
+      };
+    },
+  };
+}
+
+const actors = new WeakMap<Request, Actor>();
+
+/** Notes who is calling, if anyone; rejects nothing (the rate limiter needs to know first). */
+export function identify(keyring: Keyring): RequestHandler {
+  return (req, _res, next) => {
+    const actor = keyring.identify(req.get("authorization"));
+    if (actor) actors.set(req, actor);
+    next();
+  };
+}
+
+export function findActor(req: Request): Actor | undefined {
+  return actors.get(req);
+}
+
+const unauthorized = () => new AppError("unauthorized", "send Authorization: Bearer <API key>");
+
+/** 401 unless a configured key was presented. */
+export const requireActor: RequestHandler = (req, _res, next) => {
+  next(actors.has(req) ? undefined : unauthorized());
+};
+
+/** The caller, on a route behind requireActor. */
+export function actorOf(req: Request): Actor {
+  const actor = actors.get(req);
+  if (!actor) throw unauthorized();
+  return actor;
+}
+
+/** 403 when the caller's role may not do `action` ("create sales"). */
+export function permit(roles: readonly Role[], action: string): RequestHandler {
+  return (req, _res, next) => {
+    const actor = actors.get(req);
+    if (!actor) return next(unauthorized());
+    if (!roles.includes(actor.role)) {
+      return next(new AppError("forbidden", `${actor.role} API keys may not ${action}`));
+    }
+    next();
   };
 }

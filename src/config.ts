@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseKeyEntry, type Role } from "./auth.ts";
 
 /** Where the service finds Mercado Pago: the real API with a seller token, or the built-in simulator. */
 export type MercadoPagoMode = "live" | "simulator";
@@ -19,6 +20,12 @@ const keyList = optionalString.transform((s) =>
         .map((k) => k.trim())
         .filter((k) => k !== ""),
 );
+
+const KEY_LISTS: [name: "API_KEYS" | "STAFF_API_KEYS" | "POS_API_KEYS", role: Role][] = [
+  ["API_KEYS", "full"],
+  ["STAFF_API_KEYS", "staff"],
+  ["POS_API_KEYS", "pos"],
+];
 
 const EnvSchema = z
   .object({
@@ -46,6 +53,8 @@ const EnvSchema = z
     ),
     PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
     API_KEYS: keyList,
+    STAFF_API_KEYS: keyList,
+    POS_API_KEYS: keyList,
     ORDER_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
     MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
     RECONCILE_AFTER_MS: positiveInt(30_000),
@@ -73,22 +82,33 @@ const EnvSchema = z
         message: "is required when MP_ACCESS_TOKEN is set",
       });
     }
-    if (env.NODE_ENV !== "development" && env.API_KEYS.length === 0) {
+    const keyCount = env.API_KEYS.length + env.STAFF_API_KEYS.length + env.POS_API_KEYS.length;
+    if (env.NODE_ENV !== "development" && keyCount === 0) {
       ctx.addIssue({
         code: "custom",
         path: ["API_KEYS"],
-        message: `is required when NODE_ENV is ${env.NODE_ENV}`,
+        message: `(or STAFF_API_KEYS / POS_API_KEYS) is required when NODE_ENV is ${env.NODE_ENV}`,
       });
     }
-    for (const key of env.API_KEYS) {
-      if (key.length < 16) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["API_KEYS"],
-          message: "every key must be at least 16 characters",
-        });
-        break;
-      }
+    // Problems name the list and the entry's position, never the key.
+    const seen = new Set<string>();
+    for (const [name, role] of KEY_LISTS) {
+      env[name].forEach((raw, i) => {
+        const entry = parseKeyEntry(raw, role);
+        if (typeof entry === "string") {
+          ctx.addIssue({ code: "custom", path: [name], message: `entry ${i + 1}: ${entry}` });
+          return;
+        }
+        const id = entry.digest.toString("hex");
+        if (seen.has(id)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: `entry ${i + 1}: the same key is listed more than once`,
+          });
+        }
+        seen.add(id);
+      });
     }
   });
 
@@ -106,7 +126,12 @@ export interface Config {
     timeoutMs: number;
   };
   publicBaseUrl: string;
+  /** full-access keys (API_KEYS), as configured: plain or sha256:<hex> */
   apiKeys: string[];
+  /** STAFF_API_KEYS entries: read any sale, cancel, refresh */
+  staffApiKeys: string[];
+  /** POS_API_KEYS entries, each optionally bound: key@STORE/POS or key@STORE/* */
+  posApiKeys: string[];
   orderTtlSeconds: number;
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
@@ -147,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     publicBaseUrl,
     apiKeys: Object.freeze([...e.API_KEYS]) as string[],
+    staffApiKeys: Object.freeze([...e.STAFF_API_KEYS]) as string[],
+    posApiKeys: Object.freeze([...e.POS_API_KEYS]) as string[],
     orderTtlSeconds: e.ORDER_TTL_SECONDS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,

@@ -15,9 +15,10 @@ import { createInboxRepository } from "./notifications/inbox.repository.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
 
-/** In development with no API_KEYS, one key is made, kept under the data dir and shown once. */
+/** In development with no API key of any role, one key is made, kept under the data dir and shown once. */
 function developmentApiKeys(config: Config): string[] {
-  if (config.apiKeys.length > 0) return [...config.apiKeys];
+  const anyKey = config.apiKeys.length + config.staffApiKeys.length + config.posApiKeys.length > 0;
+  if (anyKey || config.env !== "development") return [...config.apiKeys];
   const file = path.resolve(config.dataDir, "api-key");
   if (existsSync(file)) {
     process.stdout.write(`API key for this development service: see ${file}\n`);
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
     },
     config: {
       apiKeys,
+      staffApiKeys: config.staffApiKeys,
+      posApiKeys: config.posApiKeys,
       webhookSecret: config.webhookSecret,
       rateLimitPerMinute: config.rateLimitPerMinute,
     },

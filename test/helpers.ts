@@ -68,6 +68,8 @@ export function buildHarness(
     timeoutMs?: number;
     rateLimitPerMinute?: number;
     logger?: pino.Logger;
+    staffApiKeys?: string[];
+    posApiKeys?: string[];
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -108,6 +110,8 @@ export function buildHarness(
     },
     config: {
       apiKeys: [API_KEY],
+      staffApiKeys: opts.staffApiKeys,
+      posApiKeys: opts.posApiKeys,
       webhookSecret: opts.webhookSecret,
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },

@@ -1,7 +1,9 @@
-import { Router } from "express";
+import express, { Router, type RequestHandler } from "express";
 import { z } from "zod";
+import { actorOf, permit, type Actor } from "../auth.ts";
 import { AppError, validationError } from "../errors.ts";
 import { presentEvent, presentSale } from "./sale.presenter.ts";
+import { inScope, type SaleScope } from "./sale-scope.ts";
 import { CreateSaleSchema, ExternalReferenceSchema } from "./sales.schemas.ts";
 import type { SalesService } from "./sales.service.ts";
 
@@ -19,22 +21,47 @@ function reference(value: unknown): string {
 
 const OrderQuerySchema = z.object({ include: z.enum(["events"]).optional() });
 
-/** POS and staff routes: parse, call the service, present. */
+/** The sales a key may see: a bound POS key its store's (or its POS's), every other key all. */
+function scopeOf(actor: Actor): SaleScope {
+  return actor.binding ? { storeId: actor.binding.storeId, posId: actor.binding.posId } : "all";
+}
+
+/** 415 unless the body is declared JSON: checked before a byte of it is read. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  next(
+    req.is("application/json")
+      ? undefined
+      : new AppError("unsupported_media_type", "send the sale as application/json"),
+  );
+};
+
+/**
+ * POS and staff routes: check the caller's role, parse, call the service, present. The caller
+ * reaches the service only as a scope; services never see the request.
+ */
 export function createSalesRouter(sales: SalesService): Router {
   const router = Router();
 
-  router.post("/sales", async (req, res) => {
-    if (!req.is("application/json")) {
-      throw new AppError("unsupported_media_type", "send the sale as application/json");
-    }
-    const input = parse(CreateSaleSchema, req.body);
-    const { sale, replay } = await sales.create(input);
-    res.status(replay ? 200 : 201).json(presentSale(sale));
-  });
+  // The order of refusals: no key 401, wrong role 403, not JSON 415, too big 413, invalid 400.
+  router.post(
+    "/sales",
+    permit(["full", "pos"], "create sales"),
+    requireJson,
+    express.json({ limit: "64kb", strict: true }),
+    async (req, res) => {
+      const input = parse(CreateSaleSchema, req.body);
+      const scope = scopeOf(actorOf(req));
+      if (!inScope({ storeId: input.store_id, posId: input.pos_id }, scope)) {
+        throw new AppError("forbidden", "this API key may not create sales for that store or POS");
+      }
+      const { sale, replay } = await sales.create(input);
+      res.status(replay ? 200 : 201).json(presentSale(sale));
+    },
+  );
 
-  router.get("/orders/:ref", async (req, res) => {
+  router.get("/orders/:ref", permit(["full", "staff", "pos"], "read sales"), async (req, res) => {
     const query = parse(OrderQuerySchema, req.query);
-    const sale = await sales.get(reference(req.params.ref));
+    const sale = await sales.get(reference(req.params.ref), scopeOf(actorOf(req)));
     if (query.include === "events") {
       const events = await sales.events(sale);
       res.json({ ...presentSale(sale), events: events.map(presentEvent) });
@@ -43,15 +70,23 @@ export function createSalesRouter(sales: SalesService): Router {
     res.json(presentSale(sale));
   });
 
-  router.delete("/orders/:ref", async (req, res) => {
-    const sale = await sales.cancel(reference(req.params.ref));
-    res.json(presentSale(sale));
-  });
+  router.delete(
+    "/orders/:ref",
+    permit(["full", "staff", "pos"], "cancel sales"),
+    async (req, res) => {
+      const sale = await sales.cancel(reference(req.params.ref), scopeOf(actorOf(req)));
+      res.json(presentSale(sale));
+    },
+  );
 
-  router.post("/orders/:ref/refresh", async (req, res) => {
-    const sale = await sales.refresh(reference(req.params.ref));
-    res.json(presentSale(sale));
-  });
+  router.post(
+    "/orders/:ref/refresh",
+    permit(["full", "staff"], "refresh sales"),
+    async (req, res) => {
+      const sale = await sales.refresh(reference(req.params.ref));
+      res.json(presentSale(sale));
+    },
+  );
 
   return router;
 }

@@ -5,6 +5,7 @@ import { decide } from "../mercadopago/merchant-order.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import type { InstoreOrderBody, MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
 import { fromCents, toCents } from "./money.ts";
+import { inScope, type SaleScope } from "./sale-scope.ts";
 import type { Sale, SaleEventSource, SaleItem } from "./sale.ts";
 import type { SalesRepository } from "./sales.repository.ts";
 import { itemCents, totalCents, type CreateSaleInput } from "./sales.schemas.ts";
@@ -94,9 +95,10 @@ export function createSalesService(deps: SalesServiceDeps) {
   const { repo, mp, config } = deps;
   const log = deps.logger.child({ component: "sales" });
 
-  async function mustFind(externalReference: string): Promise<Sale> {
+  /** A sale outside the caller's scope is "not found": its existence is not revealed. */
+  async function mustFind(externalReference: string, scope: SaleScope = "all"): Promise<Sale> {
     const sale = await repo.findByReference(externalReference);
-    if (!sale)
+    if (!sale || !inScope(sale, scope))
       throw new AppError("not_found", `no sale with external_reference ${externalReference}`);
     return sale;
   }
@@ -263,7 +265,7 @@ export function createSalesService(deps: SalesServiceDeps) {
       return { sale, replay: false };
     },
 
-    get: mustFind,
+    get: (externalReference: string, scope: SaleScope) => mustFind(externalReference, scope),
 
     events: (sale: Sale) => repo.events(sale.id),
 
@@ -307,8 +309,8 @@ export function createSalesService(deps: SalesServiceDeps) {
      * Cancels a pending sale: takes its order off the POS (only if the POS still shows ours),
      * then re-reads Mercado Pago, because the customer may have paid a moment ago. Paid wins.
      */
-    async cancel(externalReference: string): Promise<Sale> {
-      const sale = await mustFind(externalReference);
+    async cancel(externalReference: string, scope: SaleScope): Promise<Sale> {
+      const sale = await mustFind(externalReference, scope);
       if (sale.status === "cancelled") return sale;
       if (sale.status === "paid") throw alreadyPaid(sale);
       if (sale.status !== "pending") {

@@ -1,0 +1,139 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createKeyring, parseKeyEntry } from "../../src/auth.ts";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+
+const base = { NODE_ENV: "production", API_KEYS: "full-key-0123456789abcdef" };
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe("key lists in the configuration", () => {
+  it("reads the three lists, bindings and hashed entries", () => {
+    const config = loadConfig({
+      ...base,
+      STAFF_API_KEYS: `staff-key-0123456789abcdef, sha256:${"A".repeat(64)}`,
+      POS_API_KEYS: "pos-key-1-0123456789ab@SUC001/SUC001POS001,pos-key-2-0123456789ab@SUC002/*",
+    });
+    expect(config.apiKeys).toEqual(["full-key-0123456789abcdef"]);
+    expect(config.staffApiKeys).toHaveLength(2);
+    expect(config.posApiKeys).toEqual([
+      "pos-key-1-0123456789ab@SUC001/SUC001POS001",
+      "pos-key-2-0123456789ab@SUC002/*",
+    ]);
+  });
+
+  it("outside development some key of any role is required; POS keys alone are enough", () => {
+    expect(problems({ NODE_ENV: "production" })).toEqual([
+      "API_KEYS: (or STAFF_API_KEYS / POS_API_KEYS) is required when NODE_ENV is production",
+    ]);
+    expect(problems({ NODE_ENV: "production", POS_API_KEYS: "pos-key-1-0123456789ab" })).toEqual(
+      [],
+    );
+  });
+
+  it("lists every bad entry at once, by list and position, never echoing the key", () => {
+    const secretish = "short-secret";
+    const found = problems({
+      ...base,
+      API_KEYS: `${secretish},full-key-0123456789abcdef`,
+      STAFF_API_KEYS: "staff-key-0123456789abcdef@SUC001/*,full-key-0123456789abcdef",
+      POS_API_KEYS: [
+        "pos-key-1-0123456789ab@SUC001",
+        "pos-key-2-0123456789ab@SUC/001/x",
+        "pos-key-3-0123456789ab@*/*",
+        "pos-key-4-0123456789ab@SUC001/../x",
+        "sha256:1234@SUC001/*",
+        "pos key with spaces 0123456789@SUC001/*",
+      ].join(","),
+    });
+    expect(found).toEqual([
+      expect.stringMatching(/^API_KEYS: entry 1: a key must be 16-512 printable ASCII/),
+      expect.stringMatching(/^STAFF_API_KEYS: entry 1: staff keys cannot be bound/),
+      "STAFF_API_KEYS: entry 2: the same key is listed more than once",
+      "POS_API_KEYS: entry 1: a binding is @<store_id>/<pos_id> or @<store_id>/*",
+      "POS_API_KEYS: entry 2: a binding is @<store_id>/<pos_id> or @<store_id>/*",
+      "POS_API_KEYS: entry 3: the bound store id must be 1-60 of [A-Za-z0-9_-]",
+      "POS_API_KEYS: entry 4: a binding is @<store_id>/<pos_id> or @<store_id>/*",
+      expect.stringMatching(/^POS_API_KEYS: entry 5: a key must be/),
+      expect.stringMatching(/^POS_API_KEYS: entry 6: a key must be/),
+    ]);
+    const text = found.join("\n");
+    for (const fragment of [secretish, "staff-key-0123456789abcdef", "pos-key-1", "1234"]) {
+      expect(text).not.toContain(fragment);
+    }
+  });
+
+  it("a key configured in plain and as its hash is the same key twice", () => {
+    expect(
+      problems({ ...base, STAFF_API_KEYS: `sha256:${sha256("full-key-0123456789abcdef")}` }),
+    ).toEqual(["STAFF_API_KEYS: entry 1: the same key is listed more than once"]);
+  });
+});
+
+describe("the keyring", () => {
+  const keyring = createKeyring({
+    full: ["full-key-0123456789abcdef"],
+    staff: [`sha256:${sha256("staff-key-0123456789abcdef")}`],
+    pos: [
+      "pos-key-1-0123456789ab@SUC001/P1",
+      "pos-key-2-0123456789ab@SUC002/*",
+      "pos-any-0123456789",
+    ],
+  });
+  const who = (key: string) => keyring.identify(`Bearer ${key}`);
+
+  it("names the role and binding of the key presented", () => {
+    expect(who("full-key-0123456789abcdef")).toMatchObject({ role: "full", binding: null });
+    expect(who("staff-key-0123456789abcdef")).toMatchObject({ role: "staff", binding: null });
+    expect(who("pos-key-1-0123456789ab")).toMatchObject({
+      role: "pos",
+      binding: { storeId: "SUC001", posId: "P1" },
+    });
+    expect(who("pos-key-2-0123456789ab")).toMatchObject({
+      role: "pos",
+      binding: { storeId: "SUC002", posId: null },
+    });
+    expect(who("pos-any-0123456789")).toMatchObject({ role: "pos", binding: null });
+  });
+
+  it("knows no one for a wrong, partial, bound-suffixed, hash-as-key or malformed credential", () => {
+    for (const header of [
+      undefined,
+      "",
+      "Bearer",
+      "Bearer ",
+      "Bearer wrong-key-0123456789abcdef",
+      "Bearer full-key-0123456789abcde",
+      "Bearer pos-key-1-0123456789ab@SUC001/P1",
+      `Bearer sha256:${sha256("staff-key-0123456789abcdef")}`,
+      `Bearer ${sha256("staff-key-0123456789abcdef")}`,
+      "Basic full-key-0123456789abcdef",
+      "Bearer full-key-0123456789abcdef extra",
+      `Bearer ${"x".repeat(513)}`,
+    ]) {
+      expect(keyring.identify(header)).toBeNull();
+    }
+  });
+
+  it("gives each key a stable id that is not the key and not its full hash", () => {
+    const a = who("full-key-0123456789abcdef")!;
+    expect(who("full-key-0123456789abcdef")!.keyId).toBe(a.keyId);
+    expect(a.keyId).not.toContain("full-key");
+    expect(sha256("full-key-0123456789abcdef")).not.toBe(a.keyId);
+    expect(who("staff-key-0123456789abcdef")!.keyId).not.toBe(a.keyId);
+  });
+
+  it("refuses an entry that config validation would refuse", () => {
+    expect(parseKeyEntry("short", "full")).toEqual(expect.any(String));
+    expect(() => createKeyring({ full: ["short"] })).toThrow(/invalid full API key entry/);
+  });
+});

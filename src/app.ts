@@ -22,6 +22,8 @@ export interface AppDeps {
     staffApiKeys?: readonly string[];
     posApiKeys?: readonly string[];
     webhookSecret: string | undefined;
+    /** MP_WEBHOOK_SIGNING_SECRET: checks x-signature on notifications that carry one */
+    webhookSigningSecret?: string | undefined;
     rateLimitPerMinute: number | undefined;
   };
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
@@ -79,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
     createWebhooksRouter({
       record: deps.recordNotification,
       webhookSecret: deps.config.webhookSecret,
+      signingSecret: deps.config.webhookSigningSecret,
       logger: deps.logger,
     }),
   );

@@ -65,6 +65,12 @@ const EnvSchema = z
         .regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16-128 characters of [A-Za-z0-9_-]")
         .optional(),
     ),
+    MP_WEBHOOK_SIGNING_SECRET: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[\x21-\x7e]{16,256}$/, "must be 16-256 printable characters without spaces")
+        .optional(),
+    ),
     RATE_LIMIT_PER_MINUTE: z.preprocess(
       (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
       z.coerce.number().int().positive().optional(),
@@ -136,6 +142,8 @@ export interface Config {
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
   webhookSecret: string | undefined;
+  /** Mercado Pago's secret for the x-signature header (signed topics only; QR is unsigned) */
+  webhookSigningSecret: string | undefined;
   rateLimitPerMinute: number | undefined;
   logLevel: string;
 }
@@ -178,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     webhookSecret: e.WEBHOOK_SECRET,
+    webhookSigningSecret: e.MP_WEBHOOK_SIGNING_SECRET,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   });

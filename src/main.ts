@@ -106,6 +106,7 @@ async function main(): Promise<void> {
       staffApiKeys: config.staffApiKeys,
       posApiKeys: config.posApiKeys,
       webhookSecret: config.webhookSecret,
+      webhookSigningSecret: config.webhookSigningSecret,
       rateLimitPerMinute: config.rateLimitPerMinute,
     },
   });

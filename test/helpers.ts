@@ -70,6 +70,7 @@ export function buildHarness(
     logger?: pino.Logger;
     staffApiKeys?: string[];
     posApiKeys?: string[];
+    signingSecret?: string;
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -113,6 +114,7 @@ export function buildHarness(
       staffApiKeys: opts.staffApiKeys,
       posApiKeys: opts.posApiKeys,
       webhookSecret: opts.webhookSecret,
+      webhookSigningSecret: opts.signingSecret,
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
   });

@@ -2,11 +2,14 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import express, { Router } from "express";
 import type { Logger } from "pino";
 import { parseNotification, type NotificationRef } from "../mercadopago/notification.ts";
+import { validMercadoPagoSignature } from "../mercadopago/signature.ts";
 
 export interface WebhookDeps {
   /** stores the notification durably; the worker does the Mercado Pago reads */
   record(ref: NotificationRef): Promise<void>;
   webhookSecret: string | undefined;
+  /** MP_WEBHOOK_SIGNING_SECRET: checks x-signature when Mercado Pago sends one */
+  signingSecret?: string | undefined;
   logger: Logger;
 }
 
@@ -24,6 +27,11 @@ function jsonOrNothing(raw: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A query value fit for a log line: short, and only when it is a plain string. */
+function loggable(value: unknown): string | undefined {
+  return typeof value === "string" ? value.slice(0, 64) : undefined;
 }
 
 /**
@@ -44,9 +52,27 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
         res.status(200).json({ received: true });
         return;
       }
+      // QR notifications come unsigned, so a signature is checked when sent, never required.
+      const signature = req.get("x-signature");
+      if (deps.signingSecret && signature !== undefined) {
+        const dataId = req.query["data.id"];
+        const valid = validMercadoPagoSignature(
+          {
+            signature,
+            requestId: req.get("x-request-id"),
+            dataId: typeof dataId === "string" ? dataId : undefined,
+          },
+          deps.signingSecret,
+        );
+        if (!valid) {
+          log.warn("notification with an invalid x-signature ignored");
+          res.status(200).json({ received: true });
+          return;
+        }
+      }
       const ref = parseNotification(req.query, jsonOrNothing(req.body));
       if (!ref) {
-        log.info({ topic: req.query.topic ?? req.query.type }, "notification ignored");
+        log.info({ topic: loggable(req.query.topic ?? req.query.type) }, "notification ignored");
         res.status(200).json({ received: true });
         return;
       }

@@ -79,6 +79,19 @@ describe("key lists in the configuration", () => {
   });
 });
 
+describe("MP_WEBHOOK_SIGNING_SECRET", () => {
+  it("is optional, and when set a long printable secret", () => {
+    expect(loadConfig(base).webhookSigningSecret).toBeUndefined();
+    const secret = "a".repeat(64);
+    expect(loadConfig({ ...base, MP_WEBHOOK_SIGNING_SECRET: secret }).webhookSigningSecret).toBe(
+      secret,
+    );
+    expect(problems({ ...base, MP_WEBHOOK_SIGNING_SECRET: "short" })).toEqual([
+      "MP_WEBHOOK_SIGNING_SECRET: must be 16-256 printable characters without spaces",
+    ]);
+  });
+});
+
 describe("the keyring", () => {
   const keyring = createKeyring({
     full: ["full-key-0123456789abcdef"],

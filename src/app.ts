@@ -3,6 +3,7 @@ import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { createKeyring, findActor, identify, requireActor } from "./auth.ts";
+import { allowOrigins } from "./cors.ts";
 import { AppError, errorHandler, notFoundHandler } from "./errors.ts";
 import { createHttpLogger } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
@@ -24,6 +25,8 @@ export interface AppDeps {
     webhookSecret: string | undefined;
     /** MP_WEBHOOK_SIGNING_SECRET: checks x-signature on notifications that carry one */
     webhookSigningSecret?: string | undefined;
+    /** browser origins allowed by CORS (CORS_ORIGINS); none: no CORS headers at all */
+    corsOrigins?: readonly string[];
     rateLimitPerMinute: number | undefined;
   };
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
@@ -59,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(createHttpLogger(deps.logger));
   app.use(helmet());
+  if (deps.config.corsOrigins?.length) app.use(allowOrigins(deps.config.corsOrigins));
 
   app.get("/health", (_req, res) => {
     res.json({ status: "ok" });

@@ -21,6 +21,16 @@ const keyList = optionalString.transform((s) =>
         .filter((k) => k !== ""),
 );
 
+/** An origin as browsers send it: scheme, host and port; no path, no trailing slash. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === text;
+  } catch {
+    return false;
+  }
+}
+
 const KEY_LISTS: [name: "API_KEYS" | "STAFF_API_KEYS" | "POS_API_KEYS", role: Role][] = [
   ["API_KEYS", "full"],
   ["STAFF_API_KEYS", "staff"],
@@ -70,6 +80,11 @@ const EnvSchema = z
         .string()
         .regex(/^[\x21-\x7e]{16,256}$/, "must be 16-256 printable characters without spaces")
         .optional(),
+    ),
+    CORS_ORIGINS: keyList.pipe(
+      z.array(
+        z.string().refine(isOrigin, "each entry must be an origin such as https://pos.example.com"),
+      ),
     ),
     RATE_LIMIT_PER_MINUTE: z.preprocess(
       (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
@@ -144,6 +159,8 @@ export interface Config {
   webhookSecret: string | undefined;
   /** Mercado Pago's secret for the x-signature header (signed topics only; QR is unsigned) */
   webhookSigningSecret: string | undefined;
+  /** browser origins allowed to call the API; empty: no CORS headers at all */
+  corsOrigins: string[];
   rateLimitPerMinute: number | undefined;
   logLevel: string;
 }
@@ -187,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     webhookSecret: e.WEBHOOK_SECRET,
     webhookSigningSecret: e.MP_WEBHOOK_SIGNING_SECRET,
+    corsOrigins: Object.freeze([...e.CORS_ORIGINS]) as string[],
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   });

@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       posApiKeys: config.posApiKeys,
       webhookSecret: config.webhookSecret,
       webhookSigningSecret: config.webhookSigningSecret,
+      corsOrigins: config.corsOrigins,
       rateLimitPerMinute: config.rateLimitPerMinute,
     },
   });

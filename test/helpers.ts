@@ -71,6 +71,7 @@ export function buildHarness(
     staffApiKeys?: string[];
     posApiKeys?: string[];
     signingSecret?: string;
+    corsOrigins?: string[];
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -115,6 +116,7 @@ export function buildHarness(
       posApiKeys: opts.posApiKeys,
       webhookSecret: opts.webhookSecret,
       webhookSigningSecret: opts.signingSecret,
+      corsOrigins: opts.corsOrigins,
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
   });

@@ -337,6 +337,39 @@ describe("POST /sales input validation", () => {
       "prototype pollution key",
       (b) => JSON.parse(`{"__proto__":{"admin":true},${JSON.stringify(b).slice(1)}`),
     ],
+    ["a constructor key", (b) => ({ ...b, constructor: { prototype: { admin: true } } })],
+    [
+      "prototype pollution key in an item",
+      (b) => ({
+        ...b,
+        items: [JSON.parse(`{"__proto__":{"x":1},${JSON.stringify(item).slice(1)}`)],
+      }),
+    ],
+    [
+      "unit_price that rounds to no cents",
+      (b) => ({ ...b, items: [{ ...item, unit_price: 1e-9 }] }),
+    ],
+    ["unit_price null", (b) => ({ ...b, items: [{ ...item, unit_price: null }] })],
+    ["quantity too large", (b) => ({ ...b, items: [{ ...item, quantity: 100_001 }] })],
+    ["a NUL in the title", (b) => ({ ...b, title: "Mesa\u00004" })],
+    ["a C1 control in the description", (b) => ({ ...b, description: "Mesa \u00854" })],
+    [
+      "a lone surrogate in an item title",
+      (b) => ({ ...b, items: [{ ...item, title: "x\udc00" }] }),
+    ],
+    ["a lone surrogate in the title", (b) => ({ ...b, title: "Mesa \ud800" })],
+    ["a right-to-left override in the title", (b) => ({ ...b, title: "Mesa \u202e4" })],
+    [
+      "a line separator in an item title",
+      (b) => ({ ...b, items: [{ ...item, title: "a\u2028b" }] }),
+    ],
+    ["a title of spaces only", (b) => ({ ...b, title: "   " })],
+    ["store_id with unicode", (b) => ({ ...b, store_id: "SUC\u0130" })],
+    ["external_reference with a dot segment", (b) => ({ ...b, external_reference: ".." })],
+    [
+      "11 taxes",
+      (b) => ({ ...b, taxes: Array.from({ length: 11 }, () => ({ type: "IVA", value: 0.01 })) }),
+    ],
   ];
 
   it.each(cases)(
@@ -356,6 +389,18 @@ describe("POST /sales input validation", () => {
       expect(await db.prisma.sale.count({ where: { posId: body.pos_id } })).toBe(0);
     },
   );
+
+  it("accepts accents, emoji and other printable text in titles", async () => {
+    const body = saleBody({
+      title: "Café ☕ Pão de queijo — niño",
+      items: [{ title: "Açaí 🍇 ×2", unit_price: 0.01, quantity: 1 }],
+    });
+    expectPut("SUC001", body.pos_id);
+    const res = await request(h.app).post("/sales").set(auth).send(body);
+    expect(res.status).toBe(201);
+    expect(res.body.title).toBe("Café ☕ Pão de queijo — niño");
+    expect(res.body.items[0].title).toBe("Açaí 🍇 ×2");
+  });
 
   it("names the failing field in the message", async () => {
     const body = saleBody({ items: [{ title: "Coffee", unit_price: 0, quantity: 1 }] });

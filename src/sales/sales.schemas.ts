@@ -15,12 +15,48 @@ const text = (max: number) =>
     .trim()
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`)
-    .refine(hasNoControlCharacters, "must not contain control characters");
+    .refine(hasNoControlCharacters, "must not contain control characters")
+    .refine(isWellFormed, "must be valid Unicode text (no lone surrogates)")
+    .refine(hasNoBidiControls, "must not contain bidirectional or line-separator controls");
 
+/** C0 and C1 control characters and DEL. */
 function hasNoControlCharacters(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return false;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;
+  }
+  return true;
+}
+
+/** Every surrogate paired: a lone one cannot be stored as JSON in Postgres, nor shown. */
+function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Bidirectional embeddings, overrides and isolates (they can make a title read backwards on a
+ * staff screen), and the line and paragraph separators.
+ */
+function hasNoBidiControls(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (
+      c === 0x2028 ||
+      c === 0x2029 ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069)
+    )
+      return false;
   }
   return true;
 }
@@ -31,7 +67,9 @@ const amount = z
   .number({ error: "must be a number" })
   .refine((n) => Number.isFinite(n) && n > 0, "must be > 0")
   .refine((n) => n <= MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`)
-  .refine((n) => toCents(n) !== null, "must have at most 2 decimals");
+  .refine((n) => toCents(n) !== null, "must have at most 2 decimals")
+  // a positive amount that rounds to no cents (1e-9) would make a free item
+  .refine((n) => toCents(n) !== 0, "must be at least 0.01");
 
 export const ExternalReferenceSchema = externalId(64);
 

@@ -1,35 +1,48 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 import { pinoHttp } from "pino-http";
 
-/** Paths pino blanks out wherever they appear: tokens and credentials never reach a log line. */
-const REDACT = [
-  "req.headers.authorization",
-  "req.headers.cookie",
-  "req.headers['x-signature']",
-  "headers.authorization",
-  "headers.Authorization",
-  "config.headers.Authorization",
+/** Keys whose values are credentials; blanked wherever they appear, up to three levels deep. */
+const SECRET_KEYS = [
+  "authorization",
+  "Authorization",
+  "cookie",
   "accessToken",
   "access_token",
   "token",
   "MP_ACCESS_TOKEN",
-  "*.accessToken",
-  "*.access_token",
-  "*.token",
-  "*.MP_ACCESS_TOKEN",
   "apiKeys",
-  "*.apiKeys",
+  "staffApiKeys",
+  "posApiKeys",
+  "API_KEYS",
+  "STAFF_API_KEYS",
+  "POS_API_KEYS",
+  "secret",
   "webhookSecret",
-  "*.webhookSecret",
+  "WEBHOOK_SECRET",
+  "signingSecret",
+  "webhookSigningSecret",
+  "MP_WEBHOOK_SIGNING_SECRET",
 ];
 
-export function createLogger(level: string): Logger {
+/** Paths pino blanks out: tokens, keys and secrets never reach a log line. */
+const REDACT = [
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+  "req.headers['x-signature']",
+  "*.headers['x-signature']",
+  // an HTTP client error carries the request it made, Authorization header included
+  "*.config.headers.Authorization",
+  "*.config.headers.authorization",
+];
+
+/** The service's logger; `destination` is for tests that read what was logged. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: "[redacted]" } };
+  if (destination) return pino(options, destination);
   const pretty = process.stdout.isTTY && level !== "silent";
   return pino({
-    level,
-    redact: { paths: REDACT, censor: "[redacted]" },
+    ...options,
     ...(pretty ? { transport: { target: "pino-pretty", options: { colorize: true } } } : {}),
   });
 }

@@ -121,6 +121,23 @@ function createLimiter(max: number) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The same failure without the access token in its text: an upstream message that quotes our
+ * token must not carry it on into logs, the notification inbox or an API error.
+ */
+function withoutToken(err: MercadoPagoError, token: string): MercadoPagoError {
+  if (token === "") return err;
+  const hide = (text: string) => text.split(token).join("[redacted]");
+  if (!err.message.includes(token) && !err.code?.includes(token)) return err;
+  return new MercadoPagoError(
+    err.kind,
+    hide(err.message),
+    err.status,
+    err.code === null ? null : hide(err.code),
+    err.retryAfterMs,
+  );
+}
+
 export function createMercadoPagoClient(opts: MercadoPagoClientOptions): MercadoPagoClient {
   const http: AxiosInstance = axios.create({
     baseURL: opts.baseUrl,
@@ -157,11 +174,11 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
         headers: method === "GET" ? {} : { "X-Idempotency-Key": randomUUID() },
       }),
     ).catch((err: unknown) => {
-      throw toError(err);
+      throw withoutToken(toError(err), opts.accessToken);
     });
     log.debug({ method, url, status: res.status, ms: Date.now() - started }, "mercadopago call");
     if (ok.includes(res.status)) return res;
-    throw errorFromResponse(res);
+    throw withoutToken(errorFromResponse(res), opts.accessToken);
   }
 
   /** A read where 404 means "there is none". */

@@ -47,9 +47,10 @@ export function errorBody(err: AppError, requestId: string): ErrorBody {
 
 /** Turns a zod failure into field-by-field messages: "items.0.unit_price: must be > 0". */
 export function validationError(error: z.ZodError): AppError {
+  // bounded: an issue can quote the request (thousands of unknown keys, a deep path)
   const details = error.issues.map((i) => ({
-    path: i.path.map(String).join("."),
-    message: i.message,
+    path: i.path.map(String).join(".").slice(0, 200),
+    message: i.message.slice(0, 300),
   }));
   const message = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ");
   return new AppError("validation_failed", message.slice(0, 1000), details.slice(0, 50));

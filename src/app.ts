@@ -23,8 +23,10 @@ export interface AppDeps {
     staffApiKeys?: readonly string[];
     posApiKeys?: readonly string[];
     webhookSecret: string | undefined;
+    /** earlier webhook secrets, still accepted (rotation) */
+    previousWebhookSecrets?: readonly string[];
     /** MP_WEBHOOK_SIGNING_SECRET: checks x-signature on notifications that carry one */
-    webhookSigningSecret?: string | undefined;
+    webhookSigningSecrets?: readonly string[];
     /** browser origins allowed by CORS (CORS_ORIGINS); none: no CORS headers at all */
     corsOrigins?: readonly string[];
     rateLimitPerMinute: number | undefined;
@@ -85,7 +87,8 @@ export function createApp(deps: AppDeps): express.Express {
     createWebhooksRouter({
       record: deps.recordNotification,
       webhookSecret: deps.config.webhookSecret,
-      signingSecret: deps.config.webhookSigningSecret,
+      previousWebhookSecrets: deps.config.previousWebhookSecrets,
+      signingSecrets: deps.config.webhookSigningSecrets,
       logger: deps.logger,
     }),
   );

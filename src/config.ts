@@ -69,17 +69,18 @@ const EnvSchema = z
     MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
     RECONCILE_AFTER_MS: positiveInt(30_000),
     RECONCILE_INTERVAL_MS: positiveInt(5_000),
-    WEBHOOK_SECRET: optionalString.pipe(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16-128 characters of [A-Za-z0-9_-]")
-        .optional(),
+    // Lists, so a secret can be rotated: the first is current, the others still accepted.
+    WEBHOOK_SECRET: keyList.pipe(
+      z.array(
+        z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16-128 characters of [A-Za-z0-9_-]"),
+      ),
     ),
-    MP_WEBHOOK_SIGNING_SECRET: optionalString.pipe(
-      z
-        .string()
-        .regex(/^[\x21-\x7e]{16,256}$/, "must be 16-256 printable characters without spaces")
-        .optional(),
+    MP_WEBHOOK_SIGNING_SECRET: keyList.pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[\x21-\x7e]{16,256}$/, "must be 16-256 printable characters without spaces"),
+      ),
     ),
     CORS_ORIGINS: keyList.pipe(
       z.array(
@@ -156,9 +157,12 @@ export interface Config {
   orderTtlSeconds: number;
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
+  /** the current WEBHOOK_SECRET, put into notification_url */
   webhookSecret: string | undefined;
-  /** Mercado Pago's secret for the x-signature header (signed topics only; QR is unsigned) */
-  webhookSigningSecret: string | undefined;
+  /** earlier WEBHOOK_SECRETs, still accepted while orders that carry them may notify */
+  previousWebhookSecrets: string[];
+  /** Mercado Pago's secrets for the x-signature header (signed topics only; QR is unsigned) */
+  webhookSigningSecrets: string[];
   /** browser origins allowed to call the API; empty: no CORS headers at all */
   corsOrigins: string[];
   rateLimitPerMinute: number | undefined;
@@ -202,8 +206,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orderTtlSeconds: e.ORDER_TTL_SECONDS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
-    webhookSecret: e.WEBHOOK_SECRET,
-    webhookSigningSecret: e.MP_WEBHOOK_SIGNING_SECRET,
+    webhookSecret: e.WEBHOOK_SECRET[0],
+    previousWebhookSecrets: Object.freeze(e.WEBHOOK_SECRET.slice(1)) as string[],
+    webhookSigningSecrets: Object.freeze([...e.MP_WEBHOOK_SIGNING_SECRET]) as string[],
     corsOrigins: Object.freeze([...e.CORS_ORIGINS]) as string[],
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,

@@ -115,7 +115,7 @@ export function buildHarness(
       staffApiKeys: opts.staffApiKeys,
       posApiKeys: opts.posApiKeys,
       webhookSecret: opts.webhookSecret,
-      webhookSigningSecret: opts.signingSecret,
+      webhookSigningSecrets: opts.signingSecret ? [opts.signingSecret] : [],
       corsOrigins: opts.corsOrigins,
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },

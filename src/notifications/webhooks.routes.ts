@@ -7,17 +7,24 @@ import { validMercadoPagoSignature } from "../mercadopago/signature.ts";
 export interface WebhookDeps {
   /** stores the notification durably; the worker does the Mercado Pago reads */
   record(ref: NotificationRef): Promise<void>;
+  /** the current WEBHOOK_SECRET; unset: notifications are not checked for one */
   webhookSecret: string | undefined;
-  /** MP_WEBHOOK_SIGNING_SECRET: checks x-signature when Mercado Pago sends one */
-  signingSecret?: string | undefined;
+  /** earlier secrets, still in the notification_url of orders created before a rotation */
+  previousWebhookSecrets?: readonly string[];
+  /** MP_WEBHOOK_SIGNING_SECRET entries: x-signature is checked when Mercado Pago sends one */
+  signingSecrets?: readonly string[];
   logger: Logger;
 }
 
-function sameSecret(expected: string, presented: unknown): boolean {
+const sha256 = (s: string) => createHash("sha256").update(s).digest();
+
+/** Whether `presented` is one of the secrets, compared in constant time against every one. */
+function knownSecret(secrets: readonly Buffer[], presented: unknown): boolean {
   if (typeof presented !== "string") return false;
-  const a = createHash("sha256").update(expected).digest();
-  const b = createHash("sha256").update(presented).digest();
-  return timingSafeEqual(a, b);
+  const digest = sha256(presented);
+  let known = false;
+  for (const secret of secrets) known = timingSafeEqual(secret, digest) || known;
+  return known;
 }
 
 function jsonOrNothing(raw: unknown): unknown {
@@ -42,29 +49,30 @@ function loggable(value: unknown): string | undefined {
 export function createWebhooksRouter(deps: WebhookDeps): Router {
   const router = Router();
   const log = deps.logger.child({ component: "webhooks" });
+  const secrets = deps.webhookSecret
+    ? [deps.webhookSecret, ...(deps.previousWebhookSecrets ?? [])].map(sha256)
+    : [];
+  const signingSecrets = deps.signingSecrets ?? [];
 
   router.post(
     "/webhooks/mercadopago",
     express.text({ type: () => true, limit: "16kb" }),
     async (req, res) => {
-      if (deps.webhookSecret && !sameSecret(deps.webhookSecret, req.query.secret)) {
+      if (secrets.length > 0 && !knownSecret(secrets, req.query.secret)) {
         log.warn("notification without the webhook secret ignored");
         res.status(200).json({ received: true });
         return;
       }
       // QR notifications come unsigned, so a signature is checked when sent, never required.
       const signature = req.get("x-signature");
-      if (deps.signingSecret && signature !== undefined) {
+      if (signingSecrets.length > 0 && signature !== undefined) {
         const dataId = req.query["data.id"];
-        const valid = validMercadoPagoSignature(
-          {
-            signature,
-            requestId: req.get("x-request-id"),
-            dataId: typeof dataId === "string" ? dataId : undefined,
-          },
-          deps.signingSecret,
-        );
-        if (!valid) {
+        const signed = {
+          signature,
+          requestId: req.get("x-request-id"),
+          dataId: typeof dataId === "string" ? dataId : undefined,
+        };
+        if (!signingSecrets.some((secret) => validMercadoPagoSignature(signed, secret))) {
           log.warn("notification with an invalid x-signature ignored");
           res.status(200).json({ received: true });
           return;

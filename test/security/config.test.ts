@@ -79,15 +79,36 @@ describe("key lists in the configuration", () => {
   });
 });
 
-describe("MP_WEBHOOK_SIGNING_SECRET", () => {
-  it("is optional, and when set a long printable secret", () => {
-    expect(loadConfig(base).webhookSigningSecret).toBeUndefined();
-    const secret = "a".repeat(64);
-    expect(loadConfig({ ...base, MP_WEBHOOK_SIGNING_SECRET: secret }).webhookSigningSecret).toBe(
-      secret,
-    );
-    expect(problems({ ...base, MP_WEBHOOK_SIGNING_SECRET: "short" })).toEqual([
-      "MP_WEBHOOK_SIGNING_SECRET: must be 16-256 printable characters without spaces",
+describe("webhook secrets", () => {
+  it("MP_WEBHOOK_SIGNING_SECRET is optional, and when set long printable secrets", () => {
+    expect(loadConfig(base).webhookSigningSecrets).toEqual([]);
+    const [a, b] = ["a".repeat(64), "b".repeat(64)];
+    expect(
+      loadConfig({ ...base, MP_WEBHOOK_SIGNING_SECRET: `${a}, ${b}` }).webhookSigningSecrets,
+    ).toEqual([a, b]);
+    expect(problems({ ...base, MP_WEBHOOK_SIGNING_SECRET: `${a},short` })).toEqual([
+      "MP_WEBHOOK_SIGNING_SECRET.1: must be 16-256 printable characters without spaces",
+    ]);
+  });
+
+  it("WEBHOOK_SECRET may list earlier secrets after the current one", () => {
+    const one = loadConfig({ ...base, WEBHOOK_SECRET: "current_0123456789abcdef" });
+    expect([one.webhookSecret, one.previousWebhookSecrets]).toEqual([
+      "current_0123456789abcdef",
+      [],
+    ]);
+    const two = loadConfig({
+      ...base,
+      WEBHOOK_SECRET: "current_0123456789abcdef,previous_0123456789abcdef",
+    });
+    expect([two.webhookSecret, two.previousWebhookSecrets]).toEqual([
+      "current_0123456789abcdef",
+      ["previous_0123456789abcdef"],
+    ]);
+    const none = loadConfig(base);
+    expect([none.webhookSecret, none.previousWebhookSecrets]).toEqual([undefined, []]);
+    expect(problems({ ...base, WEBHOOK_SECRET: "current_0123456789abcdef,bad secret" })).toEqual([
+      "WEBHOOK_SECRET.1: must be 16-128 characters of [A-Za-z0-9_-]",
     ]);
   });
 });

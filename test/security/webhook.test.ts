@@ -4,6 +4,7 @@ import nock from "nock";
 import { pino } from "pino";
 import request from "supertest";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
 import { validMercadoPagoSignature } from "../../src/mercadopago/signature.ts";
 import {
   MP_BASE,
@@ -183,6 +184,57 @@ describe("WEBHOOK_SECRET in notification_url", () => {
     await request(h.app).post(`/webhooks/mercadopago?${query}`).send({}).expect(200);
     expect(await stored()).toBe(0);
     expect(logs.join("\n")).not.toContain(WEBHOOK_SECRET);
+  });
+});
+
+describe("rotating the secrets without losing notifications", () => {
+  const OLD = "whsec_old_0123456789abcdef";
+  const NEW_SIGNING = "mp-signing-new-0123456789abcdef";
+  let rotated: ReturnType<typeof createApp>;
+  beforeAll(() => {
+    rotated = createApp({
+      logger: pino({ level: "silent" }),
+      sales: h.sales,
+      recordNotification: async (ref) => {
+        await db.prisma.notification.create({
+          data: { topic: ref.topic, resourceId: BigInt(ref.id) },
+        });
+      },
+      ping: async () => undefined,
+      config: {
+        apiKeys: [],
+        webhookSecret: WEBHOOK_SECRET,
+        previousWebhookSecrets: [OLD],
+        webhookSigningSecrets: [NEW_SIGNING, SIGNING_SECRET],
+        rateLimitPerMinute: undefined,
+      },
+    });
+  });
+
+  it.each([
+    ["the current secret", WEBHOOK_SECRET, 1],
+    ["the previous secret (orders created before the rotation)", OLD, 1],
+    ["a secret that was never configured", "whsec_never_0123456789abc", 0],
+  ])("a notification with %s → stored %i", async (_n, secret, count) => {
+    await request(rotated)
+      .post(`/webhooks/mercadopago?secret=${secret}&topic=merchant_order&id=900010`)
+      .send({})
+      .expect(200);
+    expect(await stored()).toBe(count);
+  });
+
+  it.each([
+    ["the new signing secret", NEW_SIGNING, 1],
+    ["the old signing secret", SIGNING_SECRET, 1],
+    ["another secret", "mp-signing-other-0123456789abcd", 0],
+  ])("a notification signed with %s → stored %i", async (_n, key, count) => {
+    const signature = sign({ id: "900011", requestId: "r-9", ts: "1704908010" }, key);
+    await request(rotated)
+      .post(`/webhooks/mercadopago?secret=${WEBHOOK_SECRET}&data.id=900011&type=payment`)
+      .set({ "x-signature": signature, "x-request-id": "r-9" })
+      .send({})
+      .expect(200);
+    expect(await stored()).toBe(count);
   });
 });
 

@@ -15,7 +15,10 @@ import { createInboxRepository } from "./notifications/inbox.repository.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
 
-/** In development with no API key of any role, one key is made, kept under the data dir and shown once. */
+/**
+ * In development with no API key of any role, one full-access key is made, kept under the data
+ * dir and shown once.
+ */
 function developmentApiKeys(config: Config): string[] {
   const anyKey = config.apiKeys.length + config.staffApiKeys.length + config.posApiKeys.length > 0;
   if (anyKey || config.env !== "development") return [...config.apiKeys];

@@ -25,7 +25,7 @@ const STYLE = `
   main { display:flex; flex-wrap:wrap; gap:20px; padding:20px; align-items:flex-start; }
   .card { background:#fff; border:1px solid var(--line); border-radius:12px; padding:16px; }
   .phone { width:340px; }
-  .mos { flex:1; min-width:420px; }
+  .mos { flex:1; min-width:420px; overflow:hidden; }
   h2 { font-size:15px; margin:0 0 10px; }
   label { display:flex; gap:8px; align-items:center; font-weight:600; }
   select { flex:1; padding:6px; border:1px solid var(--line); border-radius:6px; font:inherit; }
@@ -54,6 +54,8 @@ const STYLE = `
   .badge.expired, .badge.rejected, .badge.reverted, .badge.refunded,
   .badge.partially_reverted { background:#fee4e2; color:var(--bad); }
   .payments div { white-space:nowrap; }
+  .scroll { overflow-x:auto; }
+  .mos td, .mos th { white-space:nowrap; }
 `;
 
 export function renderPage(basePath: string): string {
@@ -97,11 +99,11 @@ export function renderPage(basePath: string): string {
   </section>
   <section class="card mos">
     <h2>Merchant orders <span class="muted" id="mo-pos"></span></h2>
-    <table>
+    <div class="scroll"><table>
       <thead><tr><th>Id</th><th>Reference</th><th>Status</th><th>Order status</th>
       <th class="num">Total</th><th class="num">Paid</th><th>Payments</th><th>Updated</th></tr></thead>
       <tbody id="mo-rows"></tbody>
-    </table>
+    </table></div>
     <p id="no-mo" class="muted">No merchant orders yet (they appear when the QR is scanned).</p>
   </section>
 </main>

@@ -87,6 +87,11 @@ function send(res: Response, result: SimResponse): void {
   res.status(result.status).json(result.body);
 }
 
+/** Hides an access token sent the legacy way (`?access_token=`) before a path is logged. */
+export function redactPath(path: string): string {
+  return path.replace(/([?&]access_token=)[^&#]*/gi, "$1[redacted]");
+}
+
 function numericId(raw: string): number | null {
   return /^\d{1,16}$/.test(raw) ? Number(raw) : null;
 }
@@ -208,7 +213,7 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
     const entry: RequestLogEntry = {
       seq: requestSeq,
       method: req.method,
-      path: req.url,
+      path: redactPath(req.url),
       status: null,
       aborted: false,
       durationMs: 0,

@@ -85,6 +85,10 @@ describe("simulated instore orders API", () => {
     const query = await agent.get(mp(`/mp/v1/payments/1?access_token=${TOKEN}`));
     expect(query.status).toBe(401);
     expect(JSON.stringify(query.body)).not.toContain(TOKEN);
+    // A token sent in the query is redacted from the request log.
+    const logged = await agent.get(mp("/api/requests")).expect(200);
+    expect(logged.text).not.toContain(TOKEN);
+    expect(logged.text).toContain("access_token=[redacted]");
   });
 
   const badBodies: [string, string, Record<string, unknown>][] = [

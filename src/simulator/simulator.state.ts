@@ -209,6 +209,12 @@ export interface SimulatorStateOptions {
    * unless this is set.
    */
   defaultOrderTtlMs?: number | null;
+  /**
+   * Create the merchant order as soon as the order is PUT (instead of on scan). Mercado Pago's
+   * migration guide says the merchant order "is created when the order is generated" and, since
+   * 2024, `opened` notifications may arrive at any moment; this reproduces that timing.
+   */
+  merchantOrderOnPut?: boolean;
 }
 
 export interface PayOptions {
@@ -885,6 +891,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       expiresAt:
         valid.expiresAt ?? (defaultTtl !== null ? new Date(at.getTime() + defaultTtl) : null),
     };
+    if (opts.merchantOrderOnPut) scan(posExternalId);
   }
 
   function getOrder(userId: string, posExternalId: string): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { createSimulatorState } from "../../src/simulator/simulator.state.ts";
 import type { SimulatorEvent } from "../../src/simulator/simulator.state.ts";
 import { COLLECTOR, TOKEN, fakeClock, orderBody } from "./helpers.ts";
 
-function setup(opts: { defaultOrderTtlMs?: number } = {}) {
+function setup(opts: { defaultOrderTtlMs?: number; merchantOrderOnPut?: boolean } = {}) {
   const clock = fakeClock();
   const state = createSimulatorState({
     accessToken: TOKEN,
@@ -208,6 +208,16 @@ describe("simulator state", () => {
     expect(paid.merchantOrder.status).toBe("closed");
     // The next sale's order stays on the POS.
     expect(state.getOrder(String(COLLECTOR), "POS1")["external_reference"]).toBe("next-sale");
+  });
+
+  it("merchantOrderOnPut creates the merchant order at PUT time; pay uses it", () => {
+    const { state, put, events } = setup({ merchantOrderOnPut: true });
+    put();
+    expect(events).toHaveLength(1);
+    const [created] = state.merchantOrdersByReference("sale-000123");
+    expect(created?.status).toBe("opened");
+    const { merchantOrder } = state.pay("POS1", { status: "approved" });
+    expect(merchantOrder.id).toBe(created?.id);
   });
 
   it("search answers elements: null when nothing matches", () => {

@@ -14,6 +14,7 @@ import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "./notifications/inbox.repository.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
+import { startSimulatorServer, type SimulatorServer } from "./simulator/simulator.ts";
 
 /** In development with no API_KEYS, one key is made, kept under the data dir and shown once. */
 function developmentApiKeys(config: Config): string[] {
@@ -31,6 +32,36 @@ function developmentApiKeys(config: Config): string[] {
       `Use it as: Authorization: Bearer ${key}\n\n`,
   );
   return [key];
+}
+
+interface Upstream {
+  baseUrl: string;
+  accessToken: string;
+  collectorId: string;
+  simulator?: SimulatorServer;
+}
+
+/**
+ * The real Mercado Pago with the seller's token, or, with no token, the built-in simulator on a
+ * loopback port of its own (its page and helpers are also mounted at /simulator).
+ */
+async function mercadoPagoUpstream(config: Config, logger: Logger): Promise<Upstream> {
+  const mp = config.mercadoPago;
+  if (mp.mode === "live" && mp.accessToken && mp.collectorId) {
+    return { baseUrl: mp.baseUrl, accessToken: mp.accessToken, collectorId: mp.collectorId };
+  }
+  const accessToken = `APP_USR-simulator-${randomBytes(16).toString("hex")}`;
+  const collectorId = mp.collectorId ?? "100000001";
+  const simulator = await startSimulatorServer({
+    accessToken,
+    collectorId: Number(collectorId),
+    publicUrl: `${config.publicBaseUrl}/simulator`,
+  });
+  logger.warn(
+    { simulator: `${config.publicBaseUrl}/simulator` },
+    "no MP_ACCESS_TOKEN: running against the built-in Mercado Pago SIMULATOR; no real money moves",
+  );
+  return { baseUrl: simulator.baseUrl, accessToken, collectorId, simulator };
 }
 
 function webhookUrl(config: Config): string {
@@ -56,13 +87,11 @@ async function main(): Promise<void> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ embedded: db.embedded }, "database ready");
 
-  if (config.mercadoPago.mode !== "live") {
-    throw new Error("MP_ACCESS_TOKEN is required until the simulator is wired");
-  }
+  const upstream = await mercadoPagoUpstream(config, logger);
   const mp = createMercadoPagoClient({
-    baseUrl: config.mercadoPago.baseUrl,
-    accessToken: config.mercadoPago.accessToken ?? "",
-    collectorId: config.mercadoPago.collectorId ?? "",
+    baseUrl: upstream.baseUrl,
+    accessToken: upstream.accessToken,
+    collectorId: upstream.collectorId,
     timeoutMs: config.mercadoPago.timeoutMs,
     logger,
   });
@@ -105,6 +134,7 @@ async function main(): Promise<void> {
       webhookSecret: config.webhookSecret,
       rateLimitPerMinute: config.rateLimitPerMinute,
     },
+    ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
   });
 
   const server: Server = app.listen(config.port);
@@ -133,6 +163,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     await Promise.all([worker.stop(), sweeper.stop()]);
+    await upstream.simulator?.close();
     await db.close();
   });
 }

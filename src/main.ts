@@ -110,13 +110,17 @@ async function main(): Promise<void> {
     },
   });
   const inbox = createInboxRepository(db.prisma);
-  const worker = createNotificationWorker({ inbox, mp, sales, logger });
+  // A job makes at most three upstream calls of up to three tries each; a lease of ten call
+  // timeouts outlives any live job, and is how long a job of a killed process waits to be resumed.
+  const leaseMs = config.mercadoPago.timeoutMs * 10;
+  const worker = createNotificationWorker({ inbox, mp, sales, logger, leaseMs });
   const sweeper = createSalesSweeper({
     repo,
     sales,
     logger,
     now: () => new Date(),
     intervalMs: config.reconcileIntervalMs,
+    leaseMs,
   });
 
   const app = createApp({

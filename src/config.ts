@@ -11,86 +11,76 @@ const optionalString = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const keyList = optionalString.transform((s) =>
-  s === undefined
-    ? []
-    : s
-        .split(",")
-        .map((k) => k.trim())
-        .filter((k) => k !== ""),
-);
+const keyList = optionalString
+  .transform((s) =>
+    s === undefined
+      ? []
+      : s
+          .split(",")
+          .map((k) => k.trim())
+          .filter((k) => k !== ""),
+  )
+  .refine((keys) => keys.every((k) => k.length >= 16), "every key must be at least 16 characters");
 
-const EnvSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    DATABASE_URL: optionalString.pipe(
-      z
-        .string()
-        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-        .optional(),
-    ),
-    MP_ACCESS_TOKEN: optionalString,
-    MP_COLLECTOR_ID: optionalString.pipe(
-      z
-        .string()
-        .regex(/^\d{1,20}$/, "must be the seller's numeric user id")
-        .optional(),
-    ),
-    MP_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    MP_SPONSOR_ID: optionalString.pipe(
-      z
-        .string()
-        .regex(/^\d{1,20}$/, "must be a numeric Mercado Pago user id")
-        .optional(),
-    ),
-    PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    API_KEYS: keyList,
-    ORDER_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
-    MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
-    RECONCILE_AFTER_MS: positiveInt(30_000),
-    RECONCILE_INTERVAL_MS: positiveInt(5_000),
-    WEBHOOK_SECRET: optionalString.pipe(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16-128 characters of [A-Za-z0-9_-]")
-        .optional(),
-    ),
-    RATE_LIMIT_PER_MINUTE: z.preprocess(
-      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-      z.coerce.number().int().positive().optional(),
-    ),
-    LOG_LEVEL: z
-      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
-      .default("info"),
-    DATA_DIR: z.string().default(".data"),
-  })
-  .superRefine((env, ctx) => {
-    if (env.MP_ACCESS_TOKEN && !env.MP_COLLECTOR_ID) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["MP_COLLECTOR_ID"],
-        message: "is required when MP_ACCESS_TOKEN is set",
-      });
-    }
-    if (env.NODE_ENV !== "development" && env.API_KEYS.length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["API_KEYS"],
-        message: `is required when NODE_ENV is ${env.NODE_ENV}`,
-      });
-    }
-    for (const key of env.API_KEYS) {
-      if (key.length < 16) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["API_KEYS"],
-          message: "every key must be at least 16 characters",
-        });
-        break;
-      }
-    }
-  });
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
+  MP_ACCESS_TOKEN: optionalString,
+  MP_COLLECTOR_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,20}$/, "must be the seller's numeric user id")
+      .optional(),
+  ),
+  MP_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  MP_SPONSOR_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,20}$/, "must be a numeric Mercado Pago user id")
+      .optional(),
+  ),
+  PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  API_KEYS: keyList,
+  ORDER_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+  MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  RECONCILE_AFTER_MS: positiveInt(30_000),
+  RECONCILE_INTERVAL_MS: positiveInt(5_000),
+  WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16-128 characters of [A-Za-z0-9_-]")
+      .optional(),
+  ),
+  RATE_LIMIT_PER_MINUTE: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().positive().optional(),
+  ),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().default(".data"),
+});
+
+/**
+ * Rules between variables, checked on the raw environment so they are reported together with
+ * every other problem (zod skips refinements of an object whose fields failed).
+ */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (name: string) => (env[name] ?? "").trim() !== "";
+  const problems: string[] = [];
+  if (set("MP_ACCESS_TOKEN") && !set("MP_COLLECTOR_ID")) {
+    problems.push("MP_COLLECTOR_ID: is required when MP_ACCESS_TOKEN is set");
+  }
+  const nodeEnv = (env.NODE_ENV ?? "").trim() || "development";
+  if (nodeEnv !== "development" && !(env.API_KEYS ?? "").split(",").some((k) => k.trim() !== "")) {
+    problems.push(`API_KEYS: is required when NODE_ENV is ${nodeEnv}`);
+  }
+  return problems;
+}
 
 export interface Config {
   env: "development" | "production" | "test";
@@ -125,9 +115,11 @@ export class ConfigError extends Error {
 /** Parses the environment once, listing every problem, and returns a frozen config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const mode: MercadoPagoMode = e.MP_ACCESS_TOKEN ? "live" : "simulator";
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");

@@ -299,18 +299,34 @@ describe("flows with the simulator as Mercado Pago", () => {
     expect(await status(body.external_reference)).toBe("paid");
   });
 
-  it("a notification that arrives before the PUT returned is not lost", async () => {
-    // the simulator applies the PUT, a customer pays at once, and only then does the PUT answer
-    sim.sim.faults.set({ endpoint: "put_order", kind: null, latencyMs: 150 });
+  it("a payment notified before the PUT returned is not lost, and the POST says paid", async () => {
+    // Mercado Pago takes the order but answers nothing until our timeout; meanwhile the customer
+    // pays and the notification is worked
+    sim.sim.faults.set({ endpoint: "put_order", kind: "hang", after: true, times: 1 });
     const body = saleBody();
-    const pending = request(h.app).post("/sales").set(auth).send(body);
-    await new Promise((r) => setTimeout(r, 60));
-    await drain(); // nothing on the POS yet in the simulator: nothing to pay
-    const res = await pending;
-    expect(res.status).toBe(201);
+    const posting = request(h.app)
+      .post("/sales")
+      .set(auth)
+      .send(body)
+      .then((r) => r);
+    await new Promise((r) => setTimeout(r, 100));
     sim.sim.pay(body.pos_id, { status: "approved" });
     await drain();
     expect(await status(body.external_reference)).toBe("paid");
+
+    const res = await posting;
+
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe("paid");
+    expect(await transitions(body.external_reference)).toEqual([
+      "∅→pending:create",
+      "pending→paid:webhook",
+    ]);
+    expect(calls().filter((c) => c !== "GET merchant_order" && c !== "GET payment")).toEqual([
+      "PUT put_order",
+      "GET pos_order",
+      "GET search",
+    ]);
   });
 
   it("PUT that timed out but did land: the sale stays pending and can be paid", async () => {

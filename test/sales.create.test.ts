@@ -196,6 +196,10 @@ describe("POST /sales", () => {
     nock(MP_BASE)
       .get(posPath(body.pos_id))
       .reply(404, { error: "point_of_sale_in_store_order_not_found" });
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
 
     const res = await request(t.h.app).post("/sales").set(auth).send(body);
 
@@ -229,6 +233,10 @@ describe("POST /sales", () => {
     const body = saleBody();
     nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(slowReply(1500, 204));
     nock(MP_BASE).get(posPath(body.pos_id)).times(3).reply(503);
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
     nock(MP_BASE).delete(posPath(body.pos_id)).reply(204);
 
     const res = await request(t.h.app).post("/sales").set(auth).send(body);
@@ -250,6 +258,10 @@ describe("POST /sales", () => {
     nock(MP_BASE)
       .get(posPath(body.pos_id))
       .reply(200, [{ external_reference: "someone-else" }]);
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
 
     const res = await request(t.h.app).post("/sales").set(auth).send(body);
 

@@ -12,14 +12,33 @@ const optionalString = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const keyList = optionalString.transform((s) =>
-  s === undefined
+function splitList(s: string | undefined): string[] {
+  return s === undefined
     ? []
     : s
         .split(",")
         .map((k) => k.trim())
-        .filter((k) => k !== ""),
-);
+        .filter((k) => k !== "");
+}
+
+/** A comma-separated list; blanks and empty entries are dropped. */
+const commaList = optionalString.transform(splitList);
+
+/** A list of API keys for one role; problems name the entry's position, never the key. */
+const keyList = (role: Role) =>
+  commaList.superRefine((entries, ctx) => {
+    entries.forEach((raw, i) => {
+      const entry = parseKeyEntry(raw, role);
+      if (typeof entry === "string")
+        ctx.addIssue({ code: "custom", message: `entry ${i + 1}: ${entry}` });
+    });
+  });
+
+const KEY_LISTS: [name: "API_KEYS" | "STAFF_API_KEYS" | "POS_API_KEYS", role: Role][] = [
+  ["API_KEYS", "full"],
+  ["STAFF_API_KEYS", "staff"],
+  ["POS_API_KEYS", "pos"],
+];
 
 /** An origin as browsers send it: scheme, host and port; no path, no trailing slash. */
 function isOrigin(text: string): boolean {
@@ -31,108 +50,94 @@ function isOrigin(text: string): boolean {
   }
 }
 
-const KEY_LISTS: [name: "API_KEYS" | "STAFF_API_KEYS" | "POS_API_KEYS", role: Role][] = [
-  ["API_KEYS", "full"],
-  ["STAFF_API_KEYS", "staff"],
-  ["POS_API_KEYS", "pos"],
-];
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
+  MP_ACCESS_TOKEN: optionalString,
+  MP_COLLECTOR_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,20}$/, "must be the seller's numeric user id")
+      .optional(),
+  ),
+  MP_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  MP_SPONSOR_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,20}$/, "must be a numeric Mercado Pago user id")
+      .optional(),
+  ),
+  PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  API_KEYS: keyList("full"),
+  STAFF_API_KEYS: keyList("staff"),
+  POS_API_KEYS: keyList("pos"),
+  ORDER_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+  MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  RECONCILE_AFTER_MS: positiveInt(30_000),
+  RECONCILE_INTERVAL_MS: positiveInt(5_000),
+  // Lists, so a secret can be rotated: the first is current, the others still accepted.
+  WEBHOOK_SECRET: commaList.pipe(
+    z.array(
+      z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16-128 characters of [A-Za-z0-9_-]"),
+    ),
+  ),
+  MP_WEBHOOK_SIGNING_SECRET: commaList.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[\x21-\x7e]{16,256}$/, "must be 16-256 printable characters without spaces"),
+    ),
+  ),
+  CORS_ORIGINS: commaList.pipe(
+    z.array(
+      z.string().refine(isOrigin, "each entry must be an origin such as https://pos.example.com"),
+    ),
+  ),
+  RATE_LIMIT_PER_MINUTE: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().positive().optional(),
+  ),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().default(".data"),
+});
 
-const EnvSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    DATABASE_URL: optionalString.pipe(
-      z
-        .string()
-        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-        .optional(),
-    ),
-    MP_ACCESS_TOKEN: optionalString,
-    MP_COLLECTOR_ID: optionalString.pipe(
-      z
-        .string()
-        .regex(/^\d{1,20}$/, "must be the seller's numeric user id")
-        .optional(),
-    ),
-    MP_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    MP_SPONSOR_ID: optionalString.pipe(
-      z
-        .string()
-        .regex(/^\d{1,20}$/, "must be a numeric Mercado Pago user id")
-        .optional(),
-    ),
-    PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    API_KEYS: keyList,
-    STAFF_API_KEYS: keyList,
-    POS_API_KEYS: keyList,
-    ORDER_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
-    MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
-    RECONCILE_AFTER_MS: positiveInt(30_000),
-    RECONCILE_INTERVAL_MS: positiveInt(5_000),
-    // Lists, so a secret can be rotated: the first is current, the others still accepted.
-    WEBHOOK_SECRET: keyList.pipe(
-      z.array(
-        z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16-128 characters of [A-Za-z0-9_-]"),
-      ),
-    ),
-    MP_WEBHOOK_SIGNING_SECRET: keyList.pipe(
-      z.array(
-        z
-          .string()
-          .regex(/^[\x21-\x7e]{16,256}$/, "must be 16-256 printable characters without spaces"),
-      ),
-    ),
-    CORS_ORIGINS: keyList.pipe(
-      z.array(
-        z.string().refine(isOrigin, "each entry must be an origin such as https://pos.example.com"),
-      ),
-    ),
-    RATE_LIMIT_PER_MINUTE: z.preprocess(
-      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-      z.coerce.number().int().positive().optional(),
-    ),
-    LOG_LEVEL: z
-      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
-      .default("info"),
-    DATA_DIR: z.string().default(".data"),
-  })
-  .superRefine((env, ctx) => {
-    if (env.MP_ACCESS_TOKEN && !env.MP_COLLECTOR_ID) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["MP_COLLECTOR_ID"],
-        message: "is required when MP_ACCESS_TOKEN is set",
-      });
-    }
-    const keyCount = env.API_KEYS.length + env.STAFF_API_KEYS.length + env.POS_API_KEYS.length;
-    if (env.NODE_ENV !== "development" && keyCount === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["API_KEYS"],
-        message: `(or STAFF_API_KEYS / POS_API_KEYS) is required when NODE_ENV is ${env.NODE_ENV}`,
-      });
-    }
-    // Problems name the list and the entry's position, never the key.
-    const seen = new Set<string>();
-    for (const [name, role] of KEY_LISTS) {
-      env[name].forEach((raw, i) => {
-        const entry = parseKeyEntry(raw, role);
-        if (typeof entry === "string") {
-          ctx.addIssue({ code: "custom", path: [name], message: `entry ${i + 1}: ${entry}` });
-          return;
-        }
-        const id = entry.digest.toString("hex");
-        if (seen.has(id)) {
-          ctx.addIssue({
-            code: "custom",
-            path: [name],
-            message: `entry ${i + 1}: the same key is listed more than once`,
-          });
-        }
-        seen.add(id);
-      });
-    }
-  });
+/**
+ * Rules between variables, checked on the raw environment so they are reported together with
+ * every other problem (zod skips refinements of an object whose fields failed).
+ */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (name: string) => (env[name] ?? "").trim() !== "";
+  const problems: string[] = [];
+  if (set("MP_ACCESS_TOKEN") && !set("MP_COLLECTOR_ID")) {
+    problems.push("MP_COLLECTOR_ID: is required when MP_ACCESS_TOKEN is set");
+  }
+  const nodeEnv = (env.NODE_ENV ?? "").trim() || "development";
+  const lists = KEY_LISTS.map(([name, role]) => [name, role, splitList(env[name])] as const);
+  if (nodeEnv !== "development" && lists.every(([, , entries]) => entries.length === 0)) {
+    problems.push(
+      `API_KEYS: (or STAFF_API_KEYS / POS_API_KEYS) is required when NODE_ENV is ${nodeEnv}`,
+    );
+  }
+  // One key, one role: the same key twice (a hash counts as its key) is a mistake to report.
+  const seen = new Set<string>();
+  for (const [name, role, entries] of lists) {
+    entries.forEach((raw, i) => {
+      const entry = parseKeyEntry(raw, role);
+      if (typeof entry === "string") return;
+      const id = entry.digest.toString("hex");
+      if (seen.has(id))
+        problems.push(`${name}: entry ${i + 1}: the same key is listed more than once`);
+      seen.add(id);
+    });
+  }
+  return problems;
+}
 
 export interface Config {
   env: "development" | "production" | "test";
@@ -179,9 +184,11 @@ export class ConfigError extends Error {
 /** Parses the environment once, listing every problem, and returns a frozen config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const mode: MercadoPagoMode = e.MP_ACCESS_TOKEN ? "live" : "simulator";
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");

@@ -14,6 +14,7 @@ import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "./notifications/inbox.repository.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
+import { startSimulatorServer, type SimulatorServer } from "./simulator/simulator.ts";
 
 /**
  * In development with no API key of any role, one full-access key is made, kept under the data
@@ -35,6 +36,36 @@ function developmentApiKeys(config: Config): string[] {
       `Use it as: Authorization: Bearer ${key}\n\n`,
   );
   return [key];
+}
+
+interface Upstream {
+  baseUrl: string;
+  accessToken: string;
+  collectorId: string;
+  simulator?: SimulatorServer;
+}
+
+/**
+ * The real Mercado Pago with the seller's token, or, with no token, the built-in simulator on a
+ * loopback port of its own (its page and helpers are also mounted at /simulator).
+ */
+async function mercadoPagoUpstream(config: Config, logger: Logger): Promise<Upstream> {
+  const mp = config.mercadoPago;
+  if (mp.mode === "live" && mp.accessToken && mp.collectorId) {
+    return { baseUrl: mp.baseUrl, accessToken: mp.accessToken, collectorId: mp.collectorId };
+  }
+  const accessToken = `APP_USR-simulator-${randomBytes(16).toString("hex")}`;
+  const collectorId = mp.collectorId ?? "100000001";
+  const simulator = await startSimulatorServer({
+    accessToken,
+    collectorId: Number(collectorId),
+    publicUrl: `${config.publicBaseUrl}/simulator`,
+  });
+  logger.warn(
+    { simulator: `${config.publicBaseUrl}/simulator` },
+    "no MP_ACCESS_TOKEN: running against the built-in Mercado Pago SIMULATOR; no real money moves",
+  );
+  return { baseUrl: simulator.baseUrl, accessToken, collectorId, simulator };
 }
 
 function webhookUrl(config: Config): string {
@@ -60,13 +91,11 @@ async function main(): Promise<void> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ embedded: db.embedded }, "database ready");
 
-  if (config.mercadoPago.mode !== "live") {
-    throw new Error("MP_ACCESS_TOKEN is required until the simulator is wired");
-  }
+  const upstream = await mercadoPagoUpstream(config, logger);
   const mp = createMercadoPagoClient({
-    baseUrl: config.mercadoPago.baseUrl,
-    accessToken: config.mercadoPago.accessToken ?? "",
-    collectorId: config.mercadoPago.collectorId ?? "",
+    baseUrl: upstream.baseUrl,
+    accessToken: upstream.accessToken,
+    collectorId: upstream.collectorId,
     timeoutMs: config.mercadoPago.timeoutMs,
     logger,
   });
@@ -85,13 +114,17 @@ async function main(): Promise<void> {
     },
   });
   const inbox = createInboxRepository(db.prisma);
-  const worker = createNotificationWorker({ inbox, mp, sales, logger });
+  // A job makes at most three upstream calls of up to three tries each; a lease of ten call
+  // timeouts outlives any live job, and is how long a job of a killed process waits to be resumed.
+  const leaseMs = config.mercadoPago.timeoutMs * 10;
+  const worker = createNotificationWorker({ inbox, mp, sales, logger, leaseMs });
   const sweeper = createSalesSweeper({
     repo,
     sales,
     logger,
     now: () => new Date(),
     intervalMs: config.reconcileIntervalMs,
+    leaseMs,
   });
 
   const app = createApp({
@@ -114,6 +147,7 @@ async function main(): Promise<void> {
       corsOrigins: config.corsOrigins,
       rateLimitPerMinute: config.rateLimitPerMinute,
     },
+    ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
   });
 
   const server: Server = app.listen(config.port);
@@ -142,6 +176,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     await Promise.all([worker.stop(), sweeper.stop()]);
+    await upstream.simulator?.close();
     await db.close();
   });
 }

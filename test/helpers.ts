@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import nock from "nock";
 import pg from "pg";
 import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { createApp } from "../src/app.ts";
 import { createPrisma, migrate, type Db } from "../src/db/database.ts";
 import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
@@ -203,4 +204,28 @@ export function slowReply(ms: number, status: number, body: unknown = "") {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return [status, body];
   };
+}
+
+/**
+ * The usual component-test setup: a fresh database and harness for the file, and after each test
+ * a check that every expected Mercado Pago call was made (and no interceptor is left over).
+ */
+export function useHarness(opts: Parameters<typeof buildHarness>[1] = {}): {
+  db: TestDb;
+  h: Harness;
+} {
+  const t = {} as { db: TestDb; h: Harness };
+  beforeAll(async () => {
+    t.db = await createTestDb();
+    t.h = buildHarness(t.db, opts);
+  });
+  afterAll(async () => {
+    await t.db.drop();
+  });
+  afterEach(() => {
+    const pending = nock.pendingMocks();
+    nock.cleanAll();
+    expect(pending).toEqual([]);
+  });
+  return t;
 }

@@ -1,62 +1,46 @@
 import nock from "nock";
 import request from "supertest";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { nextCheckAt } from "../src/jobs/sales-sweeper.ts";
 import {
   MP_BASE,
   auth,
   buildHarness,
-  createTestDb,
+  useHarness,
   expectPut,
   merchantOrder,
   posPath,
   saleBody,
-  type Harness,
-  type TestDb,
 } from "./helpers.ts";
 
-let db: TestDb;
-let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDb();
-  h = buildHarness(db);
-});
-afterAll(async () => {
-  await db.drop();
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+const t = useHarness();
 
 let moId = 30_000_000_000;
 
 async function newSale() {
   const body = saleBody();
   expectPut("SUC001", body.pos_id);
-  await request(h.app).post("/sales").set(auth).send(body).expect(201);
+  await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
   return body;
 }
 
 /** Makes a sale due for the sweeper now (as if RECONCILE_AFTER_MS had passed), optionally expired. */
 async function makeDue(ref: string, opts: { expired?: boolean } = {}) {
   const past = new Date(Date.now() - 1000);
-  await db.prisma.sale.update({
+  await t.db.prisma.sale.update({
     where: { externalReference: ref },
     data: { nextCheckAt: past, ...(opts.expired ? { expiresAt: past } : {}) },
   });
 }
 
 async function row(ref: string) {
-  return db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
+  return t.db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
 }
 
 async function eventsOf(ref: string) {
   const s = await row(ref);
   return (
-    await db.prisma.saleEvent.findMany({ where: { saleId: s.id }, orderBy: { id: "asc" } })
+    await t.db.prisma.saleEvent.findMany({ where: { saleId: s.id }, orderBy: { id: "asc" } })
   ).map((e) => [e.toStatus, e.source]);
 }
 
@@ -76,7 +60,7 @@ describe("reconciler", () => {
       merchantOrder(id, ref, "closed", [{ id: 1, status: "approved", transaction_amount: 5 }]),
     ]);
 
-    await h.sweeper.runOnce();
+    await t.h.sweeper.runOnce();
 
     expect((await row(ref)).status).toBe("paid");
     expect(await eventsOf(ref)).toEqual([
@@ -87,7 +71,7 @@ describe("reconciler", () => {
 
   it("leaves sales alone until they are due", async () => {
     const { external_reference: ref } = await newSale();
-    await h.sweeper.runOnce(); // no interceptor: a search would fail the pending-mocks check
+    await t.h.sweeper.runOnce(); // no interceptor: a search would fail the pending-mocks check
     expect((await row(ref)).checkAttempts).toBe(0);
   });
 
@@ -96,7 +80,7 @@ describe("reconciler", () => {
     await makeDue(ref);
     search(ref, null);
 
-    await h.sweeper.runOnce();
+    await t.h.sweeper.runOnce();
 
     const r = await row(ref);
     expect(r.status).toBe("pending");
@@ -113,7 +97,7 @@ describe("reconciler", () => {
       .times(3)
       .reply(429, {}, { "Retry-After": "0" });
 
-    await h.sweeper.runOnce();
+    await t.h.sweeper.runOnce();
 
     const r = await row(ref);
     expect(r.status).toBe("pending");
@@ -128,7 +112,7 @@ describe("reconciler", () => {
     const del = nock(MP_BASE).delete(posPath(body.pos_id)).reply(204);
     const finalRead = search(ref, [merchantOrder(++moId, ref, "opened")]);
 
-    await h.sweeper.runOnce();
+    await t.h.sweeper.runOnce();
 
     expect(del.isDone()).toBe(true);
     expect(finalRead.isDone()).toBe(true);
@@ -148,7 +132,7 @@ describe("reconciler", () => {
       merchantOrder(++moId, ref, "closed", [{ id: 2, status: "approved", transaction_amount: 5 }]),
     ]);
 
-    await h.sweeper.runOnce();
+    await t.h.sweeper.runOnce();
 
     expect((await row(ref)).status).toBe("paid");
     expect(await eventsOf(ref)).toEqual([
@@ -164,7 +148,7 @@ describe("reconciler", () => {
     nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
     nock(MP_BASE).get("/merchant_orders/search").query(true).times(3).reply(500);
 
-    await h.sweeper.runOnce();
+    await t.h.sweeper.runOnce();
 
     expect((await row(ref)).status).toBe("pending");
   });
@@ -175,7 +159,7 @@ describe("reconciler", () => {
     await makeDue(ref, { expired: true });
     nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
     search(ref, null);
-    await h.sweeper.runOnce();
+    await t.h.sweeper.runOnce();
     expect((await row(ref)).status).toBe("expired");
 
     const id = ++moId;
@@ -185,11 +169,11 @@ describe("reconciler", () => {
         200,
         merchantOrder(id, ref, "closed", [{ id: 3, status: "approved", transaction_amount: 5 }]),
       );
-    await request(h.app)
+    await request(t.h.app)
       .post(`/webhooks/mercadopago?topic=merchant_order&id=${id}`)
       .send({})
       .expect(200);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     expect((await row(ref)).status).toBe("paid");
     expect(await eventsOf(ref)).toEqual([
@@ -203,9 +187,9 @@ describe("reconciler", () => {
     const sales = await Promise.all([newSale(), newSale(), newSale()]);
     for (const s of sales) await makeDue(s.external_reference);
     for (const s of sales) search(s.external_reference, null);
-    const other = buildHarness(db);
+    const other = buildHarness(t.db);
 
-    await Promise.all([h.sweeper.runOnce(), other.sweeper.runOnce()]);
+    await Promise.all([t.h.sweeper.runOnce(), other.sweeper.runOnce()]);
 
     for (const s of sales) expect((await row(s.external_reference)).checkAttempts).toBe(1);
   });
@@ -218,7 +202,7 @@ describe("POST /orders/:ref/refresh", () => {
       merchantOrder(++moId, ref, "closed", [{ id: 4, status: "approved", transaction_amount: 5 }]),
     ]);
 
-    const res = await request(h.app).post(`/orders/${ref}/refresh`).set(auth);
+    const res = await request(t.h.app).post(`/orders/${ref}/refresh`).set(auth);
 
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("paid");
@@ -231,7 +215,7 @@ describe("POST /orders/:ref/refresh", () => {
   it("answers 502 when Mercado Pago is down, changing nothing", async () => {
     const { external_reference: ref } = await newSale();
     nock(MP_BASE).get("/merchant_orders/search").query(true).times(3).reply(503);
-    const res = await request(h.app).post(`/orders/${ref}/refresh`).set(auth);
+    const res = await request(t.h.app).post(`/orders/${ref}/refresh`).set(auth);
     expect(res.status).toBe(502);
     expect((await row(ref)).status).toBe("pending");
   });

@@ -1,14 +1,13 @@
 import nock from "nock";
 import request from "supertest";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   API_KEY,
   MP_BASE,
   NOTIFICATION_URL,
   TOKEN,
   auth,
-  buildHarness,
-  createTestDb,
+  useHarness,
   expectPut,
   posPath,
   putPath,
@@ -16,28 +15,12 @@ import {
   saleBody,
   uniquePos,
   uniqueRef,
-  type Harness,
-  type TestDb,
 } from "./helpers.ts";
 
-let db: TestDb;
-let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDb();
-  h = buildHarness(db);
-});
-afterAll(async () => {
-  await db.drop();
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+const t = useHarness();
 
 async function saleRow(ref: string) {
-  return db.prisma.sale.findUnique({ where: { externalReference: ref } });
+  return t.db.prisma.sale.findUnique({ where: { externalReference: ref } });
 }
 
 describe("POST /sales", () => {
@@ -52,7 +35,7 @@ describe("POST /sales", () => {
     const sent: { body?: unknown } = {};
     expectPut("SUC001", body.pos_id, sent);
 
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
 
     expect(res.status).toBe(201);
     expect(res.headers["x-request-id"]).toBeTruthy();
@@ -104,7 +87,7 @@ describe("POST /sales", () => {
     const row = await saleRow(body.external_reference);
     expect(row?.status).toBe("pending");
     expect(row?.totalCents).toBe(530n);
-    const events = await db.prisma.saleEvent.findMany({ where: { saleId: row?.id } });
+    const events = await t.db.prisma.saleEvent.findMany({ where: { saleId: row?.id } });
     expect(events.map((e) => [e.fromStatus, e.toStatus, e.source])).toEqual([
       [null, "pending", "create"],
     ]);
@@ -116,7 +99,7 @@ describe("POST /sales", () => {
     const sent: { body?: { external_reference?: string } } = {};
     expectPut("SUC001", body.pos_id, sent);
 
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
 
     expect(res.status).toBe(201);
     expect(res.body.external_reference).toMatch(/^sale-[0-9a-f]{24}$/);
@@ -127,24 +110,24 @@ describe("POST /sales", () => {
   it("when the same request is replayed, then the same sale is returned and nothing is sent again", async () => {
     const body = saleBody();
     expectPut("SUC001", body.pos_id);
-    const first = await request(h.app).post("/sales").set(auth).send(body);
+    const first = await request(t.h.app).post("/sales").set(auth).send(body);
     expect(first.status).toBe(201);
 
-    const replay = await request(h.app).post("/sales").set(auth).send(body);
+    const replay = await request(t.h.app).post("/sales").set(auth).send(body);
 
     expect(replay.status).toBe(200);
     expect(replay.body.created_at).toBe(first.body.created_at);
     expect(
-      await db.prisma.sale.count({ where: { externalReference: body.external_reference } }),
+      await t.db.prisma.sale.count({ where: { externalReference: body.external_reference } }),
     ).toBe(1);
   });
 
   it("when a reference is reused with a different body, then 409 conflict and nothing changes", async () => {
     const body = saleBody();
     expectPut("SUC001", body.pos_id);
-    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
 
-    const res = await request(h.app)
+    const res = await request(t.h.app)
       .post("/sales")
       .set(auth)
       .send({ ...body, items: [{ title: "Tea", unit_price: 1, quantity: 1 }] });
@@ -157,14 +140,14 @@ describe("POST /sales", () => {
   it("when the POS already has a pending sale, then 409 pos_busy and no second order is sent", async () => {
     const pos = uniquePos();
     expectPut("SUC001", pos);
-    await request(h.app)
+    await request(t.h.app)
       .post("/sales")
       .set(auth)
       .send(saleBody({ pos_id: pos }))
       .expect(201);
 
     const second = saleBody({ pos_id: pos });
-    const res = await request(h.app).post("/sales").set(auth).send(second);
+    const res = await request(t.h.app).post("/sales").set(auth).send(second);
 
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("pos_busy");
@@ -176,14 +159,14 @@ describe("POST /sales", () => {
     expectPut("SUC001", pos);
     const results = await Promise.all(
       [1, 2, 3, 4].map(() =>
-        request(h.app)
+        request(t.h.app)
           .post("/sales")
           .set(auth)
           .send(saleBody({ pos_id: pos })),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
-    expect(await db.prisma.sale.count({ where: { posId: pos } })).toBe(1);
+    expect(await t.db.prisma.sale.count({ where: { posId: pos } })).toBe(1);
   });
 
   it("when Mercado Pago refuses the order (400), then the sale is failed and 502 mercadopago_rejected", async () => {
@@ -195,7 +178,7 @@ describe("POST /sales", () => {
       cause: [],
     });
 
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
 
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe("mercadopago_rejected");
@@ -213,15 +196,19 @@ describe("POST /sales", () => {
     nock(MP_BASE)
       .get(posPath(body.pos_id))
       .reply(404, { error: "point_of_sale_in_store_order_not_found" });
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
 
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
 
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe("mercadopago_unavailable");
     expect((await saleRow(body.external_reference))?.status).toBe("failed");
     // the POS is free again for the next sale
     expectPut("SUC001", body.pos_id);
-    await request(h.app)
+    await request(t.h.app)
       .post("/sales")
       .set(auth)
       .send(saleBody({ pos_id: body.pos_id }))
@@ -235,7 +222,7 @@ describe("POST /sales", () => {
       .get(posPath(body.pos_id))
       .reply(200, { external_reference: body.external_reference, total_amount: 5 });
 
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
 
     expect(res.status).toBe(201);
     expect(res.body.status).toBe("pending");
@@ -246,15 +233,19 @@ describe("POST /sales", () => {
     const body = saleBody();
     nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(slowReply(1500, 204));
     nock(MP_BASE).get(posPath(body.pos_id)).times(3).reply(503);
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
     nock(MP_BASE).delete(posPath(body.pos_id)).reply(204);
 
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
 
     expect(res.status).toBe(504);
     expect(res.body.error.code).toBe("mercadopago_unavailable");
     const row = await saleRow(body.external_reference);
     expect(row?.status).toBe("failed");
-    const events = await db.prisma.saleEvent.findMany({
+    const events = await t.db.prisma.saleEvent.findMany({
       where: { saleId: row?.id },
       orderBy: { id: "asc" },
     });
@@ -267,8 +258,12 @@ describe("POST /sales", () => {
     nock(MP_BASE)
       .get(posPath(body.pos_id))
       .reply(200, [{ external_reference: "someone-else" }]);
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
 
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
 
     expect(res.status).toBe(504);
     expect((await saleRow(body.external_reference))?.status).toBe("failed");
@@ -285,7 +280,7 @@ describe("POST /sales", () => {
     })
       .put(putPath("SUC001", body.pos_id))
       .reply(204);
-    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
   });
 
   it("sends Colombian taxes with the order as absolute amounts", async () => {
@@ -295,7 +290,7 @@ describe("POST /sales", () => {
     });
     const sent: { body?: Record<string, unknown> } = {};
     expectPut("SUC001", body.pos_id, sent);
-    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
     expect(sent.body?.taxes).toEqual([{ type: "IVA", value: 1140 }]);
     expect(sent.body?.total_amount).toBe(6000);
   });
@@ -376,7 +371,7 @@ describe("POST /sales input validation", () => {
     "when the body has %s, then 400 validation_failed and nothing is stored or sent",
     async (_name, mutate) => {
       const body = valid();
-      const res = await request(h.app)
+      const res = await request(t.h.app)
         .post("/sales")
         .set(auth)
         .set("Content-Type", "application/json")
@@ -386,7 +381,7 @@ describe("POST /sales input validation", () => {
       expect(res.body.error.code).toBe("validation_failed");
       expect(res.body.error.message).toBeTruthy();
       expect(res.body.error.request_id).toBe(res.headers["x-request-id"]);
-      expect(await db.prisma.sale.count({ where: { posId: body.pos_id } })).toBe(0);
+      expect(await t.db.prisma.sale.count({ where: { posId: body.pos_id } })).toBe(0);
     },
   );
 
@@ -396,7 +391,7 @@ describe("POST /sales input validation", () => {
       items: [{ title: "Açaí 🍇 ×2", unit_price: 0.01, quantity: 1 }],
     });
     expectPut("SUC001", body.pos_id);
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
     expect(res.status).toBe(201);
     expect(res.body.title).toBe("Café ☕ Pão de queijo — niño");
     expect(res.body.items[0].title).toBe("Açaí 🍇 ×2");
@@ -404,12 +399,12 @@ describe("POST /sales input validation", () => {
 
   it("names the failing field in the message", async () => {
     const body = saleBody({ items: [{ title: "Coffee", unit_price: 0, quantity: 1 }] });
-    const res = await request(h.app).post("/sales").set(auth).send(body);
+    const res = await request(t.h.app).post("/sales").set(auth).send(body);
     expect(res.body.error.message).toContain("items.0.unit_price: must be > 0");
   });
 
   it("when the body is not JSON, then 400; when it is another content type, then 415", async () => {
-    const bad = await request(h.app)
+    const bad = await request(t.h.app)
       .post("/sales")
       .set(auth)
       .set("Content-Type", "application/json")
@@ -417,12 +412,12 @@ describe("POST /sales input validation", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("validation_failed");
 
-    const form = await request(h.app).post("/sales").set(auth).type("form").send("store_id=x");
+    const form = await request(t.h.app).post("/sales").set(auth).type("form").send("store_id=x");
     expect(form.status).toBe(415);
   });
 
   it("when the body is over the size limit, then 413 payload_too_large", async () => {
-    const res = await request(h.app)
+    const res = await request(t.h.app)
       .post("/sales")
       .set(auth)
       .send({ ...saleBody(), description: "x".repeat(100_000) });
@@ -450,7 +445,7 @@ describe("authentication", () => {
       `${method.toUpperCase()} ${path.split("/")[1]} with %s → 401`,
       async (_n, headers) => {
         const res = await (
-          request(h.app) as unknown as Record<string, (p: string) => request.Test>
+          request(t.h.app) as unknown as Record<string, (p: string) => request.Test>
         )[method]!(path)
           .set(headers)
           .send(saleBody());
@@ -461,17 +456,17 @@ describe("authentication", () => {
   }
 
   it("health and readiness need no key", async () => {
-    await request(h.app).get("/health").expect(200);
-    await request(h.app).get("/ready").expect(200);
+    await request(t.h.app).get("/health").expect(200);
+    await request(t.h.app).get("/ready").expect(200);
   });
 
   it("echoes a client's X-Request-Id", async () => {
-    const res = await request(h.app).get("/health").set("X-Request-Id", "abc-123");
+    const res = await request(t.h.app).get("/health").set("X-Request-Id", "abc-123");
     expect(res.headers["x-request-id"]).toBe("abc-123");
   });
 
   it("unknown routes answer the error body with 404", async () => {
-    const res = await request(h.app).get("/nope").set(auth);
+    const res = await request(t.h.app).get("/nope").set(auth);
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("not_found");
   });

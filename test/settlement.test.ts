@@ -1,34 +1,17 @@
 import nock from "nock";
 import request from "supertest";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   MP_BASE,
   auth,
-  buildHarness,
-  createTestDb,
+  useHarness,
   expectPut,
   merchantOrder,
   posPath,
   saleBody,
-  type Harness,
-  type TestDb,
 } from "./helpers.ts";
 
-let db: TestDb;
-let h: Harness;
-
-beforeAll(async () => {
-  db = await createTestDb();
-  h = buildHarness(db);
-});
-afterAll(async () => {
-  await db.drop();
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+const t = useHarness();
 
 let moId = 20_000_000_000;
 const nextId = () => ++moId;
@@ -36,24 +19,33 @@ const nextId = () => ++moId;
 async function newSale(items = [{ title: "Coffee", unit_price: 2.5, quantity: 2 }]) {
   const body = saleBody({ items });
   expectPut("SUC001", body.pos_id);
-  await request(h.app).post("/sales").set(auth).send(body).expect(201);
+  await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
   return body.external_reference;
 }
 
 function ipn(topic: string, id: number | string) {
-  return request(h.app)
+  return request(t.h.app)
     .post(`/webhooks/mercadopago?topic=${topic}&id=${id}`)
     .send({ resource: `https://api.mercadolibre.com/merchant_orders/${id}`, topic });
 }
 
+/** Mercado Pago shows `mo` for merchant order `id`; its IPN arrives and the worker runs. */
+async function notify(id: number, mo: unknown) {
+  nock(MP_BASE)
+    .get(`/merchant_orders/${id}`)
+    .reply(200, mo as nock.Body);
+  await ipn("merchant_order", id);
+  await t.h.worker.runOnce();
+}
+
 async function sale(ref: string) {
-  const res = await request(h.app).get(`/orders/${ref}`).set(auth).expect(200);
+  const res = await request(t.h.app).get(`/orders/${ref}`).set(auth).expect(200);
   return res.body;
 }
 
 async function events(ref: string) {
-  const row = await db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
-  return db.prisma.saleEvent.findMany({ where: { saleId: row.id }, orderBy: { id: "asc" } });
+  const row = await t.db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
+  return t.db.prisma.saleEvent.findMany({ where: { saleId: row.id }, orderBy: { id: "asc" } });
 }
 
 describe("notifications → merchant order → sale status", () => {
@@ -69,7 +61,7 @@ describe("notifications → merchant order → sale status", () => {
 
     const ack = await ipn("merchant_order", id);
     expect(ack.status).toBe(200);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     const s = await sale(ref);
     expect(s).toMatchObject({
@@ -93,7 +85,7 @@ describe("notifications → merchant order → sale status", () => {
     const id = nextId();
     const res = await ipn("merchant_order", id);
     expect(res.status).toBe(200);
-    const row = await db.prisma.notification.findUnique({
+    const row = await t.db.prisma.notification.findUnique({
       where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
     });
     expect(row?.processedAt).toBeNull();
@@ -102,8 +94,8 @@ describe("notifications → merchant order → sale status", () => {
     nock(MP_BASE)
       .get(`/merchant_orders/${id}`)
       .reply(200, merchantOrder(id, ref, "opened"));
-    await h.worker.runOnce();
-    const after = await db.prisma.notification.findUnique({
+    await t.h.worker.runOnce();
+    const after = await t.db.prisma.notification.findUnique({
       where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
     });
     expect(after?.processedAt).not.toBeNull();
@@ -122,13 +114,13 @@ describe("notifications → merchant order → sale status", () => {
         merchantOrder(id, ref, "closed", [{ id: 2, status: "approved", transaction_amount: 5 }]),
       );
 
-    await Promise.all([h.worker.runOnce(), h.worker.runOnce(), h.worker.runOnce()]);
+    await Promise.all([t.h.worker.runOnce(), t.h.worker.runOnce(), t.h.worker.runOnce()]);
 
     expect(read.isDone()).toBe(true);
     expect((await sale(ref)).status).toBe("paid");
     const paidEvents = (await events(ref)).filter((e) => e.toStatus === "paid");
     expect(paidEvents).toHaveLength(1);
-    const row = await db.prisma.notification.findUniqueOrThrow({
+    const row = await t.db.prisma.notification.findUniqueOrThrow({
       where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
     });
     expect(row.deliveries).toBe(10);
@@ -143,7 +135,7 @@ describe("notifications → merchant order → sale status", () => {
       await import("../src/mercadopago/mercadopago.schemas.ts")
     ).MerchantOrderSchema.parse(mo);
     await Promise.all(
-      Array.from({ length: 10 }, () => h.sales.applyMerchantOrders([parsed], "webhook")),
+      Array.from({ length: 10 }, () => t.h.sales.applyMerchantOrders([parsed], "webhook")),
     );
     expect((await events(ref)).filter((e) => e.toStatus === "paid")).toHaveLength(1);
   });
@@ -151,20 +143,12 @@ describe("notifications → merchant order → sale status", () => {
   it("when 'opened' arrives after 'closed', then the sale stays paid", async () => {
     const ref = await newSale();
     const id = nextId();
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(
-        200,
-        merchantOrder(id, ref, "closed", [{ id: 4, status: "approved", transaction_amount: 5 }]),
-      );
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(
+      id,
+      merchantOrder(id, ref, "closed", [{ id: 4, status: "approved", transaction_amount: 5 }]),
+    );
 
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(200, merchantOrder(id, ref, "opened"));
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(id, merchantOrder(id, ref, "opened"));
 
     const s = await sale(ref);
     expect(s.status).toBe("paid");
@@ -176,14 +160,10 @@ describe("notifications → merchant order → sale status", () => {
     const ref = await newSale();
     const id = nextId();
     // even a (misreported) closed status does not make 4.99 of 5.00 paid
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(
-        200,
-        merchantOrder(id, ref, "closed", [{ id: 5, status: "approved", transaction_amount: 4.99 }]),
-      );
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(
+      id,
+      merchantOrder(id, ref, "closed", [{ id: 5, status: "approved", transaction_amount: 4.99 }]),
+    );
 
     const s = await sale(ref);
     expect(s.status).toBe("pending");
@@ -194,27 +174,19 @@ describe("notifications → merchant order → sale status", () => {
   it("when a payment is rejected and then approved, then the sale ends paid", async () => {
     const ref = await newSale();
     const id = nextId();
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(
-        200,
-        merchantOrder(id, ref, "opened", [{ id: 6, status: "rejected", transaction_amount: 5 }]),
-      );
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(
+      id,
+      merchantOrder(id, ref, "opened", [{ id: 6, status: "rejected", transaction_amount: 5 }]),
+    );
     expect((await sale(ref)).status).toBe("pending");
 
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(
-        200,
-        merchantOrder(id, ref, "closed", [
-          { id: 6, status: "rejected", transaction_amount: 5 },
-          { id: 7, status: "approved", transaction_amount: 5 },
-        ]),
-      );
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(
+      id,
+      merchantOrder(id, ref, "closed", [
+        { id: 6, status: "rejected", transaction_amount: 5 },
+        { id: 7, status: "approved", transaction_amount: 5 },
+      ]),
+    );
     const s = await sale(ref);
     expect(s.status).toBe("paid");
     expect(s.payments).toEqual([
@@ -240,17 +212,13 @@ describe("notifications → merchant order → sale status", () => {
       );
     await ipn("merchant_order", first);
     await ipn("merchant_order", second);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     const s = await sale(ref);
     expect(s.status).toBe("paid");
     expect(s.merchant_order_id).toBe(second);
     // a later notification of the first (still opened) order changes nothing
-    nock(MP_BASE)
-      .get(`/merchant_orders/${first}`)
-      .reply(200, merchantOrder(first, ref, "opened"));
-    await ipn("merchant_order", first);
-    await h.worker.runOnce();
+    await notify(first, merchantOrder(first, ref, "opened"));
     expect((await sale(ref)).merchant_order_id).toBe(second);
   });
 
@@ -261,9 +229,9 @@ describe("notifications → merchant order → sale status", () => {
       .get(`/merchant_orders/${id}`)
       .reply(404, { error: "not_found", message: "Order not found" });
     await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
     expect((await sale(ref)).status).toBe("pending");
-    const row = await db.prisma.notification.findUniqueOrThrow({
+    const row = await t.db.prisma.notification.findUniqueOrThrow({
       where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
     });
     expect(row.processedAt).not.toBeNull();
@@ -272,16 +240,12 @@ describe("notifications → merchant order → sale status", () => {
   it("when the merchant order belongs to another reference, then no sale changes", async () => {
     const ref = await newSale();
     const id = nextId();
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(
-        200,
-        merchantOrder(id, "not-ours", "closed", [
-          { id: 9, status: "approved", transaction_amount: 5 },
-        ]),
-      );
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(
+      id,
+      merchantOrder(id, "not-ours", "closed", [
+        { id: 9, status: "approved", transaction_amount: 5 },
+      ]),
+    );
     expect((await sale(ref)).status).toBe("pending");
   });
 
@@ -290,16 +254,16 @@ describe("notifications → merchant order → sale status", () => {
     const id = nextId();
     const evil = nock("https://evil.example").get(/.*/).reply(200, {});
 
-    await request(h.app)
+    await request(t.h.app)
       .post("/webhooks/mercadopago")
       .send({ resource: `https://evil.example/merchant_orders/${id}`, topic: "merchant_order" })
       .expect(200);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     expect(evil.isDone()).toBe(false);
     expect(nock.pendingMocks()).toEqual(["GET https://evil.example:443//.*/"]);
     nock.cleanAll();
-    expect(await db.prisma.notification.count({ where: { resourceId: BigInt(id) } })).toBe(0);
+    expect(await t.db.prisma.notification.count({ where: { resourceId: BigInt(id) } })).toBe(0);
     expect((await sale(ref)).status).toBe("pending");
   });
 
@@ -321,11 +285,11 @@ describe("notifications → merchant order → sale status", () => {
         merchantOrder(id, ref, "closed", [{ id: 555, status: "approved", transaction_amount: 5 }]),
       );
 
-    await request(h.app)
+    await request(t.h.app)
       .post("/webhooks/mercadopago?data.id=555&type=payment")
       .send({ type: "payment", action: "payment.created", data: { id: "555" } })
       .expect(200);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     expect((await sale(ref)).status).toBe("paid");
   });
@@ -335,56 +299,48 @@ describe("notifications → merchant order → sale status", () => {
     const id = nextId();
     nock(MP_BASE).get(`/merchant_orders/${id}`).times(3).reply(500, { error: "internal" });
     await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
-    const row = await db.prisma.notification.findUniqueOrThrow({
+    const row = await t.db.prisma.notification.findUniqueOrThrow({
       where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
     });
     expect(row.processedAt).toBeNull();
     expect(row.lastError).toContain("500");
     expect(row.dueAt.getTime()).toBeGreaterThan(Date.now());
 
-    await db.prisma.notification.update({ where: { id: row.id }, data: { dueAt: new Date() } });
+    await t.db.prisma.notification.update({ where: { id: row.id }, data: { dueAt: new Date() } });
     nock(MP_BASE)
       .get(`/merchant_orders/${id}`)
       .reply(
         200,
         merchantOrder(id, ref, "closed", [{ id: 11, status: "approved", transaction_amount: 5 }]),
       );
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
     expect((await sale(ref)).status).toBe("paid");
   });
 
   it("when a paid sale's payment is refunded, then the sale is refunded", async () => {
     const ref = await newSale();
     const id = nextId();
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(
-        200,
-        merchantOrder(id, ref, "closed", [{ id: 12, status: "approved", transaction_amount: 5 }]),
-      );
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(
+      id,
+      merchantOrder(id, ref, "closed", [{ id: 12, status: "approved", transaction_amount: 5 }]),
+    );
 
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(
-        200,
-        merchantOrder(id, ref, "closed", [{ id: 12, status: "refunded", transaction_amount: 5 }], {
-          order_status: "reverted",
-          refunded_amount: 5,
-        }),
-      );
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(
+      id,
+      merchantOrder(id, ref, "closed", [{ id: 12, status: "refunded", transaction_amount: 5 }], {
+        order_status: "reverted",
+        refunded_amount: 5,
+      }),
+    );
 
     expect((await sale(ref)).status).toBe("refunded");
     expect((await events(ref)).map((e) => e.toStatus)).toEqual(["pending", "paid", "refunded"]);
   });
 
   it("ignores notifications it cannot use, and still acknowledges them", async () => {
-    const before = await db.prisma.notification.count();
+    const before = await t.db.prisma.notification.count();
     const bodies: [string, unknown][] = [
       ["/webhooks/mercadopago?topic=chargebacks&id=1", {}],
       ["/webhooks/mercadopago?topic=merchant_order&id=abc", {}],
@@ -398,18 +354,18 @@ describe("notifications → merchant order → sale status", () => {
       ["/webhooks/mercadopago", { type: "point_integration_wh", data: { id: "1" } }],
     ];
     for (const [url, body] of bodies) {
-      const res = await request(h.app)
+      const res = await request(t.h.app)
         .post(url)
         .send(body as object);
       expect(res.status).toBe(200);
     }
-    expect(await db.prisma.notification.count()).toBe(before);
+    expect(await t.db.prisma.notification.count()).toBe(before);
   });
 });
 
 describe("GET /orders/:ref", () => {
   it("answers 404 not_found for an unknown reference", async () => {
-    const res = await request(h.app).get("/orders/does-not-exist").set(auth);
+    const res = await request(t.h.app).get("/orders/does-not-exist").set(auth);
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ code: "not_found", details: [] });
     expect(res.body.error.request_id).toBeTruthy();
@@ -417,7 +373,7 @@ describe("GET /orders/:ref", () => {
 
   it("shows the audit trail with ?include=events", async () => {
     const ref = await newSale();
-    const res = await request(h.app).get(`/orders/${ref}?include=events`).set(auth).expect(200);
+    const res = await request(t.h.app).get(`/orders/${ref}?include=events`).set(auth).expect(200);
     expect(res.body.events).toEqual([
       expect.objectContaining({ from: null, to: "pending", source: "create" }),
     ]);
@@ -428,7 +384,7 @@ describe("DELETE /orders/:ref", () => {
   it("when the sale is pending and the POS shows our order, then the order is deleted and the sale cancelled", async () => {
     const body = saleBody();
     expectPut("SUC001", body.pos_id);
-    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
     const ref = body.external_reference;
     nock(MP_BASE).get(posPath(body.pos_id)).reply(200, { external_reference: ref });
     const del = nock(MP_BASE).delete(posPath(body.pos_id)).reply(204);
@@ -437,13 +393,13 @@ describe("DELETE /orders/:ref", () => {
       .query({ external_reference: ref })
       .reply(200, { elements: null, next_offset: 0, total: 0 });
 
-    const res = await request(h.app).delete(`/orders/${ref}`).set(auth);
+    const res = await request(t.h.app).delete(`/orders/${ref}`).set(auth);
 
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("cancelled");
     expect(res.body.cancelled_at).not.toBeNull();
     expect(del.isDone()).toBe(true);
-    const again = await request(h.app).delete(`/orders/${ref}`).set(auth);
+    const again = await request(t.h.app).delete(`/orders/${ref}`).set(auth);
     expect(again.status).toBe(200);
     expect(again.body.status).toBe("cancelled");
   });
@@ -451,14 +407,14 @@ describe("DELETE /orders/:ref", () => {
   it("when the POS shows another order, then it is not deleted", async () => {
     const body = saleBody();
     expectPut("SUC001", body.pos_id);
-    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
     nock(MP_BASE).get(posPath(body.pos_id)).reply(200, { external_reference: "someone-else" });
     nock(MP_BASE)
       .get("/merchant_orders/search")
       .query(true)
       .reply(200, { elements: [], next_offset: 0, total: 0 });
 
-    const res = await request(h.app).delete(`/orders/${body.external_reference}`).set(auth);
+    const res = await request(t.h.app).delete(`/orders/${body.external_reference}`).set(auth);
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("cancelled");
     // no DELETE interceptor was registered: an attempt would have failed the pending-mocks check
@@ -467,7 +423,7 @@ describe("DELETE /orders/:ref", () => {
   it("when the customer paid a moment before the cancel, then 409 already_paid and the sale is paid", async () => {
     const body = saleBody();
     expectPut("SUC001", body.pos_id);
-    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
     const ref = body.external_reference;
     const id = nextId();
     nock(MP_BASE)
@@ -484,7 +440,7 @@ describe("DELETE /orders/:ref", () => {
         total: 1,
       });
 
-    const res = await request(h.app).delete(`/orders/${ref}`).set(auth);
+    const res = await request(t.h.app).delete(`/orders/${ref}`).set(auth);
 
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("already_paid");
@@ -498,16 +454,12 @@ describe("DELETE /orders/:ref", () => {
   it("when the sale is already paid, then 409 already_paid without calling Mercado Pago", async () => {
     const ref = await newSale();
     const id = nextId();
-    nock(MP_BASE)
-      .get(`/merchant_orders/${id}`)
-      .reply(
-        200,
-        merchantOrder(id, ref, "closed", [{ id: 14, status: "approved", transaction_amount: 5 }]),
-      );
-    await ipn("merchant_order", id);
-    await h.worker.runOnce();
+    await notify(
+      id,
+      merchantOrder(id, ref, "closed", [{ id: 14, status: "approved", transaction_amount: 5 }]),
+    );
 
-    const res = await request(h.app).delete(`/orders/${ref}`).set(auth);
+    const res = await request(t.h.app).delete(`/orders/${ref}`).set(auth);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("already_paid");
   });
@@ -515,30 +467,30 @@ describe("DELETE /orders/:ref", () => {
   it("when Mercado Pago cannot be reached, then 502 and the sale stays pending", async () => {
     const body = saleBody();
     expectPut("SUC001", body.pos_id);
-    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
     nock(MP_BASE).get(posPath(body.pos_id)).times(3).reply(503);
 
-    const res = await request(h.app).delete(`/orders/${body.external_reference}`).set(auth);
+    const res = await request(t.h.app).delete(`/orders/${body.external_reference}`).set(auth);
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe("mercadopago_unavailable");
     expect((await sale(body.external_reference)).status).toBe("pending");
   });
 
   it("answers 404 for an unknown sale", async () => {
-    const res = await request(h.app).delete("/orders/nope-123").set(auth);
+    const res = await request(t.h.app).delete("/orders/nope-123").set(auth);
     expect(res.status).toBe(404);
   });
 
   it("a cancelled sale frees the POS for the next sale", async () => {
     const body = saleBody();
     expectPut("SUC001", body.pos_id);
-    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
     nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
     nock(MP_BASE).get("/merchant_orders/search").query(true).reply(200, { elements: null });
-    await request(h.app).delete(`/orders/${body.external_reference}`).set(auth).expect(200);
+    await request(t.h.app).delete(`/orders/${body.external_reference}`).set(auth).expect(200);
 
     expectPut("SUC001", body.pos_id);
-    await request(h.app)
+    await request(t.h.app)
       .post("/sales")
       .set(auth)
       .send(saleBody({ pos_id: body.pos_id }))

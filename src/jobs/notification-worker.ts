@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
 import type { ClaimedNotification, InboxRepository } from "../notifications/inbox.repository.ts";
 import type { SalesService } from "../sales/sales.service.ts";
@@ -68,7 +68,10 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
         { topic: n.topic, id: n.resourceId, attempt: n.attempts, message },
         "notification failed; retrying",
       );
-      await deps.inbox.retryLater(n, message, new Date(Date.now() + retryDelayMs(n.attempts)));
+      // Mercado Pago's Retry-After (429) is honoured when it asks for longer than our backoff
+      const asked = err instanceof MercadoPagoError ? (err.retryAfterMs ?? 0) : 0;
+      const wait = Math.max(retryDelayMs(n.attempts), asked);
+      await deps.inbox.retryLater(n, message, new Date(Date.now() + wait));
     }
   }
 

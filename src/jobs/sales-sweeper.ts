@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { MercadoPagoError } from "../mercadopago/mercadopago.client.ts";
 import type { Sale } from "../sales/sale.ts";
 import type { SalesRepository } from "../sales/sales.repository.ts";
 import type { SalesService } from "../sales/sales.service.ts";
@@ -58,10 +59,13 @@ export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
         },
         "reconcile failed; will retry",
       );
-      const retryAt = new Date(
-        deps.now().getTime() +
-          Math.min(MAX_GAP_MS, deps.intervalMs * 2 ** Math.max(0, sale.checkAttempts - 1)),
+      // Mercado Pago's Retry-After (429) is honoured when it asks for longer than our backoff
+      const backoff = Math.min(
+        MAX_GAP_MS,
+        deps.intervalMs * 2 ** Math.max(0, sale.checkAttempts - 1),
       );
+      const asked = err instanceof MercadoPagoError ? (err.retryAfterMs ?? 0) : 0;
+      const retryAt = new Date(deps.now().getTime() + Math.max(backoff, asked));
       await deps.repo.scheduleCheck(sale.id, retryAt);
     }
   }

@@ -5,19 +5,20 @@ import type { Observation } from "../mercadopago/merchant-order.ts";
 import type { Sale, SaleEvent, SaleEventSource, SaleItem } from "./sale.ts";
 import { isSaleStatus, sourcesOf, type SaleStatus } from "./sale-status.ts";
 
-export interface NewSale {
-  externalReference: string;
-  storeId: string;
-  posId: string;
-  title: string;
-  description: string;
-  items: SaleItem[];
-  taxes: { type: string; valueCents: number }[] | null;
-  totalCents: number;
-  requestHash: string;
-  expiresAt: Date;
-  nextCheckAt: Date;
-}
+export type NewSale = Pick<
+  Sale,
+  | "externalReference"
+  | "storeId"
+  | "posId"
+  | "title"
+  | "description"
+  | "items"
+  | "taxes"
+  | "totalCents"
+  | "requestHash"
+  | "expiresAt"
+  | "nextCheckAt"
+>;
 
 export type CreateResult =
   { kind: "created"; sale: Sale } | { kind: "reference_taken" } | { kind: "pos_busy" };

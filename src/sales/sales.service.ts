@@ -139,35 +139,49 @@ export function createSalesService(deps: SalesServiceDeps) {
     return sale;
   }
 
-  /** A timeout or 5xx on the PUT leaves the order's fate unknown: look at the POS to decide. */
+  /**
+   * A timeout or 5xx on the PUT leaves the order's fate unknown: look before deciding. On the POS
+   * and ours → it landed, the sale stays pending. Otherwise the customer may already have paid it
+   * (a paid order leaves the POS), so the merchant orders are read too; only an order that is
+   * neither on the POS nor paid makes the sale `failed`.
+   */
   async function resolveIndeterminatePut(sale: Sale, err: MercadoPagoError): Promise<Sale> {
+    const ref = sale.externalReference;
     let onPos: boolean | null = null;
     try {
       const current = await mp.getPosOrder(sale.posId);
-      onPos = current?.external_reference === sale.externalReference;
+      onPos = current?.external_reference === ref;
     } catch (lookupError) {
       log.warn(
-        { externalReference: sale.externalReference, err: lookupError },
+        { externalReference: ref, err: lookupError },
         "cannot read the POS order after a failed PUT",
       );
     }
     if (onPos) {
       log.warn(
-        { externalReference: sale.externalReference, reason: err.message },
-        "order PUT failed but the order is on the POS; sale stays pending",
+        { externalReference: ref, reason: err.message },
+        "order PUT failed but the order is on the POS",
       );
       return sale;
     }
+    const merchantOrders = await mp.searchMerchantOrders(ref).catch(() => []);
+    const settled = await settle(sale, merchantOrders, "create");
+    if (settled.status === "paid") return settled;
     if (onPos === null) {
       // Unknown either way: take the order off the POS if it landed, so no one pays a failed sale.
       await mp.deletePosOrder(sale.posId).catch(() => undefined);
     }
-    await repo.transition(sale.id, {
+    const failed = await repo.transition(sale.id, {
       to: "failed",
       source: "create",
       detail: { reason: err.kind, status: err.status, verified: onPos !== null },
       at: deps.now(),
     });
+    if (!failed) {
+      // a notification settled it meanwhile: report what is stored
+      const current = await mustFind(ref);
+      if (current.status === "paid") return current;
+    }
     throw upstreamError(err, "creating the order");
   }
 

@@ -1,0 +1,284 @@
+// The simulator's page: it plays the customer's phone (pick a POS, see its QR and pending order,
+// scan / pay / reject / expire) and shows the merchant orders. Plain HTML and vanilla JS. The
+// script is served as a separate same-origin file rather than inline, so the page also works
+// behind a Content-Security-Policy that forbids inline scripts (e.g. helmet's defaults).
+
+function escapeHtml(value: string): string {
+  return value
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+const STYLE = `
+  :root { --ink:#1d2433; --muted:#667085; --line:#e4e7ec; --bg:#f5f7fa; --brand:#009ee3;
+          --ok:#12805c; --warn:#b54708; --bad:#b42318; }
+  * { box-sizing: border-box; }
+  body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+         color:var(--ink); background:var(--bg); }
+  header { background:var(--brand); color:#fff; padding:12px 20px; display:flex;
+           align-items:baseline; gap:12px; }
+  header h1 { font-size:18px; margin:0; }
+  header span { opacity:.85; }
+  main { display:flex; flex-wrap:wrap; gap:20px; padding:20px; align-items:flex-start; }
+  .card { background:#fff; border:1px solid var(--line); border-radius:12px; padding:16px; }
+  .phone { width:340px; }
+  .mos { flex:1; min-width:420px; overflow:hidden; }
+  h2 { font-size:15px; margin:0 0 10px; }
+  label { display:flex; gap:8px; align-items:center; font-weight:600; }
+  select { flex:1; padding:6px; border:1px solid var(--line); border-radius:6px; font:inherit; }
+  .qr { display:flex; justify-content:center; margin:14px 0; min-height:60px; }
+  .qr img { width:200px; height:200px; image-rendering:pixelated; }
+  .muted { color:var(--muted); }
+  .order { border-top:1px solid var(--line); padding-top:10px; }
+  table { width:100%; border-collapse:collapse; }
+  th, td { text-align:left; padding:5px 6px; border-bottom:1px solid var(--line); vertical-align:top; }
+  th { font-size:12px; color:var(--muted); font-weight:600; }
+  td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+  .total { display:flex; justify-content:space-between; font-weight:700; font-size:16px;
+           margin-top:8px; }
+  .actions { display:grid; grid-template-columns:repeat(4, 1fr); gap:8px; margin-top:14px; }
+  button { padding:9px 4px; border:0; border-radius:8px; font:inherit; font-weight:600;
+           cursor:pointer; background:#eef4ff; color:var(--ink); }
+  button.primary { background:var(--brand); color:#fff; }
+  button:disabled { opacity:.45; cursor:not-allowed; }
+  #msg { min-height:20px; margin:10px 0 0; }
+  #msg.error { color:var(--bad); }
+  .badge { display:inline-block; padding:1px 8px; border-radius:999px; font-size:12px;
+           font-weight:600; background:#eef2f6; }
+  .badge.closed, .badge.paid, .badge.approved { background:#dcfae6; color:var(--ok); }
+  .badge.opened, .badge.partially_paid, .badge.payment_in_process, .badge.pending,
+  .badge.in_process { background:#fef0c7; color:var(--warn); }
+  .badge.expired, .badge.rejected, .badge.reverted, .badge.refunded,
+  .badge.partially_reverted { background:#fee4e2; color:var(--bad); }
+  .payments div { white-space:nowrap; }
+  .scroll { overflow-x:auto; }
+  .mos td, .mos th { white-space:nowrap; }
+`;
+
+export function renderPage(basePath: string): string {
+  const base = escapeHtml(basePath);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Mercado Pago simulator</title>
+<style>${STYLE}</style>
+</head>
+<body data-base="${base}">
+<header><h1>Mercado Pago simulator</h1><span>the customer's phone</span></header>
+<main>
+  <section class="card phone">
+    <label for="pos-select">POS <select id="pos-select"></select></label>
+    <p id="no-pos" class="muted" hidden>No POS yet. PUT an order on a POS and it appears here.</p>
+    <div class="qr"><img id="qr" alt="QR code of the selected POS" hidden></div>
+    <div class="order" id="order">
+      <p id="no-order" class="muted">Waiting screen: no order on this POS.</p>
+      <div id="order-body" hidden>
+        <h2 id="order-title"></h2>
+        <div id="order-ref" class="muted"></div>
+        <table>
+          <thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Price</th>
+          <th class="num">Total</th></tr></thead>
+          <tbody id="items"></tbody>
+        </table>
+        <div class="total"><span>Total</span><span id="order-total"></span></div>
+        <div id="order-expires" class="muted"></div>
+      </div>
+    </div>
+    <div class="actions">
+      <button id="btn-scan" type="button">Scan</button>
+      <button id="btn-pay" type="button" class="primary">Pay</button>
+      <button id="btn-reject" type="button">Reject</button>
+      <button id="btn-expire" type="button">Expire</button>
+    </div>
+    <p id="msg" role="status"></p>
+  </section>
+  <section class="card mos">
+    <h2>Merchant orders <span class="muted" id="mo-pos"></span></h2>
+    <div class="scroll"><table>
+      <thead><tr><th>Id</th><th>Reference</th><th>Status</th><th>Order status</th>
+      <th class="num">Total</th><th class="num">Paid</th><th>Payments</th><th>Updated</th></tr></thead>
+      <tbody id="mo-rows"></tbody>
+    </table></div>
+    <p id="no-mo" class="muted">No merchant orders yet (they appear when the QR is scanned).</p>
+  </section>
+</main>
+<script src="${base}/page.js"></script>
+</body>
+</html>
+`;
+}
+
+export const PAGE_SCRIPT = `"use strict";
+(function () {
+  var base = document.body.getAttribute("data-base") || "";
+  var selected = new URLSearchParams(location.search).get("pos");
+  var entries = [];
+  var busy = false;
+
+  function $(id) { return document.getElementById(id); }
+  function money(n) { return typeof n === "number" ? n.toFixed(2) : ""; }
+  function cell(text, cls) {
+    var td = document.createElement("td");
+    td.textContent = text == null ? "" : String(text);
+    if (cls) td.className = cls;
+    return td;
+  }
+  function badge(text) {
+    var span = document.createElement("span");
+    span.className = "badge " + text;
+    span.textContent = text;
+    return span;
+  }
+  function say(text, isError) {
+    var msg = $("msg");
+    msg.textContent = text;
+    msg.className = isError ? "error" : "";
+  }
+
+  function api(method, path, body) {
+    var init = { method: method, headers: {} };
+    if (body !== undefined) {
+      init.headers["content-type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(base + path, init).then(function (res) {
+      return res.text().then(function (text) {
+        var json = null;
+        try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+        if (!res.ok) throw new Error((json && json.message) || res.status + " " + res.statusText);
+        return json;
+      });
+    });
+  }
+
+  function current() {
+    for (var i = 0; i < entries.length; i++) {
+      if (entries[i].pos.external_id === selected) return entries[i];
+    }
+    return null;
+  }
+
+  function renderSelect() {
+    var select = $("pos-select");
+    var ids = entries.map(function (e) { return e.pos.external_id; });
+    if (!selected || ids.indexOf(selected) < 0) selected = ids.length ? ids[0] : null;
+    var have = Array.prototype.map.call(select.options, function (o) { return o.value; });
+    if (have.join("|") !== ids.join("|")) {
+      select.replaceChildren.apply(select, ids.map(function (id) {
+        var option = document.createElement("option");
+        option.value = id;
+        option.textContent = id;
+        return option;
+      }));
+    }
+    if (selected) select.value = selected;
+    $("no-pos").hidden = ids.length > 0;
+  }
+
+  function renderOrder(entry) {
+    var img = $("qr");
+    if (entry) {
+      if (img.getAttribute("src") !== entry.pos.qr.image) img.setAttribute("src", entry.pos.qr.image);
+      img.hidden = false;
+    } else {
+      img.hidden = true;
+    }
+    var order = entry ? entry.order : null;
+    $("no-order").hidden = !!order;
+    $("order-body").hidden = !order;
+    var items = $("items");
+    if (!order) { items.replaceChildren(); return; }
+    $("order-title").textContent = order.title || "";
+    $("order-ref").textContent = "Reference " + order.external_reference;
+    items.replaceChildren.apply(items, (order.items || []).map(function (it) {
+      var tr = document.createElement("tr");
+      tr.append(cell(it.title), cell(it.quantity, "num"), cell(money(it.unit_price), "num"),
+        cell(money(it.total_amount), "num"));
+      return tr;
+    }));
+    $("order-total").textContent = money(order.total_amount);
+    $("order-expires").textContent = entry.order_expires_at
+      ? "Expires " + entry.order_expires_at : "No expiration date";
+  }
+
+  function renderMerchantOrders(entry) {
+    var rows = $("mo-rows");
+    var list = entry ? entry.merchant_orders : [];
+    $("mo-pos").textContent = entry ? "on " + entry.pos.external_id : "";
+    $("no-mo").hidden = list.length > 0;
+    rows.replaceChildren.apply(rows, list.map(function (mo) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-testid", "mo-row");
+      tr.setAttribute("data-mo-id", String(mo.id));
+      tr.setAttribute("data-status", mo.status);
+      tr.setAttribute("data-order-status", mo.order_status);
+      var status = cell(""); status.append(badge(mo.status));
+      var orderStatus = cell(""); orderStatus.append(badge(mo.order_status));
+      var pays = cell("", "payments");
+      mo.payments.forEach(function (p) {
+        var div = document.createElement("div");
+        div.append(document.createTextNode(p.id + " "), badge(p.status),
+          document.createTextNode(" " + money(p.transaction_amount)));
+        pays.append(div);
+      });
+      tr.append(cell(mo.id), cell(mo.external_reference), status, orderStatus,
+        cell(money(mo.total_amount), "num"), cell(money(mo.paid_amount), "num"), pays,
+        cell(mo.last_updated.slice(11, 19)));
+      return tr;
+    }));
+  }
+
+  function render() {
+    renderSelect();
+    var entry = current();
+    renderOrder(entry);
+    renderMerchantOrders(entry);
+    var hasOrder = !!(entry && entry.order);
+    ["btn-scan", "btn-pay", "btn-reject", "btn-expire"].forEach(function (id) {
+      $(id).disabled = busy || !hasOrder;
+    });
+  }
+
+  function refresh() {
+    return api("GET", "/api/pos").then(function (body) {
+      entries = body.pos;
+      render();
+    }).catch(function (err) { say("Cannot reach the simulator: " + err.message, true); });
+  }
+
+  function act(label, path, body) {
+    if (!selected) return;
+    busy = true;
+    render();
+    api("POST", "/api/pos/" + encodeURIComponent(selected) + path, body).then(function (res) {
+      if (label === "Pay" || label === "Reject") {
+        say(label + ": payment " + res.payment.id + " " + res.payment.status
+          + ", merchant order " + res.merchant_order.id + " " + res.merchant_order.status, false);
+      } else if (label === "Scan") {
+        say("Scanned: merchant order " + res.id + " created", false);
+      } else {
+        say("Order expired", false);
+      }
+    }).catch(function (err) { say(label + " failed: " + err.message, true); })
+      .then(function () { busy = false; return refresh(); });
+  }
+
+  $("pos-select").addEventListener("change", function (e) {
+    selected = e.target.value;
+    say("", false);
+    render();
+  });
+  $("btn-scan").addEventListener("click", function () { act("Scan", "/scan"); });
+  $("btn-pay").addEventListener("click", function () { act("Pay", "/pay", { status: "approved" }); });
+  $("btn-reject").addEventListener("click", function () { act("Reject", "/pay", { status: "rejected" }); });
+  $("btn-expire").addEventListener("click", function () { act("Expire", "/expire"); });
+
+  refresh();
+  setInterval(refresh, 1000);
+})();
+`;

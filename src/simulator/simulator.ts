@@ -1,0 +1,163 @@
+// Entry point of the Mercado Pago simulator: wires state, notifier, faults and router together,
+// and can run it on its own loopback port.
+
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import express from "express";
+import type { Router } from "express";
+
+import { createFaultController } from "./simulator.faults.ts";
+import type { FaultController } from "./simulator.faults.ts";
+import { createNotifier } from "./simulator.notifier.ts";
+import type { DeliverFn, NotificationControls, Notifier } from "./simulator.notifier.ts";
+import { createSimulatorRouter } from "./simulator.routes.ts";
+import type { RequestLogEntry } from "./simulator.routes.ts";
+import { createSimulatorState } from "./simulator.state.ts";
+import type {
+  MerchantOrder,
+  PayOptions,
+  Payment,
+  ReferenceTruth,
+  SimulatorState,
+  SimulatorStateOptions,
+} from "./simulator.state.ts";
+
+export interface SimulatorOptions extends SimulatorStateOptions {
+  /** Seed for every random decision (drops, random delays and orders, fault rates). */
+  seed?: number;
+  /** How notifications are sent; default: axios POST with Mercado Pago's 22 s timeout. */
+  deliver?: DeliverFn;
+  /** Initial notification delivery controls. */
+  notifications?: Partial<NotificationControls>;
+  firstTimeoutMs?: number;
+  retryTimeoutMs?: number;
+  /** Absolute URL of the router (used in `qr.image`); default: derived from each request. */
+  publicUrl?: string;
+  /**
+   * Period of the background expiry check, so expiry notifications go out even when nobody
+   * calls the simulator. Default 1000 ms; 0 disables it (expiry is still evaluated lazily).
+   */
+  sweepIntervalMs?: number;
+}
+
+export interface Simulator {
+  state: SimulatorState;
+  notifier: Notifier;
+  faults: FaultController;
+  router: Router;
+  /** Calls received on the Mercado Pago API (`/mp`). */
+  requests: RequestLogEntry[];
+  scan(posExternalId: string): MerchantOrder;
+  pay(
+    target: string | number,
+    options: PayOptions,
+  ): { payment: Payment; merchantOrder: MerchantOrder };
+  settle(
+    paymentId: number,
+    status: "approved" | "rejected",
+  ): { payment: Payment; merchantOrder: MerchantOrder };
+  expire(posExternalId: string): MerchantOrder[];
+  refund(paymentId: number, amount?: number): { payment: Payment; merchantOrder: MerchantOrder };
+  truth(externalReference: string): ReferenceTruth;
+  /** Cancels timers, releases hanging requests and stops notifications. */
+  stop(): void;
+}
+
+export function createSimulator(opts: SimulatorOptions): Simulator {
+  const state = createSimulatorState(opts);
+  const notifier = createNotifier({
+    collectorId: opts.collectorId,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.deliver ? { deliver: opts.deliver } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.notifications ? { controls: opts.notifications } : {}),
+    ...(opts.firstTimeoutMs !== undefined ? { firstTimeoutMs: opts.firstTimeoutMs } : {}),
+    ...(opts.retryTimeoutMs !== undefined ? { retryTimeoutMs: opts.retryTimeoutMs } : {}),
+    ...(opts.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: opts.utcOffsetMinutes } : {}),
+  });
+  const faults = createFaultController(opts.seed !== undefined ? { seed: opts.seed } : {});
+  const unsubscribe = state.subscribe((event) => notifier.notify(event));
+  const requests: RequestLogEntry[] = [];
+  const router = createSimulatorRouter({
+    state,
+    notifier,
+    faults,
+    requests,
+    publicUrl: opts.publicUrl ?? null,
+  });
+
+  const sweepMs = opts.sweepIntervalMs ?? 1000;
+  const sweeper = sweepMs > 0 ? setInterval(() => state.sweep(), sweepMs) : null;
+  sweeper?.unref();
+
+  return {
+    state,
+    notifier,
+    faults,
+    router,
+    requests,
+    scan: (pos) => state.scan(pos),
+    pay: (target, options) => state.pay(target, options),
+    settle: (paymentId, status) => state.settlePayment(paymentId, status),
+    expire: (pos) => state.expire(pos),
+    refund: (paymentId, amount) => state.refund(paymentId, amount),
+    truth: (ref) => state.truth(ref),
+    stop() {
+      if (sweeper) clearInterval(sweeper);
+      unsubscribe();
+      notifier.stop();
+      faults.stop();
+    },
+  };
+}
+
+export interface SimulatorServerOptions extends SimulatorOptions {
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Where the router is mounted, default `/simulator` (as inside the service). */
+  mountPath?: string;
+}
+
+export interface SimulatorServer {
+  /** Base URL of the simulated Mercado Pago API (what `MP_BASE_URL` should be). */
+  baseUrl: string;
+  /** URL of the router: the page is here, helpers under `/api`. */
+  url: string;
+  sim: Simulator;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startSimulatorServer(opts: SimulatorServerOptions): Promise<SimulatorServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const mountPath = opts.mountPath ?? "/simulator";
+  const sim = createSimulator(opts);
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(mountPath, sim.router);
+  const server = createServer(app);
+  server.listen(opts.port ?? 0, host);
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${hostPart}:${port}${mountPath === "/" ? "" : mountPath}`;
+  let closing: Promise<void> | null = null;
+  return {
+    baseUrl: `${url}/mp`,
+    url,
+    sim,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        sim.stop();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

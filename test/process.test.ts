@@ -1,0 +1,179 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import axios from "axios";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { COLLECTOR, TOKEN, createTestDb, saleBody, type TestDb } from "./helpers.ts";
+import { freePort, startService, waitFor, type ServiceProcess } from "./process-helpers.ts";
+
+// The real process: zero-config start, restarts after SIGKILL, and several replicas on one
+// database. Slow by nature (child processes), so kept to the scenarios only a process can show.
+
+const KEY = "process-test-key-0123456789";
+const http = axios.create({ validateStatus: () => true, timeout: 10_000 });
+const authed = { headers: { Authorization: `Bearer ${KEY}` } };
+
+describe("zero configuration", () => {
+  let dir: string;
+  let svc: ServiceProcess | undefined;
+  afterAll(async () => {
+    await svc?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts with no environment at all and takes a sale to paid through the simulator", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "pos-zero-"));
+    // only the folder for ./.data differs from a fresh checkout: the process runs with cwd = repo
+    svc = await startService({ DATA_DIR: path.join(dir, ".data") }, 90_000);
+    expect(svc.output()).toContain("SIMULATOR");
+    const key = readFileSync(path.join(dir, ".data", "api-key"), "utf8").trim();
+    expect(svc.output()).toContain(key); // shown once, at generation
+    const auth = { headers: { Authorization: `Bearer ${key}` } };
+
+    const body = saleBody();
+    const created = await http.post(`${svc.url}/sales`, body, auth);
+    expect(created.status).toBe(201);
+    const paid = await http.post(`${svc.url}/simulator/api/pos/${body.pos_id}/pay`, {
+      status: "approved",
+    });
+    expect(paid.status).toBe(201);
+
+    const sale = await waitFor(
+      async () => (await http.get(`${svc!.url}/orders/${body.external_reference}`, auth)).data,
+      (s) => s.status === "paid",
+    );
+    expect(sale.status).toBe("paid");
+    expect(sale.paid_amount).toBe(5);
+    expect(svc.output()).not.toMatch(/APP_USR-simulator-[0-9a-f]{32}/);
+
+    expect(await svc.stop()).toBe(0); // graceful shutdown on SIGTERM
+  }, 120_000);
+});
+
+describe("with PostgreSQL and an external simulator", () => {
+  let db: TestDb;
+  let sim: SimulatorServer;
+  const services: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    sim = await startSimulatorServer({
+      accessToken: TOKEN,
+      collectorId: Number(COLLECTOR),
+      sweepIntervalMs: 0,
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.kill()));
+    await sim.close();
+    await db.drop();
+  });
+
+  async function service(port: number, extra: Record<string, string> = {}) {
+    const svc = await startService({
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      MP_ACCESS_TOKEN: TOKEN,
+      MP_COLLECTOR_ID: COLLECTOR,
+      MP_BASE_URL: sim.baseUrl,
+      MP_TIMEOUT_MS: "300",
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      API_KEYS: KEY,
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      ...extra,
+    });
+    services.push(svc);
+    return svc;
+  }
+
+  async function saleStatus(ref: string) {
+    return (await db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } })).status;
+  }
+
+  it("a process killed mid-notification resumes the work after restart, exactly once", async () => {
+    const port = await freePort();
+    const first = await service(port, { RECONCILE_AFTER_MS: "600000" });
+    const body = saleBody();
+    expect((await http.post(`${first.url}/sales`, body, authed)).status).toBe(201);
+
+    // reads of the merchant order hang: the worker is stuck mid-job when the process dies
+    sim.sim.faults.set({ endpoint: "get_merchant_order", kind: "hang" });
+    sim.sim.faults.set({ endpoint: "get_payment", kind: "hang" });
+    sim.sim.pay(body.pos_id, { status: "approved" });
+    await sim.sim.notifier.idle();
+    const claimed = await waitFor(
+      () => db.prisma.notification.count({ where: { attempts: { gt: 0 }, processedAt: null } }),
+      (n) => n > 0,
+    );
+    expect(claimed).toBeGreaterThan(0);
+    await first.kill();
+    expect(await saleStatus(body.external_reference)).toBe("pending");
+
+    sim.sim.faults.clear();
+    const second = await service(port, { RECONCILE_AFTER_MS: "600000" });
+    // the lease of the dead process runs out (10 × MP_TIMEOUT_MS) and the job is worked again
+    await waitFor(
+      () => saleStatus(body.external_reference),
+      (s) => s === "paid",
+      30_000,
+    );
+    expect(await saleStatus(body.external_reference)).toBe("paid");
+    const sale = await db.prisma.sale.findUniqueOrThrow({
+      where: { externalReference: body.external_reference },
+    });
+    const paidEvents = await db.prisma.saleEvent.count({
+      where: { saleId: sale.id, toStatus: "paid" },
+    });
+    expect(paidEvents).toBe(1);
+    await second.stop();
+  }, 90_000);
+
+  it("two processes on one database handle the same notifications concurrently: one transition each", async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const a = await service(portA);
+    const b = await service(portB);
+    sim.sim.notifier.setControls({ drop: true });
+
+    const refs: string[] = [];
+    const moIds: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const body = saleBody();
+      const target = i % 2 === 0 ? a : b;
+      expect((await http.post(`${target.url}/sales`, body, authed)).status).toBe(201);
+      const { merchantOrder } = sim.sim.pay(body.pos_id, { status: "approved" });
+      refs.push(body.external_reference);
+      moIds.push(merchantOrder.id);
+    }
+    sim.sim.requests.length = 0;
+    // every notification, three times, to both processes at once
+    await Promise.all(
+      moIds.flatMap((id) =>
+        [a, b, a, b, a, b].map((svc) =>
+          http.post(`${svc.url}/webhooks/mercadopago?topic=merchant_order&id=${id}`, {
+            resource: `https://api.mercadolibre.com/merchant_orders/${id}`,
+            topic: "merchant_order",
+          }),
+        ),
+      ),
+    );
+    for (const ref of refs) {
+      await waitFor(
+        () => saleStatus(ref),
+        (s) => s === "paid",
+      );
+      expect(await saleStatus(ref)).toBe("paid");
+    }
+    const paidEvents = await db.prisma.saleEvent.groupBy({
+      by: ["saleId"],
+      where: { toStatus: "paid", sale: { externalReference: { in: refs } } },
+      _count: true,
+    });
+    expect(paidEvents).toHaveLength(12);
+    expect(paidEvents.every((e) => e._count === 1)).toBe(true);
+    const reads = sim.sim.requests.filter((r) => r.path.startsWith("/merchant_orders/")).length;
+    expect(reads).toBeLessThan(12 * 6); // coalesced: far fewer reads than deliveries
+    sim.sim.notifier.resetControls();
+  }, 90_000);
+});

@@ -77,7 +77,7 @@ describe("with PostgreSQL and an external simulator", () => {
       MP_ACCESS_TOKEN: TOKEN,
       MP_COLLECTOR_ID: COLLECTOR,
       MP_BASE_URL: sim.baseUrl,
-      MP_TIMEOUT_MS: "300",
+      MP_TIMEOUT_MS: "1000",
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       API_KEYS: KEY,
       NODE_ENV: "production",

@@ -10,6 +10,7 @@ import {
   posPath,
   saleBody,
 } from "./helpers.ts";
+import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
 
 const t = useHarness();
 
@@ -124,6 +125,34 @@ describe("notifications → merchant order → sale status", () => {
       where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
     });
     expect(row.deliveries).toBe(10);
+  });
+
+  it("when many deliveries arrive together, then each is counted once and a worked row re-arms", async () => {
+    const inbox = createInboxRepository(t.db.prisma);
+    const ids = [nextId(), nextId(), nextId()];
+    // more at once than one statement takes, with repeats inside each batch
+    const deliveries = Array.from({ length: 1200 }, (_, i) => ids[i % ids.length] as number);
+    await Promise.all(deliveries.map((id) => inbox.record("payment", String(id))));
+    const rows = await t.db.prisma.notification.findMany({
+      where: { topic: "payment", resourceId: { in: ids.map(BigInt) } },
+      orderBy: { resourceId: "asc" },
+    });
+    expect(rows.map((r) => r.deliveries)).toEqual([400, 400, 400]);
+    expect(rows.every((r) => r.processedAt === null)).toBe(true);
+
+    const first = ids[0] as number;
+    await t.db.prisma.notification.updateMany({
+      where: { topic: "payment", resourceId: BigInt(first) },
+      data: { processedAt: new Date(), attempts: 3 },
+    });
+    await Promise.all([
+      inbox.record("payment", String(first)),
+      inbox.record("payment", String(first)),
+    ]);
+    const rearmed = await t.db.prisma.notification.findUniqueOrThrow({
+      where: { topic_resourceId: { topic: "payment", resourceId: BigInt(first) } },
+    });
+    expect(rearmed).toMatchObject({ deliveries: 402, processedAt: null, attempts: 0 });
   });
 
   it("when the same paid merchant order is applied concurrently, then exactly one transition", async () => {

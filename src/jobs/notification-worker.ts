@@ -47,7 +47,7 @@ export async function merchantOrdersFor(
  * it), reads Mercado Pago, and hands the merchant orders to the one decision path.
  */
 export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
-  const batchSize = deps.batchSize ?? 20;
+  const batchSize = deps.batchSize ?? 100;
   const leaseMs = deps.leaseMs ?? 60_000;
   const maxAttempts = deps.maxAttempts ?? 20;
   const log = deps.logger.child({ component: "notification-worker" });

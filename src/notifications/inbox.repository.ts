@@ -1,4 +1,5 @@
 import type { Db } from "../db/database.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { NotificationTopic } from "../mercadopago/notification.ts";
 
 export interface ClaimedNotification {
@@ -9,22 +10,77 @@ export interface ClaimedNotification {
   attempts: number;
 }
 
+/** Most deliveries written by one statement. */
+const MAX_BATCH = 500;
+/** Statements writing deliveries at once; more deliveries wait for the next batch. */
+const MAX_FLUSHES = 4;
+
+interface Pending {
+  key: string;
+  topic: NotificationTopic;
+  resourceId: bigint;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 /**
  * The notification inbox: one row per (topic, resource id), however many times Mercado Pago
  * repeats itself. A delivery that arrives after the row was worked re-arms it; a delivery that
  * arrives while it is being worked is noticed at completion (the delivery count moved).
  */
 export function createInboxRepository(db: Db) {
-  return {
-    async record(topic: NotificationTopic, resourceId: string): Promise<void> {
+  let queue: Pending[] = [];
+  let flushing = 0;
+
+  /**
+   * Deliveries that arrive together are written by one upsert (one commit for many webhooks);
+   * each caller's promise settles only when the statement holding its delivery has committed.
+   */
+  function flush(): void {
+    while (queue.length > 0 && flushing < MAX_FLUSHES) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(batch.length);
+      flushing++;
+      void write(batch).finally(() => {
+        flushing--;
+        flush();
+      });
+    }
+  }
+
+  async function write(batch: Pending[]): Promise<void> {
+    // one row per resource, its delivery count added at once; sorted so that concurrent
+    // statements lock rows in the same order
+    const counts = new Map<string, { topic: NotificationTopic; resourceId: bigint; n: number }>();
+    for (const p of batch) {
+      const row = counts.get(p.key);
+      if (row) row.n++;
+      else counts.set(p.key, { topic: p.topic, resourceId: p.resourceId, n: 1 });
+    }
+    const rows = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    try {
       await db.$executeRaw`
-        INSERT INTO notifications (topic, resource_id) VALUES (${topic}, ${BigInt(resourceId)})
+        INSERT INTO notifications (topic, resource_id, deliveries)
+        VALUES ${Prisma.join(rows.map(([, r]) => Prisma.sql`(${r.topic}, ${r.resourceId}, ${r.n})`))}
         ON CONFLICT (topic, resource_id) DO UPDATE SET
-          deliveries = notifications.deliveries + 1,
+          deliveries = notifications.deliveries + EXCLUDED.deliveries,
           last_received_at = now(),
           due_at = CASE WHEN notifications.processed_at IS NULL THEN notifications.due_at ELSE now() END,
           attempts = CASE WHEN notifications.processed_at IS NULL THEN notifications.attempts ELSE 0 END,
           processed_at = NULL`;
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  return {
+    record(topic: NotificationTopic, resourceId: string): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        const id = BigInt(resourceId);
+        queue.push({ key: `${topic}:${id}`, topic, resourceId: id, resolve, reject });
+        flush();
+      });
     },
 
     /**

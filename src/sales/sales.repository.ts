@@ -84,7 +84,40 @@ function observationData(o: Observation) {
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (err.code === "P2002") return true;
+  // a raw query reports the driver's error instead
+  const cause = (err.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
+  return err.code === "P2010" && cause?.kind === "UniqueConstraintViolation";
+}
+
+/** The columns of `sales` under Prisma's field names, so a raw row maps like a Prisma row. */
+function saleColumns(table: string): Prisma.Sql {
+  const fields = Object.entries({
+    id: "id",
+    externalReference: "external_reference",
+    storeId: "store_id",
+    posId: "pos_id",
+    title: "title",
+    description: "description",
+    items: "items",
+    taxes: "taxes",
+    totalCents: "total_cents",
+    status: "status",
+    merchantOrderId: "merchant_order_id",
+    merchantOrderStatus: "merchant_order_status",
+    paidCents: "paid_cents",
+    payments: "payments",
+    requestHash: "request_hash",
+    expiresAt: "expires_at",
+    paidAt: "paid_at",
+    cancelledAt: "cancelled_at",
+    nextCheckAt: "next_check_at",
+    checkAttempts: "check_attempts",
+    createdAt: "created_at",
+    updatedAt: "updated_at",
+  });
+  return Prisma.raw(fields.map(([field, column]) => `${table}.${column} AS "${field}"`).join(", "));
 }
 
 export function createSalesRepository(db: Db) {
@@ -101,24 +134,32 @@ export function createSalesRepository(db: Db) {
       return row ? toSale(row) : null;
     },
 
-    /** Stores a new pending sale and its `create` event; the database enforces one pending per POS. */
+    /**
+     * Stores a new pending sale and its `create` event in one statement (so no transaction holds
+     * a connection across round trips); the database enforces one pending per POS.
+     */
     async create(input: NewSale): Promise<CreateResult> {
+      // timestamps come from here, as Prisma's defaults do, not from the database's clock
+      const now = new Date();
       try {
-        const row = await db.$transaction(async (tx) => {
-          const sale = await tx.sale.create({
-            data: {
-              ...input,
-              items: input.items as unknown as Prisma.InputJsonValue,
-              taxes: input.taxes ?? Prisma.DbNull,
-              totalCents: BigInt(input.totalCents),
-              status: "pending",
-            },
-          });
-          await tx.saleEvent.create({
-            data: { saleId: sale.id, fromStatus: null, toStatus: "pending", source: "create" },
-          });
-          return sale;
-        });
+        const rows = await db.$queryRaw<SaleRow[]>`
+          WITH sale AS (
+            INSERT INTO sales (external_reference, store_id, pos_id, title, description, items,
+                               taxes, total_cents, status, request_hash, expires_at, next_check_at,
+                               created_at, updated_at)
+            VALUES (${input.externalReference}, ${input.storeId}, ${input.posId}, ${input.title},
+                    ${input.description}, ${JSON.stringify(input.items)}::jsonb,
+                    ${input.taxes === null ? null : JSON.stringify(input.taxes)}::jsonb,
+                    ${BigInt(input.totalCents)}, 'pending', ${input.requestHash},
+                    ${input.expiresAt}, ${input.nextCheckAt}, ${now}, ${now})
+            RETURNING *
+          ), event AS (
+            INSERT INTO sale_events (sale_id, from_status, to_status, source, at)
+            SELECT id, NULL, 'pending', 'create', ${now} FROM sale
+          )
+          SELECT ${saleColumns("sale")} FROM sale`;
+        const row = rows[0];
+        if (!row) throw new Error("the sale insert returned no row");
         return { kind: "created", sale: toSale(row) };
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -129,38 +170,43 @@ export function createSalesRepository(db: Db) {
     },
 
     /**
-     * Moves a sale to `to` if, and only if, its current status allows it: a conditional UPDATE
-     * decides every race, and the event row is written in the same transaction, once.
+     * Moves a sale to `to` if, and only if, its current status allows it: one statement locks the
+     * row, makes the conditional UPDATE that decides every race, and writes the event row once.
      */
     async transition(saleId: string, t: TransitionInput): Promise<Sale | null> {
-      return db.$transaction(async (tx) => {
-        const current = await tx.sale.findUnique({ where: { id: saleId } });
-        if (!current) return null;
-        const from = status(current.status);
-        const updated = await tx.sale.updateMany({
-          where: { id: saleId, status: { in: sourcesOf(t.to).filter((s) => s === from) } },
-          data: {
-            status: t.to,
-            ...(t.observation ? observationData(t.observation) : {}),
-            ...(t.to === "paid" ? { paidAt: t.at } : {}),
-            ...(t.to === "cancelled" ? { cancelledAt: t.at } : {}),
-            updatedAt: t.at,
-          },
-        });
-        if (updated.count !== 1) return null;
-        await tx.saleEvent.create({
-          data: {
-            saleId,
-            fromStatus: from,
-            toStatus: t.to,
-            source: t.source,
-            merchantOrderId: t.observation ? BigInt(t.observation.merchantOrderId) : null,
-            detail: (t.detail ?? Prisma.DbNull) as Prisma.InputJsonValue,
-          },
-        });
-        const row = await tx.sale.findUniqueOrThrow({ where: { id: saleId } });
-        return toSale(row);
-      });
+      const sources = sourcesOf(t.to);
+      if (sources.length === 0) return null;
+      const o = t.observation ?? null;
+      const set = [Prisma.sql`status = ${t.to}`, Prisma.sql`updated_at = ${t.at}`];
+      if (o) {
+        set.push(
+          Prisma.sql`merchant_order_id = ${BigInt(o.merchantOrderId)}`,
+          Prisma.sql`merchant_order_status = ${o.merchantOrderStatus}`,
+          Prisma.sql`paid_cents = ${BigInt(o.paidCents)}`,
+          Prisma.sql`payments = ${JSON.stringify(o.payments)}::jsonb`,
+        );
+      }
+      if (t.to === "paid") set.push(Prisma.sql`paid_at = ${t.at}`);
+      if (t.to === "cancelled") set.push(Prisma.sql`cancelled_at = ${t.at}`);
+      const rows = await db.$queryRaw<SaleRow[]>`
+        WITH cur AS (
+          SELECT id, status FROM sales WHERE id = ${saleId}::uuid FOR UPDATE
+        ), moved AS (
+          UPDATE sales SET ${Prisma.join(set, ", ")}
+            FROM cur
+           WHERE sales.id = cur.id AND cur.status IN (${Prisma.join(sources)})
+          RETURNING sales.*, cur.status AS from_status
+        ), event AS (
+          INSERT INTO sale_events (sale_id, from_status, to_status, source, merchant_order_id,
+                                   detail, at)
+          SELECT id, from_status, ${t.to}, ${t.source},
+                 ${o ? BigInt(o.merchantOrderId) : null}::bigint,
+                 ${t.detail ? JSON.stringify(t.detail) : null}::jsonb, ${new Date()}
+            FROM moved
+        )
+        SELECT ${saleColumns("moved")} FROM moved`;
+      const row = rows[0];
+      return row ? toSale(row) : null;
     },
 
     /** Records what Mercado Pago shows for a sale that stays pending (no status change). */

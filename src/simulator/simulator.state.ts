@@ -1121,10 +1121,12 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     offset?: number;
   }): MerchantOrderSearchResult {
     sweep();
-    let list = [...merchantOrders.values()].map(moView);
+    // Filter on the record before building views: a search must not cost a view of every order.
+    let records = [...merchantOrders.values()];
     if (query.external_reference !== undefined) {
-      list = list.filter((mo) => mo.external_reference === query.external_reference);
+      records = records.filter((mo) => mo.externalReference === query.external_reference);
     }
+    let list = records.map(moView);
     if (query.status !== undefined) list = list.filter((mo) => mo.status === query.status);
     const total = list.length;
     const offset = Math.max(0, query.offset ?? 0);

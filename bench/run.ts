@@ -31,6 +31,8 @@ const RECONCILE_SALES = intEnv("BENCH_RECONCILE_SALES", 10_000);
 /** concurrency of the bench's own helper calls (creating sales, paying them) */
 const DRIVER_CONCURRENCY = intEnv("BENCH_DRIVER_CONCURRENCY", 32);
 const PHASE_TIMEOUT_MS = intEnv("BENCH_PHASE_TIMEOUT_S", 300) * 1000;
+/** how long to wait for the backlog to clear between phases */
+const QUIET_TIMEOUT_MS = intEnv("BENCH_QUIET_TIMEOUT_S", 120) * 1000;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 /** "process": the simulator in a process of its own (default); "inline": zero-config mode */
@@ -361,8 +363,9 @@ async function quiet(s: Service, opts: { allowPending?: boolean } = {}): Promise
       `SELECT (SELECT count(*) FROM notifications WHERE processed_at IS NULL) + ${pending} AS n`,
     );
     return n === 0;
-  }, 120_000);
-  if (took === null) log("warning: the service did not go quiet within 120 s");
+  }, QUIET_TIMEOUT_MS);
+  if (took === null)
+    log(`warning: the service did not go quiet within ${QUIET_TIMEOUT_MS / 1000} s`);
 }
 
 /** 10 000 paid sales with distinct references, written in one statement. */

@@ -405,6 +405,13 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
   const posByExternalId = new Map<string, PosRecord>();
   const merchantOrders = new Map<number, MerchantOrderRecord>();
   const payments = new Map<number, PaymentRecord>();
+  // Indexes, so that no call walks every order a long run has made (sweep runs on every call):
+  // merchant orders by external_reference and by POS, the ones that can still expire, and the
+  // POS whose slot has an expiry. The last two drop closed entries as sweep meets them.
+  const moByReference = new Map<string, MerchantOrderRecord[]>();
+  const moByPos = new Map<string, MerchantOrderRecord[]>();
+  const liveMerchantOrders = new Set<MerchantOrderRecord>();
+  const posWithExpiringSlot = new Set<PosRecord>();
   const listeners = new Set<SimulatorListener>();
 
   let storeCounter = 0;
@@ -415,6 +422,12 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
   let slotCounter = 0;
 
   const fmt = (d: Date): string => formatMpDate(d, offset);
+
+  function indexed<K, V>(index: Map<K, V[]>, key: K): V[] {
+    let list = index.get(key);
+    if (!list) index.set(key, (list = []));
+    return list;
+  }
 
   function emit(event: SimulatorEvent): void {
     for (const listener of listeners) listener(event);
@@ -631,15 +644,24 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
 
   function sweep(): void {
     const t = now().getTime();
-    for (const pos of posByExternalId.values()) {
-      if (pos.slot?.expiresAt && pos.slot.expiresAt.getTime() <= t) pos.slot = null;
+    for (const pos of posWithExpiringSlot) {
+      if (!pos.slot?.expiresAt) posWithExpiringSlot.delete(pos);
+      else if (pos.slot.expiresAt.getTime() <= t) {
+        pos.slot = null;
+        posWithExpiringSlot.delete(pos);
+      }
     }
-    for (const mo of merchantOrders.values()) {
-      if (mo.closed || mo.expired || !mo.expiresAt) continue;
+    for (const mo of liveMerchantOrders) {
+      if (mo.closed || mo.expired) {
+        liveMerchantOrders.delete(mo);
+        continue;
+      }
+      if (!mo.expiresAt) continue;
       if (mo.expiresAt.getTime() > t) continue;
       // Expired = cancelled order with no approved or pending payment (API reference §4.2).
       if (hasApprovedOrPending(mo)) continue;
       mo.expired = true;
+      liveMerchantOrders.delete(mo);
       mo.lastUpdated = new Date(Math.max(mo.expiresAt.getTime(), mo.lastUpdated.getTime()));
       emitMo(mo, "updated");
     }
@@ -891,6 +913,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       expiresAt:
         valid.expiresAt ?? (defaultTtl !== null ? new Date(at.getTime() + defaultTtl) : null),
     };
+    if (pos.slot.expiresAt) posWithExpiringSlot.add(pos);
     if (opts.merchantOrderOnPut) scan(posExternalId);
   }
 
@@ -940,6 +963,9 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       paymentIds: [],
     };
     merchantOrders.set(mo.id, mo);
+    indexed(moByReference, mo.externalReference).push(mo);
+    indexed(moByPos, posExternalId).push(mo);
+    liveMerchantOrders.add(mo);
     emitMo(mo, "created");
     return moView(mo);
   }
@@ -985,8 +1011,8 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       const slot = pos.slot;
       if (!slot) throw conflict(`POS ${target} has no order (waiting screen)`);
       let latest: MerchantOrderRecord | undefined;
-      for (const candidate of merchantOrders.values()) {
-        if (candidate.posExternalId !== target || candidate.slotSeq !== slot.seq) continue;
+      for (const candidate of moByPos.get(target) ?? []) {
+        if (candidate.slotSeq !== slot.seq) continue;
         if (candidate.closed || candidate.expired) continue;
         if (!latest || candidate.id > latest.id) latest = candidate;
       }
@@ -1066,10 +1092,13 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     sweep();
     const pos = requirePos(posExternalId);
     const at = now();
-    if (pos.slot) pos.slot.expiresAt = at;
+    if (pos.slot) {
+      pos.slot.expiresAt = at;
+      posWithExpiringSlot.add(pos);
+    }
     const affected: MerchantOrderRecord[] = [];
-    for (const mo of merchantOrders.values()) {
-      if (mo.posExternalId !== posExternalId || mo.closed || mo.expired) continue;
+    for (const mo of moByPos.get(posExternalId) ?? []) {
+      if (mo.closed || mo.expired) continue;
       if (hasApprovedOrPending(mo)) continue;
       mo.expiresAt = at;
       affected.push(mo);
@@ -1121,11 +1150,10 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     offset?: number;
   }): MerchantOrderSearchResult {
     sweep();
-    // Filter on the record before building views: a search must not cost a view of every order.
-    let records = [...merchantOrders.values()];
-    if (query.external_reference !== undefined) {
-      records = records.filter((mo) => mo.externalReference === query.external_reference);
-    }
+    const records =
+      query.external_reference === undefined
+        ? [...merchantOrders.values()]
+        : (moByReference.get(query.external_reference) ?? []);
     let list = records.map(moView);
     if (query.status !== undefined) list = list.filter((mo) => mo.status === query.status);
     const total = list.length;
@@ -1142,16 +1170,12 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
 
   function merchantOrdersByReference(externalReference: string): MerchantOrder[] {
     sweep();
-    return [...merchantOrders.values()]
-      .filter((mo) => mo.externalReference === externalReference)
-      .map(moView);
+    return (moByReference.get(externalReference) ?? []).map(moView);
   }
 
   function truth(externalReference: string): ReferenceTruth {
     sweep();
-    const list = [...merchantOrders.values()].filter(
-      (mo) => mo.externalReference === externalReference,
-    );
+    const list = moByReference.get(externalReference) ?? [];
     let paidId: number | null = null;
     let approved = 0;
     for (const mo of list) {
@@ -1176,8 +1200,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       order: pos.slot ? structuredClone(pos.slot.order) : null,
       order_put_at: pos.slot ? fmt(pos.slot.putAt) : null,
       order_expires_at: pos.slot?.expiresAt ? fmt(pos.slot.expiresAt) : null,
-      merchant_orders: [...merchantOrders.values()]
-        .filter((mo) => mo.posExternalId === pos.externalId)
+      merchant_orders: [...(moByPos.get(pos.externalId) ?? [])]
         .sort((a, b) => b.id - a.id)
         .slice(0, 20)
         .map(moView),
@@ -1244,6 +1267,10 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       posByExternalId.clear();
       merchantOrders.clear();
       payments.clear();
+      moByReference.clear();
+      moByPos.clear();
+      liveMerchantOrders.clear();
+      posWithExpiringSlot.clear();
     },
     putOrder,
     getOrder,

@@ -12,6 +12,7 @@ import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
 import { createLogger } from "./logger.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "./notifications/inbox.repository.ts";
+import { notificationUrl } from "./notifications/notification-url.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
 import { startSimulatorServer, type SimulatorServer } from "./simulator/simulator.ts";
@@ -68,12 +69,6 @@ async function mercadoPagoUpstream(config: Config, logger: Logger): Promise<Upst
   return { baseUrl: simulator.baseUrl, accessToken, collectorId, simulator };
 }
 
-function webhookUrl(config: Config): string {
-  const url = new URL("/webhooks/mercadopago", `${config.publicBaseUrl}/`);
-  if (config.webhookSecret) url.searchParams.set("secret", config.webhookSecret);
-  return url.toString();
-}
-
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -109,7 +104,7 @@ async function main(): Promise<void> {
     config: {
       orderTtlSeconds: config.orderTtlSeconds,
       reconcileAfterMs: config.reconcileAfterMs,
-      notificationUrl: webhookUrl(config),
+      notificationUrl: notificationUrl(config.publicBaseUrl, config.webhookSecret),
       sponsorId: config.mercadoPago.sponsorId,
     },
   });

@@ -323,6 +323,73 @@ describe("notifications → merchant order → sale status", () => {
     expect((await sale(ref)).status).toBe("paid");
   });
 
+  it("when the payment and merchant order notifications of a sale are worked together, then the merchant order is read once", async () => {
+    const ref = await newSale();
+    const id = nextId();
+    nock(MP_BASE)
+      .get("/v1/payments/556")
+      .once()
+      .reply(200, { id: 556, status: "approved", external_reference: ref, order: { id } });
+    const moRead = nock(MP_BASE)
+      .get(`/merchant_orders/${id}`)
+      .once()
+      .reply(
+        200,
+        merchantOrder(id, ref, "closed", [{ id: 556, status: "approved", transaction_amount: 5 }]),
+      );
+    await request(t.h.app)
+      .post("/webhooks/mercadopago?data.id=556&type=payment")
+      .send({ type: "payment", action: "payment.created", data: { id: "556" } })
+      .expect(200);
+    await ipn("merchant_order", id).expect(200);
+
+    await t.h.worker.runOnce();
+
+    expect(moRead.isDone()).toBe(true);
+    expect((await sale(ref)).status).toBe("paid");
+    const rows = await t.db.prisma.notification.findMany({
+      where: { resourceId: { in: [556n, BigInt(id)] } },
+    });
+    expect(rows.map((r) => [r.topic, r.processedAt !== null]).sort()).toEqual([
+      ["merchant_order", true],
+      ["payment", true],
+    ]);
+    expect((await events(ref)).filter((e) => e.toStatus === "paid")).toHaveLength(1);
+  });
+
+  it("when one notification of a batch cannot be read, then the others are applied and only it is retried", async () => {
+    const paidRef = await newSale();
+    const failingRef = await newSale();
+    const paidId = nextId();
+    const failingId = nextId();
+    nock(MP_BASE)
+      .get(`/merchant_orders/${paidId}`)
+      .reply(
+        200,
+        merchantOrder(paidId, paidRef, "closed", [
+          { id: 12, status: "approved", transaction_amount: 5 },
+        ]),
+      );
+    nock(MP_BASE).get(`/merchant_orders/${failingId}`).times(3).reply(500, { error: "internal" });
+    await ipn("merchant_order", paidId).expect(200);
+    await ipn("merchant_order", failingId).expect(200);
+
+    await t.h.worker.runOnce();
+
+    expect((await sale(paidRef)).status).toBe("paid");
+    expect((await sale(failingRef)).status).toBe("pending");
+    const done = await t.db.prisma.notification.findUniqueOrThrow({
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(paidId) } },
+    });
+    const retried = await t.db.prisma.notification.findUniqueOrThrow({
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(failingId) } },
+    });
+    expect(done).toMatchObject({ lastError: null });
+    expect(done.processedAt).not.toBeNull();
+    expect(retried.processedAt).toBeNull();
+    expect(retried.lastError).toContain("500");
+  });
+
   it("when Mercado Pago fails while working a notification, then it is retried later, not lost", async () => {
     const ref = await newSale();
     const id = nextId();

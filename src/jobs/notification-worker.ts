@@ -23,9 +23,14 @@ export function retryDelayMs(attempt: number): number {
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
+type MerchantOrderReads = Pick<
+  MercadoPagoClient,
+  "getMerchantOrder" | "getPayment" | "searchMerchantOrders"
+>;
+
 /** The merchant orders a notification points at, read by id from our own Mercado Pago base URL. */
 export async function merchantOrdersFor(
-  mp: MercadoPagoClient,
+  mp: MerchantOrderReads,
   n: Pick<ClaimedNotification, "topic" | "resourceId">,
 ): Promise<MerchantOrder[]> {
   if (n.topic === "merchant_order") {
@@ -43,8 +48,29 @@ export async function merchantOrdersFor(
 }
 
 /**
+ * Reads shared by the notifications of one batch: the payment and merchant order notifications
+ * of one sale usually arrive together, and the merchant order they point at is read once.
+ */
+function sharedReads(mp: MerchantOrderReads): MerchantOrderReads {
+  const memo = new Map<string, Promise<unknown>>();
+  function once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let p = memo.get(key) as Promise<T> | undefined;
+    if (!p) memo.set(key, (p = read()));
+    return p;
+  }
+  return {
+    getMerchantOrder: (id) => once(`mo:${id}`, () => mp.getMerchantOrder(id)),
+    getPayment: (id) => once(`payment:${id}`, () => mp.getPayment(id)),
+    searchMerchantOrders: (ref) => once(`search:${ref}`, () => mp.searchMerchantOrders(ref)),
+  };
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
  * Works the notification inbox: claims due rows (SKIP LOCKED, so any number of replicas can run
- * it), reads Mercado Pago, and hands the merchant orders to the one decision path.
+ * it), reads Mercado Pago, and hands the merchant orders to the one decision path. A batch is
+ * applied together: each sale is looked up once, and the rows are closed by one statement.
  */
 export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
   const batchSize = deps.batchSize ?? 100;
@@ -52,27 +78,47 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
   const maxAttempts = deps.maxAttempts ?? 20;
   const log = deps.logger.child({ component: "notification-worker" });
 
-  async function work(n: ClaimedNotification): Promise<void> {
-    try {
-      const merchantOrders = await merchantOrdersFor(deps.mp, n);
-      await deps.sales.applyMerchantOrders(merchantOrders, "webhook");
-      await deps.inbox.complete(n);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (n.attempts >= maxAttempts) {
-        log.error({ topic: n.topic, id: n.resourceId, err }, "notification abandoned");
-        await deps.inbox.abandon(n, message);
-        return;
-      }
-      log.warn(
-        { topic: n.topic, id: n.resourceId, attempt: n.attempts, message },
-        "notification failed; retrying",
-      );
-      // Mercado Pago's Retry-After (429) is honoured when it asks for longer than our backoff
-      const asked = err instanceof MercadoPagoError ? (err.retryAfterMs ?? 0) : 0;
-      const wait = Math.max(retryDelayMs(n.attempts), asked);
-      await deps.inbox.retryLater(n, message, new Date(Date.now() + wait));
+  async function failed(n: ClaimedNotification, err: unknown): Promise<void> {
+    const message = messageOf(err);
+    if (n.attempts >= maxAttempts) {
+      log.error({ topic: n.topic, id: n.resourceId, err }, "notification abandoned");
+      await deps.inbox.abandon(n, message);
+      return;
     }
+    log.warn(
+      { topic: n.topic, id: n.resourceId, attempt: n.attempts, message },
+      "notification failed; retrying",
+    );
+    // Mercado Pago's Retry-After (429) is honoured when it asks for longer than our backoff
+    const asked = err instanceof MercadoPagoError ? (err.retryAfterMs ?? 0) : 0;
+    const wait = Math.max(retryDelayMs(n.attempts), asked);
+    await deps.inbox.retryLater(n, message, new Date(Date.now() + wait));
+  }
+
+  async function work(batch: ClaimedNotification[]): Promise<void> {
+    const reads = sharedReads(deps.mp);
+    const outcomes = await Promise.all(
+      batch.map((n) =>
+        merchantOrdersFor(reads, n).then(
+          (orders) => ({ n, orders, err: null }),
+          (err: unknown) => ({ n, orders: [], err }),
+        ),
+      ),
+    );
+    const read = outcomes.filter((o) => o.err === null);
+    const unread: { n: ClaimedNotification; err: unknown }[] = outcomes.filter(
+      (o) => o.err !== null,
+    );
+    if (read.length > 0) {
+      const byId = new Map(read.flatMap((o) => o.orders).map((mo) => [mo.id, mo]));
+      try {
+        await deps.sales.applyMerchantOrders([...byId.values()], "webhook");
+        await deps.inbox.complete(read.map((o) => o.n));
+      } catch (err) {
+        unread.push(...read.map((o) => ({ n: o.n, err })));
+      }
+    }
+    for (const o of unread) await failed(o.n, o.err);
   }
 
   return createLoop({
@@ -81,7 +127,7 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
     intervalMs: deps.pollMs ?? 1000,
     async tick() {
       const batch = await deps.inbox.claim(batchSize, leaseMs);
-      await Promise.all(batch.map(work));
+      if (batch.length > 0) await work(batch);
       return batch.length === batchSize; // a full batch: there may be more, go again at once
     },
   });

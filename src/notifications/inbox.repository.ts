@@ -116,15 +116,20 @@ export function createInboxRepository(db: Db) {
       }));
     },
 
-    /** Marks a row done, unless a new delivery came in meanwhile: then it is due again now. */
-    async complete(n: ClaimedNotification): Promise<void> {
-      const done = await db.$executeRaw`
-        UPDATE notifications SET processed_at = now(), last_error = NULL
-         WHERE id = ${n.id} AND deliveries = ${n.deliveries} AND processed_at IS NULL`;
-      if (done === 0) {
-        await db.$executeRaw`
-          UPDATE notifications SET due_at = now() WHERE id = ${n.id} AND processed_at IS NULL`;
-      }
+    /**
+     * Marks worked rows done in one statement; a row that got a new delivery while it was being
+     * worked (its count moved) is made due again instead.
+     */
+    async complete(rows: readonly ClaimedNotification[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db.$executeRaw`
+        UPDATE notifications AS n SET
+          processed_at = CASE WHEN n.deliveries = w.deliveries THEN now() END,
+          due_at = CASE WHEN n.deliveries = w.deliveries THEN n.due_at ELSE now() END,
+          last_error = NULL
+          FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.deliveries)}::int[])
+               AS w(id, deliveries)
+         WHERE n.id = w.id AND n.processed_at IS NULL`;
     },
 
     async retryLater(n: ClaimedNotification, error: string, at: Date): Promise<void> {

@@ -129,6 +129,14 @@ export function createSalesRepository(db: Db) {
   return {
     findByReference,
 
+    async findManyByReference(externalReferences: readonly string[]): Promise<Sale[]> {
+      if (externalReferences.length === 0) return [];
+      const rows = await db.sale.findMany({
+        where: { externalReference: { in: [...externalReferences] } },
+      });
+      return rows.map(toSale);
+    },
+
     async findById(id: string): Promise<Sale | null> {
       const row = await db.sale.findUnique({ where: { id } });
       return row ? toSale(row) : null;
@@ -209,12 +217,20 @@ export function createSalesRepository(db: Db) {
       return row ? toSale(row) : null;
     },
 
-    /** Records what Mercado Pago shows for a sale that stays pending (no status change). */
-    async observe(saleId: string, o: Observation): Promise<void> {
-      await db.sale.updateMany({
-        where: { id: saleId, status: "pending" },
-        data: observationData(o),
-      });
+    /**
+     * Records what Mercado Pago shows for a sale that stays pending (no status change); null when
+     * the sale is no longer pending.
+     */
+    async observe(saleId: string, o: Observation): Promise<Sale | null> {
+      const rows = await db.$queryRaw<SaleRow[]>`
+        UPDATE sales SET merchant_order_id = ${BigInt(o.merchantOrderId)},
+                         merchant_order_status = ${o.merchantOrderStatus},
+                         paid_cents = ${BigInt(o.paidCents)},
+                         payments = ${JSON.stringify(o.payments)}::jsonb
+         WHERE id = ${saleId}::uuid AND status = 'pending'
+        RETURNING ${saleColumns("sales")}`;
+      const row = rows[0];
+      return row ? toSale(row) : null;
     },
 
     /**

@@ -133,8 +133,11 @@ export function createSalesService(deps: SalesServiceDeps) {
       return (await repo.findById(sale.id)) ?? sale;
     }
     if (decision.observation && sale.status === "pending") {
-      await repo.observe(sale.id, decision.observation);
-      return (await repo.findById(sale.id)) ?? sale;
+      return (
+        (await repo.observe(sale.id, decision.observation)) ??
+        (await repo.findById(sale.id)) ??
+        sale
+      );
     }
     return sale;
   }
@@ -188,26 +191,28 @@ export function createSalesService(deps: SalesServiceDeps) {
   return {
     settle,
 
-    /** Applies merchant orders read from Mercado Pago to the sales they name; others are ignored. */
+    /**
+     * Applies merchant orders read from Mercado Pago to the sales they name (looked up together);
+     * others are ignored.
+     */
     async applyMerchantOrders(merchantOrders: MerchantOrder[], source: SaleEventSource) {
       const byReference = new Map<string, MerchantOrder[]>();
       for (const mo of merchantOrders) {
         if (!mo.external_reference) continue;
-        byReference.set(mo.external_reference, [
-          ...(byReference.get(mo.external_reference) ?? []),
-          mo,
-        ]);
+        const list = byReference.get(mo.external_reference);
+        if (list) list.push(mo);
+        else byReference.set(mo.external_reference, [mo]);
       }
-      const settled: Sale[] = [];
-      for (const [externalReference, orders] of byReference) {
-        const sale = await repo.findByReference(externalReference);
-        if (!sale) {
-          log.info({ externalReference }, "merchant order for an unknown sale ignored");
-          continue;
+      const sales = await repo.findManyByReference([...byReference.keys()]);
+      const known = new Set(sales.map((s) => s.externalReference));
+      for (const ref of byReference.keys()) {
+        if (!known.has(ref)) {
+          log.info({ externalReference: ref }, "merchant order for an unknown sale ignored");
         }
-        settled.push(await settle(sale, orders, source));
       }
-      return settled;
+      return Promise.all(
+        sales.map((sale) => settle(sale, byReference.get(sale.externalReference) ?? [], source)),
+      );
     },
 
     async create(input: CreateSaleInput): Promise<CreateSaleResult> {

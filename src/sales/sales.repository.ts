@@ -74,15 +74,6 @@ function toEvent(row: SaleEventRow): SaleEvent {
   };
 }
 
-function observationData(o: Observation) {
-  return {
-    merchantOrderId: BigInt(o.merchantOrderId),
-    merchantOrderStatus: o.merchantOrderStatus,
-    paidCents: BigInt(o.paidCents),
-    payments: o.payments,
-  };
-}
-
 function isUniqueViolation(err: unknown): boolean {
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (err.code === "P2002") return true;

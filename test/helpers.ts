@@ -101,7 +101,8 @@ export function buildHarness(
       sponsorId: undefined,
     },
   });
-  const inbox = createInboxRepository(db.prisma);
+  // scenarios re-notify one merchant order and work it at once; the re-read gap has its own test
+  const inbox = createInboxRepository(db.prisma, { rearmGapMs: 0 });
   const worker = createNotificationWorker({ inbox, mp, sales, logger });
   const sweeper = createSalesSweeper({ repo, sales, logger, now, intervalMs: 5000 });
   const app = createApp({

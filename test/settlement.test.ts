@@ -140,19 +140,33 @@ describe("notifications → merchant order → sale status", () => {
     expect(rows.map((r) => r.deliveries)).toEqual([400, 400, 400]);
     expect(rows.every((r) => r.processedAt === null)).toBe(true);
 
-    const first = ids[0] as number;
+    // worked a moment ago: due again once the 2 s re-read gap has passed, not before
+    const [first, second] = ids as [number, number];
+    const worked = new Date();
     await t.db.prisma.notification.updateMany({
       where: { topic: "payment", resourceId: BigInt(first) },
-      data: { processedAt: new Date(), attempts: 3 },
+      data: { processedAt: worked, attempts: 3 },
+    });
+    // worked a minute ago: due at once
+    await t.db.prisma.notification.updateMany({
+      where: { topic: "payment", resourceId: BigInt(second) },
+      data: { processedAt: new Date(Date.now() - 60_000), attempts: 1 },
     });
     await Promise.all([
       inbox.record("payment", String(first)),
       inbox.record("payment", String(first)),
+      inbox.record("payment", String(second)),
     ]);
-    const rearmed = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "payment", resourceId: BigInt(first) } },
-    });
+    const row = (id: number) =>
+      t.db.prisma.notification.findUniqueOrThrow({
+        where: { topic_resourceId: { topic: "payment", resourceId: BigInt(id) } },
+      });
+    const rearmed = await row(first);
     expect(rearmed).toMatchObject({ deliveries: 402, processedAt: null, attempts: 0 });
+    expect(rearmed.dueAt.getTime()).toBe(worked.getTime() + 2000);
+    const stale = await row(second);
+    expect(stale).toMatchObject({ deliveries: 401, processedAt: null, attempts: 0 });
+    expect(Math.abs(stale.dueAt.getTime() - Date.now())).toBeLessThan(1000);
   });
 
   it("when the same paid merchant order is applied concurrently, then exactly one transition", async () => {

@@ -23,12 +23,22 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+export interface InboxOptions {
+  /**
+   * The least time between two reads of one resource. A delivery for a row worked less than this
+   * ago makes it due when the gap has passed: a replay storm of one resource costs one read per
+   * gap, not one per delivery. A new resource (a new payment) is always due at once.
+   */
+  rearmGapMs?: number;
+}
+
 /**
  * The notification inbox: one row per (topic, resource id), however many times Mercado Pago
  * repeats itself. A delivery that arrives after the row was worked re-arms it; a delivery that
  * arrives while it is being worked is noticed at completion (the delivery count moved).
  */
-export function createInboxRepository(db: Db) {
+export function createInboxRepository(db: Db, opts: InboxOptions = {}) {
+  const gapSeconds = (opts.rearmGapMs ?? 2000) / 1000;
   let queue: Pending[] = [];
   let flushing = 0;
 
@@ -65,7 +75,9 @@ export function createInboxRepository(db: Db) {
         ON CONFLICT (topic, resource_id) DO UPDATE SET
           deliveries = notifications.deliveries + EXCLUDED.deliveries,
           last_received_at = now(),
-          due_at = CASE WHEN notifications.processed_at IS NULL THEN notifications.due_at ELSE now() END,
+          due_at = CASE WHEN notifications.processed_at IS NULL THEN notifications.due_at
+                        ELSE greatest(now(), notifications.processed_at
+                                             + make_interval(secs => ${gapSeconds}::float8)) END,
           attempts = CASE WHEN notifications.processed_at IS NULL THEN notifications.attempts ELSE 0 END,
           processed_at = NULL`;
       for (const p of batch) p.resolve();
@@ -125,7 +137,8 @@ export function createInboxRepository(db: Db) {
       await db.$executeRaw`
         UPDATE notifications AS n SET
           processed_at = CASE WHEN n.deliveries = w.deliveries THEN now() END,
-          due_at = CASE WHEN n.deliveries = w.deliveries THEN n.due_at ELSE now() END,
+          due_at = CASE WHEN n.deliveries = w.deliveries THEN n.due_at
+                        ELSE now() + make_interval(secs => ${gapSeconds}::float8) END,
           last_error = NULL
           FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.deliveries)}::int[])
                AS w(id, deliveries)

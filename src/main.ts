@@ -87,35 +87,43 @@ async function main(): Promise<void> {
   logger.info({ embedded: db.embedded }, "database ready");
 
   const upstream = await mercadoPagoUpstream(config, logger);
-  const mp = createMercadoPagoClient({
-    baseUrl: upstream.baseUrl,
-    accessToken: upstream.accessToken,
-    collectorId: upstream.collectorId,
-    timeoutMs: config.mercadoPago.timeoutMs,
-    logger,
-  });
+  // Two clients, each with its own limit on calls in flight: a cashier's call (create, cancel,
+  // refresh) never queues behind a batch of background reads (notifications, reconciliation).
+  const mercadoPago = () =>
+    createMercadoPagoClient({
+      baseUrl: upstream.baseUrl,
+      accessToken: upstream.accessToken,
+      collectorId: upstream.collectorId,
+      timeoutMs: config.mercadoPago.timeoutMs,
+      logger,
+    });
+  const cashierMp = mercadoPago();
+  const jobsMp = mercadoPago();
 
   const repo = createSalesRepository(db.prisma);
-  const sales = createSalesService({
-    repo,
-    mp,
-    logger,
-    now: () => new Date(),
-    config: {
-      orderTtlSeconds: config.orderTtlSeconds,
-      reconcileAfterMs: config.reconcileAfterMs,
-      notificationUrl: notificationUrl(config.publicBaseUrl, config.webhookSecret),
-      sponsorId: config.mercadoPago.sponsorId,
-    },
-  });
+  const salesWith = (mp: ReturnType<typeof mercadoPago>) =>
+    createSalesService({
+      repo,
+      mp,
+      logger,
+      now: () => new Date(),
+      config: {
+        orderTtlSeconds: config.orderTtlSeconds,
+        reconcileAfterMs: config.reconcileAfterMs,
+        notificationUrl: notificationUrl(config.publicBaseUrl, config.webhookSecret),
+        sponsorId: config.mercadoPago.sponsorId,
+      },
+    });
+  const sales = salesWith(cashierMp);
+  const jobSales = salesWith(jobsMp);
   const inbox = createInboxRepository(db.prisma);
   // A job makes at most three upstream calls of up to three tries each; a lease of ten call
   // timeouts outlives any live job, and is how long a job of a killed process waits to be resumed.
   const leaseMs = config.mercadoPago.timeoutMs * 10;
-  const worker = createNotificationWorker({ inbox, mp, sales, logger, leaseMs });
+  const worker = createNotificationWorker({ inbox, mp: jobsMp, sales: jobSales, logger, leaseMs });
   const sweeper = createSalesSweeper({
     repo,
-    sales,
+    sales: jobSales,
     logger,
     now: () => new Date(),
     intervalMs: config.reconcileIntervalMs,

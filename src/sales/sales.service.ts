@@ -23,6 +23,9 @@ export interface SalesServiceDeps {
   };
 }
 
+/** Sales settled at once by one batch of merchant orders (the pool holds 10 connections). */
+const SETTLE_CONCURRENCY = 4;
+
 export interface CreateSaleResult {
   sale: Sale;
   /** true when the same request had already created this sale */
@@ -210,9 +213,19 @@ export function createSalesService(deps: SalesServiceDeps) {
           log.info({ externalReference: ref }, "merchant order for an unknown sale ignored");
         }
       }
-      return Promise.all(
-        sales.map((sale) => settle(sale, byReference.get(sale.externalReference) ?? [], source)),
-      );
+      // a few at a time: a batch must not take every pooled connection from the cashiers' requests
+      const settled: Sale[] = [];
+      for (let i = 0; i < sales.length; i += SETTLE_CONCURRENCY) {
+        const chunk = sales.slice(i, i + SETTLE_CONCURRENCY);
+        settled.push(
+          ...(await Promise.all(
+            chunk.map((sale) =>
+              settle(sale, byReference.get(sale.externalReference) ?? [], source),
+            ),
+          )),
+        );
+      }
+      return settled;
     },
 
     async create(input: CreateSaleInput): Promise<CreateSaleResult> {

@@ -73,6 +73,8 @@ export function buildHarness(
     posApiKeys?: string[];
     signingSecret?: string;
     corsOrigins?: string[];
+    /** the worker's quiet periods; by default none, so a scenario can re-notify at once */
+    quietMs?: { pending: number; settled: number };
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -101,9 +103,15 @@ export function buildHarness(
       sponsorId: undefined,
     },
   });
-  // scenarios re-notify one merchant order and work it at once; the re-read gap has its own test
-  const inbox = createInboxRepository(db.prisma, { rearmGapMs: 0 });
-  const worker = createNotificationWorker({ inbox, mp, sales, logger });
+  const inbox = createInboxRepository(db.prisma);
+  // scenarios re-notify one merchant order and work it at once; quiet periods have their own test
+  const worker = createNotificationWorker({
+    inbox,
+    mp,
+    sales,
+    logger,
+    quietMs: opts.quietMs ?? { pending: 0, settled: 0 },
+  });
   const sweeper = createSalesSweeper({ repo, sales, logger, now, intervalMs: 5000 });
   const app = createApp({
     logger,

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   MP_BASE,
   auth,
+  buildHarness,
   useHarness,
   expectPut,
   merchantOrder,
@@ -140,33 +141,67 @@ describe("notifications → merchant order → sale status", () => {
     expect(rows.map((r) => r.deliveries)).toEqual([400, 400, 400]);
     expect(rows.every((r) => r.processedAt === null)).toBe(true);
 
-    // worked a moment ago: due again once the 2 s re-read gap has passed, not before
-    const [first, second] = ids as [number, number];
-    const worked = new Date();
+    // a worked row, notified again, is due at once when it has no quiet period
+    const [first] = ids as [number];
     await t.db.prisma.notification.updateMany({
       where: { topic: "payment", resourceId: BigInt(first) },
-      data: { processedAt: worked, attempts: 3 },
-    });
-    // worked a minute ago: due at once
-    await t.db.prisma.notification.updateMany({
-      where: { topic: "payment", resourceId: BigInt(second) },
-      data: { processedAt: new Date(Date.now() - 60_000), attempts: 1 },
+      data: { processedAt: new Date(), attempts: 3 },
     });
     await Promise.all([
       inbox.record("payment", String(first)),
       inbox.record("payment", String(first)),
-      inbox.record("payment", String(second)),
     ]);
+    const rearmed = await t.db.prisma.notification.findUniqueOrThrow({
+      where: { topic_resourceId: { topic: "payment", resourceId: BigInt(first) } },
+    });
+    expect(rearmed).toMatchObject({ deliveries: 402, processedAt: null, attempts: 0 });
+    expect(Math.abs(rearmed.dueAt.getTime() - Date.now())).toBeLessThan(1000);
+  });
+
+  it("when a worked merchant order is notified again, then it is read again after 1 s while its sale is pending and after 10 s once it is paid", async () => {
+    const h = buildHarness(t.db, {
+      mpBaseUrl: MP_BASE,
+      quietMs: { pending: 1000, settled: 10_000 },
+    });
+    const pendingRef = await newSale();
+    const paidRef = await newSale();
+    const pendingId = nextId();
+    const paidId = nextId();
+    nock(MP_BASE)
+      .get(`/merchant_orders/${pendingId}`)
+      .reply(200, merchantOrder(pendingId, pendingRef, "opened"));
+    nock(MP_BASE)
+      .get(`/merchant_orders/${paidId}`)
+      .reply(
+        200,
+        merchantOrder(paidId, paidRef, "closed", [
+          { id: 13, status: "approved", transaction_amount: 5 },
+        ]),
+      );
+    await ipn("merchant_order", pendingId).expect(200);
+    await ipn("merchant_order", paidId).expect(200);
+    await h.worker.runOnce();
+    expect((await sale(paidRef)).status).toBe("paid");
+
+    const before = Date.now();
+    await ipn("merchant_order", pendingId).expect(200);
+    await ipn("merchant_order", paidId).expect(200);
     const row = (id: number) =>
       t.db.prisma.notification.findUniqueOrThrow({
-        where: { topic_resourceId: { topic: "payment", resourceId: BigInt(id) } },
+        where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
       });
-    const rearmed = await row(first);
-    expect(rearmed).toMatchObject({ deliveries: 402, processedAt: null, attempts: 0 });
-    expect(rearmed.dueAt.getTime()).toBe(worked.getTime() + 2000);
-    const stale = await row(second);
-    expect(stale).toMatchObject({ deliveries: 401, processedAt: null, attempts: 0 });
-    expect(Math.abs(stale.dueAt.getTime() - Date.now())).toBeLessThan(1000);
+    const pendingRow = await row(pendingId);
+    const paidRow = await row(paidId);
+    expect(pendingRow.processedAt).toBeNull();
+    expect(paidRow.processedAt).toBeNull();
+    expect(pendingRow.dueAt.getTime() - before).toBeGreaterThan(500);
+    expect(pendingRow.dueAt.getTime() - before).toBeLessThanOrEqual(1000);
+    expect(paidRow.dueAt.getTime() - before).toBeGreaterThan(9000);
+    expect(paidRow.dueAt.getTime() - before).toBeLessThanOrEqual(10_000);
+    // not due yet: the worker reads nothing (no interceptor is left to answer)
+    await h.worker.runOnce();
+    expect((await row(pendingId)).attempts).toBe(0);
+    expect((await row(paidId)).attempts).toBe(0);
   });
 
   it("when the same paid merchant order is applied concurrently, then exactly one transition", async () => {

@@ -15,7 +15,15 @@ export interface NotificationWorkerDeps {
   leaseMs?: number;
   pollMs?: number;
   maxAttempts?: number;
+  /**
+   * How long a worked resource waits before another delivery makes it read again: short while
+   * its sale is pending (a cashier waits), long once the sale is settled or the resource is not
+   * ours (only a refund or a late payment can follow; the reconciler also watches).
+   */
+  quietMs?: { pending: number; settled: number };
 }
+
+const QUIET_MS = { pending: 1_000, settled: 10_000 };
 
 /** Retry delay after a failed attempt: 1 s doubling to 5 min, with jitter. */
 export function retryDelayMs(attempt: number): number {
@@ -76,6 +84,7 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
   const batchSize = deps.batchSize ?? 100;
   const leaseMs = deps.leaseMs ?? 60_000;
   const maxAttempts = deps.maxAttempts ?? 20;
+  const quiet = deps.quietMs ?? QUIET_MS;
   const log = deps.logger.child({ component: "notification-worker" });
 
   async function failed(n: ClaimedNotification, err: unknown): Promise<void> {
@@ -112,8 +121,19 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
     if (read.length > 0) {
       const byId = new Map(read.flatMap((o) => o.orders).map((mo) => [mo.id, mo]));
       try {
-        await deps.sales.applyMerchantOrders([...byId.values()], "webhook");
-        await deps.inbox.complete(read.map((o) => o.n));
+        const sales = await deps.sales.applyMerchantOrders([...byId.values()], "webhook");
+        const pending = new Set(
+          sales.filter((s) => s.status === "pending").map((s) => s.externalReference),
+        );
+        await deps.inbox.complete(
+          read.map(({ n, orders }) => ({
+            id: n.id,
+            deliveries: n.deliveries,
+            quietMs: orders.some((mo) => pending.has(mo.external_reference ?? ""))
+              ? quiet.pending
+              : quiet.settled,
+          })),
+        );
       } catch (err) {
         unread.push(...read.map((o) => ({ n: o.n, err })));
       }

@@ -10,6 +10,11 @@ export interface ClaimedNotification {
   attempts: number;
 }
 
+export interface WorkedNotification extends Pick<ClaimedNotification, "id" | "deliveries"> {
+  /** how long a new delivery for this resource waits before it is read again */
+  quietMs: number;
+}
+
 /** Most deliveries written by one statement. */
 const MAX_BATCH = 500;
 /** Statements writing deliveries at once; more deliveries wait for the next batch. */
@@ -23,22 +28,12 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-export interface InboxOptions {
-  /**
-   * The least time between two reads of one resource. A delivery for a row worked less than this
-   * ago makes it due when the gap has passed: a replay storm of one resource costs one read per
-   * gap, not one per delivery. A new resource (a new payment) is always due at once.
-   */
-  rearmGapMs?: number;
-}
-
 /**
  * The notification inbox: one row per (topic, resource id), however many times Mercado Pago
  * repeats itself. A delivery that arrives after the row was worked re-arms it; a delivery that
  * arrives while it is being worked is noticed at completion (the delivery count moved).
  */
-export function createInboxRepository(db: Db, opts: InboxOptions = {}) {
-  const gapSeconds = (opts.rearmGapMs ?? 2000) / 1000;
+export function createInboxRepository(db: Db) {
   let queue: Pending[] = [];
   let flushing = 0;
 
@@ -76,8 +71,7 @@ export function createInboxRepository(db: Db, opts: InboxOptions = {}) {
           deliveries = notifications.deliveries + EXCLUDED.deliveries,
           last_received_at = now(),
           due_at = CASE WHEN notifications.processed_at IS NULL THEN notifications.due_at
-                        ELSE greatest(now(), notifications.processed_at
-                                             + make_interval(secs => ${gapSeconds}::float8)) END,
+                        ELSE greatest(now(), notifications.quiet_until) END,
           attempts = CASE WHEN notifications.processed_at IS NULL THEN notifications.attempts ELSE 0 END,
           processed_at = NULL`;
       for (const p of batch) p.resolve();
@@ -129,19 +123,22 @@ export function createInboxRepository(db: Db, opts: InboxOptions = {}) {
     },
 
     /**
-     * Marks worked rows done in one statement; a row that got a new delivery while it was being
-     * worked (its count moved) is made due again instead.
+     * Marks worked rows done in one statement. A row that got a new delivery while it was being
+     * worked (its count moved) is due again instead, once its quiet period has passed; a later
+     * delivery re-arms a done row for the same moment (see `record`).
      */
-    async complete(rows: readonly ClaimedNotification[]): Promise<void> {
+    async complete(rows: readonly WorkedNotification[]): Promise<void> {
       if (rows.length === 0) return;
       await db.$executeRaw`
         UPDATE notifications AS n SET
           processed_at = CASE WHEN n.deliveries = w.deliveries THEN now() END,
+          quiet_until = now() + make_interval(secs => w.quiet_ms / 1000.0),
           due_at = CASE WHEN n.deliveries = w.deliveries THEN n.due_at
-                        ELSE now() + make_interval(secs => ${gapSeconds}::float8) END,
+                        ELSE now() + make_interval(secs => w.quiet_ms / 1000.0) END,
           last_error = NULL
-          FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.deliveries)}::int[])
-               AS w(id, deliveries)
+          FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.deliveries)}::int[],
+                      ${rows.map((r) => r.quietMs)}::int[])
+               AS w(id, deliveries, quiet_ms)
          WHERE n.id = w.id AND n.processed_at IS NULL`;
     },
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "notifications" ADD COLUMN "quiet_until" TIMESTAMPTZ(3);

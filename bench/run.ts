@@ -504,6 +504,11 @@ interface SettlementFigure {
   salesPerSec: number | null;
   /** how fast the sales were created beforehand (POST /sales, DRIVER_CONCURRENCY in flight) */
   createdPerSec: number;
+  /**
+   * how fast the simulator took the payments (its pay helper, DRIVER_CONCURRENCY in flight, each
+   * payment's notifications sent): the pace at which Mercado Pago's side hands us work here
+   */
+  paidPerSec: number;
   settled: number;
 }
 
@@ -523,6 +528,7 @@ async function phaseSettlement(s: Service): Promise<{ fig: SettlementFigure; moI
       `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BS%' AND status = 'paid'`,
     )) === n;
   const moIds = (await paying).filter((id): id is number => id !== null);
+  const paidPerSec = n / ((performance.now() - started) / 1000);
   const left = PHASE_TIMEOUT_MS - (performance.now() - started);
   const finished = (await until(done, Math.max(0, left))) !== null;
   const seconds = finished ? (performance.now() - started) / 1000 : null;
@@ -537,6 +543,7 @@ async function phaseSettlement(s: Service): Promise<{ fig: SettlementFigure; moI
       seconds,
       salesPerSec: seconds === null ? null : n / seconds,
       createdPerSec,
+      paidPerSec,
       settled,
     },
     moIds,
@@ -725,6 +732,7 @@ async function main(): Promise<void> {
         : `${f1(settlement.seconds)} s = ${f0(settlement.salesPerSec ?? 0)} sales/s`,
     ]);
     other.push(["  (creating them via POST /sales)", `${f0(settlement.createdPerSec)} sales/s`]);
+    other.push(["  (paying them in the simulator)", `${f0(settlement.paidPerSec)} sales/s`]);
   }
   if (reconcile) {
     other.push([

@@ -61,6 +61,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  // A sale's status must be read fresh: no ETag (it would also hash every body) and no caching.
+  app.set("etag", false);
 
   app.use(createHttpLogger(deps.logger));
   app.use(helmet());
@@ -102,7 +104,16 @@ export function createApp(deps: AppDeps): express.Express {
     staff: deps.config.staffApiKeys,
     pos: deps.config.posApiKeys,
   });
-  app.use(["/sales", "/orders"], identify(keyring), ...(limiter ? [limiter] : []), requireActor);
+  app.use(
+    ["/sales", "/orders"],
+    (_req, res, next) => {
+      res.setHeader("Cache-Control", "no-store");
+      next();
+    },
+    identify(keyring),
+    ...(limiter ? [limiter] : []),
+    requireActor,
+  );
   app.use(createSalesRouter(deps.sales));
 
   app.use(notFoundHandler);

@@ -9,6 +9,8 @@ import {
   auth,
   buildHarness,
   createTestDb,
+  expectPut,
+  saleBody,
   uniqueRef,
   type Harness,
   type TestDb,
@@ -52,6 +54,22 @@ describe("security headers", () => {
     expect(res.headers["referrer-policy"]).toBe("no-referrer");
     expect(res.headers["x-request-id"]).toBeTruthy();
     expect(res.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});
+
+describe("freshness", () => {
+  it("a sale is served uncached and without an ETag, so a status poll never gets a stale 304", async () => {
+    const body = saleBody();
+    expectPut("SUC001", body.pos_id);
+    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    const res = await request(h.app)
+      .get(`/orders/${body.external_reference}`)
+      .set(auth)
+      .expect(200);
+    expect(res.headers["cache-control"]).toBe("no-store");
+    expect(res.headers.etag).toBeUndefined();
+    const unauthorized = await request(h.app).get(`/orders/${body.external_reference}`).expect(401);
+    expect(unauthorized.headers["cache-control"]).toBe("no-store");
   });
 });
 

@@ -12,7 +12,9 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Run: compiled code, production dependencies and the migrations, as the unprivileged node user.
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=3000
+# The service keeps its state in Postgres; its live heap is small. Without a cap V8 lets the old
+# space grow under allocation churn (peak RSS ~320 MB in the bench), with it ~220 MB.
+ENV NODE_ENV=production PORT=3000 NODE_OPTIONS=--max-old-space-size=192
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -235,6 +235,8 @@ async function startService(): Promise<Service> {
     // phase makes its sales due; a short interval so that phase does not wait for a tick.
     RECONCILE_AFTER_MS: "600000",
     RECONCILE_INTERVAL_MS: "1000",
+    // the heap cap the Dockerfile sets
+    NODE_OPTIONS: "--max-old-space-size=192",
     ...simulator?.env,
     ...extraServiceEnv(),
   };

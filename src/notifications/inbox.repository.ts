@@ -15,6 +15,15 @@ export interface WorkedNotification extends Pick<ClaimedNotification, "id" | "de
   quietMs: number;
 }
 
+/** The order in which statements lock several notification rows: topic, then resource id. */
+function byLockOrder(
+  a: { topic: NotificationTopic; resourceId: bigint },
+  b: { topic: NotificationTopic; resourceId: bigint },
+): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  return a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0;
+}
+
 /** Most deliveries written by one statement. */
 const MAX_BATCH = 500;
 /** Statements writing deliveries at once; more deliveries wait for the next batch. */
@@ -54,15 +63,15 @@ export function createInboxRepository(db: Db) {
   }
 
   async function write(batch: Pending[]): Promise<void> {
-    // one row per resource, its delivery count added at once; sorted so that concurrent
-    // statements lock rows in the same order
+    // one row per resource, its delivery count added at once; sorted by (topic, resource id),
+    // the order every statement that locks several rows uses, so two of them never deadlock
     const counts = new Map<string, { topic: NotificationTopic; resourceId: bigint; n: number }>();
     for (const p of batch) {
       const row = counts.get(p.key);
       if (row) row.n++;
       else counts.set(p.key, { topic: p.topic, resourceId: p.resourceId, n: 1 });
     }
-    const rows = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const rows = [...counts.entries()].sort(([, a], [, b]) => byLockOrder(a, b));
     try {
       await db.$executeRaw`
         INSERT INTO notifications (topic, resource_id, deliveries)
@@ -129,17 +138,26 @@ export function createInboxRepository(db: Db) {
      */
     async complete(rows: readonly WorkedNotification[]): Promise<void> {
       if (rows.length === 0) return;
+      // rows are locked in (topic, resource id) order first, as the delivery upsert locks them
       await db.$executeRaw`
+        WITH w AS (
+          SELECT * FROM unnest(${rows.map((r) => r.id)}::bigint[],
+                               ${rows.map((r) => r.deliveries)}::int[],
+                               ${rows.map((r) => r.quietMs)}::int[]) AS w(id, deliveries, quiet_ms)
+        ), locked AS (
+          SELECT n.id FROM notifications n JOIN w ON w.id = n.id
+           WHERE n.processed_at IS NULL
+           ORDER BY n.topic, n.resource_id
+             FOR UPDATE OF n
+        )
         UPDATE notifications AS n SET
           processed_at = CASE WHEN n.deliveries = w.deliveries THEN now() END,
           quiet_until = now() + make_interval(secs => w.quiet_ms / 1000.0),
           due_at = CASE WHEN n.deliveries = w.deliveries THEN n.due_at
                         ELSE now() + make_interval(secs => w.quiet_ms / 1000.0) END,
           last_error = NULL
-          FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.deliveries)}::int[],
-                      ${rows.map((r) => r.quietMs)}::int[])
-               AS w(id, deliveries, quiet_ms)
-         WHERE n.id = w.id AND n.processed_at IS NULL`;
+          FROM w JOIN locked ON locked.id = w.id
+         WHERE n.id = w.id`;
     },
 
     async retryLater(n: ClaimedNotification, error: string, at: Date): Promise<void> {

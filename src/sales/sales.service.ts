@@ -231,8 +231,11 @@ export function createSalesService(deps: SalesServiceDeps) {
     async create(input: CreateSaleInput): Promise<CreateSaleResult> {
       const externalReference = input.external_reference ?? newReference();
       const hash = requestHash(input, externalReference);
-      const existing = await repo.findByReference(externalReference);
-      if (existing) return replayOf(existing, hash);
+      // a reference we just made (96 random bits) cannot be taken: only a client's can be a replay
+      if (input.external_reference !== undefined) {
+        const existing = await repo.findByReference(externalReference);
+        if (existing) return replayOf(existing, hash);
+      }
 
       const now = deps.now();
       const items: SaleItem[] = input.items.map((i) => ({

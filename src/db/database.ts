@@ -27,8 +27,39 @@ export async function migrate(url: string): Promise<ApplyResult> {
   }
 }
 
-export function createPrisma(url: string, poolSize = 10): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+/** Most query texts given a prepared statement name; the rest run unnamed. */
+const MAX_NAMED_STATEMENTS = 256;
+
+/**
+ * Names for prepared statements, so Postgres parses and plans each query text once per
+ * connection instead of on every call (about twice the lookups a second on the bench machine).
+ * Texts that vary with their input (IN lists, multi-row VALUES) would make names without end, so
+ * only the first few hundred distinct texts get one; the adapter hands the name to pg, where
+ * `undefined` means an unnamed statement.
+ */
+export function statementNames(limit = MAX_NAMED_STATEMENTS): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return (query) => {
+    let name = names.get(query.sql);
+    if (name === undefined && names.size < limit) {
+      name = `prisma_${names.size}`;
+      names.set(query.sql, name);
+    }
+    return name as string;
+  };
+}
+
+/**
+ * `prepared: false` for the embedded database: PGlite serves every socket from one session, where
+ * two pooled connections preparing the same name would collide.
+ */
+export function createPrisma(url: string, poolSize = 10, prepared = true): Db {
+  return new PrismaClient({
+    adapter: new PrismaPg(
+      { connectionString: url, max: poolSize },
+      prepared ? { statementNameGenerator: statementNames() } : {},
+    ),
+  });
 }
 
 /**
@@ -99,7 +130,7 @@ export async function openDatabase(opts: {
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   await migrate(url);
-  const prisma = createPrisma(url, poolSize);
+  const prisma = createPrisma(url, poolSize, false);
   return {
     url,
     embedded: true,

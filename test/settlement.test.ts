@@ -158,7 +158,7 @@ describe("notifications → merchant order → sale status", () => {
     expect(Math.abs(rearmed.dueAt.getTime() - Date.now())).toBeLessThan(1000);
   });
 
-  it("when a worked merchant order is notified again, then it is read again after 1 s while its sale is pending and after 10 s once it is paid", async () => {
+  it("when a worked merchant order is notified again, then it is read again after 1 s while its sale is pending or it was not found, and after 10 s once it is paid", async () => {
     const h = buildHarness(t.db, {
       mpBaseUrl: MP_BASE,
       quietMs: { pending: 1000, settled: 10_000 },
@@ -167,6 +167,8 @@ describe("notifications → merchant order → sale status", () => {
     const paidRef = await newSale();
     const pendingId = nextId();
     const paidId = nextId();
+    const unknownId = nextId();
+    nock(MP_BASE).get(`/merchant_orders/${unknownId}`).reply(404, { error: "not_found" });
     nock(MP_BASE)
       .get(`/merchant_orders/${pendingId}`)
       .reply(200, merchantOrder(pendingId, pendingRef, "opened"));
@@ -180,12 +182,14 @@ describe("notifications → merchant order → sale status", () => {
       );
     await ipn("merchant_order", pendingId).expect(200);
     await ipn("merchant_order", paidId).expect(200);
+    await ipn("merchant_order", unknownId).expect(200);
     await h.worker.runOnce();
     expect((await sale(paidRef)).status).toBe("paid");
 
     const before = Date.now();
     await ipn("merchant_order", pendingId).expect(200);
     await ipn("merchant_order", paidId).expect(200);
+    await ipn("merchant_order", unknownId).expect(200);
     const row = (id: number) =>
       t.db.prisma.notification.findUniqueOrThrow({
         where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
@@ -198,6 +202,9 @@ describe("notifications → merchant order → sale status", () => {
     expect(pendingRow.dueAt.getTime() - before).toBeLessThanOrEqual(1000);
     expect(paidRow.dueAt.getTime() - before).toBeGreaterThan(9000);
     expect(paidRow.dueAt.getTime() - before).toBeLessThanOrEqual(10_000);
+    const unknownRow = await row(unknownId);
+    expect(unknownRow.dueAt.getTime() - before).toBeGreaterThan(500);
+    expect(unknownRow.dueAt.getTime() - before).toBeLessThanOrEqual(1000);
     // not due yet: the worker reads nothing (no interceptor is left to answer)
     await h.worker.runOnce();
     expect((await row(pendingId)).attempts).toBe(0);

@@ -17,8 +17,9 @@ export interface NotificationWorkerDeps {
   maxAttempts?: number;
   /**
    * How long a worked resource waits before another delivery makes it read again: short while
-   * its sale is pending (a cashier waits), long once the sale is settled or the resource is not
-   * ours (only a refund or a late payment can follow; the reconciler also watches).
+   * its sale is pending (a cashier waits) or when the read found nothing (Mercado Pago may not
+   * show a new resource yet), long once the sale is settled or the resource is another's (only a
+   * refund or a late payment can follow; the reconciler also watches).
    */
   quietMs?: { pending: number; settled: number };
 }
@@ -129,9 +130,10 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
           read.map(({ n, orders }) => ({
             id: n.id,
             deliveries: n.deliveries,
-            quietMs: orders.some((mo) => pending.has(mo.external_reference ?? ""))
-              ? quiet.pending
-              : quiet.settled,
+            quietMs:
+              orders.length === 0 || orders.some((mo) => pending.has(mo.external_reference ?? ""))
+                ? quiet.pending
+                : quiet.settled,
           })),
         );
       } catch (err) {

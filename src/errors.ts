@@ -94,3 +94,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   res.status(appError.status).json(errorBody(appError, String(req.id)));
 };
+
+/** An error's message for a log line or a stored note, whatever was thrown. */
+export const messageOf = (err: unknown): string =>
+  err instanceof Error ? err.message : String(err);

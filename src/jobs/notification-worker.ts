@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { messageOf } from "../errors.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
 import type { ClaimedNotification, InboxRepository } from "../notifications/inbox.repository.ts";
@@ -73,8 +74,6 @@ function sharedReads(mp: MerchantOrderReads): MerchantOrderReads {
     searchMerchantOrders: (ref) => once(`search:${ref}`, () => mp.searchMerchantOrders(ref)),
   };
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * Works the notification inbox: claims due rows (SKIP LOCKED, so any number of replicas can run

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { messageOf } from "../errors.ts";
 import { MercadoPagoError } from "../mercadopago/mercadopago.client.ts";
 import type { Sale } from "../sales/sale.ts";
 import type { SalesRepository } from "../sales/sales.repository.ts";
@@ -55,7 +56,7 @@ export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
       log.warn(
         {
           externalReference: sale.externalReference,
-          message: err instanceof Error ? err.message : String(err),
+          message: messageOf(err),
         },
         "reconcile failed; will retry",
       );

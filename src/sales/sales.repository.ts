@@ -74,6 +74,16 @@ function toEvent(row: SaleEventRow): SaleEvent {
   };
 }
 
+/** The columns that hold what Mercado Pago showed for a sale, as SET items. */
+function observationSet(o: Observation): Prisma.Sql[] {
+  return [
+    Prisma.sql`merchant_order_id = ${BigInt(o.merchantOrderId)}`,
+    Prisma.sql`merchant_order_status = ${o.merchantOrderStatus}`,
+    Prisma.sql`paid_cents = ${BigInt(o.paidCents)}`,
+    Prisma.sql`payments = ${JSON.stringify(o.payments)}::jsonb`,
+  ];
+}
+
 function isUniqueViolation(err: unknown): boolean {
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (err.code === "P2002") return true;
@@ -177,14 +187,7 @@ export function createSalesRepository(db: Db) {
       if (sources.length === 0) return null;
       const o = t.observation ?? null;
       const set = [Prisma.sql`status = ${t.to}`, Prisma.sql`updated_at = ${t.at}`];
-      if (o) {
-        set.push(
-          Prisma.sql`merchant_order_id = ${BigInt(o.merchantOrderId)}`,
-          Prisma.sql`merchant_order_status = ${o.merchantOrderStatus}`,
-          Prisma.sql`paid_cents = ${BigInt(o.paidCents)}`,
-          Prisma.sql`payments = ${JSON.stringify(o.payments)}::jsonb`,
-        );
-      }
+      if (o) set.push(...observationSet(o));
       if (t.to === "paid") set.push(Prisma.sql`paid_at = ${t.at}`);
       if (t.to === "cancelled") set.push(Prisma.sql`cancelled_at = ${t.at}`);
       const rows = await db.$queryRaw<SaleRow[]>`
@@ -214,10 +217,7 @@ export function createSalesRepository(db: Db) {
      */
     async observe(saleId: string, o: Observation): Promise<Sale | null> {
       const rows = await db.$queryRaw<SaleRow[]>`
-        UPDATE sales SET merchant_order_id = ${BigInt(o.merchantOrderId)},
-                         merchant_order_status = ${o.merchantOrderStatus},
-                         paid_cents = ${BigInt(o.paidCents)},
-                         payments = ${JSON.stringify(o.payments)}::jsonb
+        UPDATE sales SET ${Prisma.join(observationSet(o), ", ")}
          WHERE id = ${saleId}::uuid AND status = 'pending'
         RETURNING ${saleColumns("sales")}`;
       const row = rows[0];

@@ -21,6 +21,12 @@ const CONNECTIONS = int("FLOOD_CONNECTIONS", 50);
 const SALE_EVERY_MS = int("FLOOD_SALE_EVERY_MS", 500);
 const SERVICE_MAIN = process.env.FLOOD_SERVICE_MAIN ?? path.join(ROOT, "dist/main.js");
 const LOG_LEVEL = process.env.FLOOD_LOG_LEVEL ?? "info";
+/**
+ * How long ago the service generated its webhook secret (when it keeps one in the database).
+ * Default: a day, the steady state. 0: the flood hits a service that has just generated it,
+ * while orders from before may still notify without a secret.
+ */
+const SECRET_AGE_S = int("FLOOD_SECRET_AGE_S", 86_400);
 const ADMIN_URL =
   process.env.FLOOD_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const API_KEY = `flood-${randomBytes(12).toString("hex")}`;
@@ -75,29 +81,43 @@ async function start(): Promise<Running> {
 
   const port = await freePort();
   const url = `http://${HOST}:${port}`;
-  const service = startNode(
-    "service",
-    [SERVICE_MAIN],
-    {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: "production",
-      PORT: String(port),
-      DATABASE_URL: dbUrl.toString(),
-      API_KEYS: API_KEY,
-      LOG_LEVEL,
-      PUBLIC_BASE_URL: url,
-      DATA_DIR: path.join(workDir, "data"),
-      NODE_OPTIONS: "--max-old-space-size=192",
-      MP_ACCESS_TOKEN: token,
-      MP_COLLECTOR_ID: "100000001",
-      MP_BASE_URL: `${simUrl}/mp`,
-    },
-    path.join(workDir, "service.log"),
-  );
+  const startService = () =>
+    startNode(
+      "service",
+      [SERVICE_MAIN],
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: "production",
+        PORT: String(port),
+        DATABASE_URL: dbUrl.toString(),
+        API_KEYS: API_KEY,
+        LOG_LEVEL,
+        PUBLIC_BASE_URL: url,
+        DATA_DIR: path.join(workDir, "data"),
+        NODE_OPTIONS: "--max-old-space-size=192",
+        MP_ACCESS_TOKEN: token,
+        MP_COLLECTOR_ID: "100000001",
+        MP_BASE_URL: `${simUrl}/mp`,
+      },
+      path.join(workDir, "service.log"),
+    );
+  let service = startService();
   await waitForHttp(`${url}/ready`, service);
   const db = new pg.Client({ connectionString: dbUrl.toString() });
   await db.connect();
+  const kept = await db.query("SELECT 1 FROM pg_tables WHERE tablename = 'service_secrets'");
+  if (kept.rowCount && SECRET_AGE_S > 0) {
+    // the secret was generated at this boot: age it and start again, as a service that has
+    // been running for a while would
+    await db.query(
+      "UPDATE service_secrets SET created_at = created_at - make_interval(secs => $1)",
+      [SECRET_AGE_S],
+    );
+    await service.stop();
+    service = startService();
+    await waitForHttp(`${url}/ready`, service);
+  }
   return { service, simulator, url, simUrl, db, dbName };
 }
 

@@ -15,6 +15,8 @@ export interface AppDeps {
   logger: Logger;
   sales: SalesService;
   recordNotification(ref: NotificationRef): Promise<void>;
+  /** a notification arrived with no secret at all (an order created before there was one) */
+  onNotificationWithoutSecret?: () => void;
   /** resolves when the database answers */
   ping(): Promise<void>;
   config: {
@@ -91,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
       webhookSecret: deps.config.webhookSecret,
       previousWebhookSecrets: deps.config.previousWebhookSecrets,
       signingSecrets: deps.config.webhookSigningSecrets,
+      onDeliveryWithoutSecret: deps.onNotificationWithoutSecret,
       logger: deps.logger,
     }),
   );

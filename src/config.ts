@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseKeyEntry, type Role } from "./auth.ts";
+import { WEBHOOK_SECRET_PATTERN } from "./notifications/webhook-secrets.ts";
 
 /** Where the service finds Mercado Pago: the real API with a seller token, or the built-in simulator. */
 export type MercadoPagoMode = "live" | "simulator";
@@ -81,11 +82,10 @@ const EnvSchema = z.object({
   MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   RECONCILE_AFTER_MS: positiveInt(30_000),
   RECONCILE_INTERVAL_MS: positiveInt(5_000),
+  NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   // Lists, so a secret can be rotated: the first is current, the others still accepted.
   WEBHOOK_SECRET: commaList.pipe(
-    z.array(
-      z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16-128 characters of [A-Za-z0-9_-]"),
-    ),
+    z.array(z.string().regex(WEBHOOK_SECRET_PATTERN, "must be 16-128 characters of [A-Za-z0-9_-]")),
   ),
   MP_WEBHOOK_SIGNING_SECRET: commaList.pipe(
     z.array(
@@ -162,7 +162,9 @@ export interface Config {
   orderTtlSeconds: number;
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
-  /** the current WEBHOOK_SECRET, put into notification_url */
+  /** worked notifications older than this many days are deleted */
+  notificationRetentionDays: number;
+  /** the current WEBHOOK_SECRET, put into notification_url; unset: one is generated and stored */
   webhookSecret: string | undefined;
   /** earlier WEBHOOK_SECRETs, still accepted while orders that carry them may notify */
   previousWebhookSecrets: string[];
@@ -213,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orderTtlSeconds: e.ORDER_TTL_SECONDS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    notificationRetentionDays: e.NOTIFICATION_RETENTION_DAYS,
     webhookSecret: e.WEBHOOK_SECRET[0],
     previousWebhookSecrets: Object.freeze(e.WEBHOOK_SECRET.slice(1)) as string[],
     webhookSigningSecrets: Object.freeze([...e.MP_WEBHOOK_SIGNING_SECRET]) as string[],

@@ -7,12 +7,16 @@ import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { createNotificationPruner } from "./jobs/notification-pruner.ts";
 import { createNotificationWorker } from "./jobs/notification-worker.ts";
 import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
 import { createLogger } from "./logger.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "./notifications/inbox.repository.ts";
 import { notificationUrl } from "./notifications/notification-url.ts";
+import { createSecretlessDeliveryHandler } from "./notifications/secretless-deliveries.ts";
+import { createWebhookSecretStore } from "./notifications/service-secrets.repository.ts";
+import { loadWebhookSecrets } from "./notifications/webhook-secrets.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
 import { startSimulatorServer, type SimulatorServer } from "./simulator/simulator.ts";
@@ -86,6 +90,16 @@ async function main(): Promise<void> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ embedded: db.embedded }, "database ready");
 
+  // WEBHOOK_SECRET, or the secret generated once and kept in the database: every order's
+  // notification_url carries one, so a delivery without it costs nothing but its answer
+  const webhookSecrets = await loadWebhookSecrets(
+    createWebhookSecretStore(db.prisma),
+    config.webhookSecret ? [config.webhookSecret, ...config.previousWebhookSecrets] : [],
+  );
+  if (webhookSecrets.generatedAt) {
+    logger.info("WEBHOOK_SECRET unset: using the secret generated and kept in the database");
+  }
+
   const upstream = await mercadoPagoUpstream(config, logger);
   // Two clients, each with its own limit on calls in flight: a cashier's call (create, cancel,
   // refresh) never queues behind a batch of background reads (notifications, reconciliation).
@@ -110,7 +124,7 @@ async function main(): Promise<void> {
       config: {
         orderTtlSeconds: config.orderTtlSeconds,
         reconcileAfterMs: config.reconcileAfterMs,
-        notificationUrl: notificationUrl(config.publicBaseUrl, config.webhookSecret),
+        notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
         sponsorId: config.mercadoPago.sponsorId,
       },
     });
@@ -129,6 +143,12 @@ async function main(): Promise<void> {
     intervalMs: config.reconcileIntervalMs,
     leaseMs,
   });
+  const pruner = createNotificationPruner({
+    inbox,
+    logger,
+    now: () => new Date(),
+    retentionDays: config.notificationRetentionDays,
+  });
 
   const app = createApp({
     logger,
@@ -137,6 +157,14 @@ async function main(): Promise<void> {
       await inbox.record(ref.topic, ref.id);
       worker.wake();
     },
+    onNotificationWithoutSecret: createSecretlessDeliveryHandler({
+      generatedAt: webhookSecrets.generatedAt,
+      orderTtlSeconds: config.orderTtlSeconds,
+      checkPendingCreatedBefore: (at) => repo.checkPendingCreatedBefore(at),
+      wakeReconciler: () => sweeper.wake(),
+      logger,
+      now: () => new Date(),
+    }),
     async ping() {
       await db.prisma.$queryRaw`SELECT 1`;
     },
@@ -144,8 +172,8 @@ async function main(): Promise<void> {
       apiKeys,
       staffApiKeys: config.staffApiKeys,
       posApiKeys: config.posApiKeys,
-      webhookSecret: config.webhookSecret,
-      previousWebhookSecrets: config.previousWebhookSecrets,
+      webhookSecret: webhookSecrets.current,
+      previousWebhookSecrets: webhookSecrets.previous,
       webhookSigningSecrets: config.webhookSigningSecrets,
       corsOrigins: config.corsOrigins,
       rateLimitPerMinute: config.rateLimitPerMinute,
@@ -164,6 +192,7 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5_000;
   worker.start();
   sweeper.start();
+  pruner.start();
   logger.info(
     {
       port: config.port,
@@ -178,7 +207,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await Promise.all([worker.stop(), sweeper.stop()]);
+    await Promise.all([worker.stop(), sweeper.stop(), pruner.stop()]);
     await upstream.simulator?.close();
     await db.close();
   });

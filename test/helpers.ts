@@ -9,6 +9,10 @@ import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
 import { createSalesSweeper } from "../src/jobs/sales-sweeper.ts";
 import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
+import { notificationUrl } from "../src/notifications/notification-url.ts";
+import { createSecretlessDeliveryHandler } from "../src/notifications/secretless-deliveries.ts";
+import { createWebhookSecretStore } from "../src/notifications/service-secrets.repository.ts";
+import { loadWebhookSecrets, type WebhookSecrets } from "../src/notifications/webhook-secrets.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createSalesService } from "../src/sales/sales.service.ts";
 
@@ -66,6 +70,10 @@ export function buildHarness(
   opts: {
     mpBaseUrl?: string;
     webhookSecret?: string;
+    /** the secrets as main.ts resolves them (see buildHarnessAsMain); wins over webhookSecret */
+    webhookSecrets?: WebhookSecrets;
+    /** where Mercado Pago reaches the service: notification_url is then built as main.ts does */
+    publicBaseUrl?: string;
     timeoutMs?: number;
     rateLimitPerMinute?: number;
     logger?: pino.Logger;
@@ -97,9 +105,11 @@ export function buildHarness(
     config: {
       orderTtlSeconds: 600,
       reconcileAfterMs: 30_000,
-      notificationUrl: opts.webhookSecret
-        ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
-        : NOTIFICATION_URL,
+      notificationUrl: opts.publicBaseUrl
+        ? notificationUrl(opts.publicBaseUrl, opts.webhookSecrets?.current ?? opts.webhookSecret)
+        : opts.webhookSecret
+          ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
+          : NOTIFICATION_URL,
       sponsorId: undefined,
     },
   });
@@ -116,7 +126,18 @@ export function buildHarness(
   const app = createApp({
     logger,
     sales,
-    recordNotification: (ref) => inbox.record(ref.topic, ref.id),
+    async recordNotification(ref) {
+      await inbox.record(ref.topic, ref.id);
+      worker.wake(); // as main.ts; nothing happens unless a test started the worker
+    },
+    onNotificationWithoutSecret: createSecretlessDeliveryHandler({
+      generatedAt: opts.webhookSecrets?.generatedAt ?? null,
+      orderTtlSeconds: 600,
+      checkPendingCreatedBefore: (at) => repo.checkPendingCreatedBefore(at),
+      wakeReconciler: () => sweeper.wake(),
+      logger,
+      now,
+    }),
     ping: async () => {
       await db.prisma.$queryRaw`SELECT 1`;
     },
@@ -124,13 +145,31 @@ export function buildHarness(
       apiKeys: [API_KEY],
       staffApiKeys: opts.staffApiKeys,
       posApiKeys: opts.posApiKeys,
-      webhookSecret: opts.webhookSecret,
+      webhookSecret: opts.webhookSecrets?.current ?? opts.webhookSecret,
+      previousWebhookSecrets: opts.webhookSecrets?.previous,
       webhookSigningSecrets: opts.signingSecret ? [opts.signingSecret] : [],
       corsOrigins: opts.corsOrigins,
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
   });
   return { app, prisma: db.prisma, sales, worker, sweeper, clock };
+}
+
+/**
+ * A harness whose webhook secrets come from the database as main.ts gets them: `configured` as
+ * WEBHOOK_SECRET would be, else the secret generated once and stored.
+ */
+export async function buildHarnessAsMain(
+  db: TestDb,
+  opts: Omit<Parameters<typeof buildHarness>[1] & object, "webhookSecret" | "webhookSecrets"> & {
+    configured?: string[];
+  } = {},
+): Promise<Harness & { webhookSecrets: WebhookSecrets }> {
+  const webhookSecrets = await loadWebhookSecrets(
+    createWebhookSecretStore(db.prisma),
+    opts.configured ?? [],
+  );
+  return { ...buildHarness(db, { ...opts, webhookSecrets }), webhookSecrets };
 }
 
 let counter = 0;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
+import {
+  NOTIFICATION_PRIORITY,
+  createInboxRepository,
+} from "../src/notifications/inbox.repository.ts";
 import { useHarness } from "./helpers.ts";
 
 const t = useHarness();
@@ -15,9 +18,12 @@ describe("inbox lock order", () => {
       const ours = claimed.filter((n) => ids.includes(n.resourceId));
       expect(ours).toHaveLength(ids.length);
       const deliveries = [...ids].reverse().map((id) => inbox.record("merchant_order", id));
-      const worked = ours
-        .reverse()
-        .map((n) => ({ id: n.id, deliveries: n.deliveries, quietMs: 0 }));
+      const worked = ours.reverse().map((n, i) => ({
+        id: n.id,
+        deliveries: n.deliveries,
+        quietMs: 0,
+        priority: NOTIFICATION_PRIORITY[i % 2 === 0 ? "open" : "settled"],
+      }));
       await Promise.all([
         inbox.complete(worked),
         inbox.complete([...worked].reverse()),

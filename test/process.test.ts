@@ -147,14 +147,21 @@ describe("with PostgreSQL and an external simulator", () => {
       moIds.push(merchantOrder.id);
     }
     sim.sim.requests.length = 0;
+    // WEBHOOK_SECRET unset: both processes use the one secret the first of them generated
+    const [stored, ...more] = await db.prisma.serviceSecret.findMany();
+    expect(more).toEqual([]);
+    const secret = stored?.value ?? "";
     // every notification, three times, to both processes at once
     await Promise.all(
       moIds.flatMap((id) =>
         [a, b, a, b, a, b].map((svc) =>
-          http.post(`${svc.url}/webhooks/mercadopago?topic=merchant_order&id=${id}`, {
-            resource: `https://api.mercadolibre.com/merchant_orders/${id}`,
-            topic: "merchant_order",
-          }),
+          http.post(
+            `${svc.url}/webhooks/mercadopago?secret=${secret}&topic=merchant_order&id=${id}`,
+            {
+              resource: `https://api.mercadolibre.com/merchant_orders/${id}`,
+              topic: "merchant_order",
+            },
+          ),
         ),
       ),
     );

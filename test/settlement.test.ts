@@ -205,6 +205,8 @@ describe("notifications → merchant order → sale status", () => {
     const unknownRow = await row(unknownId);
     expect(unknownRow.dueAt.getTime() - before).toBeGreaterThan(500);
     expect(unknownRow.dueAt.getTime() - before).toBeLessThanOrEqual(1000);
+    // and they queue in that order: pending sale, nothing found, settled sale
+    expect([pendingRow.priority, unknownRow.priority, paidRow.priority]).toEqual([0, 1, 2]);
     // not due yet: the worker reads nothing (no interceptor is left to answer)
     await h.worker.runOnce();
     expect((await row(pendingId)).attempts).toBe(0);

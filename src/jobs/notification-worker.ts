@@ -2,7 +2,12 @@ import type { Logger } from "pino";
 import { messageOf } from "../errors.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
-import type { ClaimedNotification, InboxRepository } from "../notifications/inbox.repository.ts";
+import {
+  NOTIFICATION_PRIORITY,
+  type ClaimedNotification,
+  type InboxRepository,
+  type WorkedNotification,
+} from "../notifications/inbox.repository.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import { createLoop, type Loop } from "./loop.ts";
 
@@ -126,14 +131,15 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
           sales.filter((s) => s.status === "pending").map((s) => s.externalReference),
         );
         await deps.inbox.complete(
-          read.map(({ n, orders }) => ({
-            id: n.id,
-            deliveries: n.deliveries,
-            quietMs:
-              orders.length === 0 || orders.some((mo) => pending.has(mo.external_reference ?? ""))
-                ? quiet.pending
-                : quiet.settled,
-          })),
+          read.map(({ n, orders }): WorkedNotification => {
+            const base = { id: n.id, deliveries: n.deliveries };
+            if (orders.length === 0) {
+              return { ...base, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.unknown };
+            }
+            return orders.some((mo) => pending.has(mo.external_reference ?? ""))
+              ? { ...base, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.open }
+              : { ...base, quietMs: quiet.settled, priority: NOTIFICATION_PRIORITY.settled };
+          }),
         );
       } catch (err) {
         unread.push(...read.map((o) => ({ n: o.n, err })));

@@ -10,9 +10,27 @@ export interface ClaimedNotification {
   attempts: number;
 }
 
+/**
+ * Claim order, lowest first. A resource that can still settle a pending sale is worked before
+ * one whose last read found nothing, and both before a re-read of a resource whose sale is
+ * settled or not ours, so replays for old sales never delay a cashier's.
+ */
+export const NOTIFICATION_PRIORITY = {
+  /** never worked, or its sale was pending at the last read */
+  open: 0,
+  /** the last read found nothing (Mercado Pago may not show a new resource yet) */
+  unknown: 1,
+  /** its sale was settled or not ours at the last read */
+  settled: 2,
+} as const;
+export type NotificationPriority =
+  (typeof NOTIFICATION_PRIORITY)[keyof typeof NOTIFICATION_PRIORITY];
+
 export interface WorkedNotification extends Pick<ClaimedNotification, "id" | "deliveries"> {
   /** how long a new delivery for this resource waits before it is read again */
   quietMs: number;
+  /** where a new delivery for this resource queues (NOTIFICATION_PRIORITY) */
+  priority: NotificationPriority;
 }
 
 /** The order in which statements lock several notification rows: topic, then resource id. */
@@ -118,7 +136,7 @@ export function createInboxRepository(db: Db) {
         WHERE id IN (
           SELECT id FROM notifications
            WHERE processed_at IS NULL AND due_at <= now()
-           ORDER BY due_at
+           ORDER BY priority, due_at
            LIMIT ${limit}
            FOR UPDATE SKIP LOCKED)
         RETURNING id, topic, resource_id, deliveries, attempts`;
@@ -143,7 +161,9 @@ export function createInboxRepository(db: Db) {
         WITH w AS (
           SELECT * FROM unnest(${rows.map((r) => r.id)}::bigint[],
                                ${rows.map((r) => r.deliveries)}::int[],
-                               ${rows.map((r) => r.quietMs)}::int[]) AS w(id, deliveries, quiet_ms)
+                               ${rows.map((r) => r.quietMs)}::int[],
+                               ${rows.map((r) => r.priority)}::smallint[])
+                 AS w(id, deliveries, quiet_ms, priority)
         ), locked AS (
           SELECT n.id FROM notifications n JOIN w ON w.id = n.id
            WHERE n.processed_at IS NULL
@@ -153,6 +173,7 @@ export function createInboxRepository(db: Db) {
         UPDATE notifications AS n SET
           processed_at = CASE WHEN n.deliveries = w.deliveries THEN now() END,
           quiet_until = now() + make_interval(secs => w.quiet_ms / 1000.0),
+          priority = w.priority,
           due_at = CASE WHEN n.deliveries = w.deliveries THEN n.due_at
                         ELSE now() + make_interval(secs => w.quiet_ms / 1000.0) END,
           last_error = NULL
@@ -164,6 +185,20 @@ export function createInboxRepository(db: Db) {
       await db.$executeRaw`
         UPDATE notifications SET due_at = ${at}, last_error = ${error.slice(0, 500)}
          WHERE id = ${n.id} AND processed_at IS NULL`;
+    },
+
+    /**
+     * Deletes up to `limit` rows worked before `cutoff`, skipping rows another statement holds
+     * (a delivery re-arming one keeps it). Returns how many went.
+     */
+    async prune(cutoff: Date, limit: number): Promise<number> {
+      return db.$executeRaw`
+        DELETE FROM notifications
+         WHERE id IN (SELECT id FROM notifications
+                       WHERE processed_at < ${cutoff}
+                       LIMIT ${limit}
+                         FOR UPDATE SKIP LOCKED)
+           AND processed_at < ${cutoff}`;
     },
 
     /** Stops retrying a row that keeps failing; the reconciler still watches its sale. */

@@ -7,14 +7,24 @@ import { validMercadoPagoSignature } from "../mercadopago/signature.ts";
 export interface WebhookDeps {
   /** stores the notification durably; the worker does the Mercado Pago reads */
   record(ref: NotificationRef): Promise<void>;
-  /** the current WEBHOOK_SECRET; unset: notifications are not checked for one */
+  /**
+   * The secret in notification_url (configured, or generated and kept in the database; see
+   * webhook-secrets.ts). Unset only where no secret is wanted (some tests): nothing is checked.
+   */
   webhookSecret: string | undefined;
   /** earlier secrets, still in the notification_url of orders created before a rotation */
   previousWebhookSecrets?: readonly string[];
   /** MP_WEBHOOK_SIGNING_SECRET entries: x-signature is checked when Mercado Pago sends one */
   signingSecrets?: readonly string[];
+  /**
+   * Called for a delivery that carries no secret at all (the notification_url of an order
+   * created before the service had one); it does no inbox work of its own.
+   */
+  onDeliveryWithoutSecret?: () => void;
   logger: Logger;
 }
+
+const IGNORED_LOG_EVERY_MS = 60_000;
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest();
 
@@ -53,13 +63,27 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
     ? [deps.webhookSecret, ...(deps.previousWebhookSecrets ?? [])].map(sha256)
     : [];
   const signingSecrets = deps.signingSecrets ?? [];
+  // A flood of forged deliveries must not become a flood of log lines: one warning a minute
+  // with the count since the last one.
+  let ignored = 0;
+  let warnedAt = 0;
+  function ignoredWithoutSecret(): void {
+    ignored++;
+    const now = Date.now();
+    if (now - warnedAt < IGNORED_LOG_EVERY_MS) return;
+    log.warn({ count: ignored }, "notifications without the webhook secret ignored");
+    ignored = 0;
+    warnedAt = now;
+  }
 
   router.post(
     "/webhooks/mercadopago",
     express.text({ type: () => true, limit: "16kb" }),
     async (req, res) => {
       if (secrets.length > 0 && !knownSecret(secrets, req.query.secret)) {
-        log.warn("notification without the webhook secret ignored");
+        // a forged delivery costs this acknowledgement and nothing more: no row, no read
+        ignoredWithoutSecret();
+        if (req.query.secret === undefined) deps.onDeliveryWithoutSecret?.();
         res.status(200).json({ received: true });
         return;
       }

@@ -255,6 +255,16 @@ export function createSalesRepository(db: Db) {
       });
     },
 
+    /**
+     * Makes pending sales created before `createdBefore` due for a look-up now (a notification
+     * without the webhook secret may be about one of them). Returns how many.
+     */
+    async checkPendingCreatedBefore(createdBefore: Date): Promise<number> {
+      return db.$executeRaw`
+        UPDATE sales SET next_check_at = now()
+         WHERE status = 'pending' AND created_at < ${createdBefore} AND next_check_at > now()`;
+    },
+
     async events(saleId: string): Promise<SaleEvent[]> {
       const rows = await db.saleEvent.findMany({ where: { saleId }, orderBy: { id: "asc" } });
       return rows.map(toEvent);

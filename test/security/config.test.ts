@@ -111,6 +111,19 @@ describe("webhook secrets", () => {
       "WEBHOOK_SECRET.1: must be 16-128 characters of [A-Za-z0-9_-]",
     ]);
   });
+
+  it("NOTIFICATION_RETENTION_DAYS defaults to 7 and must be a whole number of days from 1", () => {
+    expect(loadConfig(base).notificationRetentionDays).toBe(7);
+    expect(
+      loadConfig({ ...base, NOTIFICATION_RETENTION_DAYS: "30" }).notificationRetentionDays,
+    ).toBe(30);
+    for (const bad of ["0", "-1", "1.5", "seven", "99999"]) {
+      expect(problems({ ...base, NOTIFICATION_RETENTION_DAYS: bad })).toHaveLength(1);
+      expect(problems({ ...base, NOTIFICATION_RETENTION_DAYS: bad })[0]).toMatch(
+        /^NOTIFICATION_RETENTION_DAYS: /,
+      );
+    }
+  });
 });
 
 describe("the keyring", () => {

@@ -1,12 +1,12 @@
 import "dotenv/config";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
 import path from "node:path";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { createHttpServer, listen } from "./http-server.ts";
 import { createNotificationWorker } from "./jobs/notification-worker.ts";
 import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
 import { createLogger } from "./logger.ts";
@@ -153,15 +153,8 @@ async function main(): Promise<void> {
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
   });
 
-  const server: Server = app.listen(config.port);
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  // bounded time for slow or idle clients
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  const server = createHttpServer(app);
+  await listen(server, config.port);
   worker.start();
   sweeper.start();
   logger.info(

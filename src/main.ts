@@ -61,10 +61,13 @@ async function mercadoPagoUpstream(config: Config, logger: Logger): Promise<Upst
     accessToken,
     collectorId: Number(collectorId),
     publicUrl: `${config.publicBaseUrl}/simulator`,
+    // this port is only the upstream of the service's client; people use /simulator
+    helpers: false,
   });
   logger.warn(
     { simulator: `${config.publicBaseUrl}/simulator` },
-    "no MP_ACCESS_TOKEN: running against the built-in Mercado Pago SIMULATOR; no real money moves",
+    "no MP_ACCESS_TOKEN: running against the built-in Mercado Pago SIMULATOR; no real money moves" +
+      (mp.simulatorNeedsKey ? " (its helpers need a full-access API key)" : ""),
   );
   return { baseUrl: simulator.baseUrl, accessToken, collectorId, simulator };
 }
@@ -149,6 +152,7 @@ async function main(): Promise<void> {
       webhookSigningSecrets: config.webhookSigningSecrets,
       corsOrigins: config.corsOrigins,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      simulatorNeedsKey: config.mercadoPago.simulatorNeedsKey,
     },
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
   });

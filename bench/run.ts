@@ -237,7 +237,8 @@ async function startService(): Promise<Service> {
     RECONCILE_INTERVAL_MS: "1000",
     // the heap cap the Dockerfile sets
     NODE_OPTIONS: "--max-old-space-size=192",
-    ...simulator?.env,
+    // inline: the service's own simulator, whose helpers then take the full-access key
+    ...(simulator ? simulator.env : { MP_SIMULATOR: "true" }),
     ...extraServiceEnv(),
   };
   const args = [
@@ -321,7 +322,7 @@ async function pay(s: Service, posId: string): Promise<number | null> {
   for (let attempt = 1; ; attempt++) {
     try {
       const url = `${s.simUrl}/api/pos/${posId}/pay`;
-      const r = await post(url, `{"status":"approved"}`, json);
+      const r = await post(url, `{"status":"approved"}`, { ...json, ...auth });
       if (r.status !== 201) return null;
       const body = JSON.parse(r.text) as { merchant_order: { id: number } };
       return body.merchant_order.id;
@@ -335,7 +336,7 @@ async function pay(s: Service, posId: string): Promise<number | null> {
 async function setNotifications(s: Service, method: "PUT" | "DELETE", body?: unknown) {
   const res = await fetch(`${s.simUrl}/api/notifications`, {
     method,
-    headers: json,
+    headers: { ...json, ...auth },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!res.ok) throw new Error(`notification controls: ${res.status} ${await res.text()}`);

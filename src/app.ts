@@ -2,7 +2,7 @@ import express, { type RequestHandler, type Router } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { Logger } from "pino";
-import { createKeyring, findActor, identify, requireActor } from "./auth.ts";
+import { createKeyring, findActor, identify, permit, requireActor } from "./auth.ts";
 import { allowOrigins } from "./cors.ts";
 import { AppError, errorHandler, notFoundHandler } from "./errors.ts";
 import { createHttpLogger } from "./logger.ts";
@@ -32,6 +32,8 @@ export interface AppDeps {
     /** browser origins allowed by CORS (CORS_ORIGINS); none: no CORS headers at all */
     corsOrigins?: readonly string[];
     rateLimitPerMinute: number | undefined;
+    /** the simulator's helpers (/simulator/api) answer full-access keys only */
+    simulatorNeedsKey?: boolean;
   };
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
   simulator?: Router;
@@ -98,8 +100,6 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  if (deps.simulator) app.use("/simulator", deps.simulator);
-
   // Who is calling, then the limit, then the verdict. Bodies are read by the routes that take
   // one, after the caller's role is checked.
   const keyring = createKeyring({
@@ -107,6 +107,22 @@ export function createApp(deps: AppDeps): express.Express {
     staff: deps.config.staffApiKeys,
     pos: deps.config.posApiKeys,
   });
+
+  if (deps.simulator) {
+    // Its helpers pay, expire and refund anything: outside development they are an admin's
+    // tool. The page and its script carry no data and stay readable; the page asks for a key
+    // before it calls the helpers. The QR images only encode the POS, as the sticker on it does.
+    if (deps.config.simulatorNeedsKey) {
+      app.use(
+        "/simulator/api",
+        identify(keyring),
+        ...(limiter ? [limiter] : []),
+        requireActor,
+        permit(["full"], "use the simulator's helpers"),
+      );
+    }
+    app.use("/simulator", deps.simulator);
+  }
   app.use(
     ["/sales", "/orders"],
     (_req, res, next) => {

@@ -61,6 +61,9 @@ const EnvSchema = z.object({
       .optional(),
   ),
   MP_ACCESS_TOKEN: optionalString,
+  MP_SIMULATOR: optionalString.pipe(
+    z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+  ),
   MP_COLLECTOR_ID: optionalString.pipe(
     z
       .string()
@@ -118,6 +121,17 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push("MP_COLLECTOR_ID: is required when MP_ACCESS_TOKEN is set");
   }
   const nodeEnv = (env.NODE_ENV ?? "").trim() || "development";
+  // Outside development the simulator (which pays anything on request) never runs by default:
+  // a forgotten token must stop the boot, not quietly take sales no customer can pay for real.
+  const simulatorAsked = (env.MP_SIMULATOR ?? "").trim() === "true";
+  if (simulatorAsked && set("MP_ACCESS_TOKEN")) {
+    problems.push("MP_SIMULATOR: cannot be true when MP_ACCESS_TOKEN is set; choose one");
+  } else if (nodeEnv !== "development" && !simulatorAsked && !set("MP_ACCESS_TOKEN")) {
+    problems.push(
+      `MP_ACCESS_TOKEN: is required when NODE_ENV is ${nodeEnv} (or set MP_SIMULATOR=true to run ` +
+        "the built-in simulator, where no real money moves)",
+    );
+  }
   const lists = KEY_LISTS.map(([name, role]) => [name, role, splitList(env[name])] as const);
   if (nodeEnv !== "development" && lists.every(([, , entries]) => entries.length === 0)) {
     problems.push(
@@ -146,6 +160,11 @@ export interface Config {
   dataDir: string;
   mercadoPago: {
     mode: MercadoPagoMode;
+    /**
+     * Outside development the simulator's page and helpers (which can pay any sale) need a
+     * full-access key; in development they stay open for a zero-configuration start.
+     */
+    simulatorNeedsKey: boolean;
     accessToken: string | undefined;
     collectorId: string | undefined;
     baseUrl: string;
@@ -201,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     mercadoPago: Object.freeze({
       mode,
+      simulatorNeedsKey: e.NODE_ENV !== "development",
       accessToken: e.MP_ACCESS_TOKEN,
       collectorId: e.MP_COLLECTOR_ID,
       // In simulator mode main.ts points the client at the in-process simulator instead.

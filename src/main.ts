@@ -1,12 +1,12 @@
 import "dotenv/config";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
 import path from "node:path";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { createHttpServer, listen } from "./http-server.ts";
 import { createNotificationPruner } from "./jobs/notification-pruner.ts";
 import { createNotificationWorker } from "./jobs/notification-worker.ts";
 import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
@@ -65,10 +65,13 @@ async function mercadoPagoUpstream(config: Config, logger: Logger): Promise<Upst
     accessToken,
     collectorId: Number(collectorId),
     publicUrl: `${config.publicBaseUrl}/simulator`,
+    // this port is only the upstream of the service's client; people use /simulator
+    helpers: false,
   });
   logger.warn(
     { simulator: `${config.publicBaseUrl}/simulator` },
-    "no MP_ACCESS_TOKEN: running against the built-in Mercado Pago SIMULATOR; no real money moves",
+    "no MP_ACCESS_TOKEN: running against the built-in Mercado Pago SIMULATOR; no real money moves" +
+      (mp.simulatorNeedsKey ? " (its helpers need a full-access API key)" : ""),
   );
   return { baseUrl: simulator.baseUrl, accessToken, collectorId, simulator };
 }
@@ -177,19 +180,13 @@ async function main(): Promise<void> {
       webhookSigningSecrets: config.webhookSigningSecrets,
       corsOrigins: config.corsOrigins,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      simulatorNeedsKey: config.mercadoPago.simulatorNeedsKey,
     },
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
   });
 
-  const server: Server = app.listen(config.port);
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  // bounded time for slow or idle clients
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  const server = createHttpServer(app);
+  await listen(server, config.port);
   worker.start();
   sweeper.start();
   pruner.start();

@@ -45,6 +45,9 @@ const STYLE = `
   button.primary { background:var(--brand); color:#fff; }
   button:disabled { opacity:.45; cursor:not-allowed; }
   #msg { min-height:20px; margin:10px 0 0; }
+  #key-form { border-top:1px solid var(--line); margin-top:10px; padding-top:10px; }
+  #key-form input { flex:1; padding:6px; border:1px solid var(--line); border-radius:6px;
+                    font:inherit; }
   #msg.error { color:var(--bad); }
   .badge { display:inline-block; padding:1px 8px; border-radius:999px; font-size:12px;
            font-weight:600; background:#eef2f6; }
@@ -96,6 +99,12 @@ export function renderPage(basePath: string): string {
       <button id="btn-expire" type="button">Expire</button>
     </div>
     <p id="msg" role="status"></p>
+    <form id="key-form" hidden>
+      <label for="key">API key <input id="key" type="password" autocomplete="off"></label>
+      <p class="muted">This simulator needs a full-access API key (API_KEYS). It is kept in this
+      tab only.</p>
+      <button id="btn-key" type="submit" class="primary">Use key</button>
+    </form>
   </section>
   <section class="card mos">
     <h2>Merchant orders <span class="muted" id="mo-pos"></span></h2>
@@ -119,6 +128,11 @@ export const PAGE_SCRIPT = `"use strict";
   var selected = new URLSearchParams(location.search).get("pos");
   var entries = [];
   var busy = false;
+  // Outside development the helpers need a full-access key: asked for on the first 401, kept
+  // for this tab only and sent as a bearer token.
+  var KEY_SLOT = "simulator-api-key";
+  var key = null;
+  try { key = sessionStorage.getItem(KEY_SLOT); } catch (e) { key = null; }
 
   function $(id) { return document.getElementById(id); }
   function money(n) { return typeof n === "number" ? n.toFixed(2) : ""; }
@@ -142,6 +156,7 @@ export const PAGE_SCRIPT = `"use strict";
 
   function api(method, path, body) {
     var init = { method: method, headers: {} };
+    if (key) init.headers["authorization"] = "Bearer " + key;
     if (body !== undefined) {
       init.headers["content-type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -150,7 +165,12 @@ export const PAGE_SCRIPT = `"use strict";
       return res.text().then(function (text) {
         var json = null;
         try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-        if (!res.ok) throw new Error((json && json.message) || res.status + " " + res.statusText);
+        if (!res.ok) {
+          var error = json && (json.message || (json.error && json.error.message));
+          var err = new Error(error || res.status + " " + res.statusText);
+          err.status = res.status;
+          throw err;
+        }
         return json;
       });
     });
@@ -244,11 +264,27 @@ export const PAGE_SCRIPT = `"use strict";
     });
   }
 
+  function askForKey(err) {
+    var form = $("key-form");
+    if (form.hidden) {
+      form.hidden = false;
+      $("key").focus();
+    }
+    say(err.message, true);
+  }
+
   function refresh() {
     return api("GET", "/api/pos").then(function (body) {
+      if (!$("key-form").hidden) {
+        $("key-form").hidden = true;
+        say("", false);
+      }
       entries = body.pos;
       render();
-    }).catch(function (err) { say("Cannot reach the simulator: " + err.message, true); });
+    }).catch(function (err) {
+      if (err.status === 401 || err.status === 403) askForKey(err);
+      else say("Cannot reach the simulator: " + err.message, true);
+    });
   }
 
   function act(label, path, body) {
@@ -268,6 +304,17 @@ export const PAGE_SCRIPT = `"use strict";
       .then(function () { busy = false; return refresh(); });
   }
 
+  $("key-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    key = $("key").value.trim() || null;
+    try {
+      if (key) sessionStorage.setItem(KEY_SLOT, key);
+      else sessionStorage.removeItem(KEY_SLOT);
+    } catch (ignored) { /* storage may be off: the key lives until the page is left */ }
+    $("key").value = "";
+    say("", false);
+    refresh();
+  });
   $("pos-select").addEventListener("change", function (e) {
     selected = e.target.value;
     say("", false);

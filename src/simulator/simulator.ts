@@ -16,6 +16,7 @@ import type { DeliverFn, NotificationControls, Notifier } from "./simulator.noti
 import { createSimulatorRouter } from "./simulator.routes.ts";
 import type { RequestLogEntry } from "./simulator.routes.ts";
 import { createSimulatorState } from "./simulator.state.ts";
+import { mpError } from "./simulator.util.ts";
 import type {
   MerchantOrder,
   PayOptions,
@@ -120,6 +121,11 @@ export interface SimulatorServerOptions extends SimulatorOptions {
   port?: number;
   /** Where the router is mounted, default `/simulator` (as inside the service). */
   mountPath?: string;
+  /**
+   * Serve the test helpers (`/api`) on this server, default true. The service turns them off on
+   * its private upstream port: there they would be reachable without any key.
+   */
+  helpers?: boolean;
 }
 
 export interface SimulatorServer {
@@ -138,6 +144,11 @@ export async function startSimulatorServer(opts: SimulatorServerOptions): Promis
   const sim = createSimulator(opts);
   const app = express();
   app.disable("x-powered-by");
+  if (opts.helpers === false) {
+    app.use(`${mountPath === "/" ? "" : mountPath}/api`, (_req, res) => {
+      res.status(404).json(mpError(404, "not_found", "resource not found"));
+    });
+  }
   app.use(mountPath, sim.router);
   const server = createServer(app);
   server.listen(opts.port ?? 0, host);

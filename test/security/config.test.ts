@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { createKeyring, parseKeyEntry } from "../../src/auth.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 
-const base = { NODE_ENV: "production", API_KEYS: "full-key-0123456789abcdef" };
+const live = { MP_ACCESS_TOKEN: "APP_USR-x", MP_COLLECTOR_ID: "123" };
+const base = { NODE_ENV: "production", ...live, API_KEYS: "full-key-0123456789abcdef" };
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 function problems(env: Record<string, string>): string[] {
@@ -32,12 +33,12 @@ describe("key lists in the configuration", () => {
   });
 
   it("outside development some key of any role is required; POS keys alone are enough", () => {
-    expect(problems({ NODE_ENV: "production" })).toEqual([
+    expect(problems({ NODE_ENV: "production", ...live })).toEqual([
       "API_KEYS: (or STAFF_API_KEYS / POS_API_KEYS) is required when NODE_ENV is production",
     ]);
-    expect(problems({ NODE_ENV: "production", POS_API_KEYS: "pos-key-1-0123456789ab" })).toEqual(
-      [],
-    );
+    expect(
+      problems({ NODE_ENV: "production", ...live, POS_API_KEYS: "pos-key-1-0123456789ab" }),
+    ).toEqual([]);
   });
 
   it("lists every bad entry at once, by list and position, never echoing the key", () => {

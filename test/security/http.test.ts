@@ -139,7 +139,7 @@ describe("CORS", () => {
     });
 
     it("CORS_ORIGINS accepts origins only", () => {
-      const env = { NODE_ENV: "test", API_KEYS: API_KEY };
+      const env = { NODE_ENV: "test", MP_SIMULATOR: "true", API_KEYS: API_KEY };
       expect(
         loadConfig({ ...env, CORS_ORIGINS: `${ORIGIN}, http://localhost:5173` }).corsOrigins,
       ).toEqual([ORIGIN, "http://localhost:5173"]);

@@ -2,6 +2,7 @@ import express from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
 
+import { startSimulatorServer } from "../../src/simulator/simulator.ts";
 import type { Simulator } from "../../src/simulator/simulator.ts";
 import {
   AUTH,
@@ -507,5 +508,30 @@ describe("no access token leaks", () => {
       ["GET", 401],
     ]);
     expect(sim.requests[0]?.path).toBe(orderPath().slice(3));
+  });
+});
+
+describe("served as the service's private upstream (helpers: false)", () => {
+  it("answers the Mercado Pago API but no test helper", async () => {
+    const server = await startSimulatorServer({
+      accessToken: TOKEN,
+      collectorId: COLLECTOR,
+      helpers: false,
+    });
+    try {
+      const put = await request(server.server)
+        .put(`/simulator${orderPath()}`)
+        .set(AUTH)
+        .send(orderBody());
+      expect(put.status).toBe(204);
+      const pay = await request(server.server)
+        .post("/simulator/api/pos/POS1/pay")
+        .send({ status: "approved" });
+      expect(pay.status).toBe(404);
+      expect((await request(server.server).get("/simulator/api/pos")).status).toBe(404);
+      expect(server.sim.truth("sale-000123").paid).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -67,6 +67,35 @@ describe("loadConfig", () => {
     );
   });
 
+  it("outside development the simulator runs only when asked for, and then needs keys", () => {
+    const keys = { API_KEYS: "full-key-0123456789abcdef" };
+    for (const NODE_ENV of ["production", "test"]) {
+      expect(() => loadConfig({ NODE_ENV, ...keys })).toThrow(
+        new RegExp(`MP_ACCESS_TOKEN: is required when NODE_ENV is ${NODE_ENV} .*MP_SIMULATOR=true`),
+      );
+      const sim = loadConfig({ NODE_ENV, ...keys, MP_SIMULATOR: "true" });
+      expect(sim.mercadoPago).toMatchObject({ mode: "simulator", simulatorNeedsKey: true });
+      const live = loadConfig({
+        NODE_ENV,
+        ...keys,
+        MP_ACCESS_TOKEN: "APP_USR-x",
+        MP_COLLECTOR_ID: "1",
+      });
+      expect(live.mercadoPago.mode).toBe("live");
+    }
+    // development: unchanged, open simulator with nothing set
+    expect(loadConfig({}).mercadoPago).toMatchObject({
+      mode: "simulator",
+      simulatorNeedsKey: false,
+    });
+    expect(() => loadConfig({ MP_SIMULATOR: "yes" })).toThrow(
+      /MP_SIMULATOR: must be true or false/,
+    );
+    expect(() =>
+      loadConfig({ MP_SIMULATOR: "true", MP_ACCESS_TOKEN: "APP_USR-x", MP_COLLECTOR_ID: "1" }),
+    ).toThrow(/MP_SIMULATOR: cannot be true when MP_ACCESS_TOKEN is set/);
+  });
+
   it("refuses short API keys", () => {
     expect(() => loadConfig({ API_KEYS: "short" })).toThrow(/API_KEYS/);
   });

@@ -112,6 +112,8 @@ async function main(): Promise<void> {
         reconcileAfterMs: config.reconcileAfterMs,
         notificationUrl: notificationUrl(config.publicBaseUrl, config.webhookSecret),
         sponsorId: config.mercadoPago.sponsorId,
+        cashierDeadlineMs: config.cashierDeadlineMs,
+        sweepIntervalMs: config.reconcileIntervalMs,
       },
     });
   const sales = salesWith(cashierMp);

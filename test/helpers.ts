@@ -57,6 +57,7 @@ export interface Harness {
   sales: ReturnType<typeof createSalesService>;
   worker: ReturnType<typeof createNotificationWorker>;
   sweeper: ReturnType<typeof createSalesSweeper>;
+  repo: ReturnType<typeof createSalesRepository>;
   /** the service's clock runs this far ahead of the real one */
   clock: { offsetMs: number };
 }
@@ -67,6 +68,8 @@ export function buildHarness(
     mpBaseUrl?: string;
     webhookSecret?: string;
     timeoutMs?: number;
+    /** CASHIER_DEADLINE_MS */
+    cashierDeadlineMs?: number;
     rateLimitPerMinute?: number;
     logger?: pino.Logger;
     staffApiKeys?: string[];
@@ -101,6 +104,8 @@ export function buildHarness(
         ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
         : NOTIFICATION_URL,
       sponsorId: undefined,
+      cashierDeadlineMs: opts.cashierDeadlineMs ?? 12_000,
+      sweepIntervalMs: 5000,
     },
   });
   const inbox = createInboxRepository(db.prisma);
@@ -130,7 +135,7 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
   });
-  return { app, prisma: db.prisma, sales, worker, sweeper, clock };
+  return { app, prisma: db.prisma, sales, worker, sweeper, repo, clock };
 }
 
 let counter = 0;

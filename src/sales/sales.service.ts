@@ -33,6 +33,9 @@ export interface SalesServiceDeps {
   };
 }
 
+/** Retry-After of a replay while a request is publishing: it usually ends within a second or two. */
+const IN_PROGRESS_RETRY_S = 2;
+
 /** Sales settled at once by one batch of merchant orders (the pool holds 10 connections). */
 const SETTLE_CONCURRENCY = 4;
 
@@ -115,7 +118,7 @@ function failedReplayError(sale: Sale): AppError {
   };
   return new AppError(
     f.code,
-    `${f.message}. The sale ${sale.externalReference} failed: ` +
+    `${f.message.replace(/; try again$/, "")}. The sale ${sale.externalReference} failed: ` +
       "to try again, send the sale with a new external_reference",
     [...f.details, { external_reference: sale.externalReference, status: sale.status }],
     f.status,
@@ -146,19 +149,19 @@ export function createSalesService(deps: SalesServiceDeps) {
   const firstCheck = (sale: Pick<Sale, "expiresAt">, now: Date) =>
     new Date(Math.min(now.getTime() + config.reconcileAfterMs, sale.expiresAt.getTime()));
 
-  /** A replay, or a cancel, of a sale whose order is still being published. */
+  /**
+   * A replay, or a cancel, of a sale whose order is still being published. While a request holds
+   * the publication (its lease is ahead) it ends within the deadline: look again soon. Once the
+   * sweeper owns it, at its next round.
+   */
   function inProgress(sale: Sale): AppError {
-    const leaseLeft = (sale.nextCheckAt?.getTime() ?? 0) - deps.now().getTime();
-    const seconds = Math.min(
-      Math.max(leaseLeft, 0) / 1000 + 1,
-      (config.cashierDeadlineMs + config.sweepIntervalMs) / 1000,
-    );
+    const leaseLeftMs = (sale.nextCheckAt?.getTime() ?? 0) - deps.now().getTime();
     return new AppError(
       "in_progress",
       `the order of sale ${sale.externalReference} is still being published; try again shortly`,
       [{ external_reference: sale.externalReference, status: sale.status }],
       undefined,
-      seconds,
+      leaseLeftMs > 0 ? Math.min(leaseLeftMs / 1000, IN_PROGRESS_RETRY_S) : handOverSeconds,
     );
   }
 
@@ -193,14 +196,19 @@ export function createSalesService(deps: SalesServiceDeps) {
    * A create that could not finish in time: the sale stays pending and being published, and the
    * sweeper resumes the publication at its next round (the answer says when to look again).
    */
-  async function handOverPublication(sale: Sale, lease: Date): Promise<never> {
-    await repo.changeOrderState(sale.id, {
+  async function handOverPublication(sale: Sale, lease: Date): Promise<Sale> {
+    const handedOver = await repo.changeOrderState(sale.id, {
       from: ["publishing"],
       to: "publishing",
       pendingOnly: true,
       lease,
       nextCheckAt: deps.now(),
     });
+    // settled meanwhile (a notification was worked): that is the answer
+    if (!handedOver) {
+      const current = await mustFind(sale.externalReference);
+      if (current.status === "paid") return current;
+    }
     log.warn(
       { externalReference: sale.externalReference },
       "create ran out of time; the sweeper resumes the publication",

@@ -6,9 +6,6 @@ UPDATE "sales" SET "order_state" = 'on_pos' WHERE "status" = 'pending';
 ALTER TABLE "sales" ALTER COLUMN "order_state" DROP DEFAULT;
 ALTER TABLE "sales" ADD CONSTRAINT "sales_order_state_check"
     CHECK ("order_state" IN ('publishing', 'on_pos', 'withdrawing', 'withdrawn'));
--- Only a pending sale can have its order on the POS or being published.
-ALTER TABLE "sales" ADD CONSTRAINT "sales_order_state_status_check"
-    CHECK ("status" = 'pending' OR "order_state" IN ('withdrawing', 'withdrawn'));
 
 -- Why a create failed (the HTTP status, code, message and details it answered), so a replay
 -- answers the same.

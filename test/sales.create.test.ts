@@ -327,6 +327,23 @@ describe("replaying a create", () => {
     expect((await saleRow(body.external_reference))?.orderState).toBe("on_pos");
   });
 
+  it("when a sale is cancelled while its order is being published, then 409 in_progress and nothing is deleted", async () => {
+    const body = saleBody();
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(slowReply(700, 204));
+    const first = post(body).then((r) => r);
+    for (let i = 0; i < 50 && !(await saleRow(body.external_reference)); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+
+    const cancel = await request(t.h.app).delete(`/orders/${body.external_reference}`).set(auth);
+
+    expect(cancel.status).toBe(409);
+    expect(cancel.body.error.code).toBe("in_progress");
+    expect(Number(cancel.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    expect((await first).status).toBe(201);
+    expect((await saleRow(body.external_reference))?.status).toBe("pending");
+  });
+
   it("when the create was refused (400), then the replay answers 502 mercadopago_rejected naming the failed sale", async () => {
     const body = saleBody();
     nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(400, {

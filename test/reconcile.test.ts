@@ -11,7 +11,9 @@ import {
   expectPut,
   merchantOrder,
   posPath,
+  putPath,
   saleBody,
+  slowReply,
 } from "./helpers.ts";
 
 const t = useHarness();
@@ -242,6 +244,62 @@ describe("late payments of sales that gave up", () => {
     const r = await row(ref);
     expect(r.status).toBe("cancelled");
     expect(r.nextCheckAt).toBeNull();
+  });
+});
+
+describe("clean-up DELETE of a failed create", () => {
+  async function failedWithDeleteOwed() {
+    const body = saleBody();
+    const ref = body.external_reference;
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(500);
+    nock(MP_BASE).get(posPath(body.pos_id)).times(3).reply(503);
+    search(ref, null);
+    nock(MP_BASE).delete(posPath(body.pos_id)).times(3).reply(500);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(502);
+    expect((await row(ref)).orderState).toBe("withdrawing");
+    return body;
+  }
+
+  it("when a new sale takes the POS while the DELETE is on its way, then the new sale's order is put back", async () => {
+    const old = await failedWithDeleteOwed();
+    await makeDue(old.external_reference);
+    search(old.external_reference, null);
+    // the POS still shows the old order when looked at; the new sale's PUT lands just after
+    nock(MP_BASE)
+      .get(posPath(old.pos_id))
+      .reply(slowReply(400, 200, { external_reference: old.external_reference }));
+    const del = nock(MP_BASE).delete(posPath(old.pos_id)).reply(204);
+
+    const sweeping = t.h.sweeper.runOnce();
+    await new Promise((r) => setTimeout(r, 150));
+    const next = saleBody({ pos_id: old.pos_id });
+    expectPut("SUC001", old.pos_id);
+    await request(t.h.app).post("/sales").set(auth).send(next).expect(201);
+    await sweeping;
+
+    expect(del.isDone()).toBe(true);
+    expect((await row(old.external_reference)).orderState).toBe("withdrawn");
+    // that DELETE may have taken the new order off: the sweeper looks and publishes it again
+    expect((await row(next.external_reference)).orderState).toBe("publishing");
+    nock(MP_BASE).get(posPath(old.pos_id)).reply(404);
+    const again = expectPut("SUC001", old.pos_id);
+
+    await t.h.sweeper.runOnce();
+
+    expect(again.isDone()).toBe(true);
+    const r = await row(next.external_reference);
+    expect(r.status).toBe("pending");
+    expect(r.orderState).toBe("on_pos");
+  });
+
+  it("when the order has expired, then the DELETE is no longer owed", async () => {
+    const old = await failedWithDeleteOwed();
+    await makeDue(old.external_reference, { expired: true });
+    search(old.external_reference, null);
+
+    await t.h.sweeper.runOnce(); // no POS interceptors: a GET or DELETE would fail the test
+
+    expect((await row(old.external_reference)).orderState).toBe("withdrawn");
   });
 });
 

@@ -83,6 +83,7 @@ const EnvSchema = z.object({
   POS_API_KEYS: keyList("pos"),
   ORDER_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
   MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  CASHIER_DEADLINE_MS: z.coerce.number().int().min(500).max(120_000).default(12_000),
   RECONCILE_AFTER_MS: positiveInt(30_000),
   RECONCILE_INTERVAL_MS: positiveInt(5_000),
   NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
@@ -171,6 +172,8 @@ export interface Config {
     sponsorId: string | undefined;
     timeoutMs: number;
   };
+  /** longest a POS/staff request waits on Mercado Pago in total; the rest goes to the sweeper */
+  cashierDeadlineMs: number;
   publicBaseUrl: string;
   /** full-access keys (API_KEYS), as configured: plain or sha256:<hex> */
   apiKeys: string[];
@@ -228,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sponsorId: e.MP_SPONSOR_ID,
       timeoutMs: e.MP_TIMEOUT_MS,
     }),
+    cashierDeadlineMs: e.CASHIER_DEADLINE_MS,
     publicBaseUrl,
     apiKeys: Object.freeze([...e.API_KEYS]) as string[],
     staffApiKeys: Object.freeze([...e.STAFF_API_KEYS]) as string[],

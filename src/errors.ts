@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   pos_busy: 409,
   already_paid: 409,
+  in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -28,6 +29,8 @@ export class AppError extends Error {
     message: string,
     readonly details: unknown[] = [],
     status?: number,
+    /** sent as Retry-After: when trying again makes sense */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "AppError";
@@ -91,6 +94,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     req.log.error({ err }, "unhandled error");
   } else if (appError.status >= 500) {
     req.log.warn({ code: appError.code, message: appError.message }, "request failed upstream");
+  }
+  if (appError.retryAfterSeconds !== undefined) {
+    res.set("Retry-After", String(Math.max(1, Math.ceil(appError.retryAfterSeconds))));
   }
   res.status(appError.status).json(errorBody(appError, String(req.id)));
 };

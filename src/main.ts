@@ -129,6 +129,8 @@ async function main(): Promise<void> {
         reconcileAfterMs: config.reconcileAfterMs,
         notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
         sponsorId: config.mercadoPago.sponsorId,
+        cashierDeadlineMs: config.cashierDeadlineMs,
+        sweepIntervalMs: config.reconcileIntervalMs,
       },
     });
   const sales = salesWith(cashierMp);

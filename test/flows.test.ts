@@ -105,6 +105,41 @@ function makeDue(ref: string, expired = false) {
   });
 }
 
+/** The external_reference of the order the simulator's POS shows, or null when it has none. */
+async function orderOnPos(posId: string): Promise<string | null> {
+  const res = await request(sim.url).get("/api/pos");
+  const entry = res.body.pos.find(
+    (p: { pos: { external_id: string } }) => p.pos.external_id === posId,
+  );
+  return entry?.order?.external_reference ?? null;
+}
+
+async function row(ref: string) {
+  return db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
+}
+
+/** A sale stored as POST /sales stores it, whose process died before the PUT. */
+async function storedNotPublished(ttlMs = 600_000) {
+  const body = saleBody();
+  const now = Date.now();
+  const created = await h.repo.create({
+    externalReference: body.external_reference,
+    storeId: body.store_id,
+    posId: body.pos_id,
+    title: `Sale ${body.external_reference}`,
+    description: `Sale ${body.external_reference}`,
+    items: [{ title: "Coffee", unitPriceCents: 250, quantity: 2, unitMeasure: "unit" }],
+    taxes: null,
+    totalCents: 500,
+    requestHash: "0".repeat(64),
+    expiresAt: new Date(now + ttlMs),
+    // the publication lease of the dead process ran out
+    nextCheckAt: new Date(now - 1000),
+  });
+  expect(created.kind).toBe("created");
+  return body;
+}
+
 describe("flows with the simulator as Mercado Pago", () => {
   it("happy path: PUT, scan, pay, notifications → paid, one transition", async () => {
     const { body, res } = await createSale();
@@ -346,6 +381,103 @@ describe("flows with the simulator as Mercado Pago", () => {
     expect(await status(body.external_reference)).toBe("failed");
     const next = await createSale({ pos_id: body.pos_id });
     expect(next.res.status).toBe(201);
+  });
+
+  it("a sale stored but never PUT (crash before the PUT) is published by the sweeper and can be paid", async () => {
+    const body = await storedNotPublished();
+    expect(await orderOnPos(body.pos_id)).toBeNull();
+
+    await h.sweeper.runOnce();
+
+    expect(await orderOnPos(body.pos_id)).toBe(body.external_reference);
+    expect((await row(body.external_reference)).orderState).toBe("on_pos");
+    sim.sim.pay(body.pos_id, { status: "approved" });
+    await drain();
+    expect(await status(body.external_reference)).toBe("paid");
+  });
+
+  it("a sale stored but never PUT whose time ran out is failed and frees the POS", async () => {
+    const body = await storedNotPublished(5_000);
+
+    await h.sweeper.runOnce();
+
+    const r = await row(body.external_reference);
+    expect(r.status).toBe("failed");
+    expect(r.orderState).toBe("withdrawn");
+    expect(await orderOnPos(body.pos_id)).toBeNull();
+    const next = await createSale({ pos_id: body.pos_id });
+    expect(next.res.status).toBe(201);
+  });
+
+  it("a failed create whose order stayed payable ends paid when the customer pays it (notification lost)", async () => {
+    sim.sim.notifier.setControls({ drop: true });
+    // the PUT lands but answers 500; the POS cannot be read and the clean-up DELETE fails too
+    sim.sim.faults.set([
+      { endpoint: "put_order", kind: "500", after: true, times: 1 },
+      { endpoint: "get_order", kind: "500" },
+      { endpoint: "delete_order", kind: "500" },
+    ]);
+    const { body, res } = await createSale();
+    expect(res.status).toBe(502);
+    expect(await status(body.external_reference)).toBe("failed");
+    expect(await orderOnPos(body.pos_id)).toBe(body.external_reference);
+
+    sim.sim.pay(body.pos_id, { status: "approved" });
+    await drain();
+    expect(await status(body.external_reference)).toBe("failed");
+    await makeDue(body.external_reference);
+    await h.sweeper.runOnce();
+
+    expect(await status(body.external_reference)).toBe("paid");
+    expect(await transitions(body.external_reference)).toEqual([
+      "∅→pending:create",
+      "pending→failed:create",
+      "failed→paid:reconcile",
+    ]);
+  });
+
+  it("the clean-up DELETE of a failed create is retried by the sweeper until it lands", async () => {
+    sim.sim.faults.set([
+      { endpoint: "put_order", kind: "500", after: true, times: 1 },
+      { endpoint: "get_order", kind: "500" },
+      { endpoint: "delete_order", kind: "500" },
+    ]);
+    const { body, res } = await createSale();
+    expect(res.status).toBe(502);
+    expect((await row(body.external_reference)).orderState).toBe("withdrawing");
+
+    await makeDue(body.external_reference);
+    await h.sweeper.runOnce(); // Mercado Pago still failing: the DELETE stays owed
+    expect(await orderOnPos(body.pos_id)).toBe(body.external_reference);
+    expect((await row(body.external_reference)).orderState).toBe("withdrawing");
+
+    sim.sim.faults.clear();
+    await makeDue(body.external_reference);
+    await h.sweeper.runOnce();
+
+    expect(await orderOnPos(body.pos_id)).toBeNull();
+    const r = await row(body.external_reference);
+    expect(r.orderState).toBe("withdrawn");
+    expect(r.status).toBe("failed");
+    expect(() => sim.sim.scan(body.pos_id)).toThrow();
+  });
+
+  it("the clean-up of a failed create never deletes a newer sale's order", async () => {
+    sim.sim.faults.set([
+      { endpoint: "put_order", kind: "500", after: true, times: 1 },
+      { endpoint: "get_order", kind: "500" },
+      { endpoint: "delete_order", kind: "500" },
+    ]);
+    const { body } = await createSale();
+    sim.sim.faults.clear();
+    const next = await createSale({ pos_id: body.pos_id });
+    expect(next.res.status).toBe(201);
+
+    await makeDue(body.external_reference);
+    await h.sweeper.runOnce();
+
+    expect(await orderOnPos(body.pos_id)).toBe(next.body.external_reference);
+    expect((await row(body.external_reference)).orderState).toBe("withdrawn");
   });
 
   it("a 429 storm on merchant order reads delays settlement but loses nothing", async () => {

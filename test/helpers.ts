@@ -61,6 +61,7 @@ export interface Harness {
   sales: ReturnType<typeof createSalesService>;
   worker: ReturnType<typeof createNotificationWorker>;
   sweeper: ReturnType<typeof createSalesSweeper>;
+  repo: ReturnType<typeof createSalesRepository>;
   /** the service's clock runs this far ahead of the real one */
   clock: { offsetMs: number };
 }
@@ -75,6 +76,8 @@ export function buildHarness(
     /** where Mercado Pago reaches the service: notification_url is then built as main.ts does */
     publicBaseUrl?: string;
     timeoutMs?: number;
+    /** CASHIER_DEADLINE_MS */
+    cashierDeadlineMs?: number;
     rateLimitPerMinute?: number;
     logger?: pino.Logger;
     staffApiKeys?: string[];
@@ -111,6 +114,8 @@ export function buildHarness(
           ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
           : NOTIFICATION_URL,
       sponsorId: undefined,
+      cashierDeadlineMs: opts.cashierDeadlineMs ?? 12_000,
+      sweepIntervalMs: 5000,
     },
   });
   const inbox = createInboxRepository(db.prisma);
@@ -152,7 +157,7 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
   });
-  return { app, prisma: db.prisma, sales, worker, sweeper, clock };
+  return { app, prisma: db.prisma, sales, worker, sweeper, repo, clock };
 }
 
 /**

@@ -130,6 +130,44 @@ describe("with PostgreSQL and an external simulator", () => {
     await second.stop();
   }, 90_000);
 
+  it("a process killed while its order PUT hangs: after restart the sweeper publishes the order and the sale can be paid", async () => {
+    const port = await freePort();
+    const env = { CASHIER_DEADLINE_MS: "3000", RECONCILE_INTERVAL_MS: "300" };
+    const first = await service(port, env);
+    sim.sim.faults.set({ endpoint: "put_order", kind: "hang" });
+    const body = saleBody();
+    const posting = http.post(`${first.url}/sales`, body, authed).catch(() => null);
+    await waitFor(
+      () => db.prisma.sale.count({ where: { externalReference: body.external_reference } }),
+      (n) => n > 0,
+    );
+    await first.kill();
+    await posting;
+    sim.sim.faults.clear();
+    const stored = await db.prisma.sale.findUniqueOrThrow({
+      where: { externalReference: body.external_reference },
+    });
+    expect(stored.status).toBe("pending");
+    expect(stored.orderState).toBe("publishing");
+    expect(() => sim.sim.scan(body.pos_id)).toThrow(); // nothing on the QR
+
+    const second = await service(port, env);
+    // the dead request's publication lease (deadline + margin) runs out and the sweeper resumes
+    const published = await waitFor(
+      () => db.prisma.sale.findUniqueOrThrow({ where: { id: stored.id } }),
+      (s) => s.orderState === "on_pos",
+      30_000,
+    );
+    expect(published.orderState).toBe("on_pos");
+    sim.sim.pay(body.pos_id, { status: "approved" });
+    await waitFor(
+      () => saleStatus(body.external_reference),
+      (s) => s === "paid",
+    );
+    expect(await saleStatus(body.external_reference)).toBe("paid");
+    await second.stop();
+  }, 90_000);
+
   it("two processes on one database handle the same notifications concurrently: one transition each", async () => {
     const [portA, portB] = [await freePort(), await freePort()];
     const a = await service(portA);

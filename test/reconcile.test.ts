@@ -1,7 +1,8 @@
 import nock from "nock";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import { nextCheckAt } from "../src/jobs/sales-sweeper.ts";
+import { nextCheckAt, nextLookAt } from "../src/jobs/sales-sweeper.ts";
+import { LATE_PAYMENT_WATCH_MS } from "../src/sales/sale-lifecycle.ts";
 import {
   MP_BASE,
   auth,
@@ -10,7 +11,9 @@ import {
   expectPut,
   merchantOrder,
   posPath,
+  putPath,
   saleBody,
+  slowReply,
 } from "./helpers.ts";
 
 const t = useHarness();
@@ -85,7 +88,7 @@ describe("reconciler", () => {
     const r = await row(ref);
     expect(r.status).toBe("pending");
     expect(r.checkAttempts).toBe(1);
-    expect(r.nextCheckAt.getTime()).toBeGreaterThan(Date.now() + 3000);
+    expect(r.nextCheckAt?.getTime() ?? 0).toBeGreaterThan(Date.now() + 3000);
   });
 
   it("when Mercado Pago fails, then the sale stays pending and is retried", async () => {
@@ -101,7 +104,7 @@ describe("reconciler", () => {
 
     const r = await row(ref);
     expect(r.status).toBe("pending");
-    expect(r.nextCheckAt.getTime()).toBeGreaterThan(Date.now());
+    expect(r.nextCheckAt?.getTime() ?? 0).toBeGreaterThan(Date.now());
   });
 
   it("when the order expired unpaid, then it is removed from the POS and the sale expires after a final read", async () => {
@@ -195,6 +198,111 @@ describe("reconciler", () => {
   });
 });
 
+describe("late payments of sales that gave up", () => {
+  it("when a cancelled sale is paid late and the notification is lost, then the sweeper makes it paid", async () => {
+    const body = await newSale();
+    const ref = body.external_reference;
+    nock(MP_BASE).get(posPath(body.pos_id)).reply(200, { external_reference: ref });
+    nock(MP_BASE).delete(posPath(body.pos_id)).reply(204);
+    search(ref, null);
+    await request(t.h.app).delete(`/orders/${ref}`).set(auth).expect(200);
+    const cancelled = await row(ref);
+    expect(cancelled.orderState).toBe("withdrawn");
+    expect(cancelled.nextCheckAt).not.toBeNull(); // watched
+
+    await makeDue(ref);
+    search(ref, [
+      merchantOrder(++moId, ref, "closed", [{ id: 7, status: "approved", transaction_amount: 5 }]),
+    ]);
+    await t.h.sweeper.runOnce();
+
+    expect((await row(ref)).status).toBe("paid");
+    expect((await row(ref)).nextCheckAt).toBeNull();
+    expect(await eventsOf(ref)).toEqual([
+      ["pending", "create"],
+      ["cancelled", "staff"],
+      ["paid", "reconcile"],
+    ]);
+  });
+
+  it("when the watch is over, then the sale is looked at once more and then never again", async () => {
+    const body = await newSale();
+    const ref = body.external_reference;
+    nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
+    search(ref, null);
+    await request(t.h.app).delete(`/orders/${ref}`).set(auth).expect(200);
+    const past = new Date(Date.now() - LATE_PAYMENT_WATCH_MS - 1000);
+    await t.db.prisma.sale.update({
+      where: { externalReference: ref },
+      data: { expiresAt: past, nextCheckAt: new Date(Date.now() - 1000) },
+    });
+    search(ref, null);
+
+    await t.h.sweeper.runOnce();
+    await t.h.sweeper.runOnce(); // no interceptor left: a second look would fail the test
+
+    const r = await row(ref);
+    expect(r.status).toBe("cancelled");
+    expect(r.nextCheckAt).toBeNull();
+  });
+});
+
+describe("clean-up DELETE of a failed create", () => {
+  async function failedWithDeleteOwed() {
+    const body = saleBody();
+    const ref = body.external_reference;
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(500);
+    nock(MP_BASE).get(posPath(body.pos_id)).times(3).reply(503);
+    search(ref, null);
+    nock(MP_BASE).delete(posPath(body.pos_id)).times(3).reply(500);
+    await request(t.h.app).post("/sales").set(auth).send(body).expect(502);
+    expect((await row(ref)).orderState).toBe("withdrawing");
+    return body;
+  }
+
+  it("when a new sale takes the POS while the DELETE is on its way, then the new sale's order is put back", async () => {
+    const old = await failedWithDeleteOwed();
+    await makeDue(old.external_reference);
+    search(old.external_reference, null);
+    // the POS still shows the old order when looked at; the new sale's PUT lands just after
+    nock(MP_BASE)
+      .get(posPath(old.pos_id))
+      .reply(slowReply(400, 200, { external_reference: old.external_reference }));
+    const del = nock(MP_BASE).delete(posPath(old.pos_id)).reply(204);
+
+    const sweeping = t.h.sweeper.runOnce();
+    await new Promise((r) => setTimeout(r, 150));
+    const next = saleBody({ pos_id: old.pos_id });
+    expectPut("SUC001", old.pos_id);
+    await request(t.h.app).post("/sales").set(auth).send(next).expect(201);
+    await sweeping;
+
+    expect(del.isDone()).toBe(true);
+    expect((await row(old.external_reference)).orderState).toBe("withdrawn");
+    // that DELETE may have taken the new order off: the sweeper looks and publishes it again
+    expect((await row(next.external_reference)).orderState).toBe("publishing");
+    nock(MP_BASE).get(posPath(old.pos_id)).reply(404);
+    const again = expectPut("SUC001", old.pos_id);
+
+    await t.h.sweeper.runOnce();
+
+    expect(again.isDone()).toBe(true);
+    const r = await row(next.external_reference);
+    expect(r.status).toBe("pending");
+    expect(r.orderState).toBe("on_pos");
+  });
+
+  it("when the order has expired, then the DELETE is no longer owed", async () => {
+    const old = await failedWithDeleteOwed();
+    await makeDue(old.external_reference, { expired: true });
+    search(old.external_reference, null);
+
+    await t.h.sweeper.runOnce(); // no POS interceptors: a GET or DELETE would fail the test
+
+    expect((await row(old.external_reference)).orderState).toBe("withdrawn");
+  });
+});
+
 describe("POST /orders/:ref/refresh", () => {
   it("reads Mercado Pago now and returns the sale", async () => {
     const { external_reference: ref } = await newSale();
@@ -236,6 +344,20 @@ describe("nextCheckAt", () => {
       nextCheckAt({ checkAttempts: attempts, expiresAt: far }, 5000, now).getTime() - now.getTime();
     expect(at).toBeGreaterThanOrEqual(gap * 0.8);
     expect(at).toBeLessThanOrEqual(gap * 1.2);
+  });
+  it("paid and refunded sales owe no look; a watched sale is looked at until its watch ends", () => {
+    const sale = { checkAttempts: 1, expiresAt: far, orderState: "withdrawn" as const };
+    expect(nextLookAt({ ...sale, status: "paid" }, 5000, now)).toBeNull();
+    expect(nextLookAt({ ...sale, status: "refunded" }, 5000, now)).toBeNull();
+    const expiresAt = new Date(now.getTime() - LATE_PAYMENT_WATCH_MS + 1000);
+    const failed = { ...sale, status: "failed" as const, expiresAt };
+    expect(nextLookAt(failed, 5000, now)?.getTime()).toBe(now.getTime() + 1000);
+    const over = new Date(now.getTime() - LATE_PAYMENT_WATCH_MS);
+    expect(nextLookAt({ ...failed, expiresAt: over }, 5000, now)).toBeNull();
+    // a clean-up DELETE still owed is retried whatever the watch says
+    expect(
+      nextLookAt({ ...failed, expiresAt: over, orderState: "withdrawing" }, 5000, now),
+    ).not.toBeNull();
   });
   it("is never later than the expiry", () => {
     const soon = new Date(now.getTime() + 1000);

@@ -9,6 +9,7 @@ import {
   auth,
   useHarness,
   expectPut,
+  merchantOrder,
   posPath,
   putPath,
   slowReply,
@@ -293,6 +294,149 @@ describe("POST /sales", () => {
     await request(t.h.app).post("/sales").set(auth).send(body).expect(201);
     expect(sent.body?.taxes).toEqual([{ type: "IVA", value: 1140 }]);
     expect(sent.body?.total_amount).toBe(6000);
+  });
+});
+
+describe("replaying a create", () => {
+  const post = (body: unknown) =>
+    request(t.h.app)
+      .post("/sales")
+      .set(auth)
+      .send(body as object);
+
+  it("when the order is still being published, then the replay answers 409 in_progress with Retry-After", async () => {
+    const body = saleBody();
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(slowReply(700, 204));
+    const first = post(body).then((r) => r);
+    for (let i = 0; i < 50 && !(await saleRow(body.external_reference)); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+
+    const replay = await post(body);
+
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.code).toBe("in_progress");
+    expect(Number(replay.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    expect(replay.body.error.details).toEqual([
+      { external_reference: body.external_reference, status: "pending" },
+    ]);
+    expect((await first).status).toBe(201);
+    const later = await post(body);
+    expect(later.status).toBe(200);
+    expect(later.body.status).toBe("pending");
+    expect((await saleRow(body.external_reference))?.orderState).toBe("on_pos");
+  });
+
+  it("when a sale is cancelled while its order is being published, then 409 in_progress and nothing is deleted", async () => {
+    const body = saleBody();
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(slowReply(700, 204));
+    const first = post(body).then((r) => r);
+    for (let i = 0; i < 50 && !(await saleRow(body.external_reference)); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+
+    const cancel = await request(t.h.app).delete(`/orders/${body.external_reference}`).set(auth);
+
+    expect(cancel.status).toBe(409);
+    expect(cancel.body.error.code).toBe("in_progress");
+    expect(Number(cancel.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    expect((await first).status).toBe(201);
+    expect((await saleRow(body.external_reference))?.status).toBe("pending");
+  });
+
+  it("when the create was refused (400), then the replay answers 502 mercadopago_rejected naming the failed sale", async () => {
+    const body = saleBody();
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(400, {
+      error: "invalid_total_amount",
+      message: "total_amount must be number",
+      status: 400,
+      cause: [],
+    });
+    const first = await post(body);
+    expect(first.status).toBe(502);
+
+    const replay = await post(body); // no interceptor: nothing may be sent again
+
+    expect(replay.status).toBe(502);
+    expect(replay.body.error.code).toBe("mercadopago_rejected");
+    expect(replay.body.error.details).toEqual([
+      ...first.body.error.details,
+      { external_reference: body.external_reference, status: "failed" },
+    ]);
+    expect(replay.body.error.message).toContain("new external_reference");
+    expect(replay.body.error.message).toContain(first.body.error.message);
+  });
+
+  it("when the create failed upstream (PUT 500, order not on the POS), then the replay answers 502 mercadopago_unavailable", async () => {
+    const body = saleBody();
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(500);
+    nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
+    const first = await post(body);
+    expect(first.status).toBe(502);
+
+    const replay = await post(body);
+
+    expect(replay.status).toBe(502);
+    expect(replay.body.error.code).toBe("mercadopago_unavailable");
+    expect(replay.body.error.details).toContainEqual({
+      external_reference: body.external_reference,
+      status: "failed",
+    });
+    expect(replay.body.error.message).toContain("new external_reference");
+  });
+
+  it("when the create timed out (504), then the replay answers 504 too", async () => {
+    const body = saleBody();
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(slowReply(1500, 204));
+    nock(MP_BASE)
+      .get(posPath(body.pos_id))
+      .reply(200, [{ external_reference: "someone-else" }]);
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
+    const first = await post(body);
+    expect(first.status).toBe(504);
+
+    const replay = await post(body);
+
+    expect(replay.status).toBe(504);
+    expect(replay.body.error.code).toBe("mercadopago_unavailable");
+    expect(replay.headers["retry-after"]).toBeUndefined();
+  });
+
+  it("when a failed sale was paid later, then the replay answers 200 with the paid sale", async () => {
+    const body = saleBody();
+    nock(MP_BASE).put(putPath("SUC001", body.pos_id)).reply(500);
+    nock(MP_BASE).get(posPath(body.pos_id)).reply(404);
+    nock(MP_BASE)
+      .get("/merchant_orders/search")
+      .query({ external_reference: body.external_reference })
+      .reply(200, { elements: null, next_offset: 0, total: 0 });
+    expect((await post(body)).status).toBe(502);
+    const id = 41_000_000_000 + Math.floor(Math.random() * 1_000_000);
+    nock(MP_BASE)
+      .get(`/merchant_orders/${id}`)
+      .reply(
+        200,
+        merchantOrder(id, body.external_reference, "closed", [
+          { id: 9, status: "approved", transaction_amount: 5 },
+        ]),
+      );
+    await request(t.h.app)
+      .post(`/webhooks/mercadopago?topic=merchant_order&id=${id}`)
+      .send({})
+      .expect(200);
+    await t.h.worker.runOnce();
+
+    const replay = await post(body);
+
+    expect(replay.status).toBe(200);
+    expect(replay.body.status).toBe("paid");
   });
 });
 

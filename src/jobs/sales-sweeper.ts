@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { messageOf } from "../errors.ts";
 import { MercadoPagoError } from "../mercadopago/mercadopago.client.ts";
+import { watchEnd } from "../sales/sale-lifecycle.ts";
 import type { Sale } from "../sales/sale.ts";
 import type { SalesRepository } from "../sales/sales.repository.ts";
 import type { SalesService } from "../sales/sales.service.ts";
@@ -37,9 +38,31 @@ export function nextCheckAt(
 }
 
 /**
+ * When the sweeper next owes a sale a look, after a look that went through; null: nothing owed.
+ * Pending sales as `nextCheckAt`. A settled sale whose clean-up DELETE is still owed is retried
+ * with the same backoff (the DELETE is given up once the order has expired); other failed,
+ * cancelled and expired sales are watched for a late payment until their order's expiration
+ * plus a margin, with a last look at that moment. Paid and refunded sales owe nothing.
+ */
+export function nextLookAt(
+  sale: Pick<Sale, "status" | "orderState" | "checkAttempts" | "expiresAt">,
+  intervalMs: number,
+  now: Date,
+): Date | null {
+  if (sale.status === "pending") return nextCheckAt(sale, intervalMs, now);
+  if (sale.status === "paid" || sale.status === "refunded") return null;
+  const end = watchEnd(sale).getTime();
+  if (sale.orderState !== "withdrawing" && now.getTime() >= end) return null;
+  const at = nextCheckAt(sale, intervalMs, now).getTime();
+  return new Date(sale.orderState === "withdrawing" ? at : Math.min(at, end));
+}
+
+/**
  * Reconciliation and expiry in one Postgres-driven loop: pending sales with no news are looked up
  * at Mercado Pago by external_reference; those past their expiry get their final read and end.
  * Notifications are the primary path; this is the contingency Mercado Pago asks integrators for.
+ * The same loop owns every in-between state a request or a crash left behind: publications
+ * (resumed), cancels and clean-up DELETEs (finished), and late payments of settled sales.
  */
 export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
   const batchSize = deps.batchSize ?? 50;
@@ -49,9 +72,12 @@ export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
   async function check(sale: Sale): Promise<void> {
     try {
       const after = await deps.sales.reconcile(sale);
-      if (after.status === "pending") {
-        await deps.repo.scheduleCheck(sale.id, nextCheckAt(sale, deps.intervalMs, deps.now()));
-      }
+      const next = nextLookAt(
+        { ...after, checkAttempts: sale.checkAttempts },
+        deps.intervalMs,
+        deps.now(),
+      );
+      await deps.repo.scheduleCheck(sale.id, next, after);
     } catch (err) {
       log.warn(
         {
@@ -67,7 +93,7 @@ export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
       );
       const asked = err instanceof MercadoPagoError ? (err.retryAfterMs ?? 0) : 0;
       const retryAt = new Date(deps.now().getTime() + Math.max(backoff, asked));
-      await deps.repo.scheduleCheck(sale.id, retryAt);
+      await deps.repo.scheduleCheck(sale.id, retryAt, sale);
     }
   }
 

@@ -33,16 +33,34 @@ export class MercadoPagoError extends Error {
   }
 }
 
+/** Options of one client call. */
+export interface CallOptions {
+  /**
+   * Epoch ms by which the call, retries included, must be over (a cashier's request shares one
+   * deadline over all its calls): each try waits at most the time left, and no try or retry
+   * starts when too little is left. Without it each try has the client's own timeout.
+   */
+  deadline?: number;
+}
+
+/** Below this much time left before a deadline, no call is started: it could not finish. */
+export const MIN_CALL_MS = 100;
+
+/** Whether a deadline leaves too little time for another call. */
+export function deadlinePassed(deadline: number | undefined, now = Date.now()): boolean {
+  return deadline !== undefined && deadline - now < MIN_CALL_MS;
+}
+
 /** The Mercado Pago calls the service makes; the simulator and tests stand behind the same HTTP. */
 export interface MercadoPagoClient {
-  putOrder(storeId: string, posId: string, body: InstoreOrderBody): Promise<void>;
+  putOrder(storeId: string, posId: string, body: InstoreOrderBody, o?: CallOptions): Promise<void>;
   /** The order currently on the POS, or null when the POS has none. */
-  getPosOrder(posId: string): Promise<PosOrder | null>;
+  getPosOrder(posId: string, o?: CallOptions): Promise<PosOrder | null>;
   /** Removes whatever order is on the POS; a POS with none counts as done. */
-  deletePosOrder(posId: string): Promise<void>;
-  getMerchantOrder(id: string): Promise<MerchantOrder | null>;
-  searchMerchantOrders(externalReference: string): Promise<MerchantOrder[]>;
-  getPayment(id: string): Promise<Payment | null>;
+  deletePosOrder(posId: string, o?: CallOptions): Promise<void>;
+  getMerchantOrder(id: string, o?: CallOptions): Promise<MerchantOrder | null>;
+  searchMerchantOrders(externalReference: string, o?: CallOptions): Promise<MerchantOrder[]>;
+  getPayment(id: string, o?: CallOptions): Promise<Payment | null>;
 }
 
 export interface MercadoPagoClientOptions {
@@ -159,21 +177,36 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
     data?: unknown;
     params?: Record<string, string>;
     ok?: number[];
+    deadline?: number;
   }
 
-  async function send({ method, url, data, params, ok = [200] }: Call): Promise<AxiosResponse> {
+  const outOfTime = () => new MercadoPagoError("timeout", "Mercado Pago did not answer in time");
+
+  async function send({
+    method,
+    url,
+    data,
+    params,
+    ok = [200],
+    deadline,
+  }: Call): Promise<AxiosResponse> {
     const started = Date.now();
-    const res = await limit(() =>
-      http.request({
+    const res = await limit(() => {
+      // measured once the call may start: time queued behind the limiter counts too
+      const timeout =
+        deadline === undefined ? opts.timeoutMs : Math.min(opts.timeoutMs, deadline - Date.now());
+      if (deadline !== undefined && timeout < MIN_CALL_MS) throw outOfTime();
+      return http.request({
         method,
         url,
         data,
         params,
+        timeout,
         // a whole-call deadline: axios's own timeout only watches the socket
-        signal: AbortSignal.timeout(opts.timeoutMs),
+        signal: AbortSignal.timeout(timeout),
         headers: method === "GET" ? {} : { "X-Idempotency-Key": randomUUID() },
-      }),
-    ).catch((err: unknown) => {
+      });
+    }).catch((err: unknown) => {
       throw withoutToken(toError(err), opts.accessToken);
     });
     log.debug({ method, url, status: res.status, ms: Date.now() - started }, "mercadopago call");
@@ -182,10 +215,15 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
   }
 
   /** A read where 404 means "there is none". */
-  async function find<T extends z.ZodType>(url: string, schema: T, what: string) {
-    return withRetry(async () => {
+  async function find<T extends z.ZodType>(
+    url: string,
+    schema: T,
+    what: string,
+    deadline: number | undefined,
+  ) {
+    return withRetry(deadline, async () => {
       try {
-        return parse(schema, await send({ method: "GET", url }), what) as z.infer<T>;
+        return parse(schema, await send({ method: "GET", url, deadline }), what) as z.infer<T>;
       } catch (err) {
         if (err instanceof MercadoPagoError && err.status === 404) return null;
         throw err;
@@ -193,8 +231,11 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
     });
   }
 
-  /** Only idempotent reads and deletes are retried, briefly, with jittered backoff. */
-  async function withRetry<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Only idempotent reads and deletes are retried, briefly, with jittered backoff; never past
+   * the deadline.
+   */
+  async function withRetry<T>(deadline: number | undefined, call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
@@ -202,8 +243,9 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
         const e = toError(err);
         if (e.kind === "rejected" || attempt >= retries) throw e;
         if (e.retryAfterMs !== null && e.retryAfterMs > MAX_RETRY_AFTER_MS) throw e;
-        const backoff = base * 2 ** attempt * (0.5 + Math.random());
-        await sleep(Math.max(backoff, e.retryAfterMs ?? 0));
+        const wait = Math.max(base * 2 ** attempt * (0.5 + Math.random()), e.retryAfterMs ?? 0);
+        if (deadlinePassed(deadline, Date.now() + wait)) throw e;
+        await sleep(wait);
       }
     }
   }
@@ -212,37 +254,50 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
     `/instore/qr/seller/collectors/${collector}/pos/${encodeURIComponent(posId)}/orders`;
 
   return {
-    async putOrder(storeId, posId, body) {
+    async putOrder(storeId, posId, body, o) {
       // Not retried: a failed PUT is indeterminate and the caller looks at the POS instead.
       await send({
         method: "PUT",
         url: `/instore/qr/seller/collectors/${collector}/stores/${encodeURIComponent(storeId)}/pos/${encodeURIComponent(posId)}/orders`,
         data: body,
         ok: [200, 201, 204],
+        deadline: o?.deadline,
       });
     },
-    getPosOrder: (posId) => find(posOrders(posId), PosOrderSchema, "POS order"),
-    async deletePosOrder(posId) {
-      await withRetry(async () => {
+    getPosOrder: (posId, o) => find(posOrders(posId), PosOrderSchema, "POS order", o?.deadline),
+    async deletePosOrder(posId, o) {
+      await withRetry(o?.deadline, async () => {
         try {
-          await send({ method: "DELETE", url: posOrders(posId), ok: [200, 204] });
+          await send({
+            method: "DELETE",
+            url: posOrders(posId),
+            ok: [200, 204],
+            deadline: o?.deadline,
+          });
         } catch (err) {
           if (err instanceof MercadoPagoError && err.status === 404) return;
           throw err;
         }
       });
     },
-    getMerchantOrder: (id) =>
-      find(`/merchant_orders/${encodeURIComponent(id)}`, MerchantOrderSchema, "merchant order"),
-    searchMerchantOrders: (externalReference) =>
-      withRetry(async () => {
+    getMerchantOrder: (id, o) =>
+      find(
+        `/merchant_orders/${encodeURIComponent(id)}`,
+        MerchantOrderSchema,
+        "merchant order",
+        o?.deadline,
+      ),
+    searchMerchantOrders: (externalReference, o) =>
+      withRetry(o?.deadline, async () => {
         const res = await send({
           method: "GET",
           url: "/merchant_orders/search",
           params: { external_reference: externalReference },
+          deadline: o?.deadline,
         });
         return parse(MerchantOrderSearchSchema, res, "merchant order search").elements;
       }),
-    getPayment: (id) => find(`/v1/payments/${encodeURIComponent(id)}`, PaymentSchema, "payment"),
+    getPayment: (id, o) =>
+      find(`/v1/payments/${encodeURIComponent(id)}`, PaymentSchema, "payment", o?.deadline),
   };
 }

@@ -6,6 +6,8 @@ export function presentSale(sale: Sale) {
   return {
     external_reference: sale.externalReference,
     status: sale.status,
+    // where the order stands on the POS: publishing | on_pos | withdrawing | withdrawn
+    order_state: sale.orderState,
     merchant_order_status: sale.merchantOrderStatus,
     merchant_order_id: sale.merchantOrderId,
     store_id: sale.storeId,

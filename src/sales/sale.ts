@@ -17,6 +17,22 @@ export interface SalePayment {
   amount: number;
 }
 
+/**
+ * Where a sale's order stands on its POS: being published (stored, PUT not confirmed), on the POS,
+ * being withdrawn (a DELETE of our order is owed) or withdrawn. Every in-between state is owned by
+ * the sweeper once the request that started it is over.
+ */
+export const ORDER_STATES = ["publishing", "on_pos", "withdrawing", "withdrawn"] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+/** How a create failed, as first answered, so that a replay answers the same. */
+export interface CreateFailure {
+  status: number;
+  code: "mercadopago_rejected" | "mercadopago_unavailable";
+  message: string;
+  details: unknown[];
+}
+
 /** The service's view of a sale (the repository maps rows to this; nothing else sees Prisma). */
 export interface Sale {
   id: string;
@@ -29,6 +45,8 @@ export interface Sale {
   taxes: { type: string; valueCents: number }[] | null;
   totalCents: number;
   status: SaleStatus;
+  orderState: OrderState;
+  failure: CreateFailure | null;
   merchantOrderId: number | null;
   merchantOrderStatus: string | null;
   paidCents: number;
@@ -37,7 +55,8 @@ export interface Sale {
   expiresAt: Date;
   paidAt: Date | null;
   cancelledAt: Date | null;
-  nextCheckAt: Date;
+  /** when the sweeper next owes the sale a look; null when nothing is owed */
+  nextCheckAt: Date | null;
   checkAttempts: number;
   createdAt: Date;
   updatedAt: Date;

@@ -2,10 +2,18 @@ import type { Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Sale as SaleRow, SaleEvent as SaleEventRow } from "../generated/prisma/client.ts";
 import type { Observation } from "../mercadopago/merchant-order.ts";
-import type { Sale, SaleEvent, SaleEventSource, SaleItem } from "./sale.ts";
+import {
+  ORDER_STATES,
+  type CreateFailure,
+  type OrderState,
+  type Sale,
+  type SaleEvent,
+  type SaleEventSource,
+  type SaleItem,
+} from "./sale.ts";
 import { isSaleStatus, sourcesOf, type SaleStatus } from "./sale-status.ts";
 
-export type NewSale = Pick<
+export type NewSale = { nextCheckAt: Date } & Pick<
   Sale,
   | "externalReference"
   | "storeId"
@@ -17,7 +25,6 @@ export type NewSale = Pick<
   | "totalCents"
   | "requestHash"
   | "expiresAt"
-  | "nextCheckAt"
 >;
 
 export type CreateResult =
@@ -29,11 +36,36 @@ export interface TransitionInput {
   observation?: Observation | null;
   detail?: Record<string, unknown>;
   at: Date;
+  /** where the order stands after the move; by default withdrawn (a settled sale holds no POS) */
+  orderState?: OrderState;
+  /** the sweeper's next look (a failed sale's clean-up, the late-payment watch); default none */
+  nextCheckAt?: Date | null;
+  /** a failed create: what it answered */
+  failure?: CreateFailure;
+}
+
+export interface OrderStateChange {
+  /** the states the order may be in for the change */
+  from: OrderState[];
+  to: OrderState;
+  /** only while the sale is still pending */
+  pendingOnly?: boolean;
+  /** only while next_check_at is still this publication lease (no one else took the sale over) */
+  lease?: Date;
+  /** undefined: left as it is */
+  nextCheckAt?: Date | null;
 }
 
 function status(s: string): SaleStatus {
   if (!isSaleStatus(s)) throw new Error(`unknown sale status in the database: ${s}`);
   return s;
+}
+
+function orderState(s: string): OrderState {
+  if (!(ORDER_STATES as readonly string[]).includes(s)) {
+    throw new Error(`unknown order state in the database: ${s}`);
+  }
+  return s as OrderState;
 }
 
 function toSale(row: SaleRow): Sale {
@@ -48,6 +80,8 @@ function toSale(row: SaleRow): Sale {
     taxes: (row.taxes as unknown as Sale["taxes"]) ?? null,
     totalCents: Number(row.totalCents),
     status: status(row.status),
+    orderState: orderState(row.orderState),
+    failure: (row.failure as unknown as CreateFailure | null) ?? null,
     merchantOrderId: row.merchantOrderId === null ? null : Number(row.merchantOrderId),
     merchantOrderStatus: row.merchantOrderStatus,
     paidCents: Number(row.paidCents),
@@ -105,6 +139,8 @@ function saleColumns(table: string): Prisma.Sql {
     taxes: "taxes",
     totalCents: "total_cents",
     status: "status",
+    orderState: "order_state",
+    failure: "failure",
     merchantOrderId: "merchant_order_id",
     merchantOrderStatus: "merchant_order_status",
     paidCents: "paid_cents",
@@ -144,8 +180,10 @@ export function createSalesRepository(db: Db) {
     },
 
     /**
-     * Stores a new pending sale and its `create` event in one statement (so no transaction holds
-     * a connection across round trips); the database enforces one pending per POS.
+     * Stores a new pending sale, its order being published, and its `create` event in one
+     * statement (so no transaction holds a connection across round trips); the database enforces
+     * one pending per POS. `nextCheckAt` is the publication lease: if the request that publishes
+     * the order is gone by then, the sweeper resumes the publication.
      */
     async create(input: NewSale): Promise<CreateResult> {
       // timestamps come from here, as Prisma's defaults do, not from the database's clock
@@ -154,12 +192,12 @@ export function createSalesRepository(db: Db) {
         const rows = await db.$queryRaw<SaleRow[]>`
           WITH sale AS (
             INSERT INTO sales (external_reference, store_id, pos_id, title, description, items,
-                               taxes, total_cents, status, request_hash, expires_at, next_check_at,
-                               created_at, updated_at)
+                               taxes, total_cents, status, order_state, request_hash, expires_at,
+                               next_check_at, created_at, updated_at)
             VALUES (${input.externalReference}, ${input.storeId}, ${input.posId}, ${input.title},
                     ${input.description}, ${JSON.stringify(input.items)}::jsonb,
                     ${input.taxes === null ? null : JSON.stringify(input.taxes)}::jsonb,
-                    ${BigInt(input.totalCents)}, 'pending', ${input.requestHash},
+                    ${BigInt(input.totalCents)}, 'pending', 'publishing', ${input.requestHash},
                     ${input.expiresAt}, ${input.nextCheckAt}, ${now}, ${now})
             RETURNING *
           ), event AS (
@@ -186,7 +224,13 @@ export function createSalesRepository(db: Db) {
       const sources = sourcesOf(t.to);
       if (sources.length === 0) return null;
       const o = t.observation ?? null;
-      const set = [Prisma.sql`status = ${t.to}`, Prisma.sql`updated_at = ${t.at}`];
+      const set = [
+        Prisma.sql`status = ${t.to}`,
+        Prisma.sql`updated_at = ${t.at}`,
+        Prisma.sql`order_state = ${t.orderState ?? "withdrawn"}`,
+        Prisma.sql`next_check_at = ${t.nextCheckAt ?? null}::timestamptz`,
+      ];
+      if (t.failure) set.push(Prisma.sql`failure = ${JSON.stringify(t.failure)}::jsonb`);
       if (o) set.push(...observationSet(o));
       if (t.to === "paid") set.push(Prisma.sql`paid_at = ${t.at}`);
       if (t.to === "cancelled") set.push(Prisma.sql`cancelled_at = ${t.at}`);
@@ -225,10 +269,12 @@ export function createSalesRepository(db: Db) {
     },
 
     /**
-     * Claims pending sales whose check is due (an expiring sale is always due by its expires_at,
-     * see the scheduler in the sweeper). SKIP LOCKED lets
-     * replicas share the work; pushing next_check_at ahead is the lease, so a process that dies
-     * mid-check leaves the sale to be claimed again once the lease runs out.
+     * Claims sales whose look is due: pending sales to reconcile (an expiring sale is always due
+     * by its expires_at, see the scheduler in the sweeper), publications and withdrawals left
+     * over, and settled sales still watched for a late payment. SKIP LOCKED lets replicas share
+     * the work; pushing next_check_at ahead is the lease, so a process that dies mid-check leaves
+     * the sale to be claimed again once the lease runs out. Sales that owe nothing have no
+     * next_check_at and are not in the partial index the claim walks.
      */
     async claimDue(limit: number, leaseMs: number): Promise<Sale[]> {
       const ids = await db.$queryRaw<{ id: string }[]>`
@@ -237,7 +283,7 @@ export function createSalesRepository(db: Db) {
           check_attempts = check_attempts + 1
         WHERE id IN (
           SELECT id FROM sales
-           WHERE status = 'pending' AND next_check_at <= now()
+           WHERE next_check_at <= now()
            ORDER BY next_check_at
            LIMIT ${limit}
            FOR UPDATE SKIP LOCKED)
@@ -247,22 +293,70 @@ export function createSalesRepository(db: Db) {
       return rows.map(toSale);
     },
 
-    /** When a pending sale should next be looked up at Mercado Pago. */
-    async scheduleCheck(saleId: string, at: Date): Promise<void> {
+    /**
+     * When the sweeper should next look at a sale (null: nothing owed), as long as the sale is
+     * still as seen: whoever changed it since set its next look.
+     */
+    async scheduleCheck(
+      saleId: string,
+      at: Date | null,
+      seen: Pick<Sale, "status" | "orderState">,
+    ): Promise<void> {
       await db.sale.updateMany({
-        where: { id: saleId, status: "pending" },
+        where: { id: saleId, status: seen.status, orderState: seen.orderState },
         data: { nextCheckAt: at },
       });
     },
 
     /**
      * Makes pending sales created before `createdBefore` due for a look-up now (a notification
-     * without the webhook secret may be about one of them). Returns how many.
+     * without the webhook secret may be about one of them); a publication keeps its own lease. Returns how many.
      */
     async checkPendingCreatedBefore(createdBefore: Date): Promise<number> {
       return db.$executeRaw`
         UPDATE sales SET next_check_at = now()
-         WHERE status = 'pending' AND created_at < ${createdBefore} AND next_check_at > now()`;
+         WHERE status = 'pending' AND order_state = 'on_pos' AND created_at < ${createdBefore} AND next_check_at > now()`;
+    },
+
+    /** Moves the order's state if it is still in one of `from`; null when it was not. */
+    async changeOrderState(saleId: string, c: OrderStateChange): Promise<Sale | null> {
+      const set = [Prisma.sql`order_state = ${c.to}`];
+      if (c.nextCheckAt !== undefined) {
+        set.push(Prisma.sql`next_check_at = ${c.nextCheckAt}::timestamptz`);
+      }
+      const where = [
+        Prisma.sql`id = ${saleId}::uuid`,
+        Prisma.sql`order_state IN (${Prisma.join(c.from)})`,
+      ];
+      if (c.pendingOnly) where.push(Prisma.sql`status = 'pending'`);
+      if (c.lease) where.push(Prisma.sql`next_check_at = ${c.lease}::timestamptz`);
+      const rows = await db.$queryRaw<SaleRow[]>`
+        UPDATE sales SET ${Prisma.join(set, ", ")}
+         WHERE ${Prisma.join(where, " AND ")}
+        RETURNING ${saleColumns("sales")}`;
+      const row = rows[0];
+      return row ? toSale(row) : null;
+    },
+
+    /** Whether another sale than `saleId` holds the POS (is pending on it). */
+    async posHeldByAnother(posId: string, saleId: string): Promise<boolean> {
+      const n = await db.sale.count({
+        where: { posId, status: "pending", id: { not: saleId } },
+      });
+      return n > 0;
+    },
+
+    /**
+     * After a DELETE that may have hit the order of a sale created on the POS meanwhile: that
+     * sale is published again (the sweeper looks at the POS and PUTs if its order is gone).
+     */
+    async republishPending(posId: string, at: Date): Promise<number> {
+      return db.sale
+        .updateMany({
+          where: { posId, status: "pending", orderState: { in: ["publishing", "on_pos"] } },
+          data: { orderState: "publishing", nextCheckAt: at },
+        })
+        .then((r) => r.count);
     },
 
     async events(saleId: string): Promise<SaleEvent[]> {

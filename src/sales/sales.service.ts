@@ -2,11 +2,17 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 import { decide } from "../mercadopago/merchant-order.ts";
-import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import {
+  MercadoPagoError,
+  deadlinePassed,
+  type CallOptions,
+  type MercadoPagoClient,
+} from "../mercadopago/mercadopago.client.ts";
 import type { InstoreOrderBody, MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
 import { fromCents, toCents } from "./money.ts";
 import { inScope, type SaleScope } from "./sale-scope.ts";
-import type { Sale, SaleEventSource, SaleItem } from "./sale.ts";
+import { MIN_PUBLICATION_LIFE_MS, PUBLICATION_MARGIN_MS, watchStart } from "./sale-lifecycle.ts";
+import type { CreateFailure, OrderState, Sale, SaleEventSource, SaleItem } from "./sale.ts";
 import type { SalesRepository } from "./sales.repository.ts";
 import { itemCents, totalCents, type CreateSaleInput } from "./sales.schemas.ts";
 
@@ -20,8 +26,15 @@ export interface SalesServiceDeps {
     reconcileAfterMs: number;
     notificationUrl: string;
     sponsorId: string | undefined;
+    /** CASHIER_DEADLINE_MS: longest a cashier's request waits on Mercado Pago in total */
+    cashierDeadlineMs: number;
+    /** RECONCILE_INTERVAL_MS: how soon the sweeper takes over what a request left */
+    sweepIntervalMs: number;
   };
 }
+
+/** Retry-After of a replay while a request is publishing: it usually ends within a second or two. */
+const IN_PROGRESS_RETRY_S = 2;
 
 /** Sales settled at once by one batch of merchant orders (the pool holds 10 connections). */
 const SETTLE_CONCURRENCY = 4;
@@ -80,12 +93,35 @@ export function instoreOrderBody(
   };
 }
 
-function upstreamError(err: MercadoPagoError, what: string): AppError {
+function upstreamError(err: MercadoPagoError, what: string, retryAfterSeconds?: number): AppError {
   return new AppError(
     "mercadopago_unavailable",
     `Mercado Pago is unavailable (${what}); try again`,
     [{ reason: err.kind, status: err.status }],
     err.kind === "timeout" ? 504 : 502,
+    retryAfterSeconds,
+  );
+}
+
+/** The answer a failed create gave, as stored with the sale. */
+function failureError(f: CreateFailure): AppError {
+  return new AppError(f.code, f.message, f.details, f.status);
+}
+
+/** A replay of a create that failed answers as the first answer did, naming the sale. */
+function failedReplayError(sale: Sale): AppError {
+  const f: CreateFailure = sale.failure ?? {
+    status: 502,
+    code: "mercadopago_unavailable",
+    message: "Mercado Pago is unavailable (creating the order)",
+    details: [],
+  };
+  return new AppError(
+    f.code,
+    `${f.message.replace(/; try again$/, "")}. The sale ${sale.externalReference} failed: ` +
+      "to try again, send the sale with a new external_reference",
+    [...f.details, { external_reference: sale.externalReference, status: sale.status }],
+    f.status,
   );
 }
 
@@ -97,6 +133,121 @@ function asMercadoPagoError(err: unknown): MercadoPagoError {
 export function createSalesService(deps: SalesServiceDeps) {
   const { repo, mp, config } = deps;
   const log = deps.logger.child({ component: "sales" });
+  /** Retry-After of a request whose work went on in the background: the sweeper's next round. */
+  const handOverSeconds = Math.ceil(config.sweepIntervalMs / 1000) + 1;
+
+  /** One deadline over every Mercado Pago call a cashier's request makes. */
+  const cashierCall = (): Required<CallOptions> => ({
+    deadline: Date.now() + config.cashierDeadlineMs,
+  });
+
+  /** The lease of a publication in a request: past it, the sweeper resumes the publication. */
+  const publicationLease = (now: Date) =>
+    new Date(now.getTime() + config.cashierDeadlineMs + PUBLICATION_MARGIN_MS);
+
+  /** When a pending sale whose order is on the POS is first looked up at Mercado Pago. */
+  const firstCheck = (sale: Pick<Sale, "expiresAt">, now: Date) =>
+    new Date(Math.min(now.getTime() + config.reconcileAfterMs, sale.expiresAt.getTime()));
+
+  /**
+   * A replay, or a cancel, of a sale whose order is still being published. While a request holds
+   * the publication (its lease is ahead) it ends within the deadline: look again soon. Once the
+   * sweeper owns it, at its next round.
+   */
+  function inProgress(sale: Sale): AppError {
+    const leaseLeftMs = (sale.nextCheckAt?.getTime() ?? 0) - deps.now().getTime();
+    return new AppError(
+      "in_progress",
+      `the order of sale ${sale.externalReference} is still being published; try again shortly`,
+      [{ external_reference: sale.externalReference, status: sale.status }],
+      undefined,
+      leaseLeftMs > 0 ? Math.min(leaseLeftMs / 1000, IN_PROGRESS_RETRY_S) : handOverSeconds,
+    );
+  }
+
+  function replayOf(existing: Sale, hash: string): CreateSaleResult {
+    if (existing.requestHash !== hash) {
+      throw new AppError(
+        "conflict",
+        `external_reference ${existing.externalReference} is already used by a different sale`,
+      );
+    }
+    if (existing.status === "pending" && existing.orderState === "publishing") {
+      throw inProgress(existing);
+    }
+    if (existing.status === "failed") throw failedReplayError(existing);
+    return { sale: existing, replay: true };
+  }
+
+  /** The order is on the POS: the publication is over, unless someone else took it over. */
+  async function published(sale: Sale, lease?: Date): Promise<Sale> {
+    const now = deps.now();
+    const on = await repo.changeOrderState(sale.id, {
+      from: ["publishing"],
+      to: "on_pos",
+      pendingOnly: true,
+      ...(lease ? { lease } : {}),
+      nextCheckAt: firstCheck(sale, now),
+    });
+    return on ?? (await mustFind(sale.externalReference));
+  }
+
+  /**
+   * A create that could not finish in time: the sale stays pending and being published, and the
+   * sweeper resumes the publication at its next round (the answer says when to look again).
+   */
+  async function handOverPublication(sale: Sale, lease: Date): Promise<Sale> {
+    const handedOver = await repo.changeOrderState(sale.id, {
+      from: ["publishing"],
+      to: "publishing",
+      pendingOnly: true,
+      lease,
+      nextCheckAt: deps.now(),
+    });
+    // settled meanwhile (a notification was worked): that is the answer
+    if (!handedOver) {
+      const current = await mustFind(sale.externalReference);
+      if (current.status === "paid") return current;
+    }
+    log.warn(
+      { externalReference: sale.externalReference },
+      "create ran out of time; the sweeper resumes the publication",
+    );
+    throw new AppError(
+      "mercadopago_unavailable",
+      "Mercado Pago did not answer in time; the order is still being published: " +
+        "replay the same request to see how it ended",
+      [{ external_reference: sale.externalReference, status: "pending" }],
+      504,
+      handOverSeconds,
+    );
+  }
+
+  /** Fails a create; the clean-up DELETE may still be owed, and a late payment is watched for. */
+  async function failCreate(
+    sale: Sale,
+    failure: CreateFailure,
+    detail: Record<string, unknown>,
+    orderState: OrderState,
+    watch: boolean,
+  ): Promise<Sale | null> {
+    const now = deps.now();
+    return repo.transition(sale.id, {
+      to: "failed",
+      source: "create",
+      detail,
+      at: now,
+      failure,
+      orderState,
+      // a DELETE owed is tried at the sweeper's next round; the watch looks after a while
+      nextCheckAt:
+        orderState === "withdrawing"
+          ? now
+          : watch
+            ? watchStart(sale, now, config.reconcileAfterMs)
+            : null,
+    });
+  }
 
   /** A sale outside the caller's scope is "not found": its existence is not revealed. */
   async function mustFind(externalReference: string, scope: SaleScope = "all"): Promise<Sale> {
@@ -149,13 +300,19 @@ export function createSalesService(deps: SalesServiceDeps) {
    * A timeout or 5xx on the PUT leaves the order's fate unknown: look before deciding. On the POS
    * and ours → it landed, the sale stays pending. Otherwise the customer may already have paid it
    * (a paid order leaves the POS), so the merchant orders are read too; only an order that is
-   * neither on the POS nor paid makes the sale `failed`.
+   * neither on the POS nor paid makes the sale `failed`. Out of time at any step: the sweeper
+   * takes the publication over.
    */
-  async function resolveIndeterminatePut(sale: Sale, err: MercadoPagoError): Promise<Sale> {
+  async function resolveIndeterminatePut(
+    sale: Sale,
+    err: MercadoPagoError,
+    call: Required<CallOptions>,
+    lease: Date,
+  ): Promise<Sale> {
     const ref = sale.externalReference;
     let onPos: boolean | null = null;
     try {
-      const current = await mp.getPosOrder(sale.posId);
+      const current = await mp.getPosOrder(sale.posId, call);
       onPos = current?.external_reference === ref;
     } catch (lookupError) {
       log.warn(
@@ -168,27 +325,155 @@ export function createSalesService(deps: SalesServiceDeps) {
         { externalReference: ref, reason: err.message },
         "order PUT failed but the order is on the POS",
       );
-      return sale;
+      return published(sale, lease);
     }
-    const merchantOrders = await mp.searchMerchantOrders(ref).catch(() => []);
+    if (deadlinePassed(call.deadline)) return handOverPublication(sale, lease);
+    let merchantOrders: MerchantOrder[] = [];
+    try {
+      merchantOrders = await mp.searchMerchantOrders(ref, call);
+    } catch {
+      if (deadlinePassed(call.deadline)) return handOverPublication(sale, lease);
+      // failing anyway is safe: the failed sale is still watched for a late payment
+    }
     const settled = await settle(sale, merchantOrders, "create");
     if (settled.status === "paid") return settled;
+    let orderState: OrderState = "withdrawn";
     if (onPos === null) {
-      // Unknown either way: take the order off the POS if it landed, so no one pays a failed sale.
-      await mp.deletePosOrder(sale.posId).catch(() => undefined);
+      if (deadlinePassed(call.deadline)) return handOverPublication(sale, lease);
+      // Unknown either way: take the order off the POS if it landed, so no one pays a failed
+      // sale; if the DELETE fails too it is owed, and the sweeper retries it.
+      try {
+        await mp.deletePosOrder(sale.posId, call);
+      } catch {
+        orderState = "withdrawing";
+      }
     }
-    const failed = await repo.transition(sale.id, {
-      to: "failed",
-      source: "create",
-      detail: { reason: err.kind, status: err.status, verified: onPos !== null },
-      at: deps.now(),
-    });
+    const failure: CreateFailure = {
+      status: err.kind === "timeout" ? 504 : 502,
+      code: "mercadopago_unavailable",
+      message: "Mercado Pago is unavailable (creating the order); try again",
+      details: [{ reason: err.kind, status: err.status }],
+    };
+    const failed = await failCreate(
+      sale,
+      failure,
+      { reason: err.kind, status: err.status, verified: onPos !== null },
+      orderState,
+      true,
+    );
     if (!failed) {
       // a notification settled it meanwhile: report what is stored
       const current = await mustFind(ref);
       if (current.status === "paid") return current;
     }
-    throw upstreamError(err, "creating the order");
+    throw failureError(failure);
+  }
+
+  /**
+   * The sweeper's turn at a publication whose request is gone (a crash between storing the sale
+   * and the PUT, or a request out of time): ours on the POS → done; else, while the sale holds
+   * the POS and its order has life left, PUT it again (the PUT replaces the POS's slot); else a
+   * payment still wins, and otherwise the sale fails, which frees the POS.
+   */
+  async function resumePublication(sale: Sale): Promise<Sale> {
+    const ref = sale.externalReference;
+    const current = await mp.getPosOrder(sale.posId);
+    if (current?.external_reference === ref) return published(sale);
+    const now = deps.now();
+    if (sale.expiresAt.getTime() - now.getTime() > MIN_PUBLICATION_LIFE_MS) {
+      await mp.putOrder(
+        sale.storeId,
+        sale.posId,
+        instoreOrderBody(sale, config.notificationUrl, config.sponsorId),
+      );
+      log.info({ externalReference: ref, posId: sale.posId }, "publication resumed");
+      return published(sale);
+    }
+    const settled = await settle(sale, await mp.searchMerchantOrders(ref), "reconcile");
+    if (settled.status !== "pending") return settled;
+    const failed = await failCreate(
+      settled,
+      {
+        status: 504,
+        code: "mercadopago_unavailable",
+        message: "Mercado Pago did not take the order in time",
+        details: [{ reason: "not_published" }],
+      },
+      { reason: "not_published" },
+      "withdrawn",
+      true,
+    );
+    if (failed) log.warn({ externalReference: ref }, "publication given up: sale failed");
+    return failed ?? (await mustFind(ref));
+  }
+
+  /**
+   * Takes a pending sale's order off the POS (only if the POS still shows ours), re-reads
+   * Mercado Pago, because the customer may have paid a moment ago, and cancels it unless paid.
+   */
+  async function finishCancel(sale: Sale, call: CallOptions, detail?: Record<string, unknown>) {
+    const current = await mp.getPosOrder(sale.posId, call);
+    if (current?.external_reference === sale.externalReference) {
+      await mp.deletePosOrder(sale.posId, call);
+    }
+    const merchantOrders = await mp.searchMerchantOrders(sale.externalReference, call);
+    const settled = await settle(sale, merchantOrders, "staff");
+    if (settled.status !== "pending") return settled;
+    const now = deps.now();
+    const cancelled = await repo.transition(sale.id, {
+      to: "cancelled",
+      source: "staff",
+      at: now,
+      ...(detail ? { detail } : {}),
+      nextCheckAt: watchStart(sale, now, config.reconcileAfterMs),
+    });
+    if (cancelled) log.info({ externalReference: sale.externalReference }, "sale cancelled");
+    return cancelled ?? (await mustFind(sale.externalReference));
+  }
+
+  /**
+   * The clean-up DELETE owed by a sale that gave up its POS (a failed create): only while its
+   * order can still be there, and only when the POS shows ours. A sale holding the POS now has
+   * replaced (or is replacing) our order with its own PUT, so nothing is deleted.
+   */
+  async function withdraw(sale: Sale): Promise<Sale> {
+    const ref = sale.externalReference;
+    const done = async () =>
+      (await repo.changeOrderState(sale.id, { from: ["withdrawing"], to: "withdrawn" })) ??
+      (await mustFind(ref));
+    if (sale.expiresAt.getTime() <= deps.now().getTime()) return done();
+    if (await repo.posHeldByAnother(sale.posId, sale.id)) return done();
+    const current = await mp.getPosOrder(sale.posId);
+    if (current?.external_reference === ref) {
+      await mp.deletePosOrder(sale.posId);
+      log.info({ externalReference: ref }, "order of a settled sale taken off the POS");
+      // a sale created on this POS between the look and the DELETE may have lost its order
+      await repo.republishPending(sale.posId, deps.now());
+    }
+    return done();
+  }
+
+  /** The reconciler's look at a pending sale whose order is on the POS. */
+  async function reconcileOnPos(sale: Sale): Promise<Sale> {
+    const expiring = sale.expiresAt.getTime() <= deps.now().getTime();
+    if (expiring) {
+      const current = await mp.getPosOrder(sale.posId);
+      if (current?.external_reference === sale.externalReference) {
+        await mp.deletePosOrder(sale.posId);
+      }
+    }
+    const merchantOrders = await mp.searchMerchantOrders(sale.externalReference);
+    const settled = await settle(sale, merchantOrders, expiring ? "expiry" : "reconcile");
+    if (!expiring || settled.status !== "pending") return settled;
+    const now = deps.now();
+    const expired = await repo.transition(sale.id, {
+      to: "expired",
+      source: "expiry",
+      at: now,
+      nextCheckAt: watchStart(sale, now, 0),
+    });
+    if (expired) log.info({ externalReference: sale.externalReference }, "sale expired unpaid");
+    return expired ?? (await mustFind(sale.externalReference));
   }
 
   return {
@@ -229,6 +514,7 @@ export function createSalesService(deps: SalesServiceDeps) {
     },
 
     async create(input: CreateSaleInput): Promise<CreateSaleResult> {
+      const call = cashierCall();
       const externalReference = input.external_reference ?? newReference();
       const hash = requestHash(input, externalReference);
       // a reference we just made (96 random bits) cannot be taken: only a client's can be a replay
@@ -248,6 +534,7 @@ export function createSalesService(deps: SalesServiceDeps) {
         ...(i.description ? { description: i.description } : {}),
       }));
       const title = input.title ?? `Sale ${externalReference}`;
+      const lease = publicationLease(now);
       const created = await repo.create({
         externalReference,
         storeId: input.store_id,
@@ -260,9 +547,7 @@ export function createSalesService(deps: SalesServiceDeps) {
         totalCents: totalCents(input.items),
         requestHash: hash,
         expiresAt: new Date(now.getTime() + config.orderTtlSeconds * 1000),
-        nextCheckAt: new Date(
-          now.getTime() + Math.min(config.reconcileAfterMs, config.orderTtlSeconds * 1000),
-        ),
+        nextCheckAt: lease,
       });
       if (created.kind === "reference_taken") {
         const raced = await mustFind(externalReference);
@@ -278,26 +563,34 @@ export function createSalesService(deps: SalesServiceDeps) {
           sale.storeId,
           sale.posId,
           instoreOrderBody(sale, config.notificationUrl, config.sponsorId),
+          call,
         );
       } catch (err) {
         const e = asMercadoPagoError(err);
-        if (e.kind !== "rejected")
-          return { sale: await resolveIndeterminatePut(sale, e), replay: false };
-        await repo.transition(sale.id, {
-          to: "failed",
-          source: "create",
-          detail: { reason: "rejected", status: e.status, code: e.code },
-          at: deps.now(),
-        });
-        throw new AppError("mercadopago_rejected", `Mercado Pago refused the order: ${e.message}`, [
-          { mercadopago_error: e.code, status: e.status },
-        ]);
+        if (e.kind !== "rejected") {
+          return { sale: await resolveIndeterminatePut(sale, e, call, lease), replay: false };
+        }
+        // a refused order never reached the POS: nothing to withdraw, nothing to watch
+        const failure: CreateFailure = {
+          status: 502,
+          code: "mercadopago_rejected",
+          message: `Mercado Pago refused the order: ${e.message}`,
+          details: [{ mercadopago_error: e.code, status: e.status }],
+        };
+        await failCreate(
+          sale,
+          failure,
+          { reason: "rejected", status: e.status, code: e.code },
+          "withdrawn",
+          false,
+        );
+        throw failureError(failure);
       }
       log.info(
         { externalReference, posId: sale.posId, totalCents: sale.totalCents },
         "order is on the POS",
       );
-      return { sale, replay: false };
+      return { sale: await published(sale, lease), replay: false };
     },
 
     get: (externalReference: string, scope: SaleScope) => mustFind(externalReference, scope),
@@ -306,93 +599,95 @@ export function createSalesService(deps: SalesServiceDeps) {
 
     /** Reads Mercado Pago now (all merchant orders for the reference) and applies them. */
     async refresh(externalReference: string, source: SaleEventSource = "staff"): Promise<Sale> {
+      const call = cashierCall();
       const sale = await mustFind(externalReference);
       const merchantOrders = await mp
-        .searchMerchantOrders(externalReference)
+        .searchMerchantOrders(externalReference, call)
         .catch((err: unknown) => {
-          throw upstreamError(asMercadoPagoError(err), "reading merchant orders");
+          throw upstreamError(asMercadoPagoError(err), "reading merchant orders", handOverSeconds);
         });
       return settle(sale, merchantOrders, source);
     },
 
     /**
-     * The reconciler's look at a pending sale: all merchant orders for its reference, through the
-     * same decision path. Once its order has expired it is taken off the POS (if still ours)
-     * before the final read, and only a sale that final read shows unpaid becomes `expired`.
+     * The sweeper's look at a sale that owes something: a publication or a cancel left over, the
+     * reconciliation of a pending sale (once its order has expired it is taken off the POS, if
+     * still ours, before the final read, and only a sale that final read shows unpaid becomes
+     * `expired`), or, for a failed, cancelled or expired sale, the late-payment watch and the
+     * clean-up DELETE still owed.
      */
     async reconcile(sale: Sale): Promise<Sale> {
-      const expiring = sale.expiresAt.getTime() <= deps.now().getTime();
-      if (expiring) {
-        const current = await mp.getPosOrder(sale.posId);
-        if (current?.external_reference === sale.externalReference) {
-          await mp.deletePosOrder(sale.posId);
+      if (sale.status === "pending") {
+        if (sale.orderState === "publishing") return resumePublication(sale);
+        if (sale.orderState === "withdrawing") {
+          return finishCancel(sale, {}, { completed_by: "sweeper" });
         }
+        return reconcileOnPos(sale);
       }
-      const merchantOrders = await mp.searchMerchantOrders(sale.externalReference);
-      const settled = await settle(sale, merchantOrders, expiring ? "expiry" : "reconcile");
-      if (!expiring || settled.status !== "pending") return settled;
-      const expired = await repo.transition(sale.id, {
-        to: "expired",
-        source: "expiry",
-        at: deps.now(),
-      });
-      if (expired) log.info({ externalReference: sale.externalReference }, "sale expired unpaid");
-      return expired ?? (await mustFind(sale.externalReference));
+      if (sale.status === "paid" || sale.status === "refunded") return sale;
+      // a payment wins first: the DELETE may keep failing while the search works
+      const settled = await settle(
+        sale,
+        await mp.searchMerchantOrders(sale.externalReference),
+        "reconcile",
+      );
+      if (settled.status === "paid" || settled.orderState !== "withdrawing") return settled;
+      return withdraw(settled);
     },
 
     /**
      * Cancels a pending sale: takes its order off the POS (only if the POS still shows ours),
      * then re-reads Mercado Pago, because the customer may have paid a moment ago. Paid wins.
+     * The request is recorded first (order withdrawing): if Mercado Pago fails or the deadline
+     * comes, the sweeper finishes the cancel the same way.
      */
     async cancel(externalReference: string, scope: SaleScope): Promise<Sale> {
+      const call = cashierCall();
       const sale = await mustFind(externalReference, scope);
       if (sale.status === "cancelled") return sale;
       if (sale.status === "paid") throw alreadyPaid(sale);
       if (sale.status !== "pending") {
         throw new AppError("conflict", `the sale is ${sale.status} and cannot be cancelled`);
       }
-      let merchantOrders: MerchantOrder[];
-      try {
-        const current = await mp.getPosOrder(sale.posId);
-        if (current?.external_reference === sale.externalReference) {
-          await mp.deletePosOrder(sale.posId);
-        }
-        merchantOrders = await mp.searchMerchantOrders(sale.externalReference);
-      } catch (err) {
-        // The order may still be payable: the sale stays pending and the cancel can be retried.
-        throw upstreamError(asMercadoPagoError(err), "cancelling the order");
-      }
-      const settled = await settle(sale, merchantOrders, "staff");
-      if (settled.status === "paid") throw alreadyPaid(settled);
-      const cancelled = await repo.transition(sale.id, {
-        to: "cancelled",
-        source: "staff",
-        at: deps.now(),
+      // the PUT may still land: deleting now could leave the order on the POS after the cancel
+      if (sale.orderState === "publishing") throw inProgress(sale);
+      const recorded = await repo.changeOrderState(sale.id, {
+        from: ["on_pos", "withdrawing"],
+        to: "withdrawing",
+        pendingOnly: true,
+        // the sweeper leaves the cancel to this request until its deadline is well past
+        nextCheckAt: publicationLease(deps.now()),
       });
-      if (cancelled) {
-        log.info({ externalReference }, "sale cancelled");
-        return cancelled;
+      let result: Sale;
+      try {
+        result = recorded ? await finishCancel(recorded, call) : await mustFind(externalReference);
+      } catch (err) {
+        const e = asMercadoPagoError(err);
+        await repo.changeOrderState(sale.id, {
+          from: ["withdrawing"],
+          to: "withdrawing",
+          pendingOnly: true,
+          nextCheckAt: deps.now(),
+        });
+        log.warn(
+          { externalReference, reason: e.message },
+          "cancel not finished; the sweeper finishes it",
+        );
+        throw upstreamError(
+          e,
+          "cancelling the order; the cancel goes on in the background",
+          handOverSeconds,
+        );
       }
-      const now = await mustFind(externalReference);
-      if (now.status === "paid") throw alreadyPaid(now);
-      if (now.status === "cancelled") return now;
-      throw new AppError("conflict", `the sale is ${now.status} and cannot be cancelled`);
+      if (result.status === "paid") throw alreadyPaid(result);
+      if (result.status === "cancelled") return result;
+      throw new AppError("conflict", `the sale is ${result.status} and cannot be cancelled`);
     },
   };
 }
 
 function alreadyPaid(sale: Sale): AppError {
   return new AppError("already_paid", `the sale ${sale.externalReference} is already paid`);
-}
-
-function replayOf(existing: Sale, hash: string): CreateSaleResult {
-  if (existing.requestHash !== hash) {
-    throw new AppError(
-      "conflict",
-      `external_reference ${existing.externalReference} is already used by a different sale`,
-    );
-  }
-  return { sale: existing, replay: true };
 }
 
 export type SalesService = ReturnType<typeof createSalesService>;

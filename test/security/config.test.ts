@@ -92,6 +92,17 @@ describe("webhook secrets", () => {
     ]);
   });
 
+  it("CASHIER_DEADLINE_MS defaults to 12 s and is checked at boot", () => {
+    expect(loadConfig(base).cashierDeadlineMs).toBe(12_000);
+    expect(loadConfig({ ...base, CASHIER_DEADLINE_MS: "1500" }).cashierDeadlineMs).toBe(1500);
+    expect(problems({ ...base, CASHIER_DEADLINE_MS: "soon" }).join()).toContain(
+      "CASHIER_DEADLINE_MS",
+    );
+    expect(problems({ ...base, CASHIER_DEADLINE_MS: "10" }).join()).toContain(
+      "CASHIER_DEADLINE_MS",
+    );
+  });
+
   it("WEBHOOK_SECRET may list earlier secrets after the current one", () => {
     const one = loadConfig({ ...base, WEBHOOK_SECRET: "current_0123456789abcdef" });
     expect([one.webhookSecret, one.previousWebhookSecrets]).toEqual([

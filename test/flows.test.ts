@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import axios from "axios";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { instoreOrderBody } from "../src/sales/sales.service.ts";
 import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
 import {
   COLLECTOR,
@@ -394,6 +395,28 @@ describe("flows with the simulator as Mercado Pago", () => {
     sim.sim.pay(body.pos_id, { status: "approved" });
     await drain();
     expect(await status(body.external_reference)).toBe("paid");
+  });
+
+  it("a publication left to the sweeper whose order landed and was paid (notification lost) ends paid and is not PUT again", async () => {
+    // the request's PUT reached Mercado Pago, then the process died; the customer paid at once
+    const body = await storedNotPublished();
+    const sale = await h.repo.findByReference(body.external_reference);
+    await axios.put(
+      `${sim.baseUrl}/instore/qr/seller/collectors/${COLLECTOR}/stores/${body.store_id}/pos/${body.pos_id}/orders`,
+      instoreOrderBody(sale!, "http://127.0.0.1:1/webhooks/mercadopago", undefined),
+      { headers: { Authorization: `Bearer ${TOKEN}` } },
+    );
+    sim.sim.notifier.setControls({ drop: true });
+    sim.sim.pay(body.pos_id, { status: "approved" });
+    expect(await orderOnPos(body.pos_id)).toBeNull();
+    sim.sim.requests.length = 0;
+
+    await h.sweeper.runOnce();
+
+    expect(await status(body.external_reference)).toBe("paid");
+    // a second PUT would put the paid order back on the QR for the next customer to pay again
+    expect(calls()).not.toContain("PUT put_order");
+    expect(await orderOnPos(body.pos_id)).toBeNull();
   });
 
   it("a sale stored but never PUT whose time ran out is failed and frees the POS", async () => {

@@ -379,6 +379,10 @@ export function createSalesService(deps: SalesServiceDeps) {
     const ref = sale.externalReference;
     const current = await mp.getPosOrder(sale.posId);
     if (current?.external_reference === ref) return published(sale);
+    // An empty POS may mean the lost request's PUT landed and the customer paid (a paid order
+    // leaves the POS): a PUT now would offer the paid sale to the next customer. Look first.
+    const settled = await settle(sale, await mp.searchMerchantOrders(ref), "reconcile");
+    if (settled.status !== "pending") return settled;
     const now = deps.now();
     if (sale.expiresAt.getTime() - now.getTime() > MIN_PUBLICATION_LIFE_MS) {
       await mp.putOrder(
@@ -389,8 +393,6 @@ export function createSalesService(deps: SalesServiceDeps) {
       log.info({ externalReference: ref, posId: sale.posId }, "publication resumed");
       return published(sale);
     }
-    const settled = await settle(sale, await mp.searchMerchantOrders(ref), "reconcile");
-    if (settled.status !== "pending") return settled;
     const failed = await failCreate(
       settled,
       {

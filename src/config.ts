@@ -59,6 +59,8 @@ const EnvSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
   ),
+  // how long boot keeps trying the database before it gives up (a database starting next to us)
+  DATABASE_CONNECT_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(30),
   MP_ACCESS_TOKEN: optionalString,
   MP_COLLECTOR_ID: optionalString.pipe(
     z
@@ -143,6 +145,8 @@ export interface Config {
   env: "development" | "production" | "test";
   port: number;
   databaseUrl: string | undefined;
+  /** seconds boot retries an unreachable DATABASE_URL */
+  databaseConnectTimeoutS: number;
   dataDir: string;
   mercadoPago: {
     mode: MercadoPagoMode;
@@ -196,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseConnectTimeoutS: e.DATABASE_CONNECT_TIMEOUT_S,
     dataDir: e.DATA_DIR,
     mercadoPago: Object.freeze({
       mode,

@@ -151,6 +151,61 @@ export function createPrisma(url: string, poolSize = 10, embedded = false): Db {
   });
 }
 
+export interface FailedTry {
+  attempt: number;
+  host: string;
+  port: number;
+  error: string;
+  /** null: no time is left, boot gives up */
+  retryInMs: number | null;
+}
+
+/**
+ * Waits at boot for the database at `url` to answer, for up to `timeoutMs`: a database started
+ * next to the service (compose, a restarting managed instance) is often not up yet. Each try is
+ * bounded by DB_TIMEOUTS.connectMs, so a frozen host costs no more than a refusing one. Reports
+ * each failed try with host and port only (the URL holds the password); at the end the error
+ * names DATABASE_URL, where the fix usually is.
+ */
+export async function waitForDatabase(
+  url: string,
+  opts: { timeoutMs: number; onFailedTry(t: FailedTry): void },
+): Promise<void> {
+  const target = databaseTarget(url);
+  const password = decodeURIComponent(new URL(url).password);
+  const scrub = (text: string) => (password ? text.replaceAll(password, "***") : text);
+  const deadline = Date.now() + opts.timeoutMs;
+  let last: string;
+  for (let attempt = 1; ; attempt++) {
+    const left = deadline - Date.now();
+    const client = new pg.Client({
+      connectionString: target.connectionString,
+      connectionTimeoutMillis: Math.max(1, Math.min(DB_TIMEOUTS.connectMs, left)),
+      query_timeout: Math.max(1, Math.min(DB_TIMEOUTS.connectMs, left)),
+    });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+      return;
+    } catch (err) {
+      last = scrub(err instanceof Error ? err.message : String(err));
+    } finally {
+      await client.end().catch(() => {});
+    }
+    const remaining = deadline - Date.now();
+    const retryInMs = remaining > 0 ? Math.min(500 * 2 ** (attempt - 1), 5_000, remaining) : null;
+    opts.onFailedTry({ attempt, host: target.host, port: target.port, error: last, retryInMs });
+    if (retryInMs === null) break;
+    await new Promise((resolve) => setTimeout(resolve, retryInMs));
+  }
+  throw new Error(
+    `the database named by DATABASE_URL (${target.host}:${target.port}/${target.database}) did ` +
+      `not answer within ${Math.round(opts.timeoutMs / 1000)} s (last error: ${last}); check ` +
+      "DATABASE_URL and that the database is up, or raise DATABASE_CONNECT_TIMEOUT_S",
+  );
+}
+
 /**
  * PGlite has no lock on its data directory and two processes on one directory corrupt it, so the
  * embedded database takes a pid lock file and refuses to start while a live process holds it.

@@ -50,6 +50,9 @@ function isOrigin(text: string): boolean {
   }
 }
 
+/** How long boot keeps trying the database before it gives up (a database starting next to us). */
+export const DatabaseConnectTimeoutS = z.coerce.number().int().min(1).max(3600).default(30);
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -59,8 +62,7 @@ const EnvSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
   ),
-  // how long boot keeps trying the database before it gives up (a database starting next to us)
-  DATABASE_CONNECT_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(30),
+  DATABASE_CONNECT_TIMEOUT_S: DatabaseConnectTimeoutS,
   MP_ACCESS_TOKEN: optionalString,
   MP_COLLECTOR_ID: optionalString.pipe(
     z

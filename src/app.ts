@@ -4,7 +4,7 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import { createKeyring, findActor, identify, permit, requireActor } from "./auth.ts";
 import { allowOrigins } from "./cors.ts";
-import { AppError, errorHandler, notFoundHandler } from "./errors.ts";
+import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from "./errors.ts";
 import { createHttpLogger } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
@@ -60,6 +60,9 @@ function apiRateLimit(perMinute: number): RequestHandler {
   });
 }
 
+/** How long /ready waits for the database before answering 503. */
+export const READY_TIMEOUT_MS = 1500;
+
 /** The HTTP app; no listen() here, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -75,13 +78,25 @@ export function createApp(deps: AppDeps): express.Express {
   app.get("/health", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // a load balancer's probe gives up after a few seconds: the answer comes within 1.5 s even when
+  // the database's network is frozen (the pool's own bounds are longer)
   app.get("/ready", async (req, res) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
+      );
+    });
     try {
-      await deps.ping();
+      await Promise.race([deps.ping(), late]);
       res.json({ status: "ready" });
     } catch (err) {
       req.log.warn({ err }, "database is not answering");
+      res.setHeader("Retry-After", String(DATABASE_RETRY_AFTER_S));
       res.status(503).json({ status: "unavailable" });
+    } finally {
+      clearTimeout(timer);
     }
   });
 

@@ -51,6 +51,9 @@ function isOrigin(text: string): boolean {
   }
 }
 
+/** How long boot keeps trying the database before it gives up (a database starting next to us). */
+export const DatabaseConnectTimeoutS = z.coerce.number().int().min(1).max(3600).default(30);
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -60,6 +63,7 @@ const EnvSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
   ),
+  DATABASE_CONNECT_TIMEOUT_S: DatabaseConnectTimeoutS,
   MP_ACCESS_TOKEN: optionalString,
   MP_SIMULATOR: optionalString.pipe(
     z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
@@ -158,6 +162,8 @@ export interface Config {
   env: "development" | "production" | "test";
   port: number;
   databaseUrl: string | undefined;
+  /** seconds boot retries an unreachable DATABASE_URL */
+  databaseConnectTimeoutS: number;
   dataDir: string;
   mercadoPago: {
     mode: MercadoPagoMode;
@@ -220,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseConnectTimeoutS: e.DATABASE_CONNECT_TIMEOUT_S,
     dataDir: e.DATA_DIR,
     mercadoPago: Object.freeze({
       mode,

@@ -59,6 +59,70 @@ export function validationError(error: z.ZodError): AppError {
   return new AppError("validation_failed", message.slice(0, 1000), details.slice(0, 50));
 }
 
+/** Seconds a client is asked to wait before retrying when the database is unreachable. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+/** Node's socket codes for a host that cannot be reached or a connection that broke. */
+const SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
+/** Prisma's: cannot reach, timed out, operations timed out, connection closed, pool timeout. */
+const PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+/** adapter-pg's kinds for the same */
+const ADAPTER_KINDS = new Set([
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TooManyConnections",
+]);
+/**
+ * SQLSTATEs: connection exceptions (class 08, also what PgBouncer answers when it cannot get a
+ * server connection), the server shutting down or starting, too many connections, and a
+ * statement cancelled by statement_timeout.
+ */
+const SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300|57014)$/;
+/** What pg and pg-pool throw as plain errors when the connection or its wait gives up. */
+const PG_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error)/;
+
+interface ErrorLike {
+  code?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+}
+
+/**
+ * Whether an error means the database cannot be reached or answered too late, however the driver,
+ * the pool, adapter-pg or Prisma wrapped it (each keeps the one below as `cause` or in `meta`).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (!e || typeof e !== "object" || seen.has(e)) continue;
+    seen.add(e);
+    const { code, kind, message, cause, meta } = e as ErrorLike;
+    if (typeof code === "string" && (SOCKET_CODES.has(code) || PRISMA_CODES.has(code))) {
+      return true;
+    }
+    if (typeof code === "string" && SQLSTATE.test(code)) return true;
+    if (typeof kind === "string" && ADAPTER_KINDS.has(kind)) return true;
+    if (typeof message === "string" && PG_MESSAGES.test(message)) return true;
+    queue.push(cause, meta?.driverAdapterError);
+  }
+  return false;
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -68,6 +132,15 @@ interface BodyParserError {
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof z.ZodError) return validationError(err);
+  if (isDatabaseUnavailable(err)) {
+    return new AppError(
+      "service_unavailable",
+      "the database is not reachable at the moment; try again shortly",
+      [],
+      undefined,
+      DATABASE_RETRY_AFTER_S,
+    );
+  }
   const e = (err ?? {}) as BodyParserError;
   if (e.type === "entity.too.large") {
     return new AppError("payload_too_large", "request body is too large");
@@ -92,6 +165,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const appError = toAppError(err);
   if (appError.status >= 500 && appError.code === "internal") {
     req.log.error({ err }, "unhandled error");
+  } else if (appError.code === "service_unavailable") {
+    req.log.warn({ err }, "database unavailable");
   } else if (appError.status >= 500) {
     req.log.warn({ code: appError.code, message: appError.message }, "request failed upstream");
   }

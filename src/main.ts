@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { openDatabase } from "./db/database.ts";
+import { databaseTarget, openDatabase, waitForDatabase } from "./db/database.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { createNotificationPruner } from "./jobs/notification-pruner.ts";
 import { createNotificationWorker } from "./jobs/notification-worker.ts";
@@ -90,6 +90,21 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const apiKeys = developmentApiKeys(config);
 
+  if (config.databaseUrl) {
+    const { host, port } = databaseTarget(config.databaseUrl);
+    logger.info({ host, port }, `connecting to the database at ${host}:${port}`);
+    await waitForDatabase(config.databaseUrl, {
+      timeoutMs: config.databaseConnectTimeoutS * 1000,
+      onFailedTry: (t) =>
+        logger.warn(
+          { host: t.host, port: t.port, attempt: t.attempt, error: t.error },
+          `database at ${t.host}:${t.port} not reachable (try ${t.attempt}): ${t.error}; ` +
+            (t.retryInMs === null
+              ? "giving up"
+              : `retrying in ${(t.retryInMs / 1000).toFixed(1)} s`),
+        ),
+    });
+  }
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ embedded: db.embedded }, "database ready");
 

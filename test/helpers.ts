@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import nock from "nock";
 import pg from "pg";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { createApp } from "../src/app.ts";
 import { createPrisma, migrate, type Db } from "../src/db/database.ts";
 import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
@@ -15,6 +15,7 @@ import { createWebhookSecretStore } from "../src/notifications/service-secrets.r
 import { loadWebhookSecrets, type WebhookSecrets } from "../src/notifications/webhook-secrets.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createSalesService } from "../src/sales/sales.service.ts";
+import type {} from "./pgbouncer.global.ts";
 
 export const ADMIN_URL =
   process.env.TEST_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -26,24 +27,49 @@ export const PUBLIC_BASE = "https://pos.example.com";
 export const NOTIFICATION_URL = `${PUBLIC_BASE}/webhooks/mercadopago`;
 
 export interface TestDb {
+  /** what the service is given as DATABASE_URL: through PgBouncer in the "pgbouncer" project */
   url: string;
+  /** the database itself, never through a pooler (CREATE/DROP DATABASE, ALTER DATABASE) */
+  directUrl: string;
   prisma: Db;
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database for one test file; dropped afterwards. */
-export async function createTestDb(): Promise<TestDb> {
+/** The pooler the "pgbouncer" project started (test/pgbouncer.global.ts), if any. */
+function pgbouncerAddress(): string | undefined {
+  return process.env.TEST_THROUGH_PGBOUNCER === "true" ? inject("pgbouncerAddress") : undefined;
+}
+
+/**
+ * A fresh, migrated database for one test file; dropped afterwards. `timezone` (default: env
+ * TEST_DB_TIMEZONE) becomes the database's own zone, as initdb sets it from the host, so every
+ * session that does not choose its zone runs in it.
+ */
+export async function createTestDb(opts: { timezone?: string } = {}): Promise<TestDb> {
   const name = `test_${Date.now()}_${randomBytes(4).toString("hex")}`;
+  const timezone = opts.timezone ?? process.env.TEST_DB_TIMEZONE;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
+  if (timezone) {
+    await admin.query(`ALTER DATABASE ${name} SET timezone = ${admin.escapeLiteral(timezone)}`);
+  }
   await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  const prisma = createPrisma(url.toString(), 5);
+  const direct = new URL(ADMIN_URL);
+  direct.pathname = `/${name}`;
+  const pooler = pgbouncerAddress();
+  let url = direct.toString();
+  if (pooler) {
+    const pooled = new URL(direct);
+    pooled.host = pooler;
+    pooled.searchParams.set("pgbouncer", "true");
+    url = pooled.toString();
+  }
+  await migrate(url);
+  const prisma = createPrisma(url, 5);
   return {
-    url: url.toString(),
+    url,
+    directUrl: direct.toString(),
     prisma,
     async drop() {
       await prisma.$disconnect();

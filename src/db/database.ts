@@ -16,12 +16,76 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Brings the schema at `url` up to date. */
+/**
+ * Bounds on every wait for the database, so a frozen network (a dead host, a dropped route) turns
+ * into an error the caller can answer with instead of a request, /ready or boot that hangs.
+ * Opening a connection, or waiting for a free one in the pool, takes at most `connectMs`.
+ * A query gets `queryMs` from the client's side (pg's query_timeout): it holds whatever sits
+ * between us and Postgres, a pooler included, and catches an answer that never comes back. On a
+ * direct connection Postgres also stops the statement itself a little earlier (statement_timeout,
+ * a startup parameter), so it neither keeps running nor holds locks after we gave up; PgBouncer
+ * refuses that startup parameter, so behind it only the client-side bound applies.
+ */
+export const DB_TIMEOUTS = { connectMs: 5_000, statementMs: 8_000, queryMs: 10_000 } as const;
+
+/** Where DATABASE_URL points, and how to talk to it. */
+export interface DatabaseTarget {
+  /** what pg is given: the URL without Prisma's `pgbouncer` flag */
+  connectionString: string;
+  /** `pgbouncer=true`: behind a transaction-mode pooler, so no state may outlive a transaction */
+  pooled: boolean;
+  host: string;
+  port: number;
+  database: string;
+}
+
+/** Reads DATABASE_URL; `pgbouncer=true` in its query is Prisma's convention for a pooler. */
+export function databaseTarget(url: string): DatabaseTarget {
+  const parsed = new URL(url);
+  const pooled = parsed.searchParams.get("pgbouncer") === "true";
+  parsed.searchParams.delete("pgbouncer");
+  return {
+    connectionString: parsed.toString(),
+    pooled,
+    host: decodeURIComponent(parsed.hostname) || "localhost",
+    port: Number(parsed.port || 5432),
+    database: decodeURIComponent(parsed.pathname.slice(1)),
+  };
+}
+
+/**
+ * Every connection runs in UTC, whatever zone the server or the database was given (initdb takes
+ * the host's). adapter-pg sends a Date as text without an offset ("2026-11-28 10:00:00.000", UTC
+ * wall-clock time), which Postgres reads in the session's zone, and it reads timestamptz results
+ * back by dropping the offset Postgres prints in that zone: outside UTC every stored instant moves
+ * by the zone's offset while the API still shows the right time, and every `<= now()` in SQL is
+ * wrong. A `SET` rather than the `options` startup parameter: PgBouncer refuses unknown startup
+ * parameters, but tracks TimeZone set this way and re-applies it on whichever server connection
+ * serves this client. The embedded database serves all sockets from one session, where this is
+ * the same setting made again.
+ */
+export const SESSION_IN_UTC = "SET TIME ZONE 'UTC'";
+
+async function inUtc(client: pg.ClientBase): Promise<void> {
+  await client.query(SESSION_IN_UTC);
+}
+
+/**
+ * Brings the schema at `url` up to date, on one connection of its own. Behind a pooler the
+ * migration runs as one transaction with a transaction-level lock (see applyMigrations).
+ */
 export async function migrate(url: string): Promise<ApplyResult> {
-  const client = new pg.Client({ connectionString: url });
+  const target = databaseTarget(url);
+  const client = new pg.Client({
+    connectionString: target.connectionString,
+    connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
+  });
   await client.connect();
   try {
-    return await applyMigrations(pgRunner(client), MIGRATIONS_DIR);
+    await inUtc(client);
+    return await applyMigrations(pgRunner(client), MIGRATIONS_DIR, {
+      transactionLock: target.pooled,
+    });
   } finally {
     await client.end();
   }
@@ -50,16 +114,96 @@ export function statementNames(limit = MAX_NAMED_STATEMENTS): (query: { sql: str
 }
 
 /**
- * `prepared: false` for the embedded database: PGlite serves every socket from one session, where
- * two pooled connections preparing the same name would collide.
+ * The pool behind Prisma, with the bounds of DB_TIMEOUTS and every connection in UTC.
+ * `embedded`: PGlite through pglite-socket, one session for every socket.
  */
-export function createPrisma(url: string, poolSize = 10, prepared = true): Db {
+export function createPool(url: string, poolSize = 10, embedded = false): pg.Pool {
+  const target = databaseTarget(url);
+  const pool = new pg.Pool({
+    connectionString: target.connectionString,
+    max: poolSize,
+    connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
+    query_timeout: DB_TIMEOUTS.queryMs,
+    ...(target.pooled || embedded ? {} : { statement_timeout: DB_TIMEOUTS.statementMs }),
+    keepAlive: true,
+    onConnect: inUtc,
+  });
+  // an idle connection that breaks is dropped by the pool; the next query opens a new one
+  pool.on("error", () => {});
+  return pool;
+}
+
+/**
+ * Named prepared statements live in one server session, so they are off where sessions are
+ * shared: behind a transaction-mode pooler (each transaction may land on another server
+ * connection, which already has or lacks the name: 42P05 / 26000) and on the embedded database
+ * (PGlite serves every socket from one session, where two pooled connections would collide).
+ */
+export function createPrisma(url: string, poolSize = 10, embedded = false): Db {
+  const named = !embedded && !databaseTarget(url).pooled;
   return new PrismaClient({
     adapter: new PrismaPg(
-      { connectionString: url, max: poolSize },
-      prepared ? { statementNameGenerator: statementNames() } : {},
+      createPool(url, poolSize, embedded),
+      named
+        ? { statementNameGenerator: statementNames(), disposeExternalPool: true }
+        : { disposeExternalPool: true },
     ),
   });
+}
+
+export interface FailedTry {
+  attempt: number;
+  host: string;
+  port: number;
+  error: string;
+  /** null: no time is left, boot gives up */
+  retryInMs: number | null;
+}
+
+/**
+ * Waits at boot for the database at `url` to answer, for up to `timeoutMs`: a database started
+ * next to the service (compose, a restarting managed instance) is often not up yet. Each try is
+ * bounded by DB_TIMEOUTS.connectMs, so a frozen host costs no more than a refusing one. Reports
+ * each failed try with host and port only (the URL holds the password); at the end the error
+ * names DATABASE_URL, where the fix usually is.
+ */
+export async function waitForDatabase(
+  url: string,
+  opts: { timeoutMs: number; onFailedTry(t: FailedTry): void },
+): Promise<void> {
+  const target = databaseTarget(url);
+  const password = decodeURIComponent(new URL(url).password);
+  const scrub = (text: string) => (password ? text.replaceAll(password, "***") : text);
+  const deadline = Date.now() + opts.timeoutMs;
+  let last: string;
+  for (let attempt = 1; ; attempt++) {
+    const left = deadline - Date.now();
+    const client = new pg.Client({
+      connectionString: target.connectionString,
+      connectionTimeoutMillis: Math.max(1, Math.min(DB_TIMEOUTS.connectMs, left)),
+      query_timeout: Math.max(1, Math.min(DB_TIMEOUTS.connectMs, left)),
+    });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+      return;
+    } catch (err) {
+      last = scrub(err instanceof Error ? err.message : String(err));
+    } finally {
+      await client.end().catch(() => {});
+    }
+    const remaining = deadline - Date.now();
+    const retryInMs = remaining > 0 ? Math.min(500 * 2 ** (attempt - 1), 5_000, remaining) : null;
+    opts.onFailedTry({ attempt, host: target.host, port: target.port, error: last, retryInMs });
+    if (retryInMs === null) break;
+    await new Promise((resolve) => setTimeout(resolve, retryInMs));
+  }
+  throw new Error(
+    `the database named by DATABASE_URL (${target.host}:${target.port}/${target.database}) did ` +
+      `not answer within ${Math.round(opts.timeoutMs / 1000)} s (last error: ${last}); check ` +
+      "DATABASE_URL and that the database is up, or raise DATABASE_CONNECT_TIMEOUT_S",
+  );
 }
 
 /**
@@ -130,7 +274,7 @@ export async function openDatabase(opts: {
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   await migrate(url);
-  const prisma = createPrisma(url, poolSize, false);
+  const prisma = createPrisma(url, poolSize, true);
   return {
     url,
     embedded: true,

@@ -1,4 +1,6 @@
 export interface VitestJsonReport {
+  /** false when the run failed, also outside any file */
+  success?: boolean;
   testResults?: {
     name?: string;
     status?: string;

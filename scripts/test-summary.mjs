@@ -46,6 +46,11 @@ export function summarize(report, cwd = process.cwd()) {
       );
     }
   }
+  // vitest says the run failed but no file accounts for it: a global setup (PgBouncer's) threw
+  if (report.success === false && failed === 0) {
+    failed += 1;
+    failures.push("the run: failed outside every test file (a global setup?); see its error above");
+  }
   return { passed, failed, skipped, failures };
 }
 

@@ -99,4 +99,12 @@ describe("the test summary", () => {
   it("a report without results counts nothing", () => {
     expect(closingLines(summarize({}, CWD))).toEqual(["0 passed, 0 failed"]);
   });
+
+  it("a run that failed before any file ran (a global setup threw) counts as failed", () => {
+    const aborted = { success: false, numTotalTests: 0, testResults: [] };
+    expect(closingLines(summarize(aborted, CWD))).toEqual([
+      expect.stringMatching(/^FAILED the run: failed outside every test file/),
+      "0 passed, 1 failed",
+    ]);
+  });
 });

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { Router, type Response } from "express";
 import type { z } from "zod";
 import { actorOf, permit, type Actor } from "../auth.ts";
@@ -74,10 +73,18 @@ function presentSummary(s: SalesSummary) {
   };
 }
 
-/** Resolves when the socket can take more, or is gone. */
-async function drained(res: Response): Promise<void> {
-  if (res.destroyed) return;
-  await Promise.race([once(res, "drain"), once(res, "close")]);
+/** Resolves when the socket can take more, or is gone; leaves no listener behind. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 /**

@@ -180,6 +180,12 @@ describe("GET /sales as CSV", () => {
       }
     });
     expect(cells(texts.length - 1).refunded_amount).toBe("0.05");
+    const head = await request(t.h.app)
+      .head("/sales?store_id=CSVSTORE")
+      .set(auth)
+      .set("Accept", "text/csv");
+    expect(head.status).toBe(200);
+    expect(head.headers["content-type"]).toBe("text/csv; charset=utf-8");
     // a bad query is still a JSON error, before any CSV
     const bad = await request(t.h.app).get("/sales?limit=0").set(auth).set("Accept", "text/csv");
     expect(bad.status).toBe(400);

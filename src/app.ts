@@ -8,12 +8,16 @@ import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from 
 import { createHttpLogger } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
+import type { SalesListRepository } from "./sales/sales-list.repository.ts";
+import { createSalesListRouter } from "./sales/sales-list.routes.ts";
 import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
 
 export interface AppDeps {
   logger: Logger;
   sales: SalesService;
+  /** the sales list, its CSV and the summary; apps built without it have no GET /sales */
+  salesList?: SalesListRepository;
   recordNotification(ref: NotificationRef): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
@@ -148,6 +152,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...(limiter ? [limiter] : []),
     requireActor,
   );
+  if (deps.salesList) app.use(createSalesListRouter(deps.salesList));
   app.use(createSalesRouter(deps.sales));
 
   app.use(notFoundHandler);

@@ -17,6 +17,7 @@ import { notificationUrl } from "./notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "./notifications/secretless-deliveries.ts";
 import { createWebhookSecretStore } from "./notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets } from "./notifications/webhook-secrets.ts";
+import { createSalesListRepository } from "./sales/sales-list.repository.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
 import { startSimulatorServer, type SimulatorServer } from "./simulator/simulator.ts";
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
   const app = createApp({
     logger,
     sales,
+    salesList: createSalesListRepository(db.prisma),
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake();

@@ -13,6 +13,7 @@ import { notificationUrl } from "../src/notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "../src/notifications/secretless-deliveries.ts";
 import { createWebhookSecretStore } from "../src/notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets, type WebhookSecrets } from "../src/notifications/webhook-secrets.ts";
+import { createSalesListRepository } from "../src/sales/sales-list.repository.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createSalesService } from "../src/sales/sales.service.ts";
 import type {} from "./pgbouncer.global.ts";
@@ -157,6 +158,7 @@ export function buildHarness(
   const app = createApp({
     logger,
     sales,
+    salesList: createSalesListRepository(db.prisma),
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker

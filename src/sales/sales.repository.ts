@@ -68,7 +68,7 @@ function orderState(s: string): OrderState {
   return s as OrderState;
 }
 
-function toSale(row: SaleRow): Sale {
+export function toSale(row: SaleRow): Sale {
   return {
     id: row.id,
     externalReference: row.externalReference,
@@ -127,7 +127,7 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /** The columns of `sales` under Prisma's field names, so a raw row maps like a Prisma row. */
-function saleColumns(table: string): Prisma.Sql {
+export function saleColumns(table: string): Prisma.Sql {
   const fields = Object.entries({
     id: "id",
     externalReference: "external_reference",

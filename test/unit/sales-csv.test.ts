@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { decodeCursor, encodeCursor } from "../../src/sales/sales-cursor.ts";
+import { csvAmount, csvText } from "../../src/sales/sales-csv.ts";
+
+describe("csvText", () => {
+  it.each([
+    ["plain", "plain"],
+    ["", ""],
+    ["a,b", '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ["one\ntwo", '"one\ntwo"'],
+    ["one\r\ntwo", '"one\r\ntwo"'],
+    ["=1+1", "'=1+1"],
+    ["+54 11", "'+54 11"],
+    ["-3", "'-3"],
+    ["@SUM(A1)", "'@SUM(A1)"],
+    ["\tx", "'\tx"],
+    ["\rx", '"\'\rx"'],
+    ['=HYPERLINK("u","x")', '"\'=HYPERLINK(""u"",""x"")"'],
+    ["a=b", "a=b"],
+    ["Café ñ", "Café ñ"],
+  ])("%j → %j", (input, output) => {
+    expect(csvText(input)).toBe(output);
+  });
+});
+
+describe("csvAmount", () => {
+  it.each([
+    [0, "0.00"],
+    [5, "0.05"],
+    [10, "0.10"],
+    [250, "2.50"],
+    [123456789, "1234567.89"],
+    [-5, "-0.05"],
+    [Number.MAX_SAFE_INTEGER, "90071992547409.91"],
+  ])("%i cents → %s", (cents, text) => {
+    expect(csvAmount(cents)).toBe(text);
+  });
+});
+
+describe("sales list cursor", () => {
+  const position = {
+    createdAt: new Date("2026-11-28T12:34:56.789Z"),
+    id: "0b9f5c1e-1d2a-4c3b-8e4f-5a6b7c8d9e0f",
+  };
+
+  it("gives back the position it was made from, for the same filters only", () => {
+    const cursor = encodeCursor(position, "filters-a");
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor, "filters-a")).toEqual(position);
+    expect(decodeCursor(cursor, "filters-b")).toBeNull();
+  });
+
+  it.each(["", "x", "!!!!", "a".repeat(201), Buffer.from("1|1|x|y").toString("base64url")])(
+    "refuses %j",
+    (cursor) => {
+      expect(decodeCursor(cursor, "filters-a")).toBeNull();
+    },
+  );
+
+  it("refuses a cursor re-encoded with another position", () => {
+    const parts = Buffer.from(encodeCursor(position, "f"), "base64url").toString().split("|");
+    parts[1] = String(position.createdAt.getTime() - 1);
+    expect(decodeCursor(Buffer.from(parts.join("|")).toString("base64url"), "f")).toBeNull();
+  });
+});

@@ -8,12 +8,16 @@ import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from 
 import { createHttpLogger } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
+import { createRefundsRouter } from "./refunds/refunds.routes.ts";
+import type { RefundsService } from "./refunds/refunds.service.ts";
 import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
 
 export interface AppDeps {
   logger: Logger;
   sales: SalesService;
+  /** refunds of paid sales (POST /orders/:ref/refund); without it the route is not served */
+  refunds?: RefundsService;
   recordNotification(ref: NotificationRef): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
@@ -149,6 +153,7 @@ export function createApp(deps: AppDeps): express.Express {
     requireActor,
   );
   app.use(createSalesRouter(deps.sales));
+  if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -11,7 +11,6 @@ import {
   createTestDb,
   expectPut,
   saleBody,
-  slowReply,
   type Harness,
   type TestDb,
 } from "./helpers.ts";

@@ -232,6 +232,21 @@ describe("POST /orders/:ref/refund", () => {
     expect(again.body.refunded_amount).toBe(2);
   });
 
+  it("Mercado Pago unreadable before anything is sent: 502, nothing kept, the same key works later", async () => {
+    let down = true;
+    const { ref, fake } = await paidSale([5], { listFails: () => down });
+    const key = { "Idempotency-Key": "before-post" };
+    const res = await refund(ref, { amount: 2 }, key);
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe("mercadopago_unavailable");
+    expect(fake.posts).toHaveLength(0);
+    expect(await refundRows(ref)).toHaveLength(0);
+    down = false;
+    const again = await refund(ref, { amount: 2 }, key).expect(200);
+    expect(again.body.refunded_amount).toBe(2);
+    expect(fake.posts).toHaveLength(1);
+  });
+
   it("an unknown outcome stays requested (504, Retry-After) and the resolver settles it without a second refund", async () => {
     let listDown = false;
     const { ref, fake } = await paidSale([5], {

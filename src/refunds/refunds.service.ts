@@ -197,6 +197,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
    */
   async function send(sale: Sale, refund: Refund, parts: RefundPart[], call: CallOptions) {
     let lastError: MercadoPagoError | null = null;
+    let sentAny = false;
     const save = () => refunds.update(refund.id, { parts, at: deps.now() });
     for (const [i, part] of parts.entries()) {
       if (part.state !== "planned") continue;
@@ -210,11 +211,13 @@ export function createRefundsService(deps: RefundsServiceDeps) {
       try {
         part.knownRefundIds = (await mp.listRefunds(part.paymentId, call)).map((r) => Number(r.id));
       } catch (err) {
-        lastError = err instanceof MercadoPagoError ? err : null;
+        if (!(err instanceof MercadoPagoError)) throw err;
+        lastError = err;
         stop("failed");
         break;
       }
       part.state = "sending";
+      sentAny = true;
       await save();
       try {
         const made = await mp.refundPayment(
@@ -235,7 +238,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
           // resolvePart settles the part's state in place
           if ((part.state as RefundPart["state"]) === "unknown") {
             await save();
-            return { parts, lastError, unknown: true };
+            return { parts, lastError, unknown: true, sentAny };
           }
           // found at Mercado Pago: the plan goes on
           if ((part.state as RefundPart["state"]) === "done") lastError = null;
@@ -243,7 +246,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
       }
       await save();
     }
-    return { parts, lastError, unknown: false };
+    return { parts, lastError, unknown: false, sentAny };
   }
 
   /**
@@ -331,6 +334,18 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     }
     await refunds.update(refund.id, { parts: plan, at: deps.now() });
     const sent = await send(sale, refund, plan, call);
+    if (!sent.sentAny) {
+      // nothing reached Mercado Pago (its refunds could not be read first): forget it
+      await refunds.release(refund.id);
+      const e = sent.lastError;
+      throw new AppError(
+        "mercadopago_unavailable",
+        "Mercado Pago is unavailable (reading the payment's refunds); no refund was made, try again",
+        [{ reason: e?.kind ?? "timeout", status: e?.status ?? null }],
+        e === null || e.kind === "timeout" ? 504 : 502,
+        retryAfterS,
+      );
+    }
     if (sent.unknown) {
       // the resolver reads the payment's refunds at its next round
       await refunds.update(refund.id, {

@@ -59,6 +59,8 @@ function fakeMercadoPago(
   opts: {
     onPost?: (n: number) => { delayMs?: number; status?: number; apply?: boolean } | undefined;
     listFails?: () => boolean;
+    /** the merchant order keeps showing the payments as they were before any refund */
+    staleMerchantOrder?: () => boolean;
   } = {},
 ) {
   const moId = id();
@@ -81,7 +83,10 @@ function fakeMercadoPago(
     last_updated: new Date().toISOString(),
   });
   const scope = nock(MP_BASE, { reqheaders: { authorization: `Bearer ${TOKEN}` } }).persist();
-  scope.get(`/merchant_orders/${moId}`).reply(() => [200, mo()]);
+  const first = mo();
+  scope
+    .get(`/merchant_orders/${moId}`)
+    .reply(() => [200, opts.staleMerchantOrder?.() ? first : mo()]);
   for (const p of payments) {
     scope.get(`/v1/payments/${p.id}/refunds`).reply(() => {
       if (opts.listFails?.()) return [500, { message: "internal" }];
@@ -294,6 +299,19 @@ describe("POST /orders/:ref/refund", () => {
     const last = await Promise.all(Array.from({ length: 5 }, () => refund(ref, {})));
     expect(last.filter((a) => a.status === 200)).toHaveLength(1);
     expect(fake.posts.reduce((s, p) => s + p.amount, 0)).toBe(5);
+  });
+
+  it("a merchant order that does not show the refund yet still leaves refunded_amount right", async () => {
+    let stale = false;
+    const { ref, fake } = await paidSale([5], { staleMerchantOrder: () => stale });
+    stale = true;
+    const partial = await refund(ref, { amount: 2 }).expect(200);
+    expect(partial.body).toMatchObject({ status: "paid", refunded_amount: 2 });
+    // the remainder counts it: 3.01 more is refused without a call
+    expect((await refund(ref, { amount: 3.01 })).body.error.code).toBe("not_refundable");
+    const rest = await refund(ref, {}).expect(200);
+    expect(rest.body).toMatchObject({ status: "refunded", refunded_amount: 5 });
+    expect(fake.posts.map((p) => p.amount)).toEqual([2, 3]);
   });
 
   it("a sale paid by several payments is refunded across them, in payment order", async () => {

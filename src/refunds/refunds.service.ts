@@ -119,41 +119,46 @@ export function createRefundsService(deps: RefundsServiceDeps) {
 
   /**
    * After the refund: the merchant order that paid the sale is read again and handed to the one
-   * decision path (refunded cents, `refunded` once all is given back). If it cannot be read, the
-   * sale's refunded cents are raised to at least what this refund confirmed on top of what was
-   * known before, and the notification Mercado Pago sends for the refund brings the rest.
+   * decision path (refunded cents as Mercado Pago shows them, refunds made at Mercado Pago
+   * included). Its view may lag behind the refund just made, or be unreadable, so the sale's
+   * refunded cents are also raised to what is known for sure: what was seen before this refund
+   * plus what it confirmed, or all our own confirmed refunds (each a lower bound of the truth,
+   * so neither counts a refund twice). Once all that was paid is given back, the sale is
+   * `refunded`.
    */
   async function applyOutcome(sale: Sale, confirmedCents: number, call: CallOptions) {
     if (sale.merchantOrderId !== null) {
       try {
         const mo = await mp.getMerchantOrder(String(sale.merchantOrderId), call);
-        if (mo) {
-          const current = (await salesRepo.findById(sale.id)) ?? sale;
-          return await deps.sales.settle(current, [mo], "staff");
-        }
+        const current = await salesRepo.findById(sale.id);
+        if (mo && current) await deps.sales.settle(current, [mo], "staff");
       } catch (err) {
+        if (!(err instanceof MercadoPagoError)) throw err;
         log.warn(
-          { externalReference: sale.externalReference, err },
-          "cannot read the merchant order after a refund; raising refunded cents from our records",
+          { externalReference: sale.externalReference, message: err.message },
+          "cannot read the merchant order after a refund; its notification brings it later",
         );
       }
     }
-    const raised = await salesRepo.raiseRefunded(
-      sale.id,
-      sale.refundedCents + confirmedCents,
-      deps.now(),
-    );
-    if (raised && raised.refundedCents >= raised.paidCents && raised.status === "paid") {
+    const ours = (await refunds.listForSale(sale.id)).reduce((s, r) => s + r.refundedCents, 0);
+    const floor = Math.max(sale.refundedCents + confirmedCents, ours);
+    const current =
+      (await salesRepo.raiseRefunded(sale.id, floor, deps.now())) ??
+      (await salesRepo.findById(sale.id)) ??
+      sale;
+    if (current.status === "paid" && current.refundedCents >= current.paidCents) {
       return (
         (await salesRepo.transition(sale.id, {
           to: "refunded",
           source: "staff",
           at: deps.now(),
-          detail: { refunded_cents: raised.refundedCents },
-        })) ?? raised
+          detail: { refunded_cents: current.refundedCents },
+        })) ??
+        (await salesRepo.findById(sale.id)) ??
+        current
       );
     }
-    return raised ?? (await salesRepo.findById(sale.id)) ?? sale;
+    return current;
   }
 
   /** Ends a refund whose parts all have an outcome; returns it as stored. */
@@ -164,7 +169,10 @@ export function createRefundsService(deps: RefundsServiceDeps) {
         ? undefined
         : {
             status: 502,
-            code: "mercadopago_rejected",
+            code:
+              lastError === null || lastError.kind === "rejected"
+                ? "mercadopago_rejected"
+                : "mercadopago_unavailable",
             message:
               refunded === 0
                 ? `Mercado Pago did not make the refund${lastError ? `: ${lastError.message}` : ""}`

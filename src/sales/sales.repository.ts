@@ -293,13 +293,13 @@ export function createSalesRepository(db: Db) {
 
     /**
      * Raises a paid or refunded sale's refunded cents to at least `cents` (refunds this service
-     * saw confirmed, before the merchant order shows them); null when the sale is not settled paid.
+     * saw confirmed, before the merchant order shows them); null when nothing changed.
      */
     async raiseRefunded(saleId: string, cents: number, at: Date): Promise<Sale | null> {
       const rows = await db.$queryRaw<SaleRow[]>`
-        UPDATE sales SET refunded_cents = GREATEST(refunded_cents, ${BigInt(cents)}),
-                         updated_at = ${at}
+        UPDATE sales SET refunded_cents = ${BigInt(cents)}, updated_at = ${at}
          WHERE id = ${saleId}::uuid AND status IN ('paid', 'refunded')
+           AND refunded_cents < ${BigInt(cents)}
         RETURNING ${saleColumns("sales")}`;
       const row = rows[0];
       return row ? toSale(row) : null;

@@ -5,7 +5,12 @@ import { defineConfig } from "vitest/config";
  * own zone is not UTC (as initdb sets it from the host in Mercado Pago's markets) and through a
  * transaction-mode PgBouncer that the "pgbouncer" project starts itself.
  */
-const FLOW_TESTS = ["test/flows.test.ts", "test/reconcile.test.ts", "test/settlement.test.ts"];
+const FLOW_TESTS = [
+  "test/flows.test.ts",
+  "test/reconcile.test.ts",
+  "test/settlement.test.ts",
+  "test/refunds.flows.test.ts",
+];
 
 export default defineConfig({
   test: {

@@ -10,6 +10,8 @@ import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import type { SalesListRepository } from "./sales/sales-list.repository.ts";
 import { createSalesListRouter } from "./sales/sales-list.routes.ts";
+import { createRefundsRouter } from "./refunds/refunds.routes.ts";
+import type { RefundsService } from "./refunds/refunds.service.ts";
 import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
 
@@ -18,6 +20,8 @@ export interface AppDeps {
   sales: SalesService;
   /** the sales list, its CSV and the summary; apps built without it have no GET /sales */
   salesList?: SalesListRepository;
+  /** refunds of paid sales (POST /orders/:ref/refund); without it the route is not served */
+  refunds?: RefundsService;
   recordNotification(ref: NotificationRef): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
@@ -154,6 +158,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   if (deps.salesList) app.use(createSalesListRouter(deps.salesList));
   app.use(createSalesRouter(deps.sales));
+  if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

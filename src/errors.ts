@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   pos_busy: 409,
   already_paid: 409,
   in_progress: 409,
+  not_refundable: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -9,6 +9,7 @@ import { databaseTarget, openDatabase, waitForDatabase } from "./db/database.ts"
 import { createHttpServer, listen } from "./http-server.ts";
 import { createNotificationPruner } from "./jobs/notification-pruner.ts";
 import { createNotificationWorker } from "./jobs/notification-worker.ts";
+import { createRefundResolver } from "./jobs/refund-resolver.ts";
 import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
 import { createLogger } from "./logger.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
@@ -18,6 +19,8 @@ import { createSecretlessDeliveryHandler } from "./notifications/secretless-deli
 import { createWebhookSecretStore } from "./notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets } from "./notifications/webhook-secrets.ts";
 import { createSalesListRepository } from "./sales/sales-list.repository.ts";
+import { createRefundsRepository } from "./refunds/refunds.repository.ts";
+import { createRefundsService } from "./refunds/refunds.service.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
 import { startSimulatorServer, type SimulatorServer } from "./simulator/simulator.ts";
@@ -164,6 +167,28 @@ async function main(): Promise<void> {
     intervalMs: config.reconcileIntervalMs,
     leaseMs,
   });
+  const refundsRepo = createRefundsRepository(db.prisma);
+  const refundsWith = (mp: ReturnType<typeof mercadoPago>, sales: ReturnType<typeof salesWith>) =>
+    createRefundsService({
+      refunds: refundsRepo,
+      salesRepo: repo,
+      sales,
+      mp,
+      logger,
+      now: () => new Date(),
+      config: {
+        cashierDeadlineMs: config.cashierDeadlineMs,
+        resolveIntervalMs: config.reconcileIntervalMs,
+      },
+    });
+  const refunds = refundsWith(cashierMp, sales);
+  const refundResolver = createRefundResolver({
+    refunds: refundsRepo,
+    service: refundsWith(jobsMp, jobSales),
+    logger,
+    intervalMs: config.reconcileIntervalMs,
+    leaseMs,
+  });
   const pruner = createNotificationPruner({
     inbox,
     logger,
@@ -175,6 +200,7 @@ async function main(): Promise<void> {
     logger,
     sales,
     salesList: createSalesListRepository(db.prisma),
+    refunds,
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake();
@@ -208,6 +234,7 @@ async function main(): Promise<void> {
   await listen(server, config.port);
   worker.start();
   sweeper.start();
+  refundResolver.start();
   pruner.start();
   logger.info(
     {
@@ -223,7 +250,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await Promise.all([worker.stop(), sweeper.stop(), pruner.stop()]);
+    await Promise.all([worker.stop(), sweeper.stop(), refundResolver.stop(), pruner.stop()]);
     await upstream.simulator?.close();
     await db.close();
   });

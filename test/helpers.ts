@@ -14,6 +14,9 @@ import { createSecretlessDeliveryHandler } from "../src/notifications/secretless
 import { createWebhookSecretStore } from "../src/notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets, type WebhookSecrets } from "../src/notifications/webhook-secrets.ts";
 import { createSalesListRepository } from "../src/sales/sales-list.repository.ts";
+import { createRefundResolver } from "../src/jobs/refund-resolver.ts";
+import { createRefundsRepository } from "../src/refunds/refunds.repository.ts";
+import { createRefundsService } from "../src/refunds/refunds.service.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createSalesService } from "../src/sales/sales.service.ts";
 import type {} from "./pgbouncer.global.ts";
@@ -89,6 +92,8 @@ export interface Harness {
   worker: ReturnType<typeof createNotificationWorker>;
   sweeper: ReturnType<typeof createSalesSweeper>;
   repo: ReturnType<typeof createSalesRepository>;
+  refunds: ReturnType<typeof createRefundsService>;
+  refundResolver: ReturnType<typeof createRefundResolver>;
   /** the service's clock runs this far ahead of the real one */
   clock: { offsetMs: number };
 }
@@ -155,10 +160,27 @@ export function buildHarness(
     quietMs: opts.quietMs ?? { pending: 0, settled: 0 },
   });
   const sweeper = createSalesSweeper({ repo, sales, logger, now, intervalMs: 5000 });
+  const refundsRepo = createRefundsRepository(db.prisma);
+  const refunds = createRefundsService({
+    refunds: refundsRepo,
+    salesRepo: repo,
+    sales,
+    mp,
+    logger,
+    now,
+    config: { cashierDeadlineMs: opts.cashierDeadlineMs ?? 12_000, resolveIntervalMs: 5000 },
+  });
+  const refundResolver = createRefundResolver({
+    refunds: refundsRepo,
+    service: refunds,
+    logger,
+    intervalMs: 5000,
+  });
   const app = createApp({
     logger,
     sales,
     salesList: createSalesListRepository(db.prisma),
+    refunds,
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker
@@ -185,7 +207,17 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
   });
-  return { app, prisma: db.prisma, sales, worker, sweeper, repo, clock };
+  return {
+    app,
+    prisma: db.prisma,
+    sales,
+    worker,
+    sweeper,
+    repo,
+    refunds,
+    refundResolver,
+    clock,
+  };
 }
 
 /**

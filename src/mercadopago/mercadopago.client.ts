@@ -8,10 +8,13 @@ import {
   MerchantOrderSearchSchema,
   PaymentSchema,
   PosOrderSchema,
+  RefundListSchema,
+  RefundSchema,
   type InstoreOrderBody,
   type MerchantOrder,
   type Payment,
   type PosOrder,
+  type Refund,
 } from "./mercadopago.schemas.ts";
 
 /**
@@ -61,6 +64,19 @@ export interface MercadoPagoClient {
   getMerchantOrder(id: string, o?: CallOptions): Promise<MerchantOrder | null>;
   searchMerchantOrders(externalReference: string, o?: CallOptions): Promise<MerchantOrder[]>;
   getPayment(id: string, o?: CallOptions): Promise<Payment | null>;
+  /**
+   * Refunds `amount` of a payment. Never retried here: a failure other than a definite no leaves
+   * the refund's fate unknown, and the caller reads the payment's refunds before anything else.
+   * `idempotencyKey` is sent as X-Idempotency-Key (required by Mercado Pago on this call).
+   */
+  refundPayment(
+    paymentId: number,
+    amount: number,
+    idempotencyKey: string,
+    o?: CallOptions,
+  ): Promise<Refund>;
+  /** The refunds of a payment (`GET /v1/payments/{id}/refunds`). */
+  listRefunds(paymentId: number, o?: CallOptions): Promise<Refund[]>;
 }
 
 export interface MercadoPagoClientOptions {
@@ -172,9 +188,10 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
   const collector = encodeURIComponent(opts.collectorId);
 
   interface Call {
-    method: "GET" | "PUT" | "DELETE";
+    method: "GET" | "PUT" | "DELETE" | "POST";
     url: string;
     data?: unknown;
+    idempotencyKey?: string;
     params?: Record<string, string>;
     ok?: number[];
     deadline?: number;
@@ -189,6 +206,7 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
     params,
     ok = [200],
     deadline,
+    idempotencyKey,
   }: Call): Promise<AxiosResponse> {
     const started = Date.now();
     const res = await limit(() => {
@@ -204,7 +222,7 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
         timeout,
         // a whole-call deadline: axios's own timeout only watches the socket
         signal: AbortSignal.timeout(timeout),
-        headers: method === "GET" ? {} : { "X-Idempotency-Key": randomUUID() },
+        headers: method === "GET" ? {} : { "X-Idempotency-Key": idempotencyKey ?? randomUUID() },
       });
     }).catch((err: unknown) => {
       throw withoutToken(toError(err), opts.accessToken);
@@ -299,5 +317,25 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
       }),
     getPayment: (id, o) =>
       find(`/v1/payments/${encodeURIComponent(id)}`, PaymentSchema, "payment", o?.deadline),
+    async refundPayment(paymentId, amount, idempotencyKey, o) {
+      const res = await send({
+        method: "POST",
+        url: `/v1/payments/${encodeURIComponent(String(paymentId))}/refunds`,
+        data: { amount },
+        ok: [200, 201],
+        deadline: o?.deadline,
+        idempotencyKey,
+      });
+      return parse(RefundSchema, res, "refund");
+    },
+    listRefunds: (paymentId, o) =>
+      withRetry(o?.deadline, async () => {
+        const res = await send({
+          method: "GET",
+          url: `/v1/payments/${encodeURIComponent(String(paymentId))}/refunds`,
+          deadline: o?.deadline,
+        });
+        return parse(RefundListSchema, res, "refund list");
+      }),
   };
 }

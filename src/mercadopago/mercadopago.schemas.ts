@@ -25,6 +25,7 @@ export const MerchantOrderPaymentSchema = z.looseObject({
   status: z.string(),
   status_detail: z.string().nullish(),
   date_approved: z.string().nullish(),
+  amount_refunded: optionalNumber,
 });
 
 export const MerchantOrderSchema = z.looseObject({
@@ -59,6 +60,24 @@ export const PaymentSchema = z.looseObject({
   order: z.looseObject({ id: numeric.nullish() }).nullish(),
 });
 export type Payment = z.infer<typeof PaymentSchema>;
+
+/**
+ * A refund of a payment (`POST /v1/payments/{id}/refunds` answers one, `GET` answers a list).
+ * Its `status` is `approved` when made; `in_process`/`pending` are documented for some payment
+ * methods, `rejected`/`cancelled` when it did not go through.
+ */
+export const RefundSchema = z.looseObject({
+  id: numeric,
+  payment_id: numeric.nullish(),
+  amount: optionalNumber,
+  status: z.string().nullish(),
+  date_created: z.string().nullish(),
+});
+export type Refund = z.infer<typeof RefundSchema>;
+export const RefundListSchema = z
+  .array(RefundSchema)
+  .nullish()
+  .transform((v) => v ?? []);
 
 const InstoreOrderSchema = z.looseObject({ external_reference: optionalText });
 /** GET of the POS's current order: documented as an object, rendered in one place as [object]. */

@@ -16,6 +16,7 @@ export function presentSale(sale: Sale) {
     description: sale.description,
     total_amount: fromCents(sale.totalCents),
     paid_amount: fromCents(sale.paidCents),
+    refunded_amount: fromCents(sale.refundedCents),
     items: sale.items.map((i) => ({
       title: i.title,
       unit_price: fromCents(i.unitPriceCents),

@@ -15,6 +15,8 @@ export interface SalePayment {
   id: number;
   status: string;
   amount: number;
+  /** how much of it was given back, when some was */
+  refunded?: number;
 }
 
 /**
@@ -50,6 +52,8 @@ export interface Sale {
   merchantOrderId: number | null;
   merchantOrderStatus: string | null;
   paidCents: number;
+  /** money given back at Mercado Pago (refunds made here or there, chargebacks); only grows */
+  refundedCents: number;
   payments: SalePayment[];
   requestHash: string;
   expiresAt: Date;

@@ -85,6 +85,7 @@ export function toSale(row: SaleRow): Sale {
     merchantOrderId: row.merchantOrderId === null ? null : Number(row.merchantOrderId),
     merchantOrderStatus: row.merchantOrderStatus,
     paidCents: Number(row.paidCents),
+    refundedCents: Number(row.refundedCents),
     payments: row.payments as unknown as Sale["payments"],
     requestHash: row.requestHash,
     expiresAt: row.expiresAt,
@@ -115,6 +116,8 @@ function observationSet(o: Observation): Prisma.Sql[] {
     Prisma.sql`merchant_order_status = ${o.merchantOrderStatus}`,
     Prisma.sql`paid_cents = ${BigInt(o.paidCents)}`,
     Prisma.sql`payments = ${JSON.stringify(o.payments)}::jsonb`,
+    // a stale read never takes back a refund already seen
+    Prisma.sql`refunded_cents = GREATEST(sales.refunded_cents, ${BigInt(o.refundedCents)})`,
   ];
 }
 
@@ -144,6 +147,7 @@ export function saleColumns(table: string): Prisma.Sql {
     merchantOrderId: "merchant_order_id",
     merchantOrderStatus: "merchant_order_status",
     paidCents: "paid_cents",
+    refundedCents: "refunded_cents",
     payments: "payments",
     requestHash: "request_hash",
     expiresAt: "expires_at",
@@ -263,6 +267,39 @@ export function createSalesRepository(db: Db) {
       const rows = await db.$queryRaw<SaleRow[]>`
         UPDATE sales SET ${Prisma.join(observationSet(o), ", ")}
          WHERE id = ${saleId}::uuid AND status = 'pending'
+        RETURNING ${saleColumns("sales")}`;
+      const row = rows[0];
+      return row ? toSale(row) : null;
+    },
+
+    /**
+     * Records what the merchant order that paid a settled sale shows of money given back
+     * (refunded cents only grow); null when the sale is not paid or refunded by that order.
+     */
+    async observeRefunds(saleId: string, o: Observation, at: Date): Promise<Sale | null> {
+      const rows = await db.$queryRaw<SaleRow[]>`
+        UPDATE sales SET
+          refunded_cents = GREATEST(refunded_cents, ${BigInt(o.refundedCents)}),
+          paid_cents = GREATEST(paid_cents, ${BigInt(o.paidCents)}),
+          payments = ${JSON.stringify(o.payments)}::jsonb,
+          merchant_order_status = ${o.merchantOrderStatus},
+          updated_at = ${at}
+         WHERE id = ${saleId}::uuid AND status IN ('paid', 'refunded')
+           AND merchant_order_id = ${BigInt(o.merchantOrderId)}
+        RETURNING ${saleColumns("sales")}`;
+      const row = rows[0];
+      return row ? toSale(row) : null;
+    },
+
+    /**
+     * Raises a paid or refunded sale's refunded cents to at least `cents` (refunds this service
+     * saw confirmed, before the merchant order shows them); null when nothing changed.
+     */
+    async raiseRefunded(saleId: string, cents: number, at: Date): Promise<Sale | null> {
+      const rows = await db.$queryRaw<SaleRow[]>`
+        UPDATE sales SET refunded_cents = ${BigInt(cents)}, updated_at = ${at}
+         WHERE id = ${saleId}::uuid AND status IN ('paid', 'refunded')
+           AND refunded_cents < ${BigInt(cents)}
         RETURNING ${saleColumns("sales")}`;
       const row = rows[0];
       return row ? toSale(row) : null;

@@ -293,6 +293,24 @@ export function createSalesService(deps: SalesServiceDeps) {
         sale
       );
     }
+    if (
+      decision.observation &&
+      (sale.status === "paid" || sale.status === "refunded") &&
+      decision.observation.refundedCents > sale.refundedCents
+    ) {
+      const observed = await repo.observeRefunds(sale.id, decision.observation, deps.now());
+      if (observed) {
+        log.info(
+          {
+            externalReference: sale.externalReference,
+            refundedCents: observed.refundedCents,
+            source,
+          },
+          "refund seen at Mercado Pago",
+        );
+      }
+      return observed ?? (await repo.findById(sale.id)) ?? sale;
+    }
     return sale;
   }
 

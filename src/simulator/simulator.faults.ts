@@ -10,6 +10,8 @@ export const FAULT_ENDPOINTS = [
   "get_merchant_order",
   "search_merchant_orders",
   "get_payment",
+  "refund_payment",
+  "list_refunds",
   "create_store",
   "create_pos",
   "get_pos",

@@ -273,6 +273,17 @@ export interface SimulatorState {
   ): { payment: Payment; merchantOrder: MerchantOrder };
   expire(posExternalId: string): MerchantOrder[];
   refund(paymentId: number, amount?: number): { payment: Payment; merchantOrder: MerchantOrder };
+  /**
+   * `POST /v1/payments/{id}/refunds`: refunds `amount` (all that remains when absent). A second
+   * call with the same idempotency key returns the refund the first one made.
+   */
+  createRefund(
+    paymentId: number,
+    amount: number | undefined,
+    idempotencyKey: string,
+  ): PaymentRefund;
+  /** `GET /v1/payments/{id}/refunds` */
+  listRefunds(paymentId: number): PaymentRefund[];
 
   // Queries for tests and the page
   listPos(): PosOverview[];
@@ -419,6 +430,8 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
   let moCounter = 0;
   let paymentCounter = 0;
   let refundCounter = 0;
+  // X-Idempotency-Key of refund POSTs → the refund made (payment id, refund id)
+  const refundKeys = new Map<string, { paymentId: number; refundId: number }>();
   let slotCounter = 0;
 
   const fmt = (d: Date): string => formatMpDate(d, offset);
@@ -588,13 +601,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       pos_id: pos ? String(pos.id) : "",
       store_id: pos ? String(pos.storeId) : "",
       notification_url: mo.notificationUrl,
-      refunds: p.refunds.map((r) => ({
-        id: r.id,
-        payment_id: p.id,
-        amount: fromCents(r.amountCents),
-        status: "approved" as const,
-        date_created: fmt(r.at),
-      })),
+      refunds: p.refunds.map((r) => refundView(p, r)),
     };
   }
 
@@ -1143,6 +1150,41 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     return { payment: paymentView(payment), merchantOrder: moView(mo) };
   }
 
+  function refundView(p: PaymentRecord, r: PaymentRecord["refunds"][number]): PaymentRefund {
+    return {
+      id: r.id,
+      payment_id: p.id,
+      amount: fromCents(r.amountCents),
+      status: "approved",
+      date_created: fmt(r.at),
+    };
+  }
+
+  function createRefund(
+    paymentId: number,
+    amount: number | undefined,
+    idempotencyKey: string,
+  ): PaymentRefund {
+    const seen = refundKeys.get(idempotencyKey);
+    if (seen) {
+      // Mercado Pago's handling of a reused key on this endpoint is not documented; answering
+      // the refund the key already made is the documented purpose of the header.
+      const p = requirePayment(seen.paymentId);
+      const r = p.refunds.find((x) => x.id === seen.refundId);
+      if (!r) throw new Error(`refund ${seen.refundId} vanished`);
+      return refundView(p, r);
+    }
+    const payment = requirePayment(paymentId);
+    if (payment.status !== "approved") {
+      throw badRequest("invalid_payment_status", `payment ${paymentId} cannot be refunded`);
+    }
+    refund(paymentId, amount);
+    const made = payment.refunds[payment.refunds.length - 1];
+    if (!made) throw new Error("refund not recorded");
+    refundKeys.set(idempotencyKey, { paymentId, refundId: made.id });
+    return refundView(payment, made);
+  }
+
   function searchMerchantOrders(query: {
     external_reference?: string;
     status?: string;
@@ -1324,6 +1366,12 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     settlePayment,
     expire,
     refund,
+    createRefund,
+    listRefunds(paymentId) {
+      sweep();
+      const p = requirePayment(paymentId);
+      return p.refunds.map((r) => refundView(p, r));
+    },
     listPos,
     merchantOrdersByReference,
     truth,

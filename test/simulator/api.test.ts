@@ -321,6 +321,60 @@ describe("simulated merchant orders and payments API", () => {
     });
   });
 
+  it("payment refunds API: partial then the rest, one refund per X-Idempotency-Key, the list", async () => {
+    const { agent, mp } = setup();
+    await agent.put(mp(orderPath())).set(AUTH).send(orderBody()).expect(204);
+    const paid = await agent.post(mp("/api/pos/POS1/pay")).send({}).expect(201);
+    const id = paid.body.payment.id as number;
+    const refunds = mp(`/mp/v1/payments/${id}/refunds`);
+
+    const noKey = await agent.post(refunds).set(AUTH).send({ amount: 1 });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.error).toBe("4292");
+
+    const first = await agent
+      .post(refunds)
+      .set(AUTH)
+      .set("X-Idempotency-Key", "k1")
+      .send({ amount: 50.5 })
+      .expect(201);
+    expect(first.body).toMatchObject({ payment_id: id, amount: 50.5, status: "approved" });
+    const replay = await agent
+      .post(refunds)
+      .set(AUTH)
+      .set("X-Idempotency-Key", "k1")
+      .send({ amount: 50.5 })
+      .expect(201);
+    expect(replay.body.id).toBe(first.body.id);
+    const payment = await agent
+      .get(mp(`/mp/v1/payments/${id}`))
+      .set(AUTH)
+      .expect(200);
+    expect(payment.body).toMatchObject({
+      status: "approved",
+      status_detail: "partially_refunded",
+      transaction_amount_refunded: 50.5,
+    });
+
+    const tooMuch = await agent
+      .post(refunds)
+      .set(AUTH)
+      .set("X-Idempotency-Key", "k2")
+      .send({ amount: 100.01 });
+    expect(tooMuch.status).toBe(400);
+    await agent.post(refunds).set(AUTH).set("X-Idempotency-Key", "k3").send({}).expect(201);
+    const list = await agent.get(refunds).set(AUTH).expect(200);
+    expect(list.body.map((r: { amount: number }) => r.amount)).toEqual([50.5, 100]);
+    const mo = await agent
+      .get(mp(`/mp/merchant_orders/${paid.body.merchant_order.id}`))
+      .set(AUTH)
+      .expect(200);
+    expect(mo.body).toMatchObject({ order_status: "reverted", refunded_amount: 150.5 });
+    expect(mo.body.payments[0]).toMatchObject({ status: "refunded", amount_refunded: 150.5 });
+    const again = await agent.post(refunds).set(AUTH).set("X-Idempotency-Key", "k4").send({});
+    expect(again.status).toBe(400);
+  });
+
   it("merchant order id errors: 400 invalid_format and 404 not_found; payment 404", async () => {
     const { agent, mp } = setup();
     const bad = await agent.get(mp("/mp/merchant_orders/abc")).set(AUTH);

@@ -135,6 +135,34 @@ describe("decide", () => {
     expect(decide(paid, [otherReverted]).to).toBeNull();
   });
 
+  it("a paid sale with one of two payments refunded stays paid, with the refunded cents", () => {
+    const paid = { ...sale, status: "paid" as const, merchantOrderId: 2 };
+    const half = mo({
+      id: 2,
+      status: "closed",
+      order_status: "partially_reverted",
+      payments: [pay("refunded", 3), pay("approved", 2)],
+    });
+    const d = decide(paid, [half]);
+    expect(d.to).toBeNull();
+    expect(d.observation).toMatchObject({ paidCents: 500, refundedCents: 300 });
+    const partial = mo({
+      id: 2,
+      status: "closed",
+      payments: [{ ...pay("approved", 5), amount_refunded: 1.5 }],
+    });
+    expect(decide(paid, [partial])).toMatchObject({
+      to: null,
+      observation: { paidCents: 500, refundedCents: 150 },
+    });
+    const all = mo({
+      id: 2,
+      status: "closed",
+      payments: [pay("refunded", 3), { ...pay("approved", 2), amount_refunded: 2 }],
+    });
+    expect(decide(paid, [all]).to).toBe("refunded");
+  });
+
   it("a cancelled sale that Mercado Pago shows paid becomes paid (late payment is not lost)", () => {
     const cancelled = { ...sale, status: "cancelled" as const, merchantOrderId: null };
     expect(decide(cancelled, [mo({ status: "closed", payments: [pay("approved", 5)] })]).to).toBe(

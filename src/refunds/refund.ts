@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto";
+import type { Refund as MercadoPagoRefund } from "../mercadopago/mercadopago.schemas.ts";
+
+/**
+ * One payment's share of a refund. `planned`: not sent; `sending`: the POST may be in flight or
+ * may have landed (a crash, or the request ran out of time); `unknown`: the POST failed without a
+ * definite answer and the payment's refunds could not be read; `done` / `failed`: settled.
+ */
+export type RefundPartState = "planned" | "sending" | "unknown" | "done" | "failed";
+
+export interface RefundPart {
+  paymentId: number;
+  amountCents: number;
+  state: RefundPartState;
+  /** Mercado Pago's id of the refund made for this part */
+  mpRefundId: number | null;
+  /** the payment's refunds before this part was sent: a new one after an unclear POST is ours */
+  knownRefundIds: number[];
+}
+
+export type RefundStatus = "requested" | "done" | "failed";
+
+/** How a refund failed, as first answered, so a retry with the same Idempotency-Key answers the same. */
+export interface RefundFailure {
+  status: number;
+  code: "mercadopago_rejected" | "mercadopago_unavailable" | "not_refundable";
+  message: string;
+  details: unknown[];
+}
+
+export interface Refund {
+  id: string;
+  saleId: string;
+  idempotencyKey: string | null;
+  /** what the client asked for; null: the whole remainder */
+  requestedCents: number | null;
+  amountCents: number;
+  refundedCents: number;
+  status: RefundStatus;
+  parts: RefundPart[];
+  failure: RefundFailure | null;
+  nextCheckAt: Date | null;
+  checkAttempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What is left to refund of a payment, as Mercado Pago shows it. */
+export interface Refundable {
+  paymentId: number;
+  cents: number;
+}
+
+/**
+ * Splits a refund over the sale's payments in the order they were made (lowest payment id
+ * first): the first payment is refunded as far as it goes, then the next. Payment order rather
+ * than largest-first keeps a partial refund on one payment when it fits there, and is the same
+ * order every time. Null when the payments do not cover the amount.
+ */
+export function planRefund(amountCents: number, payments: Refundable[]): RefundPart[] | null {
+  let left = amountCents;
+  const parts: RefundPart[] = [];
+  for (const p of [...payments].sort((a, b) => a.paymentId - b.paymentId)) {
+    if (left === 0) break;
+    if (p.cents <= 0) continue;
+    const take = Math.min(left, p.cents);
+    parts.push({
+      paymentId: p.paymentId,
+      amountCents: take,
+      state: "planned",
+      mpRefundId: null,
+      knownRefundIds: [],
+    });
+    left -= take;
+  }
+  return left === 0 ? parts : null;
+}
+
+/**
+ * The X-Idempotency-Key of one part: derived from the sale, the refund and the payment, so any
+ * retry of the same part carries the same key and Mercado Pago cannot take it for a new refund.
+ */
+export function mercadoPagoIdempotencyKey(saleId: string, refundId: string, paymentId: number) {
+  return createHash("sha256").update(`refund:${saleId}:${refundId}:${paymentId}`).digest("hex");
+}
+
+const NOT_MADE = new Set(["rejected", "cancelled"]);
+
+/**
+ * After a POST whose answer was lost: the refund of the payment that is ours is one that was not
+ * there before the POST, is claimed by no other refund of ours, and is for this part's amount.
+ * Null when there is none (the POST did not land).
+ */
+export function findOurRefund(
+  part: RefundPart,
+  listed: MercadoPagoRefund[],
+  claimedElsewhere: ReadonlySet<number>,
+): number | null {
+  const known = new Set(part.knownRefundIds);
+  const match = listed.find((r) => {
+    const id = Number(r.id);
+    if (known.has(id) || claimedElsewhere.has(id)) return false;
+    if (r.status && NOT_MADE.has(r.status)) return false;
+    return Math.round(r.amount * 100) === part.amountCents;
+  });
+  return match ? Number(match.id) : null;
+}
+
+/** Whether every part has an outcome. */
+export function settled(parts: RefundPart[]): boolean {
+  return parts.every((p) => p.state === "done" || p.state === "failed");
+}
+
+export function doneCents(parts: RefundPart[]): number {
+  return parts.filter((p) => p.state === "done").reduce((sum, p) => sum + p.amountCents, 0);
+}

@@ -1,0 +1,447 @@
+import type { Logger } from "pino";
+import { AppError } from "../errors.ts";
+import {
+  MercadoPagoError,
+  deadlinePassed,
+  type CallOptions,
+  type MercadoPagoClient,
+} from "../mercadopago/mercadopago.client.ts";
+import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
+import { centsFromApi, fromCents } from "../sales/money.ts";
+import type { Sale } from "../sales/sale.ts";
+import type { SalesRepository } from "../sales/sales.repository.ts";
+import type { SalesService } from "../sales/sales.service.ts";
+import {
+  doneCents,
+  findOurRefund,
+  mercadoPagoIdempotencyKey,
+  planRefund,
+  settled,
+  type Refund,
+  type RefundFailure,
+  type RefundPart,
+  type Refundable,
+} from "./refund.ts";
+import type { RefundsRepository } from "./refunds.repository.ts";
+
+export interface RefundsServiceDeps {
+  refunds: RefundsRepository;
+  salesRepo: Pick<SalesRepository, "findByReference" | "findById" | "raiseRefunded" | "transition">;
+  /** the one decision path: merchant orders read after a refund are applied through it */
+  sales: Pick<SalesService, "settle">;
+  mp: MercadoPagoClient;
+  logger: Logger;
+  now: () => Date;
+  config: {
+    /** CASHIER_DEADLINE_MS: longest a staff request waits on Mercado Pago in total */
+    cashierDeadlineMs: number;
+    /** how soon the resolver takes over a refund whose outcome is unknown */
+    resolveIntervalMs: number;
+  };
+}
+
+export interface RefundRequest {
+  /** null: the whole remainder */
+  amountCents: number | null;
+  /** the client's Idempotency-Key */
+  idempotencyKey: string | null;
+}
+
+/** Added to the deadline for the request's lease on its refund: past it, the resolver owns it. */
+const LEASE_MARGIN_MS = 3_000;
+
+/** Statuses of a Mercado Pago payment that can still be refunded. */
+const REFUNDABLE_STATUS = "approved";
+
+/** What is left to refund of each approved payment of the merchant order that paid the sale. */
+function refundables(mo: MerchantOrder): Refundable[] {
+  return mo.payments
+    .filter((p) => p.status === REFUNDABLE_STATUS)
+    .map((p) => ({
+      paymentId: Number(p.id),
+      cents: centsFromApi(p.transaction_amount) - centsFromApi(p.amount_refunded),
+    }));
+}
+
+/** Subtracts, per payment, what other refunds in flight have planned and not settled. */
+function lessInFlight(list: Refundable[], others: Refund[]): Refundable[] {
+  const held = new Map<number, number>();
+  for (const r of others) {
+    if (r.status !== "requested") continue;
+    for (const p of r.parts) {
+      if (p.state === "done" || p.state === "failed") continue;
+      held.set(p.paymentId, (held.get(p.paymentId) ?? 0) + p.amountCents);
+    }
+  }
+  return list.map((p) => ({ ...p, cents: p.cents - (held.get(p.paymentId) ?? 0) }));
+}
+
+function failureError(f: RefundFailure): AppError {
+  return new AppError(f.code, f.message, f.details, f.status);
+}
+
+function notRefundable(sale: Sale, status: string, remainderCents: number): AppError {
+  const why =
+    status !== "paid"
+      ? `the sale is ${status}; only a paid sale can be refunded`
+      : `more than remains to refund (${fromCents(remainderCents)})`;
+  return new AppError("not_refundable", why, [
+    {
+      external_reference: sale.externalReference,
+      status,
+      refundable_amount: fromCents(remainderCents),
+    },
+  ]);
+}
+
+export function createRefundsService(deps: RefundsServiceDeps) {
+  const { refunds, salesRepo, mp, config } = deps;
+  const log = deps.logger.child({ component: "refunds" });
+  const retryAfterS = Math.ceil(config.resolveIntervalMs / 1000) + 1;
+
+  async function mustFind(externalReference: string): Promise<Sale> {
+    const sale = await salesRepo.findByReference(externalReference);
+    if (!sale)
+      throw new AppError("not_found", `no sale with external_reference ${externalReference}`);
+    return sale;
+  }
+
+  /** The Mercado Pago refund ids our other refunds of the sale already account for. */
+  async function claimedElsewhere(refund: Refund): Promise<Set<number>> {
+    const all = await refunds.listForSale(refund.saleId);
+    return new Set(
+      all
+        .filter((r) => r.id !== refund.id)
+        .flatMap((r) => r.parts.map((p) => p.mpRefundId))
+        .filter((id): id is number => id !== null),
+    );
+  }
+
+  /**
+   * After the refund: the merchant order that paid the sale is read again and handed to the one
+   * decision path (refunded cents as Mercado Pago shows them, refunds made at Mercado Pago
+   * included). Its view may lag behind the refund just made, or be unreadable, so the sale's
+   * refunded cents are also raised to what is known for sure: what was seen before this refund
+   * plus what it confirmed, or all our own confirmed refunds (each a lower bound of the truth,
+   * so neither counts a refund twice). Once all that was paid is given back, the sale is
+   * `refunded`.
+   */
+  async function applyOutcome(sale: Sale, confirmedCents: number, call: CallOptions) {
+    if (sale.merchantOrderId !== null) {
+      try {
+        const mo = await mp.getMerchantOrder(String(sale.merchantOrderId), call);
+        const current = await salesRepo.findById(sale.id);
+        if (mo && current) await deps.sales.settle(current, [mo], "staff");
+      } catch (err) {
+        if (!(err instanceof MercadoPagoError)) throw err;
+        log.warn(
+          { externalReference: sale.externalReference, message: err.message },
+          "cannot read the merchant order after a refund; its notification brings it later",
+        );
+      }
+    }
+    const ours = (await refunds.listForSale(sale.id)).reduce((s, r) => s + r.refundedCents, 0);
+    const floor = Math.max(sale.refundedCents + confirmedCents, ours);
+    const current =
+      (await salesRepo.raiseRefunded(sale.id, floor, deps.now())) ??
+      (await salesRepo.findById(sale.id)) ??
+      sale;
+    if (current.status === "paid" && current.refundedCents >= current.paidCents) {
+      return (
+        (await salesRepo.transition(sale.id, {
+          to: "refunded",
+          source: "staff",
+          at: deps.now(),
+          detail: { refunded_cents: current.refundedCents },
+        })) ??
+        (await salesRepo.findById(sale.id)) ??
+        current
+      );
+    }
+    return current;
+  }
+
+  /** Ends a refund whose parts all have an outcome; returns it as stored. */
+  async function finish(refund: Refund, parts: RefundPart[], lastError: MercadoPagoError | null) {
+    const refunded = doneCents(parts);
+    const failure: RefundFailure | undefined =
+      refunded === refund.amountCents
+        ? undefined
+        : {
+            status: 502,
+            code:
+              lastError === null || lastError.kind === "rejected"
+                ? "mercadopago_rejected"
+                : "mercadopago_unavailable",
+            message:
+              refunded === 0
+                ? `Mercado Pago did not make the refund${lastError ? `: ${lastError.message}` : ""}`
+                : `Mercado Pago made only ${fromCents(refunded)} of the refund of ${fromCents(refund.amountCents)}`,
+            details: [
+              {
+                refunded_amount: fromCents(refunded),
+                ...(lastError
+                  ? { mercadopago_error: lastError.code, status: lastError.status }
+                  : {}),
+              },
+            ],
+          };
+    const done = await refunds.update(refund.id, {
+      parts,
+      status: refunded > 0 ? "done" : "failed",
+      refundedCents: refunded,
+      ...(failure ? { failure } : {}),
+      nextCheckAt: null,
+      at: deps.now(),
+    });
+    return done ?? (await refunds.findById(refund.id)) ?? refund;
+  }
+
+  /**
+   * Sends the planned parts in turn. A definite no stops the plan (the later parts are not
+   * sent). An unclear answer (timeout, 5xx) is resolved by reading the payment's refunds, never
+   * by sending again; when they cannot be read either, the part stays unknown and the resolver
+   * finishes the refund. Returns the parts as they end, and the last failure.
+   */
+  async function send(sale: Sale, refund: Refund, parts: RefundPart[], call: CallOptions) {
+    let lastError: MercadoPagoError | null = null;
+    let sentAny = false;
+    const save = () => refunds.update(refund.id, { parts, at: deps.now() });
+    for (const [i, part] of parts.entries()) {
+      if (part.state !== "planned") continue;
+      const stop = (state: "failed") => {
+        for (const later of parts.slice(i)) if (later.state === "planned") later.state = state;
+      };
+      if (lastError !== null || deadlinePassed(call.deadline)) {
+        stop("failed");
+        break;
+      }
+      try {
+        part.knownRefundIds = (await mp.listRefunds(part.paymentId, call)).map((r) => Number(r.id));
+      } catch (err) {
+        if (!(err instanceof MercadoPagoError)) throw err;
+        lastError = err;
+        stop("failed");
+        break;
+      }
+      part.state = "sending";
+      sentAny = true;
+      await save();
+      try {
+        const made = await mp.refundPayment(
+          part.paymentId,
+          fromCents(part.amountCents),
+          mercadoPagoIdempotencyKey(sale.id, refund.id, part.paymentId),
+          call,
+        );
+        part.state = "done";
+        part.mpRefundId = Number(made.id);
+      } catch (err) {
+        if (!(err instanceof MercadoPagoError)) throw err;
+        lastError = err;
+        if (err.kind === "rejected") {
+          part.state = "failed";
+        } else {
+          await resolvePart(refund, part, call);
+          // resolvePart settles the part's state in place
+          if ((part.state as RefundPart["state"]) === "unknown") {
+            await save();
+            return { parts, lastError, unknown: true, sentAny };
+          }
+          // found at Mercado Pago: the plan goes on
+          if ((part.state as RefundPart["state"]) === "done") lastError = null;
+        }
+      }
+      await save();
+    }
+    return { parts, lastError, unknown: false, sentAny };
+  }
+
+  /**
+   * The outcome of a part whose POST gave no clear answer, from the payment's refunds: a new one
+   * for the amount is ours (done); none means the POST did not land (failed); unreadable leaves
+   * it unknown.
+   */
+  async function resolvePart(refund: Refund, part: RefundPart, call: CallOptions) {
+    try {
+      if (deadlinePassed(call.deadline)) throw new MercadoPagoError("timeout", "out of time");
+      const listed = await mp.listRefunds(part.paymentId, call);
+      const ours = findOurRefund(part, listed, await claimedElsewhere(refund));
+      part.state = ours === null ? "failed" : "done";
+      part.mpRefundId = ours;
+      log.info(
+        { refundId: refund.id, paymentId: part.paymentId, found: ours !== null },
+        "unclear refund resolved from the payment's refunds",
+      );
+    } catch (err) {
+      if (!(err instanceof MercadoPagoError)) throw err;
+      part.state = "unknown";
+    }
+  }
+
+  /** The answer to a request for an existing refund (the same Idempotency-Key). */
+  async function replay(sale: Sale, refund: Refund, requestedCents: number | null) {
+    if (refund.requestedCents !== requestedCents) {
+      throw new AppError(
+        "conflict",
+        "this Idempotency-Key was used for a different refund of the sale",
+        [{ external_reference: sale.externalReference }],
+      );
+    }
+    if (refund.status === "requested") {
+      throw new AppError(
+        "in_progress",
+        "this refund is still being made; try again shortly",
+        [{ external_reference: sale.externalReference }],
+        undefined,
+        retryAfterS,
+      );
+    }
+    if (refund.failure) throw failureError(refund.failure);
+    return (await salesRepo.findById(sale.id)) ?? sale;
+  }
+
+  async function execute(sale: Sale, refund: Refund, call: Required<CallOptions>): Promise<Sale> {
+    const ref = sale.externalReference;
+    // The plan comes from Mercado Pago's view of the payments, so a payment already refunded
+    // there (their panel) is not asked again. Nothing is sent yet: a failure here forgets the
+    // reservation.
+    let mo: MerchantOrder | null;
+    try {
+      mo =
+        sale.merchantOrderId === null
+          ? null
+          : await mp.getMerchantOrder(String(sale.merchantOrderId), call);
+    } catch (err) {
+      await refunds.release(refund.id);
+      if (!(err instanceof MercadoPagoError)) throw err;
+      throw new AppError(
+        "mercadopago_unavailable",
+        "Mercado Pago is unavailable (reading the payments); no refund was made, try again",
+        [{ reason: err.kind, status: err.status }],
+        err.kind === "timeout" ? 504 : 502,
+        retryAfterS,
+      );
+    }
+    const others = await refunds.listForSale(sale.id);
+    const plan = mo
+      ? planRefund(
+          refund.amountCents,
+          lessInFlight(
+            refundables(mo),
+            others.filter((r) => r.id !== refund.id),
+          ),
+        )
+      : null;
+    if (!plan) {
+      await refunds.release(refund.id);
+      // what Mercado Pago shows (a refund made there) is recorded on the way
+      const current = mo ? await deps.sales.settle(sale, [mo], "staff") : sale;
+      const remainder = mo ? refundables(mo).reduce((s, p) => s + Math.max(0, p.cents), 0) : 0;
+      throw notRefundable(current, current.status, remainder);
+    }
+    await refunds.update(refund.id, { parts: plan, at: deps.now() });
+    const sent = await send(sale, refund, plan, call);
+    if (!sent.sentAny) {
+      // nothing reached Mercado Pago (its refunds could not be read first): forget it
+      await refunds.release(refund.id);
+      const e = sent.lastError;
+      throw new AppError(
+        "mercadopago_unavailable",
+        "Mercado Pago is unavailable (reading the payment's refunds); no refund was made, try again",
+        [{ reason: e?.kind ?? "timeout", status: e?.status ?? null }],
+        e === null || e.kind === "timeout" ? 504 : 502,
+        retryAfterS,
+      );
+    }
+    if (sent.unknown) {
+      // the resolver reads the payment's refunds at its next round
+      await refunds.update(refund.id, {
+        nextCheckAt: new Date(deps.now().getTime() + config.resolveIntervalMs),
+        at: deps.now(),
+      });
+      log.warn(
+        { externalReference: ref, refundId: refund.id },
+        "refund outcome unknown; resolving later",
+      );
+      throw new AppError(
+        "mercadopago_unavailable",
+        "Mercado Pago did not confirm the refund; its outcome is being checked: " +
+          "send the same request with the same Idempotency-Key to see how it ended",
+        [{ external_reference: ref, refund_status: "requested" }],
+        sent.lastError?.kind === "timeout" ? 504 : 502,
+        retryAfterS,
+      );
+    }
+    const finished = await finish(refund, sent.parts, sent.lastError);
+    const after =
+      finished.refundedCents > 0 ? await applyOutcome(sale, finished.refundedCents, call) : sale;
+    log.info(
+      { externalReference: ref, refundId: refund.id, refundedCents: finished.refundedCents },
+      "refund finished",
+    );
+    if (finished.failure) throw failureError(finished.failure);
+    return after;
+  }
+
+  return {
+    /**
+     * Refunds `amountCents` of a paid sale (all that remains when null) at Mercado Pago, across
+     * its payments. The amount is reserved first under the sale's row lock, so concurrent refunds
+     * never add up to more than was paid; an Idempotency-Key makes a retry answer as the first.
+     */
+    async refund(externalReference: string, req: RefundRequest): Promise<Sale> {
+      const call = { deadline: Date.now() + config.cashierDeadlineMs };
+      const sale = await mustFind(externalReference);
+      const now = deps.now();
+      const reserved = await refunds.reserve({
+        saleId: sale.id,
+        idempotencyKey: req.idempotencyKey,
+        requestedCents: req.amountCents,
+        lease: new Date(now.getTime() + config.cashierDeadlineMs + LEASE_MARGIN_MS),
+        at: now,
+      });
+      switch (reserved.kind) {
+        case "no_sale":
+          throw new AppError("not_found", `no sale with external_reference ${externalReference}`);
+        case "existing":
+          return replay(sale, reserved.refund, req.amountCents);
+        case "not_refundable":
+          throw notRefundable(sale, reserved.status, reserved.remainderCents);
+        case "reserved":
+          return execute(sale, reserved.refund, call);
+      }
+    },
+
+    /**
+     * The resolver's turn at a refund whose request is over with its outcome unknown: parts
+     * that were sent (or may have been) are looked up in the payment's refunds, never sent
+     * again; parts never sent are given up. Returns the refund as stored, still `requested` when
+     * Mercado Pago could not be read.
+     */
+    async resolve(refund: Refund): Promise<Refund> {
+      const parts = refund.parts.map((p) => ({ ...p }));
+      for (const part of parts) {
+        if (part.state === "planned") part.state = "failed";
+        if (part.state === "sending" || part.state === "unknown") {
+          await resolvePart(refund, part, {});
+        }
+      }
+      if (!settled(parts)) {
+        return (await refunds.update(refund.id, { parts, at: deps.now() })) ?? refund;
+      }
+      const finished = await finish(refund, parts, null);
+      if (finished.refundedCents > 0) {
+        const sale = await salesRepo.findById(refund.saleId);
+        if (sale) await applyOutcome(sale, finished.refundedCents, {});
+      }
+      log.info(
+        { refundId: refund.id, status: finished.status, refundedCents: finished.refundedCents },
+        "refund resolved",
+      );
+      return finished;
+    },
+  };
+}
+
+export type RefundsService = ReturnType<typeof createRefundsService>;

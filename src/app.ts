@@ -10,10 +10,14 @@ import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
+import { createStoresRouter } from "./stores/stores.routes.ts";
+import type { StoresService } from "./stores/stores.service.ts";
 
 export interface AppDeps {
   logger: Logger;
   sales: SalesService;
+  /** stores and POS routes; main.ts always gives it */
+  stores?: StoresService;
   recordNotification(ref: NotificationRef): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
@@ -149,6 +153,10 @@ export function createApp(deps: AppDeps): express.Express {
     requireActor,
   );
   app.use(createSalesRouter(deps.sales));
+  if (deps.stores) {
+    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+    app.use(createStoresRouter(deps.stores, guard));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -15,6 +15,9 @@ import { createWebhookSecretStore } from "../src/notifications/service-secrets.r
 import { loadWebhookSecrets, type WebhookSecrets } from "../src/notifications/webhook-secrets.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createSalesService } from "../src/sales/sales.service.ts";
+import { createQrImageFetcher } from "../src/stores/qr-image-fetch.ts";
+import { createStoresRepository } from "../src/stores/stores.repository.ts";
+import { createStoresService } from "../src/stores/stores.service.ts";
 import type {} from "./pgbouncer.global.ts";
 
 export const ADMIN_URL =
@@ -85,6 +88,7 @@ export interface Harness {
   app: ReturnType<typeof createApp>;
   prisma: Db;
   sales: ReturnType<typeof createSalesService>;
+  stores: ReturnType<typeof createStoresService>;
   worker: ReturnType<typeof createNotificationWorker>;
   sweeper: ReturnType<typeof createSalesSweeper>;
   repo: ReturnType<typeof createSalesRepository>;
@@ -154,9 +158,16 @@ export function buildHarness(
     quietMs: opts.quietMs ?? { pending: 0, settled: 0 },
   });
   const sweeper = createSalesSweeper({ repo, sales, logger, now, intervalMs: 5000 });
+  const stores = createStoresService({
+    repo: createStoresRepository(db.prisma),
+    mp,
+    fetchQrImage: createQrImageFetcher({ timeoutMs: opts.timeoutMs ?? 1000, allowHttp: true }),
+    logger,
+  });
   const app = createApp({
     logger,
     sales,
+    stores,
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker
@@ -183,7 +194,7 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
   });
-  return { app, prisma: db.prisma, sales, worker, sweeper, repo, clock };
+  return { app, prisma: db.prisma, sales, stores, worker, sweeper, repo, clock };
 }
 
 /**

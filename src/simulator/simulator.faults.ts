@@ -11,6 +11,7 @@ export const FAULT_ENDPOINTS = [
   "search_merchant_orders",
   "get_payment",
   "create_store",
+  "search_stores",
   "create_pos",
   "get_pos",
 ] as const;

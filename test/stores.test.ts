@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { inflateSync } from "node:zlib";
 import nock from "nock";
 import { PNG } from "pngjs";
 import QRCode from "qrcode";
@@ -135,6 +136,57 @@ function decodePng(body: Buffer): string | null {
   const image = PNG.sync.read(body);
   const found = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
   return found?.data ?? null;
+}
+
+/** The PDF's content streams, inflated. */
+function pdfStreams(pdf: Buffer): string[] {
+  const text = pdf.toString("latin1");
+  const out: string[] = [];
+  for (const m of text.matchAll(/stream\r?\n/g)) {
+    const start = m.index + m[0].length;
+    try {
+      out.push(
+        inflateSync(pdf.subarray(start, text.indexOf("endstream", start))).toString("latin1"),
+      );
+    } catch {
+      // not a deflated stream (fonts and the like): not page content
+    }
+  }
+  return out;
+}
+
+/** The words drawn on the page (pdfkit writes them as hex strings in TJ arrays). */
+function pdfText(pdf: Buffer): string {
+  return pdfStreams(pdf)
+    .flatMap((s) => [...s.matchAll(/\[(.*?)\] TJ/g)])
+    .map((m) => [...(m[1] ?? "").matchAll(/<([0-9a-f]*)>/g)].map((h) => h[1]).join(""))
+    .map((hex) => Buffer.from(hex, "hex").toString("latin1"))
+    .join("\n");
+}
+
+/**
+ * The QR drawn on the sheet, decoded: its path segments (one per run of dark modules, in module
+ * units) are painted onto a bitmap, which a QR reader then reads.
+ */
+function decodePdfQr(pdf: Buffer): string | null {
+  const segments: [number, number, number][] = [];
+  for (const stream of pdfStreams(pdf)) {
+    for (const m of stream.matchAll(/^([\d.]+) ([\d.]+) m\n([\d.]+) \2 l$/gm)) {
+      segments.push([Number(m[1]), Number(m[3]), Math.floor(Number(m[2]))]);
+    }
+  }
+  if (segments.length === 0) return null;
+  const modules = Math.max(...segments.map(([, x2]) => x2)) + 4;
+  const px = 8;
+  const side = modules * px;
+  const data = new Uint8ClampedArray(side * side * 4).fill(255);
+  for (const [x1, x2, row] of segments) {
+    for (let y = row * px; y < (row + 1) * px; y++) {
+      for (let x = x1 * px; x < x2 * px; x++)
+        data.fill(0, (y * side + x) * 4, (y * side + x) * 4 + 3);
+    }
+  }
+  return jsQR(data, side, side)?.data ?? null;
 }
 
 /** supertest: keep binary bodies as Buffers */
@@ -495,11 +547,15 @@ describe("the POS's QR", () => {
     const pdf = await request(t.h.app).get(`/pos/${pos}/qr.pdf`).set(auth).parse(binary);
     expect(pdf.status).toBe(200);
     expect(pdf.headers["content-type"]).toBe("application/pdf");
-    const pdfText = (pdf.body as Buffer).toString("latin1");
-    expect(pdfText.startsWith("%PDF-")).toBe(true);
-    expect(pdfText.trimEnd().endsWith("%%EOF")).toBe(true);
-    expect(pdfText).toContain("/MediaBox [0 0 419.53 595.28]"); // A5
-    expect(pdfText).toContain("/Subtype /Image");
+    const raw = (pdf.body as Buffer).toString("latin1");
+    expect(raw.startsWith("%PDF-")).toBe(true);
+    expect(raw.trimEnd().endsWith("%%EOF")).toBe(true);
+    expect(raw).toContain("/MediaBox [0 0 419.53 595.28]"); // A5
+    const words = pdfText(pdf.body as Buffer);
+    expect(words).toContain("Sucursal Centro");
+    expect(words).toContain("Caja 1");
+    expect(words).toContain("Scan to pay with Mercado Pago");
+    expect(decodePdfQr(pdf.body as Buffer)).toBe(qrContentOf(100020));
   });
 
   it("when Mercado Pago's image could not be read at registration, the QR route reads it later", async () => {

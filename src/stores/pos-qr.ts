@@ -57,10 +57,21 @@ export interface QrSheet {
 
 const A5 = { width: 419.53, height: 595.28 };
 
+/**
+ * The QR as drawn by the qrcode library (its SVG: one stroked path over an n×n module grid), so
+ * the sheet carries it as vector art: sharp at any printer resolution and cheap to make.
+ */
+async function qrVector(content: string): Promise<{ modules: number; path: string }> {
+  const svg = await renderQrSvg(content);
+  const modules = /viewBox="0 0 (\d+) \1"/.exec(svg)?.[1];
+  const path = /<path stroke="#000000" d="([^"]+)"/.exec(svg)?.[1];
+  if (!modules || !path) throw new Error("unexpected SVG from the QR library");
+  return { modules: Number(modules), path };
+}
+
 /** A printable A5 sheet: store and POS names, the QR, and how to pay. */
 export async function renderQrSheet(sheet: QrSheet): Promise<Buffer> {
-  // 1200 px over ~300 pt is about 290 dpi: sharp on any office printer
-  const qr = await renderQrPng(sheet.content, 1200);
+  const qr = await qrVector(sheet.content);
   const doc = new PDFDocument({
     size: "A5",
     margin: 36,
@@ -81,7 +92,11 @@ export async function renderQrSheet(sheet: QrSheet): Promise<Buffer> {
   doc.font("Helvetica").fontSize(15).text(sheet.posName, { width, align: "center" });
   const size = 300;
   const top = 150;
-  doc.image(qr, (A5.width - size) / 2, top, { width: size, height: size });
+  // the SVG's own quiet zone (4 modules) is part of the square
+  doc.save();
+  doc.translate((A5.width - size) / 2, top).scale(size / qr.modules);
+  doc.path(qr.path).lineWidth(1).strokeColor("#000000").stroke();
+  doc.restore();
   doc
     .font("Helvetica-Bold")
     .fontSize(18)

@@ -183,6 +183,45 @@ describe("a store from zero on the simulator", () => {
     expect(res.body.error.code).toBe("conflict");
   });
 
+  it("concurrent identical store creates: one store at Mercado Pago, every answer the same store", async () => {
+    const store = uniqueId("CS");
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        request(h.app).post("/stores").set(auth).send(storeBody(store)),
+      ),
+    );
+    for (const a of answers) expect([200, 201]).toContain(a.status);
+    const ids = new Set(answers.map((a) => a.body.mercadopago_store_id as string));
+    expect(ids.size).toBe(1);
+    expect(sim.sim.state.searchStores(COLLECTOR, store)).toHaveLength(1);
+  });
+
+  it("one POS id asked for by two stores at once: one gets it, the other 409; one POS there", async () => {
+    const a = uniqueId("RA");
+    const b = uniqueId("RB");
+    const pos = uniqueId("RP");
+    for (const s of [a, b]) {
+      expect((await request(h.app).post("/stores").set(auth).send(storeBody(s))).status).toBe(201);
+    }
+    const answers = await Promise.all(
+      [a, b, a, b].map((s) =>
+        request(h.app).post(`/stores/${s}/pos`).set(auth).send({ external_id: pos, name: "Caja" }),
+      ),
+    );
+    const statuses = answers.map((r) => r.status);
+    const atMp = sim.sim.state.searchPos({ external_id: pos });
+    expect(atMp).toHaveLength(1);
+    const owner = atMp[0]?.external_store_id;
+    answers.forEach((r, i) => {
+      const asked = [a, b, a, b][i];
+      if (asked === owner) expect([200, 201]).toContain(r.status);
+      else expect(r.status).toBe(409);
+    });
+    expect(statuses.filter((s) => s === 409)).toHaveLength(2);
+    const row = await db.prisma.pos.findUniqueOrThrow({ where: { externalId: pos } });
+    expect(row.storeExternalId).toBe(owner);
+  });
+
   it("the simulator refuses a second store with the same external id, as Mercado Pago does", async () => {
     const store = uniqueId("DS");
     sim.sim.state.createStore(COLLECTOR, storeBody(store));

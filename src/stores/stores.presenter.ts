@@ -1,10 +1,20 @@
 import type { Pos, Store } from "./store.ts";
 
 export function presentStore(store: Store) {
+  const l = store.location;
   return {
     external_id: store.externalId,
     name: store.name,
-    location: store.location,
+    // in the order the request gives them (jsonb keeps its own order)
+    location: {
+      street_number: l.street_number,
+      street_name: l.street_name,
+      city_name: l.city_name,
+      state_name: l.state_name,
+      latitude: l.latitude,
+      longitude: l.longitude,
+      ...(l.reference !== undefined ? { reference: l.reference } : {}),
+    },
     mercadopago_store_id: store.mercadopagoId,
     created_at: store.createdAt.toISOString(),
     updated_at: store.updatedAt.toISOString(),

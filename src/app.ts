@@ -14,6 +14,8 @@ import { createRefundsRouter } from "./refunds/refunds.routes.ts";
 import type { RefundsService } from "./refunds/refunds.service.ts";
 import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
+import { createStoresRouter } from "./stores/stores.routes.ts";
+import type { StoresService } from "./stores/stores.service.ts";
 
 export interface AppDeps {
   logger: Logger;
@@ -22,6 +24,8 @@ export interface AppDeps {
   salesList?: SalesListRepository;
   /** refunds of paid sales (POST /orders/:ref/refund); without it the route is not served */
   refunds?: RefundsService;
+  /** stores and POS routes; main.ts always gives it */
+  stores?: StoresService;
   recordNotification(ref: NotificationRef): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
@@ -159,6 +163,10 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.salesList) app.use(createSalesListRouter(deps.salesList));
   app.use(createSalesRouter(deps.sales));
   if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
+  if (deps.stores) {
+    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+    app.use(createStoresRouter(deps.stores, guard));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler);

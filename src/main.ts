@@ -24,6 +24,9 @@ import { createRefundsService } from "./refunds/refunds.service.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
 import { startSimulatorServer, type SimulatorServer } from "./simulator/simulator.ts";
+import { createQrImageFetcher } from "./stores/qr-image-fetch.ts";
+import { createStoresRepository } from "./stores/stores.repository.ts";
+import { createStoresService } from "./stores/stores.service.ts";
 
 /**
  * In development with no API key of any role, one full-access key is made, kept under the data
@@ -196,11 +199,23 @@ async function main(): Promise<void> {
     retentionDays: config.notificationRetentionDays,
   });
 
+  const stores = createStoresService({
+    repo: createStoresRepository(db.prisma),
+    mp: cashierMp,
+    // the simulator serves its QR images over plain http on this host
+    fetchQrImage: createQrImageFetcher({
+      timeoutMs: config.mercadoPago.timeoutMs,
+      allowHttp: upstream.simulator !== undefined,
+    }),
+    logger,
+  });
+
   const app = createApp({
     logger,
     sales,
     salesList: createSalesListRepository(db.prisma),
     refunds,
+    stores,
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake();

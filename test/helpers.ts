@@ -19,6 +19,9 @@ import { createRefundsRepository } from "../src/refunds/refunds.repository.ts";
 import { createRefundsService } from "../src/refunds/refunds.service.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createSalesService } from "../src/sales/sales.service.ts";
+import { createQrImageFetcher } from "../src/stores/qr-image-fetch.ts";
+import { createStoresRepository } from "../src/stores/stores.repository.ts";
+import { createStoresService } from "../src/stores/stores.service.ts";
 import type {} from "./pgbouncer.global.ts";
 
 export const ADMIN_URL =
@@ -89,6 +92,7 @@ export interface Harness {
   app: ReturnType<typeof createApp>;
   prisma: Db;
   sales: ReturnType<typeof createSalesService>;
+  stores: ReturnType<typeof createStoresService>;
   worker: ReturnType<typeof createNotificationWorker>;
   sweeper: ReturnType<typeof createSalesSweeper>;
   repo: ReturnType<typeof createSalesRepository>;
@@ -176,11 +180,18 @@ export function buildHarness(
     logger,
     intervalMs: 5000,
   });
+  const stores = createStoresService({
+    repo: createStoresRepository(db.prisma),
+    mp,
+    fetchQrImage: createQrImageFetcher({ timeoutMs: opts.timeoutMs ?? 1000, allowHttp: true }),
+    logger,
+  });
   const app = createApp({
     logger,
     sales,
     salesList: createSalesListRepository(db.prisma),
     refunds,
+    stores,
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker
@@ -215,6 +226,7 @@ export function buildHarness(
     sweeper,
     repo,
     refunds,
+    stores,
     refundResolver,
     clock,
   };

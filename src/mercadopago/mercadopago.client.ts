@@ -6,12 +6,20 @@ import {
   MercadoPagoErrorBodySchema,
   MerchantOrderSchema,
   MerchantOrderSearchSchema,
+  MpPosSchema,
+  MpPosSearchSchema,
+  MpStoreSchema,
+  MpStoreSearchSchema,
   PaymentSchema,
   PosOrderSchema,
   RefundListSchema,
   RefundSchema,
   type InstoreOrderBody,
   type MerchantOrder,
+  type MpPos,
+  type MpPosBody,
+  type MpStore,
+  type MpStoreBody,
   type Payment,
   type PosOrder,
   type Refund,
@@ -77,6 +85,14 @@ export interface MercadoPagoClient {
   ): Promise<Refund>;
   /** The refunds of a payment (`GET /v1/payments/{id}/refunds`). */
   listRefunds(paymentId: number, o?: CallOptions): Promise<Refund[]>;
+  /** `POST /users/{collector}/stores`; not retried (a lost answer is resolved by a search). */
+  createStore(body: MpStoreBody, o?: CallOptions): Promise<MpStore>;
+  /** The seller's stores with this external id (none or one). */
+  searchStores(externalId: string, o?: CallOptions): Promise<MpStore[]>;
+  /** `POST /pos`; not retried (a lost answer is resolved by a search). */
+  createPos(body: MpPosBody, o?: CallOptions): Promise<MpPos>;
+  /** The seller's POS with this external id (none or one). */
+  searchPos(externalId: string, o?: CallOptions): Promise<MpPos[]>;
 }
 
 export interface MercadoPagoClientOptions {
@@ -336,6 +352,51 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
           deadline: o?.deadline,
         });
         return parse(RefundListSchema, res, "refund list");
+      }),
+    async createStore(body, o) {
+      // documented as 200; 201 accepted too
+      const res = await send({
+        method: "POST",
+        url: `/users/${collector}/stores`,
+        data: body,
+        ok: [200, 201],
+        deadline: o?.deadline,
+      });
+      return parse(MpStoreSchema, res, "store");
+    },
+    searchStores: (externalId, o) =>
+      withRetry(o?.deadline, async () => {
+        const res = await send({
+          method: "GET",
+          url: `/users/${collector}/stores/search`,
+          params: { external_id: externalId },
+          deadline: o?.deadline,
+        });
+        // the search may match loosely: only an exact external id counts
+        const { results } = parse(MpStoreSearchSchema, res, "store search");
+        return results.filter((s) => s.external_id === externalId);
+      }),
+    async createPos(body, o) {
+      // the success code is not confirmed (200 or 201): both accepted
+      const res = await send({
+        method: "POST",
+        url: "/pos",
+        data: body,
+        ok: [200, 201],
+        deadline: o?.deadline,
+      });
+      return parse(MpPosSchema, res, "POS");
+    },
+    searchPos: (externalId, o) =>
+      withRetry(o?.deadline, async () => {
+        const res = await send({
+          method: "GET",
+          url: "/pos",
+          params: { external_id: externalId },
+          deadline: o?.deadline,
+        });
+        const { results } = parse(MpPosSearchSchema, res, "POS search");
+        return results.filter((p) => p.external_id === externalId);
       }),
   };
 }

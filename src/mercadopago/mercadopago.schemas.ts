@@ -113,3 +113,75 @@ export interface InstoreOrderBody {
   taxes?: { type: string; value: number }[];
   sponsor?: { id: number };
 }
+
+const idText = z.union([z.string().min(1), z.number()]).transform(String);
+
+/** A store as `POST /users/{id}/stores` and the store search answer it (§6.1). */
+export const MpStoreSchema = z.looseObject({
+  id: idText,
+  external_id: optionalText,
+  name: z.string().nullish(),
+});
+export type MpStore = z.infer<typeof MpStoreSchema>;
+
+export const MpStoreSearchSchema = z.looseObject({
+  results: z
+    .array(MpStoreSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
+const optionalUrl = z
+  .string()
+  .nullish()
+  .transform((v) => (v ? v : null));
+
+/** A POS as `POST /pos` and `GET /pos?external_id=` answer it (§6.2); `qr` holds its printable links. */
+export const MpPosSchema = z.looseObject({
+  id: numeric,
+  external_id: optionalText,
+  external_store_id: optionalText,
+  store_id: optionalText,
+  name: z.string().nullish(),
+  qr: z
+    .looseObject({
+      image: optionalUrl,
+      template_document: optionalUrl,
+      template_image: optionalUrl,
+    })
+    .nullish()
+    .transform((v) => v ?? { image: null, template_document: null, template_image: null }),
+});
+export type MpPos = z.infer<typeof MpPosSchema>;
+
+export const MpPosSearchSchema = z.looseObject({
+  results: z
+    .array(MpPosSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
+/** `POST /users/{user_id}/stores` body (§6.1). */
+export interface MpStoreBody {
+  external_id: string;
+  name: string;
+  location: {
+    street_number: string;
+    street_name: string;
+    city_name: string;
+    state_name: string;
+    latitude: number;
+    longitude: number;
+    reference?: string;
+  };
+}
+
+/** `POST /pos` body (§6.2): the attended model needs `fixed_amount: true`. */
+export interface MpPosBody {
+  external_id: string;
+  external_store_id: string;
+  store_id?: number;
+  name: string;
+  fixed_amount: true;
+  category?: number;
+}

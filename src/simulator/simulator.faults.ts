@@ -13,6 +13,7 @@ export const FAULT_ENDPOINTS = [
   "refund_payment",
   "list_refunds",
   "create_store",
+  "search_stores",
   "create_pos",
   "get_pos",
 ] as const;

@@ -336,19 +336,16 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
     })),
   );
 
-  router.get("/mp/users/:userId/stores/search", (req, res) => {
-    let result: SimResponse;
-    try {
+  router.get(
+    "/mp/users/:userId/stores/search",
+    mp("search_stores", (req) => {
       const results = state.searchStores(param(req, "userId"), queryString(req, "external_id"));
-      result = {
+      return {
         status: 200,
         body: { paging: { total: results.length, offset: 0, limit: 50 }, results },
       };
-    } catch (err) {
-      result = errorResponse(err);
-    }
-    send(res, result);
-  });
+    }),
+  );
 
   router.post(
     "/mp/pos",

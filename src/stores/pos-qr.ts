@@ -1,0 +1,114 @@
+import { createRequire } from "node:module";
+import PDFDocument from "pdfkit";
+import pngjs from "pngjs";
+import QRCode from "qrcode";
+
+// jsqr is CommonJS whose export is the decoder itself; its typings describe an ES default
+// export that TypeScript cannot call under NodeNext, so it is loaded as what it is.
+type DecodeQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsQR = createRequire(import.meta.url)("jsqr") as DecodeQr;
+
+/**
+ * The POS's QR, rendered here from what it encodes. Mercado Pago documents only links to its own
+ * images of the QR, not the text they encode, so that text is read once from Mercado Pago's image
+ * (readQrContent) and the same QR is drawn crisp at any size: PNG, SVG and a printable sheet.
+ */
+
+/** The text a QR in a PNG image encodes, or null when no QR can be read from it. */
+export function readQrContent(png: Buffer): string | null {
+  let image: pngjs.PNG;
+  try {
+    image = pngjs.PNG.sync.read(png);
+  } catch {
+    return null;
+  }
+  const pixels = new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length);
+  const found = jsQR(pixels, image.width, image.height);
+  return found && found.data !== "" ? found.data : null;
+}
+
+// M: a printed sticker survives some wear; the content is short enough for a small symbol
+const ERROR_CORRECTION = "M" as const;
+
+export function renderQrPng(content: string, widthPx = 512): Promise<Buffer> {
+  return QRCode.toBuffer(content, {
+    type: "png",
+    width: widthPx,
+    margin: 4,
+    errorCorrectionLevel: ERROR_CORRECTION,
+  });
+}
+
+export function renderQrSvg(content: string): Promise<string> {
+  return QRCode.toString(content, {
+    type: "svg",
+    margin: 4,
+    errorCorrectionLevel: ERROR_CORRECTION,
+  });
+}
+
+export interface QrSheet {
+  storeName: string;
+  posName: string;
+  posId: string;
+  storeId: string;
+  content: string;
+}
+
+const A5 = { width: 419.53, height: 595.28 };
+
+/**
+ * The QR as drawn by the qrcode library (its SVG: one stroked path over an n×n module grid), so
+ * the sheet carries it as vector art: sharp at any printer resolution and cheap to make.
+ */
+async function qrVector(content: string): Promise<{ modules: number; path: string }> {
+  const svg = await renderQrSvg(content);
+  const modules = /viewBox="0 0 (\d+) \1"/.exec(svg)?.[1];
+  const path = /<path stroke="#000000" d="([^"]+)"/.exec(svg)?.[1];
+  if (!modules || !path) throw new Error("unexpected SVG from the QR library");
+  return { modules: Number(modules), path };
+}
+
+/** A printable A5 sheet: store and POS names, the QR, and how to pay. */
+export async function renderQrSheet(sheet: QrSheet): Promise<Buffer> {
+  const qr = await qrVector(sheet.content);
+  const doc = new PDFDocument({
+    size: "A5",
+    margin: 36,
+    info: {
+      Title: `${sheet.storeName} - ${sheet.posName}`,
+      Subject: "Scan to pay with Mercado Pago",
+    },
+  });
+  const chunks: Buffer[] = [];
+  doc.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+  const width = A5.width - 72;
+  doc.font("Helvetica-Bold").fontSize(22).text(sheet.storeName, 36, 48, { width, align: "center" });
+  doc.moveDown(0.3);
+  doc.font("Helvetica").fontSize(15).text(sheet.posName, { width, align: "center" });
+  const size = 300;
+  const top = 150;
+  // the SVG's own quiet zone (4 modules) is part of the square
+  doc.save();
+  doc.translate((A5.width - size) / 2, top).scale(size / qr.modules);
+  doc.path(qr.path).lineWidth(1).strokeColor("#000000").stroke();
+  doc.restore();
+  doc
+    .font("Helvetica-Bold")
+    .fontSize(18)
+    .text("Scan to pay with Mercado Pago", 36, top + size + 24, { width, align: "center" });
+  doc
+    .font("Helvetica")
+    .fontSize(9)
+    .fillColor("#555555")
+    .text(`Store ${sheet.storeId} · POS ${sheet.posId}`, 36, A5.height - 60, {
+      width,
+      align: "center",
+    });
+  doc.end();
+  return done;
+}

@@ -1,0 +1,38 @@
+/** A store's address as Mercado Pago takes it. */
+export interface StoreLocation {
+  street_number: string;
+  street_name: string;
+  city_name: string;
+  state_name: string;
+  latitude: number;
+  longitude: number;
+  reference?: string;
+}
+
+export interface Store {
+  externalId: string;
+  /** Mercado Pago's id of the store */
+  mercadopagoId: string;
+  name: string;
+  location: StoreLocation;
+  requestHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Pos {
+  externalId: string;
+  storeExternalId: string;
+  /** Mercado Pago's numeric id of the POS, as text */
+  mercadopagoId: string;
+  name: string;
+  category: number | null;
+  qrImageUrl: string | null;
+  qrTemplateDocumentUrl: string | null;
+  qrTemplateImageUrl: string | null;
+  /** what the POS's QR encodes; null until read from Mercado Pago's image */
+  qrContent: string | null;
+  requestHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -143,47 +143,51 @@ export function createLiveRouter(deps: { sales: SalesService; live: LiveSales })
   });
 
   // The long poll; GET /orders/:ref without `wait` is the sales router's.
-  router.get("/orders/:ref", permit(["full", "staff", "pos"], "read sales"), async (req, res, next) => {
-    if (req.query.wait === undefined) return next();
-    const actor = actorOf(req);
-    const query = parse(WaitQuerySchema, req.query);
-    const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
-    const answer = async (s: Sale) => {
-      if (res.headersSent) return;
-      if (query.include === "events") {
-        const events = await sales.events(s);
-        res.json({ ...presentSale(s), events: events.map(presentEvent) });
-        return;
-      }
-      res.json(presentSale(s));
-    };
-    if (sale.status !== "pending" || query.wait === 0) return answer(sale);
-    const release = live.hold("wait", actor.keyId);
-    const settled = await new Promise<Sale>((resolve) => {
-      let latest = sale;
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        stop();
-        offClose();
-        release();
-        resolve(latest);
+  router.get(
+    "/orders/:ref",
+    permit(["full", "staff", "pos"], "read sales"),
+    async (req, res, next) => {
+      if (req.query.wait === undefined) return next();
+      const actor = actorOf(req);
+      const query = parse(WaitQuerySchema, req.query);
+      const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
+      const answer = async (s: Sale) => {
+        if (res.headersSent) return;
+        if (query.include === "events") {
+          const events = await sales.events(s);
+          res.json({ ...presentSale(s), events: events.map(presentEvent) });
+          return;
+        }
+        res.json(presentSale(s));
       };
-      const timer = setTimeout(finish, query.wait * 1000);
-      const offClose = live.onClose(finish);
-      res.on("close", finish);
-      const stop = live.watch({
-        target: { saleId: sale.id },
-        sale(current) {
-          latest = current;
-          if (current.status !== "pending") finish();
-        },
+      if (sale.status !== "pending" || query.wait === 0) return answer(sale);
+      const release = live.hold("wait", actor.keyId);
+      const settled = await new Promise<Sale>((resolve) => {
+        let latest = sale;
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          stop();
+          offClose();
+          release();
+          resolve(latest);
+        };
+        const timer = setTimeout(finish, query.wait * 1000);
+        const offClose = live.onClose(finish);
+        res.on("close", finish);
+        const stop = live.watch({
+          target: { saleId: sale.id },
+          sale(current) {
+            latest = current;
+            if (current.status !== "pending") finish();
+          },
+        });
       });
-    });
-    await answer(settled);
-  });
+      await answer(settled);
+    },
+  );
 
   return router;
 }

@@ -359,6 +359,64 @@ describe("GET /orders/:ref/events", () => {
   });
 });
 
+describe("the sales trigger", () => {
+  it("announces a change by any writer, and not the sweeper's own bookkeeping", async () => {
+    const { body } = await createSale();
+    const ref = body.external_reference;
+    const listener = new pg.Client({ connectionString: db.directUrl });
+    await listener.connect();
+    const notices: string[] = [];
+    listener.on("notification", (n) => notices.push(n.payload ?? ""));
+    await listener.query("LISTEN sale_changed");
+    try {
+      const writer = new pg.Client({ connectionString: db.directUrl });
+      await writer.connect();
+      await writer.query(
+        "UPDATE sales SET next_check_at = now(), check_attempts = check_attempts + 1 WHERE external_reference = $1",
+        [ref],
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      expect(notices).toEqual([]);
+      const s = await openSse(`${base}/orders/${ref}/events`, bearer(STAFF));
+      await s.next((e) => e.event === "sale");
+      // a hand-made UPDATE, as an operator or another program would write it
+      await writer.query("UPDATE sales SET title = 'Renamed' WHERE external_reference = $1", [ref]);
+      await writer.end();
+      const renamed = await s.next((e) => (e.data as { title: string }).title === "Renamed");
+      expect(renamed.data).toMatchObject({ external_reference: ref });
+      s.close();
+      expect(notices.length).toBe(1);
+      const notice = JSON.parse(notices[0] ?? "{}");
+      expect(notice).toMatchObject({ ref, status: "pending", pos_id: body.pos_id });
+      expect(Object.keys(notice).sort()).toEqual(["id", "pos_id", "ref", "status", "store_id"]);
+    } finally {
+      await listener.end();
+    }
+    await request(h.app).delete(`/orders/${ref}`).set(auth).expect(200);
+  });
+});
+
+describe("behind a transaction-mode pooler with no direct URL", () => {
+  it("refuses live routes with 503 naming DATABASE_DIRECT_URL; the rest works", async () => {
+    const off = createLiveSales({
+      feed: null,
+      unavailable: "live updates need a direct database connection: set DATABASE_DIRECT_URL",
+      load: async () => null,
+      logger: pino({ level: "silent" }),
+    });
+    const app = buildHarness(db, { mpBaseUrl: sim.baseUrl, live: off }).app;
+    const { body } = await createSale();
+    const ref = body.external_reference;
+    for (const path of [`/orders/${ref}/events`, `/orders/${ref}?wait=5`, "/events"]) {
+      const r = await request(app).get(path).set(auth);
+      expect(r.status).toBe(503);
+      expect(r.body.error.message).toMatch(/DATABASE_DIRECT_URL/);
+    }
+    expect((await request(app).get(`/orders/${ref}`).set(auth)).status).toBe(200);
+    await request(h.app).delete(`/orders/${ref}`).set(auth).expect(200);
+  });
+});
+
 describe("GET /events", () => {
   it("sends every change in its filter and nothing else; staff and full keys only", async () => {
     const pos = uniquePos();

@@ -368,9 +368,9 @@ describe("the sales trigger", () => {
     const notices: string[] = [];
     listener.on("notification", (n) => notices.push(n.payload ?? ""));
     await listener.query("LISTEN sale_changed");
+    const writer = new pg.Client({ connectionString: db.directUrl });
+    await writer.connect();
     try {
-      const writer = new pg.Client({ connectionString: db.directUrl });
-      await writer.connect();
       await writer.query(
         "UPDATE sales SET next_check_at = now(), check_attempts = check_attempts + 1 WHERE external_reference = $1",
         [ref],
@@ -390,7 +390,7 @@ describe("the sales trigger", () => {
       expect(notice).toMatchObject({ ref, status: "pending", pos_id: body.pos_id });
       expect(Object.keys(notice).sort()).toEqual(["id", "pos_id", "ref", "status", "store_id"]);
     } finally {
-      await listener.end();
+      await Promise.all([listener.end(), writer.end()]);
     }
     await request(h.app).delete(`/orders/${ref}`).set(auth).expect(200);
   });

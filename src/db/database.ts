@@ -297,9 +297,7 @@ export async function openDatabase(opts: {
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   await migrate(url);
   let deliver: NoticeHandler = () => {};
-  const prisma = createPrisma(url, poolSize, true, (channel, payload) =>
-    deliver(channel, payload),
-  );
+  const prisma = createPrisma(url, poolSize, true, (channel, payload) => deliver(channel, payload));
   return {
     url,
     embedded: true,

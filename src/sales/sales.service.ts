@@ -609,9 +609,6 @@ export function createSalesService(deps: SalesServiceDeps) {
 
     get: (externalReference: string, scope: SaleScope) => mustFind(externalReference, scope),
 
-    /** Reads a sale by its id (live updates re-read a sale the database announced). */
-    byId: (saleId: string) => repo.findById(saleId),
-
     /**
      * A POS's pending sale, else its most recent; 404 when it has none the caller may see (a POS
      * key bound elsewhere learns nothing of this POS).

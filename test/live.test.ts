@@ -330,6 +330,7 @@ describe("GET /orders/:ref/events", () => {
     const { body } = await createSale();
     const ref = body.external_reference;
     const s = await openSse(`${base}/orders/${ref}/events`, bearer(STAFF));
+    const dashboard = await openSse(`${base}/events?pos_id=${body.pos_id}`, auth);
     try {
       await s.next((e) => e.event === "sale");
       const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -345,6 +346,8 @@ describe("GET /orders/:ref/events", () => {
       // the reconnect re-sends the state even though nothing changed
       const resent = await s.next((e) => e.event === "sale", 5000, before);
       expect(resent.data).toMatchObject({ external_reference: ref, status: "pending" });
+      // a dashboard cannot know what it missed: it is told to reload
+      await dashboard.next((e) => e.event === "resync");
       const after = s.events.length;
       await pay(body.pos_id, ref);
       const paid = await s.next(
@@ -353,8 +356,13 @@ describe("GET /orders/:ref/events", () => {
         after,
       );
       expect(paid.data).toMatchObject({ status: "paid" });
+      const onDashboard = await dashboard.next(
+        (e) => (e.data as { status: string }).status === "paid",
+      );
+      expect(onDashboard.data).toMatchObject({ external_reference: ref, status: "paid" });
     } finally {
       s.close();
+      dashboard.close();
     }
   });
 });

@@ -83,6 +83,12 @@ function createFanOut(logger: Logger) {
   };
 }
 
+/**
+ * How often the LISTEN connection is asked a trivial query: a connection cut without a word (a
+ * dropped route, a frozen host) would otherwise wait forever for notices that never come.
+ */
+const PROBE_INTERVAL_MS = 15_000;
+
 /** Backoff between reconnects: 250 ms doubling to 5 s. */
 export function reconnectDelayMs(attempt: number): number {
   return Math.min(250 * 2 ** Math.max(0, attempt - 1), 5_000);
@@ -103,6 +109,7 @@ export function createPgSaleFeed(opts: {
   let client: pg.Client | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let probe: NodeJS.Timeout | undefined;
   let attempt = 0;
   let everConnected = false;
 
@@ -110,6 +117,7 @@ export function createPgSaleFeed(opts: {
     const c = new pg.Client({
       connectionString: opts.connectionString,
       connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
+      query_timeout: DB_TIMEOUTS.connectMs,
       keepAlive: true,
       // how its connection is found in pg_stat_activity
       application_name: "mp-qr-pos-listener",
@@ -136,6 +144,17 @@ export function createPgSaleFeed(opts: {
     }
     client = c;
     attempt = 0;
+    clearInterval(probe);
+    probe = setInterval(() => {
+      c.query("SELECT 1").catch((err: unknown) => {
+        log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          "LISTEN connection silent",
+        );
+        lost(c);
+      });
+    }, PROBE_INTERVAL_MS);
+    probe.unref();
     if (everConnected) {
       log.info("listening for sale changes again; live streams re-read their sales");
       fan.resync();
@@ -146,6 +165,7 @@ export function createPgSaleFeed(opts: {
   function lost(c: pg.Client): void {
     if (client !== c) return;
     client = null;
+    clearInterval(probe);
     c.removeAllListeners("end");
     c.end().catch(() => {});
     schedule();
@@ -182,6 +202,7 @@ export function createPgSaleFeed(opts: {
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearInterval(probe);
       const c = client;
       client = null;
       if (c) {

@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import { createKeyring, findActor, identify, permit, requireActor } from "./auth.ts";
 import { allowOrigins } from "./cors.ts";
 import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from "./errors.ts";
+import { createLiveRouter } from "./live/live.routes.ts";
+import type { LiveSales } from "./live/live-sales.ts";
 import { createHttpLogger } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
@@ -12,6 +14,7 @@ import type { SalesListRepository } from "./sales/sales-list.repository.ts";
 import { createSalesListRouter } from "./sales/sales-list.routes.ts";
 import { createRefundsRouter } from "./refunds/refunds.routes.ts";
 import type { RefundsService } from "./refunds/refunds.service.ts";
+import { createPosSaleRouter } from "./sales/pos-sale.routes.ts";
 import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
 import { createStoresRouter } from "./stores/stores.routes.ts";
@@ -47,6 +50,8 @@ export interface AppDeps {
     /** the simulator's helpers (/simulator/api) answer full-access keys only */
     simulatorNeedsKey?: boolean;
   };
+  /** live updates (event streams, long polls); without it those routes are not served */
+  live?: LiveSales;
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
   simulator?: Router;
 }
@@ -151,7 +156,7 @@ export function createApp(deps: AppDeps): express.Express {
     app.use("/simulator", deps.simulator);
   }
   app.use(
-    ["/sales", "/orders"],
+    ["/sales", "/orders", "/events", "/pos/:pos_id/sale"],
     (_req, res, next) => {
       res.setHeader("Cache-Control", "no-store");
       next();
@@ -161,6 +166,8 @@ export function createApp(deps: AppDeps): express.Express {
     requireActor,
   );
   if (deps.salesList) app.use(createSalesListRouter(deps.salesList));
+  if (deps.live) app.use(createLiveRouter({ sales: deps.sales, live: deps.live }));
+  app.use(createPosSaleRouter(deps.sales));
   app.use(createSalesRouter(deps.sales));
   if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
   if (deps.stores) {

@@ -63,7 +63,19 @@ const EnvSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
   ),
+  // LISTEN (live updates) is session state: behind a transaction-mode pooler it needs a direct URL
+  DATABASE_DIRECT_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .refine(
+        (u) => !/[?&]pgbouncer=true(&|$)/.test(u),
+        "must reach the database directly, not through a pooler (no pgbouncer=true)",
+      )
+      .optional(),
+  ),
   DATABASE_CONNECT_TIMEOUT_S: DatabaseConnectTimeoutS,
+  LIVE_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(10_000).default(20),
   MP_ACCESS_TOKEN: optionalString,
   MP_SIMULATOR: optionalString.pipe(
     z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
@@ -122,6 +134,9 @@ const EnvSchema = z.object({
 function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   const set = (name: string) => (env[name] ?? "").trim() !== "";
   const problems: string[] = [];
+  if (set("DATABASE_DIRECT_URL") && !set("DATABASE_URL")) {
+    problems.push("DATABASE_DIRECT_URL: is only used with DATABASE_URL; set both or neither");
+  }
   if (set("MP_ACCESS_TOKEN") && !set("MP_COLLECTOR_ID")) {
     problems.push("MP_COLLECTOR_ID: is required when MP_ACCESS_TOKEN is set");
   }
@@ -162,6 +177,10 @@ export interface Config {
   env: "development" | "production" | "test";
   port: number;
   databaseUrl: string | undefined;
+  /** a direct connection for LISTEN when DATABASE_URL goes through a transaction-mode pooler */
+  databaseDirectUrl: string | undefined;
+  /** open event streams (and, apart, long polls) one API key may hold */
+  liveStreamsPerKey: number;
   /** seconds boot retries an unreachable DATABASE_URL */
   databaseConnectTimeoutS: number;
   dataDir: string;
@@ -226,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.DATABASE_DIRECT_URL,
+    liveStreamsPerKey: e.LIVE_STREAMS_PER_KEY,
     databaseConnectTimeoutS: e.DATABASE_CONNECT_TIMEOUT_S,
     dataDir: e.DATA_DIR,
     mercadoPago: Object.freeze({

@@ -11,6 +11,8 @@ import { createNotificationPruner } from "./jobs/notification-pruner.ts";
 import { createNotificationWorker } from "./jobs/notification-worker.ts";
 import { createRefundResolver } from "./jobs/refund-resolver.ts";
 import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
+import { createLiveSales } from "./live/live-sales.ts";
+import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "./notifications/inbox.repository.ts";
@@ -210,12 +212,30 @@ async function main(): Promise<void> {
     logger,
   });
 
+  // live updates: the database announces every sale change; this process listens once
+  const { feed, unavailable } = chooseSaleFeed({
+    databaseUrl: db.url,
+    directUrl: config.databaseDirectUrl,
+    notices: db.notices,
+    logger,
+  });
+  if (unavailable) logger.warn(unavailable);
+  await feed?.start();
+  const live = createLiveSales({
+    feed,
+    unavailable,
+    load: (id) => repo.findById(id),
+    logger,
+    limits: { streamsPerKey: config.liveStreamsPerKey, waitsPerKey: config.liveStreamsPerKey },
+  });
+
   const app = createApp({
     logger,
     sales,
     salesList: createSalesListRepository(db.prisma),
     refunds,
     stores,
+    live,
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake();
@@ -261,11 +281,19 @@ async function main(): Promise<void> {
   );
 
   installShutdown(logger, async () => {
+    // open streams would hold server.close() forever: end them, answer the long polls
+    live.closeAll();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await Promise.all([worker.stop(), sweeper.stop(), refundResolver.stop(), pruner.stop()]);
+    await Promise.all([
+      worker.stop(),
+      sweeper.stop(),
+      refundResolver.stop(),
+      pruner.stop(),
+      feed?.stop(),
+    ]);
     await upstream.simulator?.close();
     await db.close();
   });

@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { createApp } from "../src/app.ts";
 import { createPrisma, migrate, type Db } from "../src/db/database.ts";
+import type { LiveSales } from "../src/live/live-sales.ts";
 import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
 import { createSalesSweeper } from "../src/jobs/sales-sweeper.ts";
 import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
@@ -120,6 +121,8 @@ export function buildHarness(
     posApiKeys?: string[];
     signingSecret?: string;
     corsOrigins?: string[];
+    /** live updates (streams, long polls), as main.ts builds them */
+    live?: LiveSales;
     /** the worker's quiet periods; by default none, so a scenario can re-notify at once */
     quietMs?: { pending: number; settled: number };
   } = {},
@@ -217,6 +220,7 @@ export function buildHarness(
       corsOrigins: opts.corsOrigins,
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
+    ...(opts.live ? { live: opts.live } : {}),
   });
   return {
     app,

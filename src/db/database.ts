@@ -9,11 +9,20 @@ export const MIGRATIONS_DIR = new URL("../../prisma/migrations", import.meta.url
 
 export type Db = PrismaClient;
 
+/** A notice (NOTIFY) that reached one of the pool's connections. */
+export type NoticeHandler = (channel: string, payload: string | undefined) => void;
+
 export interface Database {
   url: string;
   embedded: boolean;
   prisma: Db;
   close(): Promise<void>;
+  /**
+   * Embedded only: PGlite serves every socket from one session, so a notice reaches the
+   * connection whose statement raised it, not a LISTEN connection of its own. `listen` issues
+   * LISTEN on that session; `onNotice` receives what the pool's connections are sent.
+   */
+  notices?: { listen(channel: string): Promise<void>; onNotice(h: NoticeHandler): void };
 }
 
 /**
@@ -117,7 +126,12 @@ export function statementNames(limit = MAX_NAMED_STATEMENTS): (query: { sql: str
  * The pool behind Prisma, with the bounds of DB_TIMEOUTS and every connection in UTC.
  * `embedded`: PGlite through pglite-socket, one session for every socket.
  */
-export function createPool(url: string, poolSize = 10, embedded = false): pg.Pool {
+export function createPool(
+  url: string,
+  poolSize = 10,
+  embedded = false,
+  onNotice?: NoticeHandler,
+): pg.Pool {
   const target = databaseTarget(url);
   const pool = new pg.Pool({
     connectionString: target.connectionString,
@@ -126,7 +140,10 @@ export function createPool(url: string, poolSize = 10, embedded = false): pg.Poo
     query_timeout: DB_TIMEOUTS.queryMs,
     ...(target.pooled || embedded ? {} : { statement_timeout: DB_TIMEOUTS.statementMs }),
     keepAlive: true,
-    onConnect: inUtc,
+    onConnect: async (client) => {
+      if (onNotice) client.on("notification", (n) => onNotice(n.channel, n.payload));
+      await inUtc(client);
+    },
   });
   // an idle connection that breaks is dropped by the pool; the next query opens a new one
   pool.on("error", () => {});
@@ -139,11 +156,16 @@ export function createPool(url: string, poolSize = 10, embedded = false): pg.Poo
  * connection, which already has or lacks the name: 42P05 / 26000) and on the embedded database
  * (PGlite serves every socket from one session, where two pooled connections would collide).
  */
-export function createPrisma(url: string, poolSize = 10, embedded = false): Db {
+export function createPrisma(
+  url: string,
+  poolSize = 10,
+  embedded = false,
+  onNotice?: NoticeHandler,
+): Db {
   const named = !embedded && !databaseTarget(url).pooled;
   return new PrismaClient({
     adapter: new PrismaPg(
-      createPool(url, poolSize, embedded),
+      createPool(url, poolSize, embedded, onNotice),
       named
         ? { statementNameGenerator: statementNames(), disposeExternalPool: true }
         : { disposeExternalPool: true },
@@ -274,11 +296,21 @@ export async function openDatabase(opts: {
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   await migrate(url);
-  const prisma = createPrisma(url, poolSize, true);
+  let deliver: NoticeHandler = () => {};
+  const prisma = createPrisma(url, poolSize, true, (channel, payload) => deliver(channel, payload));
   return {
     url,
     embedded: true,
     prisma,
+    notices: {
+      async listen(channel) {
+        if (!/^[a-z_]+$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+        await prisma.$executeRawUnsafe(`LISTEN ${channel}`);
+      },
+      onNotice(h) {
+        deliver = h;
+      },
+    },
     close: async () => {
       await prisma.$disconnect();
       await server.stop();

@@ -375,6 +375,18 @@ export function createSalesRepository(db: Db) {
       return row ? toSale(row) : null;
     },
 
+    /**
+     * A POS's current sale: its pending one, else its most recent (index-backed both ways), only
+     * among the sales of `storeId` when given.
+     */
+    async currentOfPos(posId: string, storeId?: string): Promise<Sale | null> {
+      const where = { posId, ...(storeId === undefined ? {} : { storeId }) };
+      const row =
+        (await db.sale.findFirst({ where: { ...where, status: "pending" } })) ??
+        (await db.sale.findFirst({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }));
+      return row ? toSale(row) : null;
+    },
+
     /** Whether another sale than `saleId` holds the POS (is pending on it). */
     async posHeldByAnother(posId: string, saleId: string): Promise<boolean> {
       const n = await db.sale.count({

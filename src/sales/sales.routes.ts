@@ -22,7 +22,7 @@ function reference(value: unknown): string {
 const OrderQuerySchema = z.object({ include: z.enum(["events"]).optional() });
 
 /** The sales a key may see: a bound POS key its store's (or its POS's), every other key all. */
-function scopeOf(actor: Actor): SaleScope {
+export function scopeOf(actor: Actor): SaleScope {
   return actor.binding ? { storeId: actor.binding.storeId, posId: actor.binding.posId } : "all";
 }
 
@@ -54,7 +54,7 @@ export function createSalesRouter(sales: SalesService): Router {
       if (!inScope({ storeId: input.store_id, posId: input.pos_id }, scope)) {
         throw new AppError("forbidden", "this API key may not create sales for that store or POS");
       }
-      const { sale, replay } = await sales.create(input);
+      const { sale, replay } = await sales.create(input, scope);
       res.status(replay ? 200 : 201).json(presentSale(sale));
     },
   );

@@ -533,7 +533,11 @@ export function createSalesService(deps: SalesServiceDeps) {
       return settled;
     },
 
-    async create(input: CreateSaleInput): Promise<CreateSaleResult> {
+    /**
+     * `scope`: what the caller may read; a `pos_busy` answer names the blocking sale only when
+     * it is in it.
+     */
+    async create(input: CreateSaleInput, scope: SaleScope = "all"): Promise<CreateSaleResult> {
       const call = cashierCall();
       const externalReference = input.external_reference ?? newReference();
       const hash = requestHash(input, externalReference);
@@ -574,7 +578,15 @@ export function createSalesService(deps: SalesServiceDeps) {
         return replayOf(raced, hash);
       }
       if (created.kind === "pos_busy") {
-        throw new AppError("pos_busy", `POS ${input.pos_id} already has a pending sale`);
+        // the blocking sale may have settled since the insert was refused: then none is named
+        const blocking = await repo.currentOfPos(input.pos_id);
+        const visible = blocking?.status === "pending" && inScope(blocking, scope);
+        throw new AppError(
+          "pos_busy",
+          `POS ${input.pos_id} already has a pending sale` +
+            (visible ? ` (${blocking.externalReference})` : ""),
+          visible ? [{ external_reference: blocking.externalReference }] : [],
+        );
       }
 
       const sale = created.sale;
@@ -614,6 +626,18 @@ export function createSalesService(deps: SalesServiceDeps) {
     },
 
     get: (externalReference: string, scope: SaleScope) => mustFind(externalReference, scope),
+
+    /**
+     * A POS's pending sale, else its most recent; 404 when it has none the caller may see (a POS
+     * key bound elsewhere learns nothing of this POS).
+     */
+    async currentOfPos(posId: string, scope: SaleScope): Promise<Sale> {
+      const sale = await repo.currentOfPos(posId, scope === "all" ? undefined : scope.storeId);
+      if (!sale || !inScope(sale, scope)) {
+        throw new AppError("not_found", `no sale on POS ${posId}`);
+      }
+      return sale;
+    },
 
     events: (sale: Sale) => repo.events(sale.id),
 

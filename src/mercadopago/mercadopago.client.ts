@@ -8,7 +8,9 @@ import {
   MerchantOrderSearchSchema,
   PaymentSchema,
   PosOrderSchema,
+  UserSchema,
   type InstoreOrderBody,
+  type MercadoPagoUser,
   type MerchantOrder,
   type Payment,
   type PosOrder,
@@ -61,6 +63,8 @@ export interface MercadoPagoClient {
   getMerchantOrder(id: string, o?: CallOptions): Promise<MerchantOrder | null>;
   searchMerchantOrders(externalReference: string, o?: CallOptions): Promise<MerchantOrder[]>;
   getPayment(id: string, o?: CallOptions): Promise<Payment | null>;
+  /** The Mercado Pago user the access token belongs to (checked once at boot). */
+  getCurrentUser(o?: CallOptions): Promise<MercadoPagoUser>;
 }
 
 export interface MercadoPagoClientOptions {
@@ -299,5 +303,13 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
       }),
     getPayment: (id, o) =>
       find(`/v1/payments/${encodeURIComponent(id)}`, PaymentSchema, "payment", o?.deadline),
+    getCurrentUser: (o) =>
+      withRetry(o?.deadline, async () =>
+        parse(
+          UserSchema,
+          await send({ method: "GET", url: "/users/me", deadline: o?.deadline }),
+          "user",
+        ),
+      ),
   };
 }

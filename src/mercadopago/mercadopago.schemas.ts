@@ -94,3 +94,11 @@ export interface InstoreOrderBody {
   taxes?: { type: string; value: number }[];
   sponsor?: { id: number };
 }
+
+/** `GET /users/me`: whose token this is. */
+export const UserSchema = z.looseObject({
+  id: numeric,
+  nickname: z.string().nullish(),
+  site_id: z.string().nullish(),
+});
+export type MercadoPagoUser = z.infer<typeof UserSchema>;

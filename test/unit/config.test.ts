@@ -166,7 +166,8 @@ describe("boot checks that say what to do", () => {
         `PUBLIC_BASE_URL: ${bare} is a loopback or private address that Mercado Pago cannot reach; use the public HTTPS address of this service`,
       ]);
     }
-    const { PUBLIC_BASE_URL: _unset, ...withoutUrl } = prod;
+    const withoutUrl: Record<string, string> = { ...prod };
+    delete withoutUrl.PUBLIC_BASE_URL;
     expect(problems(withoutUrl)).toEqual([
       "PUBLIC_BASE_URL: is required when NODE_ENV is production with MP_ACCESS_TOKEN: the public HTTPS address where Mercado Pago sends notifications, such as https://pos.example.com",
     ]);

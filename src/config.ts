@@ -1,3 +1,4 @@
+import { BlockList, isIP } from "node:net";
 import { z } from "zod";
 import { parseKeyEntry, type Role } from "./auth.ts";
 import { WEBHOOK_SECRET_PATTERN } from "./notifications/webhook-secrets.ts";
@@ -51,6 +52,82 @@ function isOrigin(text: string): boolean {
   }
 }
 
+/** Mercado Pago's own API: the one that must reach PUBLIC_BASE_URL from the internet. */
+export const MERCADO_PAGO_API = "https://api.mercadopago.com";
+
+/** An absolute http(s) URL; a bare host name gets a hint of the expected form. */
+const publicUrl = z.string().superRefine((text, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // a bare host ("pos.example.com") parses as nothing: say what was meant
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    const host =
+      text.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "") || "pos.example.com";
+    ctx.addIssue({
+      code: "custom",
+      message: `expected an absolute URL such as https://${host}`,
+    });
+  }
+});
+
+/**
+ * Seller tokens are `APP_USR-…` (production credentials) or `TEST-…` (older test credentials);
+ * anything else is a paste of the wrong value (a public key, a client secret, a quoted string).
+ */
+const ACCESS_TOKEN_PATTERN = /^(APP_USR|TEST)-[A-Za-z0-9_-]+$/;
+
+/** Addresses Mercado Pago's servers cannot reach: loopback, private, link-local, unspecified. */
+const UNREACHABLE = new BlockList();
+for (const [net, bits] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+] as const)
+  UNREACHABLE.addSubnet(net, bits, "ipv4");
+for (const [net, bits] of [
+  ["::", 127], // :: and ::1
+  ["fc00::", 7],
+  ["fe80::", 10],
+] as const)
+  UNREACHABLE.addSubnet(net, bits, "ipv6");
+
+/**
+ * Why Mercado Pago could not deliver notifications to this public URL, or null when it can.
+ * Host names are judged by their form only (no DNS at boot): `localhost`, `*.localhost`,
+ * `*.local` and single-label names exist only on a local network.
+ */
+export function unreachablePublicUrl(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null; // reported by the field's own check
+  }
+  if (url.protocol !== "https:")
+    return "must be https:// (Mercado Pago only notifies public HTTPS URLs)";
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const family = isIP(host);
+  const local =
+    family === 4
+      ? UNREACHABLE.check(host, "ipv4")
+      : family === 6
+        ? UNREACHABLE.check(host, "ipv6")
+        : host === "localhost" ||
+          host.endsWith(".localhost") ||
+          host.endsWith(".local") ||
+          !host.includes(".");
+  return local
+    ? `${host} is a loopback or private address that Mercado Pago cannot reach; use the public HTTPS address of this service`
+    : null;
+}
+
 /** How long boot keeps trying the database before it gives up (a database starting next to us). */
 export const DatabaseConnectTimeoutS = z.coerce.number().int().min(1).max(3600).default(30);
 
@@ -76,7 +153,18 @@ const EnvSchema = z.object({
   ),
   DATABASE_CONNECT_TIMEOUT_S: DatabaseConnectTimeoutS,
   LIVE_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(10_000).default(20),
-  MP_ACCESS_TOKEN: optionalString,
+  MP_ACCESS_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        ACCESS_TOKEN_PATTERN,
+        "does not look like a Mercado Pago access token (APP_USR-… or TEST-…); copy the Access Token from Your integrations > Credentials, not the Public Key or Client Secret",
+      )
+      .optional(),
+  ),
+  MP_VERIFY_CREDENTIALS: optionalString.pipe(
+    z.enum(["true", "false"], { error: "must be true or false" }).optional(),
+  ),
   MP_SIMULATOR: optionalString.pipe(
     z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
   ),
@@ -93,7 +181,7 @@ const EnvSchema = z.object({
       .regex(/^\d{1,20}$/, "must be a numeric Mercado Pago user id")
       .optional(),
   ),
-  PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  PUBLIC_BASE_URL: optionalString.pipe(publicUrl.optional()),
   API_KEYS: keyList("full"),
   STAFF_API_KEYS: keyList("staff"),
   POS_API_KEYS: keyList("pos"),
@@ -152,6 +240,21 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
         "the built-in simulator, where no real money moves)",
     );
   }
+  // Mercado Pago notifies PUBLIC_BASE_URL from the internet: a local or plain-http address means
+  // no notification ever arrives and sales settle only through the reconciler, minutes late.
+  // Only against Mercado Pago's own API; a fake or staging upstream (MP_BASE_URL) may be local.
+  const upstream = (env.MP_BASE_URL ?? "").trim().replace(/\/+$/, "") || MERCADO_PAGO_API;
+  if (nodeEnv !== "development" && set("MP_ACCESS_TOKEN") && upstream === MERCADO_PAGO_API) {
+    const publicBase = (env.PUBLIC_BASE_URL ?? "").trim();
+    if (publicBase === "") {
+      problems.push(
+        `PUBLIC_BASE_URL: is required when NODE_ENV is ${nodeEnv} with MP_ACCESS_TOKEN: the public HTTPS address where Mercado Pago sends notifications, such as https://pos.example.com`,
+      );
+    } else {
+      const why = unreachablePublicUrl(publicBase);
+      if (why) problems.push(`PUBLIC_BASE_URL: ${why}`);
+    }
+  }
   const lists = KEY_LISTS.map(([name, role]) => [name, role, splitList(env[name])] as const);
   if (nodeEnv !== "development" && lists.every(([, , entries]) => entries.length === 0)) {
     problems.push(
@@ -196,6 +299,8 @@ export interface Config {
     baseUrl: string;
     sponsorId: string | undefined;
     timeoutMs: number;
+    /** check the token and collector id with GET /users/me at boot (live mode only) */
+    verifyCredentials: boolean;
   };
   /** longest a POS/staff request waits on Mercado Pago in total; the rest goes to the sweeper */
   cashierDeadlineMs: number;
@@ -255,9 +360,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accessToken: e.MP_ACCESS_TOKEN,
       collectorId: e.MP_COLLECTOR_ID,
       // In simulator mode main.ts points the client at the in-process simulator instead.
-      baseUrl: (e.MP_BASE_URL ?? "https://api.mercadopago.com").replace(/\/+$/, ""),
+      baseUrl: (e.MP_BASE_URL ?? MERCADO_PAGO_API).replace(/\/+$/, ""),
       sponsorId: e.MP_SPONSOR_ID,
       timeoutMs: e.MP_TIMEOUT_MS,
+      verifyCredentials:
+        mode === "live" &&
+        (e.MP_VERIFY_CREDENTIALS ?? String(e.NODE_ENV === "production")) === "true",
     }),
     cashierDeadlineMs: e.CASHIER_DEADLINE_MS,
     publicBaseUrl,

@@ -39,12 +39,27 @@ export function createHttpServer(
   );
 }
 
+/** A listen failure in words that name the variable to change. */
+export function listenError(err: unknown, port: number): Error {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === "EADDRINUSE")
+    return new Error(
+      `PORT: port ${port} is already in use by another process; stop that process or set PORT to a free port`,
+    );
+  if (code === "EACCES")
+    return new Error(
+      `PORT: port ${port} needs privileges this process does not have; use a port above 1023 (and a proxy in front)`,
+    );
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /** Listens on `port` and resolves once the server accepts connections. */
 export function listen(server: Server, port: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (err: unknown) => reject(listenError(err, port));
+    server.once("error", fail);
     server.listen(port, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve();
     });
   });

@@ -14,6 +14,7 @@ import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
 import { createLiveSales } from "./live/live-sales.ts";
 import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
+import { verifyCredentials } from "./mercadopago/credentials.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
 import { createInboxRepository } from "./notifications/inbox.repository.ts";
 import { notificationUrl } from "./notifications/notification-url.ts";
@@ -98,6 +99,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const apiKeys = developmentApiKeys(config);
+  // Asked while the database is being reached, and a refusal ends the boot at once rather than
+  // after the database wait; the server listens only once the answer is in.
+  const credentialsChecked = checkCredentials(config, logger);
 
   if (config.databaseUrl) {
     const { host, port } = databaseTarget(config.databaseUrl);
@@ -265,6 +269,7 @@ async function main(): Promise<void> {
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
   });
 
+  await credentialsChecked;
   const server = createHttpServer(app);
   await listen(server, config.port);
   worker.start();
@@ -297,6 +302,32 @@ async function main(): Promise<void> {
     await upstream.simulator?.close();
     await db.close();
   });
+}
+
+/**
+ * MP_VERIFY_CREDENTIALS: a token Mercado Pago refuses, or one of another seller than
+ * MP_COLLECTOR_ID, stops the boot; an unreachable Mercado Pago is only a warning.
+ */
+async function checkCredentials(config: Config, logger: Logger): Promise<void> {
+  const mp = config.mercadoPago;
+  if (!mp.verifyCredentials || !mp.accessToken || !mp.collectorId) return;
+  const client = createMercadoPagoClient({
+    baseUrl: mp.baseUrl,
+    accessToken: mp.accessToken,
+    collectorId: mp.collectorId,
+    timeoutMs: mp.timeoutMs,
+    logger,
+  });
+  const verdict = await verifyCredentials(client, mp.collectorId, mp.timeoutMs);
+  if (verdict.outcome === "refused") {
+    process.stderr.write(
+      `invalid configuration:\n  ${verdict.problem}\n` +
+        "  (checked with GET /users/me because MP_VERIFY_CREDENTIALS is true)\n",
+    );
+    process.exit(1);
+  }
+  if (verdict.outcome === "unverified") logger.warn(verdict.warning);
+  else logger.info({ userId: verdict.userId }, "Mercado Pago credentials verified");
 }
 
 function installShutdown(logger: Logger, shutdown: () => Promise<void>): void {

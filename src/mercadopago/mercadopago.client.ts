@@ -14,7 +14,9 @@ import {
   PosOrderSchema,
   RefundListSchema,
   RefundSchema,
+  UserSchema,
   type InstoreOrderBody,
+  type MercadoPagoUser,
   type MerchantOrder,
   type MpPos,
   type MpPosBody,
@@ -93,6 +95,8 @@ export interface MercadoPagoClient {
   createPos(body: MpPosBody, o?: CallOptions): Promise<MpPos>;
   /** The seller's POS with this external id (none or one). */
   searchPos(externalId: string, o?: CallOptions): Promise<MpPos[]>;
+  /** The Mercado Pago user the access token belongs to (checked once at boot). */
+  getCurrentUser(o?: CallOptions): Promise<MercadoPagoUser>;
 }
 
 export interface MercadoPagoClientOptions {
@@ -398,5 +402,13 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
         const { results } = parse(MpPosSearchSchema, res, "POS search");
         return results.filter((p) => p.external_id === externalId);
       }),
+    getCurrentUser: (o) =>
+      withRetry(o?.deadline, async () =>
+        parse(
+          UserSchema,
+          await send({ method: "GET", url: "/users/me", deadline: o?.deadline }),
+          "user",
+        ),
+      ),
   };
 }

@@ -185,3 +185,11 @@ export interface MpPosBody {
   fixed_amount: true;
   category?: number;
 }
+
+/** `GET /users/me`: whose token this is. */
+export const UserSchema = z.looseObject({
+  id: numeric,
+  nickname: z.string().nullish(),
+  site_id: z.string().nullish(),
+});
+export type MercadoPagoUser = z.infer<typeof UserSchema>;

@@ -302,6 +302,15 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
     }),
   );
 
+  // Whose token this is: the service asks once at boot (MP_VERIFY_CREDENTIALS).
+  router.get("/mp/users/me", (_req, res) => {
+    res.status(200).json({
+      id: state.collectorId,
+      nickname: `SIMULATOR${state.collectorId}`,
+      site_id: state.siteId,
+    });
+  });
+
   router.post(
     "/mp/v1/payments/:id/refunds",
     mp("refund_payment", (req) => {

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { createKeyring, parseKeyEntry } from "../../src/auth.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 
-const live = { MP_ACCESS_TOKEN: "APP_USR-x", MP_COLLECTOR_ID: "123" };
+const live = {
+  MP_ACCESS_TOKEN: "APP_USR-x",
+  MP_COLLECTOR_ID: "123",
+  PUBLIC_BASE_URL: "https://pos.example.com",
+};
 const base = { NODE_ENV: "production", ...live, API_KEYS: "full-key-0123456789abcdef" };
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 

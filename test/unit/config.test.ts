@@ -80,6 +80,7 @@ describe("loadConfig", () => {
         ...keys,
         MP_ACCESS_TOKEN: "APP_USR-x",
         MP_COLLECTOR_ID: "1",
+        PUBLIC_BASE_URL: "https://pos.example.com",
       });
       expect(live.mercadoPago.mode).toBe("live");
     }
@@ -105,5 +106,126 @@ describe("loadConfig", () => {
     expect(c.databaseUrl).toBeUndefined();
     expect(c.mercadoPago.mode).toBe("simulator");
     expect(c.rateLimitPerMinute).toBeUndefined();
+  });
+});
+
+describe("boot checks that say what to do", () => {
+  const prod = {
+    NODE_ENV: "production",
+    API_KEYS: "full-key-0123456789abcdef",
+    MP_ACCESS_TOKEN: "APP_USR-1234567890123456-112811-abcdef-123456789",
+    MP_COLLECTOR_ID: "123456789",
+    PUBLIC_BASE_URL: "https://pos.example.com",
+  };
+  function problems(env: Record<string, string>): string[] {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  }
+
+  it("a live production set-up with a public HTTPS address starts", () => {
+    expect(problems(prod)).toEqual([]);
+    expect(
+      problems({ ...prod, MP_ACCESS_TOKEN: "TEST-1234567890123456-112811-abcdef-12345" }),
+    ).toEqual([]);
+  });
+
+  it("PUBLIC_BASE_URL without a scheme names the absolute URL it expects", () => {
+    expect(problems({ ...prod, PUBLIC_BASE_URL: "pos.example.com" })).toEqual([
+      "PUBLIC_BASE_URL: expected an absolute URL such as https://pos.example.com",
+    ]);
+    // in development too: the check is on the form, not on reachability
+    expect(problems({ PUBLIC_BASE_URL: "pos.example.com/shop" })).toEqual([
+      "PUBLIC_BASE_URL: expected an absolute URL such as https://pos.example.com",
+    ]);
+  });
+
+  it("with a token outside development PUBLIC_BASE_URL must be public HTTPS", () => {
+    expect(problems({ ...prod, PUBLIC_BASE_URL: "http://pos.example.com" })).toEqual([
+      "PUBLIC_BASE_URL: must be https:// (Mercado Pago only notifies public HTTPS URLs)",
+    ]);
+    for (const host of [
+      "localhost",
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.20.0.5",
+      "192.168.1.10",
+      "[::1]",
+      "[fd00::1]",
+      "pos",
+      "pos.local",
+    ]) {
+      const bare = host.replace(/^\[|\]$/g, "");
+      expect(
+        problems({ ...prod, NODE_ENV: "test", PUBLIC_BASE_URL: `https://${host}:8443` }),
+      ).toEqual([
+        `PUBLIC_BASE_URL: ${bare} is a loopback or private address that Mercado Pago cannot reach; use the public HTTPS address of this service`,
+      ]);
+    }
+    const withoutUrl: Record<string, string> = { ...prod };
+    delete withoutUrl.PUBLIC_BASE_URL;
+    expect(problems(withoutUrl)).toEqual([
+      "PUBLIC_BASE_URL: is required when NODE_ENV is production with MP_ACCESS_TOKEN: the public HTTPS address where Mercado Pago sends notifications, such as https://pos.example.com",
+    ]);
+    // development, or an upstream other than Mercado Pago's API (a staging fake), may be local
+    expect(
+      problems({ ...prod, NODE_ENV: "development", PUBLIC_BASE_URL: "http://localhost:3000" }),
+    ).toEqual([]);
+    expect(
+      problems({
+        ...prod,
+        MP_BASE_URL: "http://127.0.0.1:9999",
+        PUBLIC_BASE_URL: "http://127.0.0.1:3000",
+      }),
+    ).toEqual([]);
+  });
+
+  it("a token that is not APP_USR-… or TEST-… is refused without echoing it", () => {
+    for (const token of [
+      "APP_USR_1234",
+      "pk_live_abc",
+      "Bearer APP_USR-123",
+      '"APP_USR-123"',
+      "client-secret-xyz",
+    ]) {
+      const found = problems({ ...prod, MP_ACCESS_TOKEN: token });
+      expect(found).toEqual([
+        "MP_ACCESS_TOKEN: does not look like a Mercado Pago access token (APP_USR-… or TEST-…); copy the Access Token from Your integrations > Credentials, not the Public Key or Client Secret",
+      ]);
+      expect(found.join("\n")).not.toContain(token);
+    }
+  });
+
+  it("MP_VERIFY_CREDENTIALS: true by default in production only, and only with a token", () => {
+    expect(loadConfig(prod).mercadoPago.verifyCredentials).toBe(true);
+    expect(
+      loadConfig({ ...prod, MP_VERIFY_CREDENTIALS: "false" }).mercadoPago.verifyCredentials,
+    ).toBe(false);
+    expect(loadConfig({ ...prod, NODE_ENV: "test" }).mercadoPago.verifyCredentials).toBe(false);
+    expect(
+      loadConfig({ ...prod, NODE_ENV: "test", MP_VERIFY_CREDENTIALS: "true" }).mercadoPago
+        .verifyCredentials,
+    ).toBe(true);
+    expect(loadConfig({ MP_VERIFY_CREDENTIALS: "true" }).mercadoPago.verifyCredentials).toBe(false);
+    expect(problems({ ...prod, MP_VERIFY_CREDENTIALS: "yes" })).toEqual([
+      "MP_VERIFY_CREDENTIALS: must be true or false",
+    ]);
+  });
+
+  it("every problem is still listed at once", () => {
+    expect(
+      problems({
+        ...prod,
+        MP_ACCESS_TOKEN: "pk_live_abc",
+        PUBLIC_BASE_URL: "http://10.0.0.2",
+        PORT: "x",
+      })
+        .map((p) => p.split(":")[0])
+        .sort(),
+    ).toEqual(["MP_ACCESS_TOKEN", "PORT", "PUBLIC_BASE_URL"]);
   });
 });

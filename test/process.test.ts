@@ -143,6 +143,12 @@ describe("with PostgreSQL and an external simulator", () => {
     );
     await first.kill();
     await posting;
+    // a hanging request released by clear() would still be applied: wait until the simulator
+    // has seen the killed process's connection go
+    await waitFor(
+      async () => sim.sim.faults.hanging(),
+      (n) => n === 0,
+    );
     sim.sim.faults.clear();
     const stored = await db.prisma.sale.findUniqueOrThrow({
       where: { externalReference: body.external_reference },

@@ -49,6 +49,13 @@ export function errorBody(err: AppError, requestId: string): ErrorBody {
   };
 }
 
+/** Parses request input (body, query, params); a failure is the one validation error. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error);
+  return result.data;
+}
+
 /** Turns a zod failure into field-by-field messages: "items.0.unit_price: must be > 0". */
 export function validationError(error: z.ZodError): AppError {
   // bounded: an issue can quote the request (thousands of unknown keys, a deep path)

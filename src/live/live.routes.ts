@@ -1,11 +1,10 @@
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { actorOf, permit } from "../auth.ts";
-import { AppError, validationError } from "../errors.ts";
+import { parseInput } from "../errors.ts";
 import { presentEvent, presentSale } from "../sales/sale.presenter.ts";
 import type { Sale } from "../sales/sale.ts";
-import { ExternalReferenceSchema } from "../sales/sales.schemas.ts";
-import { scopeOf } from "../sales/sales.routes.ts";
+import { reference, scopeOf } from "../sales/sales.routes.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import type { LiveSales } from "./live-sales.ts";
 
@@ -25,18 +24,6 @@ const EventsQuerySchema = z.object({
   store_id: z.string().regex(ID, "must be 1-60 of [A-Za-z0-9_-]").optional(),
   pos_id: z.string().regex(ID, "must be 1-60 of [A-Za-z0-9_-]").optional(),
 });
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(result.error);
-  return result.data;
-}
-
-function reference(value: unknown): string {
-  const result = ExternalReferenceSchema.safeParse(value);
-  if (!result.success) throw new AppError("not_found", "no sale with that external_reference");
-  return result.data;
-}
 
 /**
  * Opens a Server-Sent Events response: no buffering anywhere on the way (no compression, nginx
@@ -126,7 +113,7 @@ export function createLiveRouter(deps: { sales: SalesService; live: LiveSales })
   );
 
   router.get("/events", permit(["full", "staff"], "follow every sale"), async (req, res) => {
-    const query = parse(EventsQuerySchema, req.query);
+    const query = parseInput(EventsQuerySchema, req.query);
     const release = live.hold("stream", actorOf(req).keyId);
     stream(req, res, release, (s) => {
       s.comment("connected");
@@ -149,7 +136,7 @@ export function createLiveRouter(deps: { sales: SalesService; live: LiveSales })
     async (req, res, next) => {
       if (req.query.wait === undefined) return next();
       const actor = actorOf(req);
-      const query = parse(WaitQuerySchema, req.query);
+      const query = parseInput(WaitQuerySchema, req.query);
       const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
       const answer = async (s: Sale) => {
         if (res.headersSent) return;

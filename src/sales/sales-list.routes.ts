@@ -1,7 +1,6 @@
 import { Router, type Response } from "express";
-import type { z } from "zod";
 import { actorOf, permit, type Actor } from "../auth.ts";
-import { AppError, validationError } from "../errors.ts";
+import { AppError, parseInput } from "../errors.ts";
 import { fromCents } from "./money.ts";
 import { presentSale } from "./sale.presenter.ts";
 import { SALE_STATUSES } from "./sale-status.ts";
@@ -17,12 +16,6 @@ import type { SaleFilter, SalesListRepository, SalesSummary } from "./sales-list
 
 /** Rows per query while streaming CSV: what the process holds at once, whatever the total. */
 export const CSV_BATCH_ROWS = 1000;
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(result.error);
-  return result.data;
-}
 
 /**
  * The filter a caller gets: staff and full keys what they ask for; a POS key only the sales of
@@ -132,14 +125,14 @@ export function createSalesListRouter(list: SalesListRepository): Router {
     "/sales/summary",
     permit(["full", "staff"], "read the sales summary"),
     async (req, res) => {
-      const q = parse(SalesSummaryQuerySchema, req.query);
+      const q = parseInput(SalesSummaryQuerySchema, req.query);
       const summary = await list.summary(scopedFilter(actorOf(req), q));
       res.json(presentSummary(summary));
     },
   );
 
   router.get("/sales", permit(["full", "staff", "pos"], "list sales"), async (req, res) => {
-    const q = parse(SalesListQuerySchema, req.query);
+    const q = parseInput(SalesListQuerySchema, req.query);
     const filter: SaleFilter = { ...scopedFilter(actorOf(req), q), statuses: q.status };
     const key = filterKey(filter);
     let after: ListPosition | null = null;

@@ -1,19 +1,14 @@
 import express, { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import { actorOf, permit, type Actor } from "../auth.ts";
-import { AppError, validationError } from "../errors.ts";
+import { AppError, parseInput } from "../errors.ts";
 import { presentEvent, presentSale } from "./sale.presenter.ts";
 import { inScope, type SaleScope } from "./sale-scope.ts";
 import { CreateSaleSchema, ExternalReferenceSchema } from "./sales.schemas.ts";
 import type { SalesService } from "./sales.service.ts";
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(result.error);
-  return result.data;
-}
-
-function reference(value: unknown): string {
+/** The :ref path parameter; a reference that cannot exist is simply not found. */
+export function reference(value: unknown): string {
   const result = ExternalReferenceSchema.safeParse(value);
   if (!result.success) throw new AppError("not_found", "no sale with that external_reference");
   return result.data;
@@ -49,7 +44,7 @@ export function createSalesRouter(sales: SalesService): Router {
     requireJson,
     express.json({ limit: "64kb", strict: true }),
     async (req, res) => {
-      const input = parse(CreateSaleSchema, req.body);
+      const input = parseInput(CreateSaleSchema, req.body);
       const scope = scopeOf(actorOf(req));
       if (!inScope({ storeId: input.store_id, posId: input.pos_id }, scope)) {
         throw new AppError("forbidden", "this API key may not create sales for that store or POS");
@@ -60,7 +55,7 @@ export function createSalesRouter(sales: SalesService): Router {
   );
 
   router.get("/orders/:ref", permit(["full", "staff", "pos"], "read sales"), async (req, res) => {
-    const query = parse(OrderQuerySchema, req.query);
+    const query = parseInput(OrderQuerySchema, req.query);
     const sale = await sales.get(reference(req.params.ref), scopeOf(actorOf(req)));
     if (query.include === "events") {
       const events = await sales.events(sale);

@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { actorOf, permit } from "../auth.ts";
-import { AppError, validationError } from "../errors.ts";
+import { AppError, parseInput } from "../errors.ts";
 import { inScope } from "../sales/sale-scope.ts";
 import { renderQrPng, renderQrSheet, renderQrSvg } from "./pos-qr.ts";
 import type { Pos } from "./store.ts";
@@ -14,12 +14,6 @@ import {
   StoreIdSchema,
 } from "./stores.schemas.ts";
 import type { StoresService } from "./stores.service.ts";
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(result.error);
-  return result.data;
-}
 
 /** An id in the path that cannot be one names nothing here: 404, as an unknown one. */
 function pathId(schema: z.ZodType<string>, value: unknown, what: string): string {
@@ -63,7 +57,7 @@ export function createStoresRouter(stores: StoresService, guard: RequestHandler[
   const json = express.json({ limit: "16kb", strict: true });
 
   router.post("/stores", noStore, ...guard, creators, requireJson, json, async (req, res) => {
-    const input = parse(CreateStoreSchema, req.body);
+    const input = parseInput(CreateStoreSchema, req.body);
     const { value, replay } = await stores.createStore(input);
     res.status(replay ? 200 : 201).json(presentStore(value));
   });
@@ -87,14 +81,14 @@ export function createStoresRouter(stores: StoresService, guard: RequestHandler[
     json,
     async (req, res) => {
       const storeId = pathId(StoreIdSchema, req.params.store_id, "store");
-      const input = parse(CreatePosSchema, req.body);
+      const input = parseInput(CreatePosSchema, req.body);
       const { value, replay } = await stores.createPos(storeId, input);
       res.status(replay ? 200 : 201).json(presentPos(value));
     },
   );
 
   router.get("/pos", noStore, ...guard, readers, async (req, res) => {
-    const query = parse(ListPosQuerySchema, req.query);
+    const query = parseInput(ListPosQuerySchema, req.query);
     const list = await stores.listPos(query.store_id);
     res.json({ data: list.map(presentPos) });
   });

@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
 import { messageOf } from "../errors.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import { observeMerchantOrder } from "../mercadopago/instore-v2/merchant-order.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
+import type { UpstreamObservation } from "../mercadopago/upstream.ts";
 import {
   NOTIFICATION_PRIORITY,
   type ClaimedNotification,
@@ -14,7 +16,7 @@ import { createLoop, type Loop } from "./loop.ts";
 export interface NotificationWorkerDeps {
   inbox: InboxRepository;
   mp: MercadoPagoClient;
-  sales: Pick<SalesService, "applyMerchantOrders">;
+  sales: Pick<SalesService, "applyObservations">;
   logger: Logger;
   batchSize?: number;
   /** how long a claimed row stays ours before another process may take it over */
@@ -60,6 +62,14 @@ export async function merchantOrdersFor(
     return mo ? [mo] : [];
   }
   return payment.external_reference ? mp.searchMerchantOrders(payment.external_reference) : [];
+}
+
+/** What a notification points at, read by id and turned into neutral observations. */
+export async function observationsFor(
+  mp: MerchantOrderReads,
+  n: Pick<ClaimedNotification, "topic" | "resourceId">,
+): Promise<UpstreamObservation[]> {
+  return (await merchantOrdersFor(mp, n)).map(observeMerchantOrder);
 }
 
 /**
@@ -113,7 +123,7 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
     const reads = sharedReads(deps.mp);
     const outcomes = await Promise.all(
       batch.map((n) =>
-        merchantOrdersFor(reads, n).then(
+        observationsFor(reads, n).then(
           (orders) => ({ n, orders, err: null }),
           (err: unknown) => ({ n, orders: [], err }),
         ),
@@ -124,9 +134,9 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
       (o) => o.err !== null,
     );
     if (read.length > 0) {
-      const byId = new Map(read.flatMap((o) => o.orders).map((mo) => [mo.id, mo]));
+      const byId = new Map(read.flatMap((o) => o.orders).map((o) => [`${o.api}:${o.id}`, o]));
       try {
-        const sales = await deps.sales.applyMerchantOrders([...byId.values()], "webhook");
+        const sales = await deps.sales.applyObservations([...byId.values()], "webhook");
         const pending = new Set(
           sales.filter((s) => s.status === "pending").map((s) => s.externalReference),
         );
@@ -136,7 +146,7 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
             if (orders.length === 0) {
               return { ...base, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.unknown };
             }
-            return orders.some((mo) => pending.has(mo.external_reference ?? ""))
+            return orders.some((o) => pending.has(o.externalReference ?? ""))
               ? { ...base, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.open }
               : { ...base, quietMs: quiet.settled, priority: NOTIFICATION_PRIORITY.settled };
           }),

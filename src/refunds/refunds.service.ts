@@ -6,6 +6,7 @@ import {
   type CallOptions,
   type MercadoPagoClient,
 } from "../mercadopago/mercadopago.client.ts";
+import { observeMerchantOrder } from "../mercadopago/instore-v2/merchant-order.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
 import { centsFromApi, fromCents } from "../sales/money.ts";
 import type { Sale } from "../sales/sale.ts";
@@ -131,7 +132,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
       try {
         const mo = await mp.getMerchantOrder(String(sale.merchantOrderId), call);
         const current = await salesRepo.findById(sale.id);
-        if (mo && current) await deps.sales.settle(current, [mo], "staff");
+        if (mo && current) await deps.sales.settle(current, [observeMerchantOrder(mo)], "staff");
       } catch (err) {
         if (!(err instanceof MercadoPagoError)) throw err;
         log.warn(
@@ -336,7 +337,9 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     if (!plan) {
       await refunds.release(refund.id);
       // what Mercado Pago shows (a refund made there) is recorded on the way
-      const current = mo ? await deps.sales.settle(sale, [mo], "staff") : sale;
+      const current = mo
+        ? await deps.sales.settle(sale, [observeMerchantOrder(mo)], "staff")
+        : sale;
       const remainder = mo ? refundables(mo).reduce((s, p) => s + Math.max(0, p.cents), 0) : 0;
       throw notRefundable(current, current.status, remainder);
     }

@@ -3,6 +3,7 @@ import { messageOf } from "../errors.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import { observeMerchantOrder } from "../mercadopago/instore-v2/merchant-order.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
+import { observeOrder } from "../mercadopago/orders/order.ts";
 import type { UpstreamObservation } from "../mercadopago/upstream.ts";
 import {
   NOTIFICATION_PRIORITY,
@@ -42,7 +43,7 @@ export function retryDelayMs(attempt: number): number {
 
 type MerchantOrderReads = Pick<
   MercadoPagoClient,
-  "getMerchantOrder" | "getPayment" | "searchMerchantOrders"
+  "getMerchantOrder" | "getPayment" | "searchMerchantOrders" | "getOrder"
 >;
 
 /** The merchant orders a notification points at, read by id from our own Mercado Pago base URL. */
@@ -69,6 +70,11 @@ export async function observationsFor(
   mp: MerchantOrderReads,
   n: Pick<ClaimedNotification, "topic" | "resourceId">,
 ): Promise<UpstreamObservation[]> {
+  if (n.topic === "order") {
+    // the Orders API's own resource, by id from our base URL (the body's copy is not trusted)
+    const order = await mp.getOrder(n.resourceId);
+    return order ? [observeOrder(order)] : [];
+  }
   return (await merchantOrdersFor(mp, n)).map(observeMerchantOrder);
 }
 
@@ -87,6 +93,7 @@ function sharedReads(mp: MerchantOrderReads): MerchantOrderReads {
     getMerchantOrder: (id) => once(`mo:${id}`, () => mp.getMerchantOrder(id)),
     getPayment: (id) => once(`payment:${id}`, () => mp.getPayment(id)),
     searchMerchantOrders: (ref) => once(`search:${ref}`, () => mp.searchMerchantOrders(ref)),
+    getOrder: (id) => once(`order:${id}`, () => mp.getOrder(id)),
   };
 }
 

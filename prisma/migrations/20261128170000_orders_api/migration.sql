@@ -15,3 +15,8 @@ CREATE UNIQUE INDEX "sales_order_id_key" ON "sales"("order_id");
 
 -- Orders API ids are text (ORD + 26 characters), not numbers: the inbox keeps any resource id.
 ALTER TABLE "notifications" ALTER COLUMN "resource_id" SET DATA TYPE TEXT;
+
+-- Orders API notifications have their own topic.
+ALTER TABLE "notifications" DROP CONSTRAINT "notifications_topic_check";
+ALTER TABLE "notifications" ADD CONSTRAINT "notifications_topic_check"
+    CHECK ("topic" IN ('merchant_order', 'payment', 'order'));

@@ -148,6 +148,12 @@ async function main(): Promise<void> {
   const jobsMp = mercadoPago();
 
   const repo = createSalesRepository(db.prisma);
+  const ordersWith = (mp: ReturnType<typeof mercadoPago>) =>
+    createOrdersUpstream(mp, {
+      mode: config.mercadoPago.qrMode,
+      ttlSeconds: config.orderTtlSeconds,
+      sponsorId: config.mercadoPago.sponsorId,
+    });
   const salesWith = (mp: ReturnType<typeof mercadoPago>) =>
     createSalesService({
       repo,
@@ -155,11 +161,7 @@ async function main(): Promise<void> {
         notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
         sponsorId: config.mercadoPago.sponsorId,
       }),
-      orders: createOrdersUpstream(mp, {
-        mode: config.mercadoPago.qrMode,
-        ttlSeconds: config.orderTtlSeconds,
-        sponsorId: config.mercadoPago.sponsorId,
-      }),
+      orders: ordersWith(mp),
       logger,
       now: () => new Date(),
       config: {
@@ -192,6 +194,7 @@ async function main(): Promise<void> {
       salesRepo: repo,
       sales,
       mp,
+      orders: ordersWith(mp),
       logger,
       now: () => new Date(),
       config: {

@@ -147,6 +147,11 @@ export function buildHarness(
     retryBaseMs: 5,
   });
   const repo = createSalesRepository(db.prisma);
+  const ordersUpstream = createOrdersUpstream(mp, {
+    mode: opts.qrMode ?? "static",
+    ttlSeconds: 600,
+    sponsorId: opts.sponsorId,
+  });
   const sales = createSalesService({
     repo,
     instore: createInstoreUpstream(mp, {
@@ -157,11 +162,7 @@ export function buildHarness(
           : NOTIFICATION_URL,
       sponsorId: undefined,
     }),
-    orders: createOrdersUpstream(mp, {
-      mode: opts.qrMode ?? "static",
-      ttlSeconds: 600,
-      sponsorId: opts.sponsorId,
-    }),
+    orders: ordersUpstream,
     logger,
     now,
     config: {
@@ -188,6 +189,7 @@ export function buildHarness(
     salesRepo: repo,
     sales,
     mp,
+    orders: ordersUpstream,
     logger,
     now,
     config: { cashierDeadlineMs: opts.cashierDeadlineMs ?? 12_000, resolveIntervalMs: 5000 },

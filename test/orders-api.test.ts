@@ -546,3 +546,89 @@ describe("switching MP_API with sales in flight", () => {
     expect((await row(body.external_reference)).status).toBe("paid");
   });
 });
+
+describe("refunds on the Orders API", () => {
+  async function paidOrderSale() {
+    const { body, id } = await createOrderSale();
+    const f = { id, ref: body.external_reference, posId: body.pos_id };
+    nock(MP_BASE).get(`/v1/orders/${id}`).reply(200, processed(f));
+    await notify(orders, id);
+    await orders.worker.runOnce();
+    expect((await row(f.ref)).status).toBe("paid");
+    return f;
+  }
+
+  function expectRefund(id: string, seen: { body?: unknown; key?: string; length?: string }) {
+    return nock(MP_BASE, {
+      reqheaders: {
+        authorization: `Bearer ${TOKEN}`,
+        "content-length": (value: string) => {
+          seen.length = value;
+          return true;
+        },
+        "x-idempotency-key": (value: string) => {
+          seen.key = value;
+          return true;
+        },
+      },
+    })
+      .post(`/v1/orders/${id}/refund`, (body) => {
+        seen.body = body;
+        return true;
+      })
+      .reply(200, {});
+  }
+
+  const PAY = "PAY01K371WBFDS4MD9JG0KCV6PRKQ";
+
+  it("all of it: POST /refund without a body, then the order read again makes the sale refunded", async () => {
+    const f = await paidOrderSale();
+    nock(MP_BASE).get(`/v1/orders/${f.id}`).reply(200, processed(f));
+    const seen: { body?: unknown; key?: string; length?: string } = {};
+    expectRefund(f.id, seen);
+    const refunded = order({
+      ...f,
+      status: "refunded",
+      statusDetail: "refunded",
+      payment: { status: "refunded", status_detail: "refunded" },
+      refunds: [{ id: "REF1", transaction_id: PAY, amount: "5.00", status: "processed" }],
+    });
+    nock(MP_BASE).get(`/v1/orders/${f.id}`).reply(200, refunded);
+
+    const res = await request(orders.app)
+      .post(`/orders/${f.ref}/refund`)
+      .set(auth)
+      .send({})
+      .expect(200);
+
+    // no body at all: a total refund (nock shows an empty body as {})
+    expect(seen.length).toBe("0");
+    expect(seen.key).toMatch(/^[0-9a-f]{64}$/);
+    expect(res.body).toMatchObject({ status: "refunded", refunded_amount: 5 });
+  });
+
+  it("part of it: the payment and the amount as a string, the sale stays paid with the refunded amount", async () => {
+    const f = await paidOrderSale();
+    nock(MP_BASE).get(`/v1/orders/${f.id}`).reply(200, processed(f));
+    const seen: { body?: unknown; key?: string } = {};
+    expectRefund(f.id, seen);
+    const partial = {
+      ...processed(f),
+      status_detail: "partially_refunded",
+    };
+    partial.transactions = {
+      ...partial.transactions,
+      refunds: [{ id: "REF2", transaction_id: PAY, amount: "2.00", status: "processed" }],
+    };
+    nock(MP_BASE).get(`/v1/orders/${f.id}`).reply(200, partial);
+
+    const res = await request(orders.app)
+      .post(`/orders/${f.ref}/refund`)
+      .set(auth)
+      .send({ amount: 2 })
+      .expect(200);
+
+    expect(seen.body).toEqual({ transactions: [{ id: PAY, amount: "2.00" }] });
+    expect(res.body).toMatchObject({ status: "paid", refunded_amount: 2, paid_amount: 5 });
+  });
+});

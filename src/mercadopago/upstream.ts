@@ -131,4 +131,15 @@ export interface PublishProblem {
 export interface OrdersUpstream extends Upstream {
   readonly api: "orders";
   problems(sale: Pick<PublishRequest, "description" | "items" | "taxes">): PublishProblem[];
+  /**
+   * Gives money back on the order's payment: all of it (`amountCents` null: no body, a total
+   * refund) or part of it. The idempotency key makes a repeat of the same refund safe.
+   */
+  refund(
+    orderId: string,
+    paymentId: string,
+    amountCents: number | null,
+    idempotencyKey: string,
+    o?: CallOptions,
+  ): Promise<void>;
 }

@@ -4,6 +4,7 @@ import {
   cancelIdempotencyKey,
   createIdempotencyKey,
   observeOrder,
+  orderAmount,
   orderBody,
   orderProblems,
 } from "./order.ts";
@@ -39,6 +40,13 @@ export function createOrdersUpstream(
         if (err instanceof MercadoPagoError && (err.status === 409 || err.status === 404)) return;
         throw err;
       }
+    },
+    async refund(orderId, paymentId, amountCents, idempotencyKey, o) {
+      const body =
+        amountCents === null
+          ? undefined
+          : { transactions: [{ id: paymentId, amount: orderAmount(amountCents) }] };
+      await mp.refundOrder(orderId, body, idempotencyKey, o);
     },
     async read(sale, o) {
       if (!sale.orderId) return [];

@@ -271,6 +271,25 @@ describe("create on the Orders API", () => {
     });
   });
 
+  it("a create the sweeper sends again and Mercado Pago refuses fails the sale", async () => {
+    const body = saleBody();
+    const f = { id: orderId(), ref: body.external_reference, posId: body.pos_id };
+    const calls: { body: unknown; key: string | undefined }[] = [];
+    for (let i = 0; i < 3; i++) expectCreate(f, calls, [503, { message: "unavailable" }]);
+    await request(orders.app).post("/sales").set(auth).send(body).expect(504);
+    expectCreate(f, calls, [404, { errors: [{ code: "pos_not_found", message: "no POS" }] }]);
+    await db.prisma.sale.update({
+      where: { externalReference: body.external_reference },
+      data: { nextCheckAt: new Date(Date.now() - 1000) },
+    });
+    await orders.sweeper.runOnce();
+    expect(await row(body.external_reference)).toMatchObject({
+      status: "failed",
+      orderState: "withdrawn",
+      orderId: null,
+    });
+  });
+
   it("a refused create fails the sale with 502 mercadopago_rejected (the Orders API's error body)", async () => {
     const body = saleBody();
     const calls: { body: unknown; key: string | undefined }[] = [];

@@ -229,6 +229,27 @@ export function createSalesService(deps: SalesServiceDeps) {
     });
   }
 
+  /**
+   * Fails a create Mercado Pago refused: a refused order never reached the POS (or was never
+   * made), so there is nothing to withdraw and nothing to watch.
+   */
+  async function refusedCreate(sale: Sale, e: MercadoPagoError) {
+    const failure: CreateFailure = {
+      status: 502,
+      code: "mercadopago_rejected",
+      message: `Mercado Pago refused the order: ${e.message}`,
+      details: [{ mercadopago_error: e.code, status: e.status }],
+    };
+    const failed = await failCreate(
+      sale,
+      failure,
+      { reason: "rejected", status: e.status, code: e.code },
+      "withdrawn",
+      false,
+    );
+    return { failure, sale: failed };
+  }
+
   /** A sale outside the caller's scope is "not found": its existence is not revealed. */
   async function mustFind(externalReference: string, scope: SaleScope = "all"): Promise<Sale> {
     const sale = await repo.findByReference(externalReference);
@@ -420,20 +441,7 @@ export function createSalesService(deps: SalesServiceDeps) {
     } catch (err) {
       const e = asMercadoPagoError(err);
       if (e.kind !== "rejected") return handOverPublication(sale, lease);
-      const failure: CreateFailure = {
-        status: 502,
-        code: "mercadopago_rejected",
-        message: `Mercado Pago refused the order: ${e.message}`,
-        details: [{ mercadopago_error: e.code, status: e.status }],
-      };
-      await failCreate(
-        sale,
-        failure,
-        { reason: "rejected", status: e.status, code: e.code },
-        "withdrawn",
-        false,
-      );
-      throw failureError(failure);
+      throw failureError((await refusedCreate(sale, e)).failure);
     }
     await repo.recordOrder(sale.id, publication);
     log.info(
@@ -449,7 +457,15 @@ export function createSalesService(deps: SalesServiceDeps) {
    * cancelled at once and read: a payment still wins, otherwise the sale fails.
    */
   async function resumeOrderPublication(sale: Sale): Promise<Sale> {
-    const publication = await orders.publish(sale);
+    let publication;
+    try {
+      publication = await orders.publish(sale);
+    } catch (err) {
+      const e = asMercadoPagoError(err);
+      // unclear again: the next round sends the same create; a refusal ends it (no order made)
+      if (e.kind !== "rejected") throw e;
+      return (await refusedCreate(sale, e)).sale ?? (await mustFind(sale.externalReference));
+    }
     const recorded = (await repo.recordOrder(sale.id, publication)) ?? sale;
     if (sale.expiresAt.getTime() - deps.now().getTime() > MIN_PUBLICATION_LIFE_MS) {
       log.info({ externalReference: sale.externalReference }, "publication resumed");
@@ -662,21 +678,7 @@ export function createSalesService(deps: SalesServiceDeps) {
         if (e.kind !== "rejected") {
           return { sale: await resolveIndeterminatePut(sale, e, call, lease), replay: false };
         }
-        // a refused order never reached the POS: nothing to withdraw, nothing to watch
-        const failure: CreateFailure = {
-          status: 502,
-          code: "mercadopago_rejected",
-          message: `Mercado Pago refused the order: ${e.message}`,
-          details: [{ mercadopago_error: e.code, status: e.status }],
-        };
-        await failCreate(
-          sale,
-          failure,
-          { reason: "rejected", status: e.status, code: e.code },
-          "withdrawn",
-          false,
-        );
-        throw failureError(failure);
+        throw failureError((await refusedCreate(sale, e)).failure);
       }
       log.info(
         { externalReference, posId: sale.posId, totalCents: sale.totalCents },

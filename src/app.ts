@@ -15,6 +15,7 @@ import { createSalesListRouter } from "./sales/sales-list.routes.ts";
 import { createRefundsRouter } from "./refunds/refunds.routes.ts";
 import type { RefundsService } from "./refunds/refunds.service.ts";
 import { createPosSaleRouter } from "./sales/pos-sale.routes.ts";
+import { createSaleQrRouter } from "./sales/sale-qr.routes.ts";
 import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
 import { createStoresRouter } from "./stores/stores.routes.ts";
@@ -169,6 +170,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.live) app.use(createLiveRouter({ sales: deps.sales, live: deps.live }));
   app.use(createPosSaleRouter(deps.sales));
   app.use(createSalesRouter(deps.sales));
+  app.use(createSaleQrRouter(deps.sales));
   if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
   if (deps.stores) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];

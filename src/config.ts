@@ -181,6 +181,16 @@ const EnvSchema = z.object({
       .regex(/^\d{1,20}$/, "must be a numeric Mercado Pago user id")
       .optional(),
   ),
+  MP_API: optionalString.pipe(
+    z
+      .enum(["instore_v2", "orders"], { error: "must be instore_v2 or orders" })
+      .default("instore_v2"),
+  ),
+  MP_QR_MODE: optionalString.pipe(
+    z
+      .enum(["static", "hybrid", "dynamic"], { error: "must be static, hybrid or dynamic" })
+      .default("static"),
+  ),
   PUBLIC_BASE_URL: optionalString.pipe(publicUrl.optional()),
   API_KEYS: keyList("full"),
   STAFF_API_KEYS: keyList("staff"),
@@ -229,6 +239,21 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push("MP_COLLECTOR_ID: is required when MP_ACCESS_TOKEN is set");
   }
   const nodeEnv = (env.NODE_ENV ?? "").trim() || "development";
+  const api = (env.MP_API ?? "").trim() || "instore_v2";
+  const qrMode = (env.MP_QR_MODE ?? "").trim() || "static";
+  if (api !== "orders" && qrMode !== "static") {
+    problems.push(
+      `MP_QR_MODE: ${qrMode} needs MP_API=orders (instore orders v2 only has the POS's static QR)`,
+    );
+  }
+  // Orders API notifications are configured in Mercado Pago's panel, not per order: no
+  // notification_url carries our WEBHOOK_SECRET, and x-signature is what tells theirs from forged.
+  if (api === "orders" && nodeEnv !== "development" && !set("MP_WEBHOOK_SIGNING_SECRET")) {
+    problems.push(
+      `MP_WEBHOOK_SIGNING_SECRET: is required with MP_API=orders when NODE_ENV is ${nodeEnv}: ` +
+        "the secret signature of your application's Webhooks (Your integrations > Webhooks)",
+    );
+  }
   // Outside development the simulator (which pays anything on request) never runs by default:
   // a forgotten token must stop the boot, not quietly take sales no customer can pay for real.
   const simulatorAsked = (env.MP_SIMULATOR ?? "").trim() === "true";
@@ -298,6 +323,10 @@ export interface Config {
     collectorId: string | undefined;
     baseUrl: string;
     sponsorId: string | undefined;
+    /** MP_API: the API new sales are published on (each sale keeps its own) */
+    api: "instore_v2" | "orders";
+    /** MP_QR_MODE: the Orders API's QR model (static: the POS's printed QR) */
+    qrMode: "static" | "hybrid" | "dynamic";
     timeoutMs: number;
     /** check the token and collector id with GET /users/me at boot (live mode only) */
     verifyCredentials: boolean;
@@ -362,6 +391,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // In simulator mode main.ts points the client at the in-process simulator instead.
       baseUrl: (e.MP_BASE_URL ?? MERCADO_PAGO_API).replace(/\/+$/, ""),
       sponsorId: e.MP_SPONSOR_ID,
+      api: e.MP_API,
+      qrMode: e.MP_QR_MODE,
       timeoutMs: e.MP_TIMEOUT_MS,
       verifyCredentials:
         mode === "live" &&

@@ -15,7 +15,9 @@ import { createLiveSales } from "./live/live-sales.ts";
 import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
 import { verifyCredentials } from "./mercadopago/credentials.ts";
+import { createInstoreUpstream } from "./mercadopago/instore-v2/instore.upstream.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
+import { createOrdersUpstream } from "./mercadopago/orders/orders.upstream.ts";
 import { createInboxRepository } from "./notifications/inbox.repository.ts";
 import { notificationUrl } from "./notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "./notifications/secretless-deliveries.ts";
@@ -146,17 +148,26 @@ async function main(): Promise<void> {
   const jobsMp = mercadoPago();
 
   const repo = createSalesRepository(db.prisma);
+  const ordersWith = (mp: ReturnType<typeof mercadoPago>) =>
+    createOrdersUpstream(mp, {
+      mode: config.mercadoPago.qrMode,
+      ttlSeconds: config.orderTtlSeconds,
+      sponsorId: config.mercadoPago.sponsorId,
+    });
   const salesWith = (mp: ReturnType<typeof mercadoPago>) =>
     createSalesService({
       repo,
-      mp,
+      instore: createInstoreUpstream(mp, {
+        notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
+        sponsorId: config.mercadoPago.sponsorId,
+      }),
+      orders: ordersWith(mp),
       logger,
       now: () => new Date(),
       config: {
+        api: config.mercadoPago.api,
         orderTtlSeconds: config.orderTtlSeconds,
         reconcileAfterMs: config.reconcileAfterMs,
-        notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
-        sponsorId: config.mercadoPago.sponsorId,
         cashierDeadlineMs: config.cashierDeadlineMs,
         sweepIntervalMs: config.reconcileIntervalMs,
       },
@@ -183,6 +194,7 @@ async function main(): Promise<void> {
       salesRepo: repo,
       sales,
       mp,
+      orders: ordersWith(mp),
       logger,
       now: () => new Date(),
       config: {

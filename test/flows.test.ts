@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import axios from "axios";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { instoreOrderBody } from "../src/sales/sales.service.ts";
+import { instoreOrderBody } from "../src/mercadopago/instore-v2/instore.upstream.ts";
 import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
 import {
   COLLECTOR,

@@ -8,7 +8,11 @@ import { createPrisma, migrate, type Db } from "../src/db/database.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
 import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
 import { createSalesSweeper } from "../src/jobs/sales-sweeper.ts";
+import { createInstoreUpstream } from "../src/mercadopago/instore-v2/instore.upstream.ts";
 import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
+import { createOrdersUpstream } from "../src/mercadopago/orders/orders.upstream.ts";
+import type { QrMode } from "../src/mercadopago/orders/orders.schemas.ts";
+import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
 import { notificationUrl } from "../src/notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "../src/notifications/secretless-deliveries.ts";
@@ -125,6 +129,10 @@ export function buildHarness(
     live?: LiveSales;
     /** the worker's quiet periods; by default none, so a scenario can re-notify at once */
     quietMs?: { pending: number; settled: number };
+    /** MP_API, MP_QR_MODE and MP_SPONSOR_ID */
+    mpApi?: MercadoPagoApi;
+    qrMode?: QrMode;
+    sponsorId?: string;
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -139,20 +147,28 @@ export function buildHarness(
     retryBaseMs: 5,
   });
   const repo = createSalesRepository(db.prisma);
+  const ordersUpstream = createOrdersUpstream(mp, {
+    mode: opts.qrMode ?? "static",
+    ttlSeconds: 600,
+    sponsorId: opts.sponsorId,
+  });
   const sales = createSalesService({
     repo,
-    mp,
-    logger,
-    now,
-    config: {
-      orderTtlSeconds: 600,
-      reconcileAfterMs: 30_000,
+    instore: createInstoreUpstream(mp, {
       notificationUrl: opts.publicBaseUrl
         ? notificationUrl(opts.publicBaseUrl, opts.webhookSecrets?.current ?? opts.webhookSecret)
         : opts.webhookSecret
           ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
           : NOTIFICATION_URL,
       sponsorId: undefined,
+    }),
+    orders: ordersUpstream,
+    logger,
+    now,
+    config: {
+      api: opts.mpApi ?? "instore_v2",
+      orderTtlSeconds: 600,
+      reconcileAfterMs: 30_000,
       cashierDeadlineMs: opts.cashierDeadlineMs ?? 12_000,
       sweepIntervalMs: 5000,
     },
@@ -173,6 +189,7 @@ export function buildHarness(
     salesRepo: repo,
     sales,
     mp,
+    orders: ordersUpstream,
     logger,
     now,
     config: { cashierDeadlineMs: opts.cashierDeadlineMs ?? 12_000, resolveIntervalMs: 5000 },

@@ -31,7 +31,7 @@ describe("inbox lock order", () => {
       ]);
     }
     const rows = await t.db.prisma.notification.findMany({
-      where: { topic: "merchant_order", resourceId: { in: ids.map(BigInt) } },
+      where: { topic: "merchant_order", resourceId: { in: ids.map(String) } },
     });
     expect(rows.every((r) => r.deliveries === 16)).toBe(true);
   });

@@ -17,8 +17,8 @@ beforeEach(async () => {
 let nextId = 50_000_000_000;
 
 /** `n` rows for new resources, worked `daysAgo` days ago (null: not worked yet). */
-async function rowsWorked(n: number, daysAgo: number | null): Promise<bigint[]> {
-  const ids = Array.from({ length: n }, () => BigInt(++nextId));
+async function rowsWorked(n: number, daysAgo: number | null): Promise<string[]> {
+  const ids = Array.from({ length: n }, () => String(++nextId));
   await t.db.prisma.notification.createMany({
     data: ids.map((resourceId) => ({
       topic: "merchant_order",

@@ -3,6 +3,7 @@ import { pino } from "pino";
 import request from "supertest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MerchantOrderSchema } from "../src/mercadopago/mercadopago.schemas.ts";
+import { observeMerchantOrder } from "../src/mercadopago/instore-v2/merchant-order.ts";
 import {
   MP_BASE,
   TOKEN,
@@ -131,8 +132,8 @@ async function paidSale(amounts = [5], opts: Parameters<typeof fakeMercadoPago>[
   put.done();
   const ref = body.external_reference;
   const fake = fakeMercadoPago(ref, amounts, opts);
-  const [sale] = await h.sales.applyMerchantOrders(
-    [MerchantOrderSchema.parse(fake.mo())],
+  const [sale] = await h.sales.applyObservations(
+    [observeMerchantOrder(MerchantOrderSchema.parse(fake.mo()))],
     "webhook",
   );
   expect(sale?.status).toBe("paid");

@@ -88,7 +88,7 @@ describe("notifications → merchant order → sale status", () => {
     const res = await ipn("merchant_order", id);
     expect(res.status).toBe(200);
     const row = await t.db.prisma.notification.findUnique({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
     });
     expect(row?.processedAt).toBeNull();
     expect((await sale(ref)).status).toBe("pending");
@@ -98,7 +98,7 @@ describe("notifications → merchant order → sale status", () => {
       .reply(200, merchantOrder(id, ref, "opened"));
     await t.h.worker.runOnce();
     const after = await t.db.prisma.notification.findUnique({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
     });
     expect(after?.processedAt).not.toBeNull();
   });
@@ -123,7 +123,7 @@ describe("notifications → merchant order → sale status", () => {
     const paidEvents = (await events(ref)).filter((e) => e.toStatus === "paid");
     expect(paidEvents).toHaveLength(1);
     const row = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
     });
     expect(row.deliveries).toBe(10);
   });
@@ -135,7 +135,7 @@ describe("notifications → merchant order → sale status", () => {
     const deliveries = Array.from({ length: 1200 }, (_, i) => ids[i % ids.length] as number);
     await Promise.all(deliveries.map((id) => inbox.record("payment", String(id))));
     const rows = await t.db.prisma.notification.findMany({
-      where: { topic: "payment", resourceId: { in: ids.map(BigInt) } },
+      where: { topic: "payment", resourceId: { in: ids.map(String) } },
       orderBy: { resourceId: "asc" },
     });
     expect(rows.map((r) => r.deliveries)).toEqual([400, 400, 400]);
@@ -144,7 +144,7 @@ describe("notifications → merchant order → sale status", () => {
     // a worked row, notified again, is due at once when it has no quiet period
     const [first] = ids as [number];
     await t.db.prisma.notification.updateMany({
-      where: { topic: "payment", resourceId: BigInt(first) },
+      where: { topic: "payment", resourceId: String(first) },
       data: { processedAt: new Date(), attempts: 3 },
     });
     await Promise.all([
@@ -152,7 +152,7 @@ describe("notifications → merchant order → sale status", () => {
       inbox.record("payment", String(first)),
     ]);
     const rearmed = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "payment", resourceId: BigInt(first) } },
+      where: { topic_resourceId: { topic: "payment", resourceId: String(first) } },
     });
     expect(rearmed).toMatchObject({ deliveries: 402, processedAt: null, attempts: 0 });
     expect(Math.abs(rearmed.dueAt.getTime() - Date.now())).toBeLessThan(1000);
@@ -192,7 +192,7 @@ describe("notifications → merchant order → sale status", () => {
     await ipn("merchant_order", unknownId).expect(200);
     const row = (id: number) =>
       t.db.prisma.notification.findUniqueOrThrow({
-        where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
+        where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
       });
     const pendingRow = await row(pendingId);
     const paidRow = await row(paidId);
@@ -221,8 +221,12 @@ describe("notifications → merchant order → sale status", () => {
     const parsed = (
       await import("../src/mercadopago/mercadopago.schemas.ts")
     ).MerchantOrderSchema.parse(mo);
+    const { observeMerchantOrder } =
+      await import("../src/mercadopago/instore-v2/merchant-order.ts");
     await Promise.all(
-      Array.from({ length: 10 }, () => t.h.sales.applyMerchantOrders([parsed], "webhook")),
+      Array.from({ length: 10 }, () =>
+        t.h.sales.applyObservations([observeMerchantOrder(parsed)], "webhook"),
+      ),
     );
     expect((await events(ref)).filter((e) => e.toStatus === "paid")).toHaveLength(1);
   });
@@ -319,7 +323,7 @@ describe("notifications → merchant order → sale status", () => {
     await t.h.worker.runOnce();
     expect((await sale(ref)).status).toBe("pending");
     const row = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
     });
     expect(row.processedAt).not.toBeNull();
   });
@@ -350,7 +354,7 @@ describe("notifications → merchant order → sale status", () => {
     expect(evil.isDone()).toBe(false);
     expect(nock.pendingMocks()).toEqual(["GET https://evil.example:443//.*/"]);
     nock.cleanAll();
-    expect(await t.db.prisma.notification.count({ where: { resourceId: BigInt(id) } })).toBe(0);
+    expect(await t.db.prisma.notification.count({ where: { resourceId: String(id) } })).toBe(0);
     expect((await sale(ref)).status).toBe("pending");
   });
 
@@ -406,7 +410,7 @@ describe("notifications → merchant order → sale status", () => {
     expect(moRead.isDone()).toBe(true);
     expect((await sale(ref)).status).toBe("paid");
     const rows = await t.db.prisma.notification.findMany({
-      where: { resourceId: { in: [556n, BigInt(id)] } },
+      where: { resourceId: { in: ["556", String(id)] } },
     });
     expect(rows.map((r) => [r.topic, r.processedAt !== null]).sort()).toEqual([
       ["merchant_order", true],
@@ -437,10 +441,10 @@ describe("notifications → merchant order → sale status", () => {
     expect((await sale(paidRef)).status).toBe("paid");
     expect((await sale(failingRef)).status).toBe("pending");
     const done = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(paidId) } },
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(paidId) } },
     });
     const retried = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(failingId) } },
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(failingId) } },
     });
     expect(done).toMatchObject({ lastError: null });
     expect(done.processedAt).not.toBeNull();
@@ -456,7 +460,7 @@ describe("notifications → merchant order → sale status", () => {
     await t.h.worker.runOnce();
 
     const row = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: BigInt(id) } },
+      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
     });
     expect(row.processedAt).toBeNull();
     expect(row.lastError).toContain("500");

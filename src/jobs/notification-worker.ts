@@ -1,7 +1,10 @@
 import type { Logger } from "pino";
 import { messageOf } from "../errors.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import { observeMerchantOrder } from "../mercadopago/instore-v2/merchant-order.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
+import { observeOrder } from "../mercadopago/orders/order.ts";
+import type { UpstreamObservation } from "../mercadopago/upstream.ts";
 import {
   NOTIFICATION_PRIORITY,
   type ClaimedNotification,
@@ -14,7 +17,7 @@ import { createLoop, type Loop } from "./loop.ts";
 export interface NotificationWorkerDeps {
   inbox: InboxRepository;
   mp: MercadoPagoClient;
-  sales: Pick<SalesService, "applyMerchantOrders">;
+  sales: Pick<SalesService, "applyObservations">;
   logger: Logger;
   batchSize?: number;
   /** how long a claimed row stays ours before another process may take it over */
@@ -40,7 +43,7 @@ export function retryDelayMs(attempt: number): number {
 
 type MerchantOrderReads = Pick<
   MercadoPagoClient,
-  "getMerchantOrder" | "getPayment" | "searchMerchantOrders"
+  "getMerchantOrder" | "getPayment" | "searchMerchantOrders" | "getOrder"
 >;
 
 /** The merchant orders a notification points at, read by id from our own Mercado Pago base URL. */
@@ -62,6 +65,19 @@ export async function merchantOrdersFor(
   return payment.external_reference ? mp.searchMerchantOrders(payment.external_reference) : [];
 }
 
+/** What a notification points at, read by id and turned into neutral observations. */
+export async function observationsFor(
+  mp: MerchantOrderReads,
+  n: Pick<ClaimedNotification, "topic" | "resourceId">,
+): Promise<UpstreamObservation[]> {
+  if (n.topic === "order") {
+    // the Orders API's own resource, by id from our base URL (the body's copy is not trusted)
+    const order = await mp.getOrder(n.resourceId);
+    return order ? [observeOrder(order)] : [];
+  }
+  return (await merchantOrdersFor(mp, n)).map(observeMerchantOrder);
+}
+
 /**
  * Reads shared by the notifications of one batch: the payment and merchant order notifications
  * of one sale usually arrive together, and the merchant order they point at is read once.
@@ -77,6 +93,7 @@ function sharedReads(mp: MerchantOrderReads): MerchantOrderReads {
     getMerchantOrder: (id) => once(`mo:${id}`, () => mp.getMerchantOrder(id)),
     getPayment: (id) => once(`payment:${id}`, () => mp.getPayment(id)),
     searchMerchantOrders: (ref) => once(`search:${ref}`, () => mp.searchMerchantOrders(ref)),
+    getOrder: (id) => once(`order:${id}`, () => mp.getOrder(id)),
   };
 }
 
@@ -113,7 +130,7 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
     const reads = sharedReads(deps.mp);
     const outcomes = await Promise.all(
       batch.map((n) =>
-        merchantOrdersFor(reads, n).then(
+        observationsFor(reads, n).then(
           (orders) => ({ n, orders, err: null }),
           (err: unknown) => ({ n, orders: [], err }),
         ),
@@ -124,9 +141,9 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
       (o) => o.err !== null,
     );
     if (read.length > 0) {
-      const byId = new Map(read.flatMap((o) => o.orders).map((mo) => [mo.id, mo]));
+      const byId = new Map(read.flatMap((o) => o.orders).map((o) => [`${o.api}:${o.id}`, o]));
       try {
-        const sales = await deps.sales.applyMerchantOrders([...byId.values()], "webhook");
+        const sales = await deps.sales.applyObservations([...byId.values()], "webhook");
         const pending = new Set(
           sales.filter((s) => s.status === "pending").map((s) => s.externalReference),
         );
@@ -136,7 +153,7 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
             if (orders.length === 0) {
               return { ...base, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.unknown };
             }
-            return orders.some((mo) => pending.has(mo.external_reference ?? ""))
+            return orders.some((o) => pending.has(o.externalReference ?? ""))
               ? { ...base, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.open }
               : { ...base, quietMs: quiet.settled, priority: NOTIFICATION_PRIORITY.settled };
           }),

@@ -26,6 +26,12 @@ import {
   type PosOrder,
   type Refund,
 } from "./mercadopago.schemas.ts";
+import {
+  OrderSchema,
+  type Order,
+  type OrderBody,
+  type OrderRefundBody,
+} from "./orders/orders.schemas.ts";
 
 /**
  * How a call to Mercado Pago failed: `rejected` is a definite no (4xx); `unavailable` (5xx, 429,
@@ -97,6 +103,25 @@ export interface MercadoPagoClient {
   searchPos(externalId: string, o?: CallOptions): Promise<MpPos[]>;
   /** The Mercado Pago user the access token belongs to (checked once at boot). */
   getCurrentUser(o?: CallOptions): Promise<MercadoPagoUser>;
+  /**
+   * Orders API `POST /v1/orders`. Retried like a read: the same X-Idempotency-Key makes Mercado
+   * Pago answer a repeated create with the order it already made.
+   */
+  createOrder(body: OrderBody, idempotencyKey: string, o?: CallOptions): Promise<Order>;
+  /** Orders API `GET /v1/orders/{id}`; null when Mercado Pago does not know it. */
+  getOrder(id: string, o?: CallOptions): Promise<Order | null>;
+  /** Orders API `POST /v1/orders/{id}/cancel` (only while the order is `created`). */
+  cancelOrder(id: string, idempotencyKey: string, o?: CallOptions): Promise<Order | null>;
+  /**
+   * Orders API `POST /v1/orders/{id}/refund`: total without a body, partial with one. Not
+   * retried here, as refundPayment.
+   */
+  refundOrder(
+    id: string,
+    body: OrderRefundBody | undefined,
+    idempotencyKey: string,
+    o?: CallOptions,
+  ): Promise<Order | null>;
 }
 
 export interface MercadoPagoClientOptions {
@@ -125,8 +150,10 @@ function retryAfterMs(value: unknown): number | null {
 
 function errorFromResponse(res: AxiosResponse): MercadoPagoError {
   const body = MercadoPagoErrorBodySchema.safeParse(res.data);
-  const code = body.success ? (body.data.error ?? null) : null;
-  const message = body.success ? (body.data.message ?? null) : null;
+  // newer APIs (Orders) answer {errors:[{code,message}]}, older ones {error,message,cause:[…]}
+  const first = body.success ? body.data.errors?.[0] : undefined;
+  const code = body.success ? (first?.code ?? body.data.error ?? null) : null;
+  const message = body.success ? (first?.message ?? body.data.message ?? null) : null;
   const transient = res.status >= 500 || res.status === 429 || res.status === 408;
   return new MercadoPagoError(
     transient ? "unavailable" : "rejected",
@@ -402,6 +429,44 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
         const { results } = parse(MpPosSearchSchema, res, "POS search");
         return results.filter((p) => p.external_id === externalId);
       }),
+    createOrder: (body, idempotencyKey, o) =>
+      withRetry(o?.deadline, async () => {
+        const res = await send({
+          method: "POST",
+          url: "/v1/orders",
+          data: body,
+          ok: [200, 201],
+          deadline: o?.deadline,
+          idempotencyKey,
+        });
+        return parse(OrderSchema, res, "order");
+      }),
+    getOrder: (id, o) =>
+      find(`/v1/orders/${encodeURIComponent(id)}`, OrderSchema, "order", o?.deadline),
+    cancelOrder: (id, idempotencyKey, o) =>
+      withRetry(o?.deadline, async () => {
+        const res = await send({
+          method: "POST",
+          url: `/v1/orders/${encodeURIComponent(id)}/cancel`,
+          ok: [200, 201],
+          deadline: o?.deadline,
+          idempotencyKey,
+        });
+        const parsed = OrderSchema.safeParse(res.data);
+        return parsed.success ? parsed.data : null;
+      }),
+    async refundOrder(id, body, idempotencyKey, o) {
+      const res = await send({
+        method: "POST",
+        url: `/v1/orders/${encodeURIComponent(id)}/refund`,
+        ...(body ? { data: body } : {}),
+        ok: [200, 201],
+        deadline: o?.deadline,
+        idempotencyKey,
+      });
+      const parsed = OrderSchema.safeParse(res.data);
+      return parsed.success ? parsed.data : null;
+    },
     getCurrentUser: (o) =>
       withRetry(o?.deadline, async () =>
         parse(

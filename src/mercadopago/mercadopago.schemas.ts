@@ -90,6 +90,10 @@ export type PosOrder = z.infer<typeof InstoreOrderSchema>;
 export const MercadoPagoErrorBodySchema = z.looseObject({
   error: z.string().nullish(),
   message: z.string().nullish(),
+  errors: z
+    .array(z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }))
+    .nullish()
+    .catch(null),
 });
 
 /** The instore orders v2 PUT body (reference/mercadopago-api.md §1.1). */

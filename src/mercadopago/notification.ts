@@ -4,7 +4,7 @@
  * path segment, which is then read from our own configured base URL. A `resource` that points
  * anywhere but Mercado Pago's API hosts marks the notification as foreign: it is ignored.
  */
-export type NotificationTopic = "merchant_order" | "payment";
+export type NotificationTopic = "merchant_order" | "payment" | "order";
 
 export interface NotificationRef {
   topic: NotificationTopic;
@@ -15,10 +15,18 @@ const TOPICS = new Map<string, NotificationTopic>([
   ["merchant_order", "merchant_order"],
   ["topic_merchant_order_wh", "merchant_order"],
   ["payment", "payment"],
+  // Orders API (Webhooks only): `?data.id=ORD…&type=order`, body {action: "order.processed", …}
+  ["order", "order"],
 ]);
 
 /** Mercado Pago ids are positive integers; bounded so they fit a Postgres BIGINT. */
 const ID = /^[1-9]\d{0,17}$/;
+
+/**
+ * Orders API ids: "ORD" and 26 characters (test credentials: "ORDTST" and 26). Accepted in any
+ * case (the signature docs lower-case them) and kept upper-case, as Mercado Pago writes them.
+ */
+const ORDER_ID = /^ORD(TST)?[0-9A-Z]{26}$/;
 
 type Query = Record<string, unknown>;
 
@@ -82,6 +90,11 @@ export function parseNotification(query: Query, body: unknown): NotificationRef 
     topicName === "topic_merchant_order_wh" ? text(field(body, "id")) : undefined,
   ];
   const id = candidates.find((c) => c !== undefined && c !== "");
-  if (!id || !ID.test(id)) return null;
+  if (!id) return null;
+  if (topic === "order") {
+    const upper = id.toUpperCase();
+    return ORDER_ID.test(upper) ? { topic, id: upper } : null;
+  }
+  if (!ID.test(id)) return null;
   return { topic, id };
 }

@@ -19,20 +19,65 @@ const V1 = /^[0-9a-fA-F]{64}$/;
  * asks when the header is there. No clock window is enforced on `ts` (its unit is unclear).
  */
 export function validMercadoPagoSignature(n: SignedNotification, secret: string): boolean {
-  if (n.signature.length > 512) return false;
+  const parsed = parseSignature(n.signature);
+  return parsed !== null && matches(parsed, n.dataId, n.requestId, secret);
+}
+
+function parseSignature(signature: string): { ts: string; v1: Buffer } | null {
+  if (signature.length > 512) return null;
   const parts = new Map<string, string>();
-  for (const part of n.signature.split(",")) {
+  for (const part of signature.split(",")) {
     const eq = part.indexOf("=");
     if (eq > 0) parts.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   const ts = parts.get("ts");
   const v1 = parts.get("v1");
-  if (!ts || !TS.test(ts) || !v1 || !V1.test(v1)) return false;
+  if (!ts || !TS.test(ts) || !v1 || !V1.test(v1)) return null;
+  return { ts, v1: Buffer.from(v1, "hex") };
+}
 
+function matches(
+  sig: { ts: string; v1: Buffer },
+  dataId: string | undefined,
+  requestId: string | undefined,
+  secret: string,
+): boolean {
   let manifest = "";
-  if (n.dataId) manifest += `id:${n.dataId};`;
-  if (n.requestId) manifest += `request-id:${n.requestId};`;
-  manifest += `ts:${ts};`;
+  if (dataId) manifest += `id:${dataId};`;
+  if (requestId) manifest += `request-id:${requestId};`;
+  manifest += `ts:${sig.ts};`;
   const expected = createHmac("sha256", secret).update(manifest, "utf8").digest();
-  return timingSafeEqual(expected, Buffer.from(v1, "hex"));
+  return timingSafeEqual(expected, sig.v1);
+}
+
+/** How far an Orders API notification's `ts` may be from our clock, either way. */
+export const ORDER_SIGNATURE_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Checks the x-signature of an Orders API notification (topic `order`), which Mercado Pago
+ * signs (reference/mercadopago-orders-api.md §4.3). The sources disagree on two points, so both
+ * readings are accepted: the docs sign `data.id` lower-cased, the official SDKs (since 2026-06)
+ * as received; the docs give `ts` in milliseconds, the SDKs check it as seconds (13 digits or
+ * more are read as milliseconds). A `ts` outside the window either way is refused: a replayed
+ * old delivery costs nothing. The signature is a filter only: the order is always read from
+ * Mercado Pago by id before anything is decided.
+ */
+export function validOrderSignature(
+  n: SignedNotification,
+  secrets: readonly string[],
+  now = Date.now(),
+  windowMs = ORDER_SIGNATURE_WINDOW_MS,
+): boolean {
+  const sig = parseSignature(n.signature);
+  if (!sig) return false;
+  const ts = Number(sig.ts);
+  const tsMs = sig.ts.length >= 13 ? ts : ts * 1000;
+  if (!Number.isFinite(tsMs) || Math.abs(now - tsMs) > windowMs) return false;
+  const ids = [...new Set([n.dataId, n.dataId?.toLowerCase()])];
+  let valid = false;
+  // every candidate is computed, so the time taken does not tell which one matched
+  for (const secret of secrets) {
+    for (const id of ids) valid = matches(sig, id, n.requestId, secret) || valid;
+  }
+  return valid;
 }

@@ -33,10 +33,13 @@ export interface WorkedNotification extends Pick<ClaimedNotification, "id" | "de
   priority: NotificationPriority;
 }
 
-/** The order in which statements lock several notification rows: topic, then resource id. */
+/**
+ * The order in which statements lock several notification rows: topic, then resource id, both
+ * compared as bytes (JavaScript's `<` on ASCII ids is the "C" collation the SQL side sorts by).
+ */
 function byLockOrder(
-  a: { topic: NotificationTopic; resourceId: bigint },
-  b: { topic: NotificationTopic; resourceId: bigint },
+  a: { topic: NotificationTopic; resourceId: string },
+  b: { topic: NotificationTopic; resourceId: string },
 ): number {
   if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
   return a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0;
@@ -50,7 +53,7 @@ const MAX_FLUSHES = 4;
 interface Pending {
   key: string;
   topic: NotificationTopic;
-  resourceId: bigint;
+  resourceId: string;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -83,7 +86,7 @@ export function createInboxRepository(db: Db) {
   async function write(batch: Pending[]): Promise<void> {
     // one row per resource, its delivery count added at once; sorted by (topic, resource id),
     // the order every statement that locks several rows uses, so two of them never deadlock
-    const counts = new Map<string, { topic: NotificationTopic; resourceId: bigint; n: number }>();
+    const counts = new Map<string, { topic: NotificationTopic; resourceId: string; n: number }>();
     for (const p of batch) {
       const row = counts.get(p.key);
       if (row) row.n++;
@@ -110,8 +113,7 @@ export function createInboxRepository(db: Db) {
   return {
     record(topic: NotificationTopic, resourceId: string): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        const id = BigInt(resourceId);
-        queue.push({ key: `${topic}:${id}`, topic, resourceId: id, resolve, reject });
+        queue.push({ key: `${topic}:${resourceId}`, topic, resourceId, resolve, reject });
         flush();
       });
     },
@@ -125,7 +127,7 @@ export function createInboxRepository(db: Db) {
         {
           id: bigint;
           topic: NotificationTopic;
-          resource_id: bigint;
+          resource_id: string;
           deliveries: number;
           attempts: number;
         }[]
@@ -143,7 +145,7 @@ export function createInboxRepository(db: Db) {
       return rows.map((r) => ({
         id: r.id,
         topic: r.topic,
-        resourceId: String(r.resource_id),
+        resourceId: r.resource_id,
         deliveries: r.deliveries,
         attempts: r.attempts,
       }));
@@ -167,7 +169,7 @@ export function createInboxRepository(db: Db) {
         ), locked AS (
           SELECT n.id FROM notifications n JOIN w ON w.id = n.id
            WHERE n.processed_at IS NULL
-           ORDER BY n.topic, n.resource_id
+           ORDER BY n.topic, n.resource_id COLLATE "C"
              FOR UPDATE OF n
         )
         UPDATE notifications AS n SET

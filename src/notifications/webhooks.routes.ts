@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import express, { Router } from "express";
 import type { Logger } from "pino";
 import { parseNotification, type NotificationRef } from "../mercadopago/notification.ts";
-import { validMercadoPagoSignature } from "../mercadopago/signature.ts";
+import { validMercadoPagoSignature, validOrderSignature } from "../mercadopago/signature.ts";
 
 export interface WebhookDeps {
   /** stores the notification durably; the worker does the Mercado Pago reads */
@@ -14,7 +14,10 @@ export interface WebhookDeps {
   webhookSecret: string | undefined;
   /** earlier secrets, still in the notification_url of orders created before a rotation */
   previousWebhookSecrets?: readonly string[];
-  /** MP_WEBHOOK_SIGNING_SECRET entries: x-signature is checked when Mercado Pago sends one */
+  /**
+   * MP_WEBHOOK_SIGNING_SECRET entries: x-signature is checked when Mercado Pago sends one, and
+   * required on Orders API notifications (topic `order`)
+   */
   signingSecrets?: readonly string[];
   /**
    * Called for a delivery that carries no secret at all (the notification_url of an order
@@ -76,10 +79,44 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
     warnedAt = now;
   }
 
+  let unsigned = 0;
+  let unsignedWarnedAt = 0;
+  function ignoredUnsigned(): void {
+    unsigned++;
+    const now = Date.now();
+    if (now - unsignedWarnedAt < IGNORED_LOG_EVERY_MS) return;
+    log.warn({ count: unsigned }, "order notifications without a valid x-signature ignored");
+    unsigned = 0;
+    unsignedWarnedAt = now;
+  }
+
   router.post(
     "/webhooks/mercadopago",
     express.text({ type: () => true, limit: "16kb" }),
     async (req, res) => {
+      const body = jsonOrNothing(req.body);
+      // Orders API notifications come from the application's Webhooks setting, not from a
+      // notification_url of ours (there is none in the create body): no WEBHOOK_SECRET rides in
+      // them, and their x-signature is what tells Mercado Pago's from forged ones. Checked (and
+      // required) whenever a signing secret is configured, which boot demands outside
+      // development with MP_API=orders.
+      const early = parseNotification(req.query, body);
+      if (early?.topic === "order" && signingSecrets.length > 0) {
+        const dataId = req.query["data.id"];
+        const signed = {
+          signature: req.get("x-signature") ?? "",
+          requestId: req.get("x-request-id"),
+          dataId: typeof dataId === "string" ? dataId : undefined,
+        };
+        if (!validOrderSignature(signed, signingSecrets)) {
+          ignoredUnsigned();
+          res.status(200).json({ received: true });
+          return;
+        }
+        await deps.record(early);
+        res.status(200).json({ received: true });
+        return;
+      }
       if (secrets.length > 0 && !knownSecret(secrets, req.query.secret)) {
         // a forged delivery costs this acknowledgement and nothing more: no row, no read
         ignoredWithoutSecret();
@@ -102,7 +139,7 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
           return;
         }
       }
-      const ref = parseNotification(req.query, jsonOrNothing(req.body));
+      const ref = early;
       if (!ref) {
         log.info({ topic: loggable(req.query.topic ?? req.query.type) }, "notification ignored");
         res.status(200).json({ received: true });

@@ -9,7 +9,10 @@ import type { Refund as MercadoPagoRefund } from "../mercadopago/mercadopago.sch
 export type RefundPartState = "planned" | "sending" | "unknown" | "done" | "failed";
 
 export interface RefundPart {
+  /** the instore payment's id; 0 for an Orders API refund, whose payment is `orderPaymentId` */
   paymentId: number;
+  /** Orders API: the order's payment (PAY…) the money comes back from */
+  orderPaymentId?: string;
   amountCents: number;
   state: RefundPartState;
   /** Mercado Pago's id of the refund made for this part */

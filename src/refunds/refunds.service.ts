@@ -6,7 +6,9 @@ import {
   type CallOptions,
   type MercadoPagoClient,
 } from "../mercadopago/mercadopago.client.ts";
+import { observeMerchantOrder } from "../mercadopago/instore-v2/merchant-order.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
+import type { OrdersUpstream } from "../mercadopago/upstream.ts";
 import { centsFromApi, fromCents } from "../sales/money.ts";
 import type { Sale } from "../sales/sale.ts";
 import type { SalesRepository } from "../sales/sales.repository.ts";
@@ -30,6 +32,8 @@ export interface RefundsServiceDeps {
   /** the one decision path: merchant orders read after a refund are applied through it */
   sales: Pick<SalesService, "settle">;
   mp: MercadoPagoClient;
+  /** the Orders API: sales published on it are refunded by order (POST /v1/orders/{id}/refund) */
+  orders: OrdersUpstream;
   logger: Logger;
   now: () => Date;
   config: {
@@ -95,7 +99,7 @@ function notRefundable(sale: Sale, status: string, remainderCents: number): AppE
 }
 
 export function createRefundsService(deps: RefundsServiceDeps) {
-  const { refunds, salesRepo, mp, config } = deps;
+  const { refunds, salesRepo, mp, orders, config } = deps;
   const log = deps.logger.child({ component: "refunds" });
   const retryAfterS = Math.ceil(config.resolveIntervalMs / 1000) + 1;
 
@@ -127,11 +131,23 @@ export function createRefundsService(deps: RefundsServiceDeps) {
    * `refunded`.
    */
   async function applyOutcome(sale: Sale, confirmedCents: number, call: CallOptions) {
-    if (sale.merchantOrderId !== null) {
+    if (sale.mercadopagoApi === "orders") {
+      try {
+        const observations = await orders.read(sale, call);
+        const current = await salesRepo.findById(sale.id);
+        if (current) await deps.sales.settle(current, observations, "staff");
+      } catch (err) {
+        if (!(err instanceof MercadoPagoError)) throw err;
+        log.warn(
+          { externalReference: sale.externalReference, message: err.message },
+          "cannot read the order after a refund; its notification brings it later",
+        );
+      }
+    } else if (sale.merchantOrderId !== null) {
       try {
         const mo = await mp.getMerchantOrder(String(sale.merchantOrderId), call);
         const current = await salesRepo.findById(sale.id);
-        if (mo && current) await deps.sales.settle(current, [mo], "staff");
+        if (mo && current) await deps.sales.settle(current, [observeMerchantOrder(mo)], "staff");
       } catch (err) {
         if (!(err instanceof MercadoPagoError)) throw err;
         log.warn(
@@ -301,7 +317,107 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     return (await salesRepo.findById(sale.id)) ?? sale;
   }
 
+  /**
+   * Sends an Orders API refund part (all of the order's payment, or part of it). An unclear
+   * answer leaves it unknown: the resolver sends the same refund again with the same key, which
+   * Mercado Pago answers with the refund it already made instead of making a second one.
+   */
+  async function sendOrderPart(
+    sale: Sale,
+    refund: Refund,
+    part: RefundPart,
+    whole: boolean,
+    call: CallOptions,
+  ) {
+    try {
+      await orders.refund(
+        sale.orderId ?? "",
+        part.orderPaymentId ?? "",
+        whole ? null : part.amountCents,
+        mercadoPagoIdempotencyKey(sale.id, refund.id, part.paymentId),
+        call,
+      );
+      part.state = "done";
+      return null;
+    } catch (err) {
+      if (!(err instanceof MercadoPagoError)) throw err;
+      part.state = err.kind === "rejected" ? "failed" : "unknown";
+      return err;
+    }
+  }
+
+  /** A refund of a sale published on the Orders API: by order, from its one payment. */
+  async function executeOrder(
+    sale: Sale,
+    refund: Refund,
+    call: Required<CallOptions>,
+  ): Promise<Sale> {
+    const ref = sale.externalReference;
+    let seen;
+    try {
+      [seen] = await orders.read(sale, call);
+    } catch (err) {
+      await refunds.release(refund.id);
+      if (!(err instanceof MercadoPagoError)) throw err;
+      throw new AppError(
+        "mercadopago_unavailable",
+        "Mercado Pago is unavailable (reading the order); no refund was made, try again",
+        [{ reason: err.kind, status: err.status }],
+        err.kind === "timeout" ? 504 : 502,
+        retryAfterS,
+      );
+    }
+    const inFlight = (await refunds.listForSale(sale.id))
+      .filter((r) => r.id !== refund.id && r.status === "requested")
+      .reduce((s, r) => s + r.amountCents, 0);
+    const left = seen ? seen.paidCents - seen.refundedCents - inFlight : 0;
+    if (!seen || !sale.orderPaymentId || refund.amountCents > left) {
+      await refunds.release(refund.id);
+      const current = seen ? await deps.sales.settle(sale, [seen], "staff") : sale;
+      throw notRefundable(current, current.status, Math.max(0, left));
+    }
+    // All of an untouched order: a total refund (no body), which every rendition of the docs
+    // accepts; anything else names the payment and the amount (partial refunds: GUIDE-AR).
+    const whole =
+      refund.amountCents === seen.paidCents && seen.refundedCents === 0 && inFlight === 0;
+    const part: RefundPart = {
+      paymentId: 0,
+      orderPaymentId: sale.orderPaymentId,
+      amountCents: refund.amountCents,
+      state: "sending",
+      mpRefundId: null,
+      knownRefundIds: [],
+    };
+    await refunds.update(refund.id, { parts: [part], at: deps.now() });
+    const err = await sendOrderPart(sale, refund, part, whole, call);
+    if ((part.state as RefundPart["state"]) === "unknown") {
+      await refunds.update(refund.id, {
+        parts: [part],
+        nextCheckAt: new Date(deps.now().getTime() + config.resolveIntervalMs),
+        at: deps.now(),
+      });
+      throw new AppError(
+        "mercadopago_unavailable",
+        "Mercado Pago did not confirm the refund; it is sent again with the same key: " +
+          "send the same request with the same Idempotency-Key to see how it ended",
+        [{ external_reference: ref, refund_status: "requested" }],
+        err?.kind === "timeout" ? 504 : 502,
+        retryAfterS,
+      );
+    }
+    const finished = await finish(refund, [part], err);
+    const after =
+      finished.refundedCents > 0 ? await applyOutcome(sale, finished.refundedCents, call) : sale;
+    log.info(
+      { externalReference: ref, refundId: refund.id, refundedCents: finished.refundedCents },
+      "refund finished (Orders API)",
+    );
+    if (finished.failure) throw failureError(finished.failure);
+    return after;
+  }
+
   async function execute(sale: Sale, refund: Refund, call: Required<CallOptions>): Promise<Sale> {
+    if (sale.mercadopagoApi === "orders") return executeOrder(sale, refund, call);
     const ref = sale.externalReference;
     // The plan comes from Mercado Pago's view of the payments, so a payment already refunded
     // there (their panel) is not asked again. Nothing is sent yet: a failure here forgets the
@@ -336,7 +452,9 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     if (!plan) {
       await refunds.release(refund.id);
       // what Mercado Pago shows (a refund made there) is recorded on the way
-      const current = mo ? await deps.sales.settle(sale, [mo], "staff") : sale;
+      const current = mo
+        ? await deps.sales.settle(sale, [observeMerchantOrder(mo)], "staff")
+        : sale;
       const remainder = mo ? refundables(mo).reduce((s, p) => s + Math.max(0, p.cents), 0) : 0;
       throw notRefundable(current, current.status, remainder);
     }
@@ -421,10 +539,17 @@ export function createRefundsService(deps: RefundsServiceDeps) {
      */
     async resolve(refund: Refund): Promise<Refund> {
       const parts = refund.parts.map((p) => ({ ...p }));
+      const owner = await salesRepo.findById(refund.saleId);
       for (const part of parts) {
         if (part.state === "planned") part.state = "failed";
         if (part.state === "sending" || part.state === "unknown") {
-          await resolvePart(refund, part, {});
+          if (owner?.mercadopagoApi === "orders") {
+            // the same refund, the same key: Mercado Pago answers with what it already made
+            const whole = part.amountCents === owner.paidCents && owner.refundedCents === 0;
+            await sendOrderPart(owner, refund, part, whole, {});
+          } else {
+            await resolvePart(refund, part, {});
+          }
         }
       }
       if (!settled(parts)) {

@@ -31,6 +31,10 @@ export function presentSale(sale: Sale) {
       ? { taxes: sale.taxes.map((t) => ({ type: t.type, value: fromCents(t.valueCents) })) }
       : {}),
     payments: sale.payments.map((p) => ({ id: p.id, status: p.status, amount: p.amount })),
+    // the API the sale was published on, and the Orders API's order id and QR text (v1.1)
+    mercadopago_api: sale.mercadopagoApi,
+    order_id: sale.orderId,
+    qr_data: sale.qrData,
     created_at: sale.createdAt.toISOString(),
     updated_at: sale.updatedAt.toISOString(),
     expires_at: sale.expiresAt.toISOString(),

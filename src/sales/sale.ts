@@ -1,3 +1,4 @@
+import type { MercadoPagoApi, ObservedPayment } from "../mercadopago/upstream.ts";
 import type { SaleStatus } from "./sale-status.ts";
 
 /** A stored item: what the POS sent, with its unit price in cents. */
@@ -11,13 +12,8 @@ export interface SaleItem {
   description?: string;
 }
 
-export interface SalePayment {
-  id: number;
-  status: string;
-  amount: number;
-  /** how much of it was given back, when some was */
-  refunded?: number;
-}
+/** A payment as Mercado Pago showed it (instore ids are numbers, Orders API ids `PAY…`). */
+export type SalePayment = ObservedPayment;
 
 /**
  * Where a sale's order stands on its POS: being published (stored, PUT not confirmed), on the POS,
@@ -62,6 +58,15 @@ export interface Sale {
   /** when the sweeper next owes the sale a look; null when nothing is owed */
   nextCheckAt: Date | null;
   checkAttempts: number;
+  /** the Mercado Pago API the sale was published on: it is settled, cancelled and refunded there */
+  mercadopagoApi: MercadoPagoApi;
+  /** Orders API: the order id (ORD…) and its payment's id (PAY…), stored at create */
+  orderId: string | null;
+  orderPaymentId: string | null;
+  /** Orders API: the order's status as last read */
+  orderStatus: string | null;
+  /** hybrid/dynamic Orders API orders: the text of the sale's own QR */
+  qrData: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

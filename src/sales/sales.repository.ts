@@ -1,7 +1,12 @@
 import type { Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Sale as SaleRow, SaleEvent as SaleEventRow } from "../generated/prisma/client.ts";
-import type { Observation } from "../mercadopago/merchant-order.ts";
+import {
+  isMercadoPagoApi,
+  type MercadoPagoApi,
+  type Publication,
+  type UpstreamObservation,
+} from "../mercadopago/upstream.ts";
 import {
   ORDER_STATES,
   type CreateFailure,
@@ -13,7 +18,8 @@ import {
 } from "./sale.ts";
 import { isSaleStatus, sourcesOf, type SaleStatus } from "./sale-status.ts";
 
-export type NewSale = { nextCheckAt: Date } & Pick<
+/** A new sale; `mercadopagoApi` defaults to instore orders v2. */
+export type NewSale = { nextCheckAt: Date; mercadopagoApi?: MercadoPagoApi } & Pick<
   Sale,
   | "externalReference"
   | "storeId"
@@ -33,7 +39,7 @@ export type CreateResult =
 export interface TransitionInput {
   to: SaleStatus;
   source: SaleEventSource;
-  observation?: Observation | null;
+  observation?: UpstreamObservation | null;
   detail?: Record<string, unknown>;
   at: Date;
   /** where the order stands after the move; by default withdrawn (a settled sale holds no POS) */
@@ -58,6 +64,11 @@ export interface OrderStateChange {
 
 function status(s: string): SaleStatus {
   if (!isSaleStatus(s)) throw new Error(`unknown sale status in the database: ${s}`);
+  return s;
+}
+
+function mercadopagoApi(s: string): MercadoPagoApi {
+  if (!isMercadoPagoApi(s)) throw new Error(`unknown Mercado Pago API in the database: ${s}`);
   return s;
 }
 
@@ -93,6 +104,11 @@ export function toSale(row: SaleRow): Sale {
     cancelledAt: row.cancelledAt,
     nextCheckAt: row.nextCheckAt,
     checkAttempts: row.checkAttempts,
+    mercadopagoApi: mercadopagoApi(row.mercadopagoApi),
+    orderId: row.orderId,
+    orderPaymentId: row.orderPaymentId,
+    orderStatus: row.orderStatus,
+    qrData: row.qrData,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -109,11 +125,39 @@ function toEvent(row: SaleEventRow): SaleEvent {
   };
 }
 
+/** The merchant order id of an instore observation (Orders API ids are not numbers). */
+function merchantOrderIdOf(o: UpstreamObservation | null): bigint | null {
+  return o && o.api === "instore_v2" ? BigInt(o.id) : null;
+}
+
+/**
+ * The columns that name the resource an observation was read from: a merchant order (instore
+ * v2), or the sale's own order (Orders API), as SET items.
+ */
+function resourceSet(o: UpstreamObservation): Prisma.Sql[] {
+  return o.api === "instore_v2"
+    ? [Prisma.sql`merchant_order_id = ${BigInt(o.id)}`, statusSet(o)]
+    : [statusSet(o)];
+}
+
+/** The column that holds the status of the resource an observation was read from. */
+function statusSet(o: UpstreamObservation): Prisma.Sql {
+  return o.api === "instore_v2"
+    ? Prisma.sql`merchant_order_status = ${o.status}`
+    : Prisma.sql`order_status = ${o.status}`;
+}
+
+/** The resource a paid sale was paid by: only its news counts (see observeRefunds). */
+function paidByResource(o: UpstreamObservation): Prisma.Sql {
+  return o.api === "instore_v2"
+    ? Prisma.sql`merchant_order_id = ${BigInt(o.id)}`
+    : Prisma.sql`order_id = ${o.id}`;
+}
+
 /** The columns that hold what Mercado Pago showed for a sale, as SET items. */
-function observationSet(o: Observation): Prisma.Sql[] {
+function observationSet(o: UpstreamObservation): Prisma.Sql[] {
   return [
-    Prisma.sql`merchant_order_id = ${BigInt(o.merchantOrderId)}`,
-    Prisma.sql`merchant_order_status = ${o.merchantOrderStatus}`,
+    ...resourceSet(o),
     Prisma.sql`paid_cents = ${BigInt(o.paidCents)}`,
     Prisma.sql`payments = ${JSON.stringify(o.payments)}::jsonb`,
     // a stale read never takes back a refund already seen
@@ -155,6 +199,11 @@ export function saleColumns(table: string): Prisma.Sql {
     cancelledAt: "cancelled_at",
     nextCheckAt: "next_check_at",
     checkAttempts: "check_attempts",
+    mercadopagoApi: "mercadopago_api",
+    orderId: "order_id",
+    orderPaymentId: "order_payment_id",
+    orderStatus: "order_status",
+    qrData: "qr_data",
     createdAt: "created_at",
     updatedAt: "updated_at",
   });
@@ -197,12 +246,13 @@ export function createSalesRepository(db: Db) {
           WITH sale AS (
             INSERT INTO sales (external_reference, store_id, pos_id, title, description, items,
                                taxes, total_cents, status, order_state, request_hash, expires_at,
-                               next_check_at, created_at, updated_at)
+                               next_check_at, mercadopago_api, created_at, updated_at)
             VALUES (${input.externalReference}, ${input.storeId}, ${input.posId}, ${input.title},
                     ${input.description}, ${JSON.stringify(input.items)}::jsonb,
                     ${input.taxes === null ? null : JSON.stringify(input.taxes)}::jsonb,
                     ${BigInt(input.totalCents)}, 'pending', 'publishing', ${input.requestHash},
-                    ${input.expiresAt}, ${input.nextCheckAt}, ${now}, ${now})
+                    ${input.expiresAt}, ${input.nextCheckAt}, ${input.mercadopagoApi ?? "instore_v2"}, ${now},
+                    ${now})
             RETURNING *
           ), event AS (
             INSERT INTO sale_events (sale_id, from_status, to_status, source, at)
@@ -237,6 +287,8 @@ export function createSalesRepository(db: Db) {
       if (t.failure) set.push(Prisma.sql`failure = ${JSON.stringify(t.failure)}::jsonb`);
       if (o) set.push(...observationSet(o));
       if (t.to === "paid") set.push(Prisma.sql`paid_at = ${t.at}`);
+      // an Orders API order id is no merchant order id: the event names it in its detail
+      const detail = o?.api === "orders" ? { ...t.detail, order_id: o.id } : t.detail;
       if (t.to === "cancelled") set.push(Prisma.sql`cancelled_at = ${t.at}`);
       const rows = await db.$queryRaw<SaleRow[]>`
         WITH cur AS (
@@ -249,9 +301,8 @@ export function createSalesRepository(db: Db) {
         ), event AS (
           INSERT INTO sale_events (sale_id, from_status, to_status, source, merchant_order_id,
                                    detail, at)
-          SELECT id, from_status, ${t.to}, ${t.source},
-                 ${o ? BigInt(o.merchantOrderId) : null}::bigint,
-                 ${t.detail ? JSON.stringify(t.detail) : null}::jsonb, ${new Date()}
+          SELECT id, from_status, ${t.to}, ${t.source}, ${merchantOrderIdOf(o)}::bigint,
+                 ${detail ? JSON.stringify(detail) : null}::jsonb, ${new Date()}
             FROM moved
         )
         SELECT ${saleColumns("moved")} FROM moved`;
@@ -263,7 +314,7 @@ export function createSalesRepository(db: Db) {
      * Records what Mercado Pago shows for a sale that stays pending (no status change); null when
      * the sale is no longer pending.
      */
-    async observe(saleId: string, o: Observation): Promise<Sale | null> {
+    async observe(saleId: string, o: UpstreamObservation): Promise<Sale | null> {
       const rows = await db.$queryRaw<SaleRow[]>`
         UPDATE sales SET ${Prisma.join(observationSet(o), ", ")}
          WHERE id = ${saleId}::uuid AND status = 'pending'
@@ -276,16 +327,27 @@ export function createSalesRepository(db: Db) {
      * Records what the merchant order that paid a settled sale shows of money given back
      * (refunded cents only grow); null when the sale is not paid or refunded by that order.
      */
-    async observeRefunds(saleId: string, o: Observation, at: Date): Promise<Sale | null> {
+    async observeRefunds(saleId: string, o: UpstreamObservation, at: Date): Promise<Sale | null> {
       const rows = await db.$queryRaw<SaleRow[]>`
         UPDATE sales SET
           refunded_cents = GREATEST(refunded_cents, ${BigInt(o.refundedCents)}),
           paid_cents = GREATEST(paid_cents, ${BigInt(o.paidCents)}),
           payments = ${JSON.stringify(o.payments)}::jsonb,
-          merchant_order_status = ${o.merchantOrderStatus},
+          ${statusSet(o)},
           updated_at = ${at}
          WHERE id = ${saleId}::uuid AND status IN ('paid', 'refunded')
-           AND merchant_order_id = ${BigInt(o.merchantOrderId)}
+           AND ${paidByResource(o)}
+        RETURNING ${saleColumns("sales")}`;
+      const row = rows[0];
+      return row ? toSale(row) : null;
+    },
+
+    /** Keeps what the Orders API's create answered: the order's and its payment's ids, QR text. */
+    async recordOrder(saleId: string, p: Publication): Promise<Sale | null> {
+      const rows = await db.$queryRaw<SaleRow[]>`
+        UPDATE sales SET order_id = ${p.orderId}, order_payment_id = ${p.paymentId},
+                         qr_data = ${p.qrData}
+         WHERE id = ${saleId}::uuid
         RETURNING ${saleColumns("sales")}`;
       const row = rows[0];
       return row ? toSale(row) : null;

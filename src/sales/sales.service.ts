@@ -1,16 +1,21 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
-import { decide } from "../mercadopago/merchant-order.ts";
 import {
   MercadoPagoError,
   deadlinePassed,
   type CallOptions,
-  type MercadoPagoClient,
 } from "../mercadopago/mercadopago.client.ts";
-import type { InstoreOrderBody, MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
-import { fromCents, toCents } from "./money.ts";
+import type {
+  InstoreUpstream,
+  MercadoPagoApi,
+  OrdersUpstream,
+  Upstream,
+  UpstreamObservation,
+} from "../mercadopago/upstream.ts";
+import { toCents } from "./money.ts";
 import { inScope, type SaleScope } from "./sale-scope.ts";
+import { decide } from "./settlement.ts";
 import { MIN_PUBLICATION_LIFE_MS, PUBLICATION_MARGIN_MS, watchStart } from "./sale-lifecycle.ts";
 import type { CreateFailure, OrderState, Sale, SaleEventSource, SaleItem } from "./sale.ts";
 import type { SalesRepository } from "./sales.repository.ts";
@@ -18,14 +23,17 @@ import { itemCents, totalCents, type CreateSaleInput } from "./sales.schemas.ts"
 
 export interface SalesServiceDeps {
   repo: SalesRepository;
-  mp: MercadoPagoClient;
+  /** instore orders v2 (the order on the POS's slot) */
+  instore: InstoreUpstream;
+  /** Mercado Pago's Orders API (POST /v1/orders, type qr) */
+  orders: OrdersUpstream;
   logger: Logger;
   now: () => Date;
   config: {
+    /** MP_API: the API new sales are published on; each sale stays on the one it was */
+    api: MercadoPagoApi;
     orderTtlSeconds: number;
     reconcileAfterMs: number;
-    notificationUrl: string;
-    sponsorId: string | undefined;
     /** CASHIER_DEADLINE_MS: longest a cashier's request waits on Mercado Pago in total */
     cashierDeadlineMs: number;
     /** RECONCILE_INTERVAL_MS: how soon the sweeper takes over what a request left */
@@ -54,43 +62,6 @@ function newReference(): string {
 function requestHash(input: CreateSaleInput, externalReference: string): string {
   const canonical = JSON.stringify({ ...input, external_reference: externalReference });
   return createHash("sha256").update(canonical).digest("hex");
-}
-
-/**
- * Mercado Pago's ISO-8601 form with milliseconds and an explicit offset
- * ("2023-08-22T16:34:56.559-04:00"); in UTC that is "+00:00", never "Z".
- */
-export function mercadoPagoDate(d: Date): string {
-  return d.toISOString().replace("Z", "+00:00");
-}
-
-export function instoreOrderBody(
-  sale: Sale,
-  notificationUrl: string,
-  sponsorId: string | undefined,
-): InstoreOrderBody {
-  return {
-    external_reference: sale.externalReference,
-    title: sale.title,
-    description: sale.description,
-    notification_url: notificationUrl,
-    expiration_date: mercadoPagoDate(sale.expiresAt),
-    total_amount: fromCents(sale.totalCents),
-    items: sale.items.map((item) => ({
-      ...(item.skuNumber ? { sku_number: item.skuNumber } : {}),
-      ...(item.category ? { category: item.category } : {}),
-      title: item.title,
-      ...(item.description ? { description: item.description } : {}),
-      unit_price: fromCents(item.unitPriceCents),
-      quantity: item.quantity,
-      unit_measure: item.unitMeasure,
-      total_amount: fromCents(item.unitPriceCents * item.quantity),
-    })),
-    ...(sale.taxes
-      ? { taxes: sale.taxes.map((t) => ({ type: t.type, value: fromCents(t.valueCents) })) }
-      : {}),
-    ...(sponsorId ? { sponsor: { id: Number(sponsorId) } } : {}),
-  };
 }
 
 function upstreamError(err: MercadoPagoError, what: string, retryAfterSeconds?: number): AppError {
@@ -125,13 +96,22 @@ function failedReplayError(sale: Sale): AppError {
   );
 }
 
+/** The id of the upstream resource that speaks for a sale (the one that paid it, once paid). */
+function upstreamIdOf(sale: Sale): string | null {
+  if (sale.mercadopagoApi === "orders") return sale.orderId;
+  return sale.merchantOrderId === null ? null : String(sale.merchantOrderId);
+}
+
 function asMercadoPagoError(err: unknown): MercadoPagoError {
   if (err instanceof MercadoPagoError) return err;
   throw err;
 }
 
 export function createSalesService(deps: SalesServiceDeps) {
-  const { repo, mp, config } = deps;
+  const { repo, instore, orders, config } = deps;
+  /** The API a sale was published on: it is settled, reconciled, cancelled there. */
+  const upstreamOf = (sale: Sale): Upstream =>
+    sale.mercadopagoApi === "orders" ? orders : instore;
   const log = deps.logger.child({ component: "sales" });
   /** Retry-After of a request whose work went on in the background: the sweeper's next round. */
   const handOverSeconds = Math.ceil(config.sweepIntervalMs / 1000) + 1;
@@ -249,6 +229,27 @@ export function createSalesService(deps: SalesServiceDeps) {
     });
   }
 
+  /**
+   * Fails a create Mercado Pago refused: a refused order never reached the POS (or was never
+   * made), so there is nothing to withdraw and nothing to watch.
+   */
+  async function refusedCreate(sale: Sale, e: MercadoPagoError) {
+    const failure: CreateFailure = {
+      status: 502,
+      code: "mercadopago_rejected",
+      message: `Mercado Pago refused the order: ${e.message}`,
+      details: [{ mercadopago_error: e.code, status: e.status }],
+    };
+    const failed = await failCreate(
+      sale,
+      failure,
+      { reason: "rejected", status: e.status, code: e.code },
+      "withdrawn",
+      false,
+    );
+    return { failure, sale: failed };
+  }
+
   /** A sale outside the caller's scope is "not found": its existence is not revealed. */
   async function mustFind(externalReference: string, scope: SaleScope = "all"): Promise<Sale> {
     const sale = await repo.findByReference(externalReference);
@@ -258,11 +259,16 @@ export function createSalesService(deps: SalesServiceDeps) {
   }
 
   /**
-   * The one decision path: whoever brings merchant orders (the notification worker, the
-   * reconciler, a staff re-check, a cancel) hands them here, and `decide` says what they mean.
+   * The one decision path: whoever brings observations of Mercado Pago (the notification worker,
+   * the reconciler, a staff re-check, a cancel), whichever API they come from, hands them here,
+   * and `decide` says what they mean.
    */
-  async function settle(sale: Sale, merchantOrders: MerchantOrder[], source: SaleEventSource) {
-    const decision = decide(sale, merchantOrders);
+  async function settle(
+    sale: Sale,
+    observations: UpstreamObservation[],
+    source: SaleEventSource,
+  ): Promise<Sale> {
+    const decision = decide({ ...sale, paidBy: upstreamIdOf(sale) }, observations);
     if (decision.to) {
       const moved = await repo.transition(sale.id, {
         to: decision.to,
@@ -277,7 +283,7 @@ export function createSalesService(deps: SalesServiceDeps) {
             from: sale.status,
             to: moved.status,
             source,
-            merchantOrderId: decision.observation?.merchantOrderId,
+            upstreamId: decision.observation?.id,
           },
           "sale status changed",
         );
@@ -330,8 +336,7 @@ export function createSalesService(deps: SalesServiceDeps) {
     const ref = sale.externalReference;
     let onPos: boolean | null = null;
     try {
-      const current = await mp.getPosOrder(sale.posId, call);
-      onPos = current?.external_reference === ref;
+      onPos = await instore.holds(sale, call);
     } catch (lookupError) {
       log.warn(
         { externalReference: ref, err: lookupError },
@@ -346,14 +351,14 @@ export function createSalesService(deps: SalesServiceDeps) {
       return published(sale, lease);
     }
     if (deadlinePassed(call.deadline)) return handOverPublication(sale, lease);
-    let merchantOrders: MerchantOrder[] = [];
+    let observations: UpstreamObservation[] = [];
     try {
-      merchantOrders = await mp.searchMerchantOrders(ref, call);
+      observations = await instore.read(sale, call);
     } catch {
       if (deadlinePassed(call.deadline)) return handOverPublication(sale, lease);
       // failing anyway is safe: the failed sale is still watched for a late payment
     }
-    const settled = await settle(sale, merchantOrders, "create");
+    const settled = await settle(sale, observations, "create");
     if (settled.status === "paid") return settled;
     let orderState: OrderState = "withdrawn";
     if (onPos === null) {
@@ -361,7 +366,7 @@ export function createSalesService(deps: SalesServiceDeps) {
       // Unknown either way: take the order off the POS if it landed, so no one pays a failed
       // sale; if the DELETE fails too it is owed, and the sweeper retries it.
       try {
-        await mp.deletePosOrder(sale.posId, call);
+        await instore.clearPos(sale.posId, call);
       } catch {
         orderState = "withdrawing";
       }
@@ -394,20 +399,16 @@ export function createSalesService(deps: SalesServiceDeps) {
    * payment still wins, and otherwise the sale fails, which frees the POS.
    */
   async function resumePublication(sale: Sale): Promise<Sale> {
+    if (sale.mercadopagoApi === "orders") return resumeOrderPublication(sale);
     const ref = sale.externalReference;
-    const current = await mp.getPosOrder(sale.posId);
-    if (current?.external_reference === ref) return published(sale);
+    if (await instore.holds(sale)) return published(sale);
     // An empty POS may mean the lost request's PUT landed and the customer paid (a paid order
     // leaves the POS): a PUT now would offer the paid sale to the next customer. Look first.
-    const settled = await settle(sale, await mp.searchMerchantOrders(ref), "reconcile");
+    const settled = await settle(sale, await instore.read(sale), "reconcile");
     if (settled.status !== "pending") return settled;
     const now = deps.now();
     if (sale.expiresAt.getTime() - now.getTime() > MIN_PUBLICATION_LIFE_MS) {
-      await mp.putOrder(
-        sale.storeId,
-        sale.posId,
-        instoreOrderBody(sale, config.notificationUrl, config.sponsorId),
-      );
+      await instore.publish(sale);
       log.info({ externalReference: ref, posId: sale.posId }, "publication resumed");
       return published(sale);
     }
@@ -428,16 +429,74 @@ export function createSalesService(deps: SalesServiceDeps) {
   }
 
   /**
+   * Publishes an Orders API order and keeps its ids (and QR text) with the sale. The create is
+   * idempotent (its key derives from the sale), so a create whose answer was lost is sent again
+   * as it was: Mercado Pago answers with the order it made, or makes it once. A refusal fails the
+   * sale; an unclear failure is left to the sweeper, which sends the same create again.
+   */
+  async function publishOrder(sale: Sale, call: Required<CallOptions>, lease: Date) {
+    let publication;
+    try {
+      publication = await orders.publish(sale, call);
+    } catch (err) {
+      const e = asMercadoPagoError(err);
+      if (e.kind !== "rejected") return handOverPublication(sale, lease);
+      throw failureError((await refusedCreate(sale, e)).failure);
+    }
+    await repo.recordOrder(sale.id, publication);
+    log.info(
+      { externalReference: sale.externalReference, orderId: publication.orderId },
+      "order created (Orders API)",
+    );
+    return published(sale, lease);
+  }
+
+  /**
+   * The sweeper's turn at an Orders API publication whose request is gone: the same create
+   * again (same key: the order it made, if it made one). With too little life left the order is
+   * cancelled at once and read: a payment still wins, otherwise the sale fails.
+   */
+  async function resumeOrderPublication(sale: Sale): Promise<Sale> {
+    let publication;
+    try {
+      publication = await orders.publish(sale);
+    } catch (err) {
+      const e = asMercadoPagoError(err);
+      // unclear again: the next round sends the same create; a refusal ends it (no order made)
+      if (e.kind !== "rejected") throw e;
+      return (await refusedCreate(sale, e)).sale ?? (await mustFind(sale.externalReference));
+    }
+    const recorded = (await repo.recordOrder(sale.id, publication)) ?? sale;
+    if (sale.expiresAt.getTime() - deps.now().getTime() > MIN_PUBLICATION_LIFE_MS) {
+      log.info({ externalReference: sale.externalReference }, "publication resumed");
+      return published(recorded);
+    }
+    await orders.withdraw(recorded);
+    const settled = await settle(recorded, await orders.read(recorded), "reconcile");
+    if (settled.status !== "pending") return settled;
+    const failed = await failCreate(
+      settled,
+      {
+        status: 504,
+        code: "mercadopago_unavailable",
+        message: "Mercado Pago did not take the order in time",
+        details: [{ reason: "not_published" }],
+      },
+      { reason: "not_published" },
+      "withdrawn",
+      true,
+    );
+    return failed ?? (await mustFind(sale.externalReference));
+  }
+
+  /**
    * Takes a pending sale's order off the POS (only if the POS still shows ours), re-reads
    * Mercado Pago, because the customer may have paid a moment ago, and cancels it unless paid.
    */
   async function finishCancel(sale: Sale, call: CallOptions, detail?: Record<string, unknown>) {
-    const current = await mp.getPosOrder(sale.posId, call);
-    if (current?.external_reference === sale.externalReference) {
-      await mp.deletePosOrder(sale.posId, call);
-    }
-    const merchantOrders = await mp.searchMerchantOrders(sale.externalReference, call);
-    const settled = await settle(sale, merchantOrders, "staff");
+    const upstream = upstreamOf(sale);
+    await upstream.withdraw(sale, call);
+    const settled = await settle(sale, await upstream.read(sale, call), "staff");
     if (settled.status !== "pending") return settled;
     const now = deps.now();
     const cancelled = await repo.transition(sale.id, {
@@ -461,11 +520,15 @@ export function createSalesService(deps: SalesServiceDeps) {
     const done = async () =>
       (await repo.changeOrderState(sale.id, { from: ["withdrawing"], to: "withdrawn" })) ??
       (await mustFind(ref));
+    // an Orders API order is its own, not a POS slot: cancelling it touches no other sale
+    if (sale.mercadopagoApi === "orders") {
+      await orders.withdraw(sale);
+      return done();
+    }
     if (sale.expiresAt.getTime() <= deps.now().getTime()) return done();
     if (await repo.posHeldByAnother(sale.posId, sale.id)) return done();
-    const current = await mp.getPosOrder(sale.posId);
-    if (current?.external_reference === ref) {
-      await mp.deletePosOrder(sale.posId);
+    if (await instore.holds(sale)) {
+      await instore.clearPos(sale.posId);
       log.info({ externalReference: ref }, "order of a settled sale taken off the POS");
       // a sale created on this POS between the look and the DELETE may have lost its order
       await repo.republishPending(sale.posId, deps.now());
@@ -476,14 +539,15 @@ export function createSalesService(deps: SalesServiceDeps) {
   /** The reconciler's look at a pending sale whose order is on the POS. */
   async function reconcileOnPos(sale: Sale): Promise<Sale> {
     const expiring = sale.expiresAt.getTime() <= deps.now().getTime();
-    if (expiring) {
-      const current = await mp.getPosOrder(sale.posId);
-      if (current?.external_reference === sale.externalReference) {
-        await mp.deletePosOrder(sale.posId);
-      }
-    }
-    const merchantOrders = await mp.searchMerchantOrders(sale.externalReference);
-    const settled = await settle(sale, merchantOrders, expiring ? "expiry" : "reconcile");
+    const upstream = upstreamOf(sale);
+    // Orders API: Mercado Pago expires the order itself (expiration_time is our TTL); the
+    // cancel only covers a clock that runs behind ours, before the final read
+    if (expiring) await upstream.withdraw(sale);
+    const settled = await settle(
+      sale,
+      await upstream.read(sale),
+      expiring ? "expiry" : "reconcile",
+    );
     if (!expiring || settled.status !== "pending") return settled;
     const now = deps.now();
     const expired = await repo.transition(sale.id, {
@@ -500,22 +564,22 @@ export function createSalesService(deps: SalesServiceDeps) {
     settle,
 
     /**
-     * Applies merchant orders read from Mercado Pago to the sales they name (looked up together);
-     * others are ignored.
+     * Applies observations read from Mercado Pago (merchant orders, Orders API orders) to the
+     * sales they name (looked up together); others are ignored.
      */
-    async applyMerchantOrders(merchantOrders: MerchantOrder[], source: SaleEventSource) {
-      const byReference = new Map<string, MerchantOrder[]>();
-      for (const mo of merchantOrders) {
-        if (!mo.external_reference) continue;
-        const list = byReference.get(mo.external_reference);
-        if (list) list.push(mo);
-        else byReference.set(mo.external_reference, [mo]);
+    async applyObservations(observations: UpstreamObservation[], source: SaleEventSource) {
+      const byReference = new Map<string, UpstreamObservation[]>();
+      for (const o of observations) {
+        if (!o.externalReference) continue;
+        const list = byReference.get(o.externalReference);
+        if (list) list.push(o);
+        else byReference.set(o.externalReference, [o]);
       }
       const sales = await repo.findManyByReference([...byReference.keys()]);
       const known = new Set(sales.map((s) => s.externalReference));
       for (const ref of byReference.keys()) {
         if (!known.has(ref)) {
-          log.info({ externalReference: ref }, "merchant order for an unknown sale ignored");
+          log.info({ externalReference: ref }, "Mercado Pago resource for an unknown sale ignored");
         }
       }
       // a few at a time: a batch must not take every pooled connection from the cashiers' requests
@@ -558,17 +622,31 @@ export function createSalesService(deps: SalesServiceDeps) {
         ...(i.description ? { description: i.description } : {}),
       }));
       const title = input.title ?? `Sale ${externalReference}`;
+      const taxes =
+        input.taxes?.map((t) => ({ type: t.type, valueCents: toCents(t.value) ?? 0 })) ?? null;
+      const description = input.description ?? title;
+      if (config.api === "orders") {
+        // the Orders API's own limits: refused here, before anything is stored, never cut short
+        const problems = orders.problems({ description, items, taxes });
+        if (problems.length > 0) {
+          throw new AppError(
+            "validation_failed",
+            problems.map((p) => `${p.path}: ${p.message}`).join("; "),
+            problems,
+          );
+        }
+      }
       const lease = publicationLease(now);
       const created = await repo.create({
         externalReference,
         storeId: input.store_id,
         posId: input.pos_id,
         title,
-        description: input.description ?? title,
+        description,
         items,
-        taxes:
-          input.taxes?.map((t) => ({ type: t.type, valueCents: toCents(t.value) ?? 0 })) ?? null,
+        taxes,
         totalCents: totalCents(input.items),
+        mercadopagoApi: config.api,
         requestHash: hash,
         expiresAt: new Date(now.getTime() + config.orderTtlSeconds * 1000),
         nextCheckAt: lease,
@@ -590,33 +668,17 @@ export function createSalesService(deps: SalesServiceDeps) {
       }
 
       const sale = created.sale;
+      if (sale.mercadopagoApi === "orders") {
+        return { sale: await publishOrder(sale, call, lease), replay: false };
+      }
       try {
-        await mp.putOrder(
-          sale.storeId,
-          sale.posId,
-          instoreOrderBody(sale, config.notificationUrl, config.sponsorId),
-          call,
-        );
+        await instore.publish(sale, call);
       } catch (err) {
         const e = asMercadoPagoError(err);
         if (e.kind !== "rejected") {
           return { sale: await resolveIndeterminatePut(sale, e, call, lease), replay: false };
         }
-        // a refused order never reached the POS: nothing to withdraw, nothing to watch
-        const failure: CreateFailure = {
-          status: 502,
-          code: "mercadopago_rejected",
-          message: `Mercado Pago refused the order: ${e.message}`,
-          details: [{ mercadopago_error: e.code, status: e.status }],
-        };
-        await failCreate(
-          sale,
-          failure,
-          { reason: "rejected", status: e.status, code: e.code },
-          "withdrawn",
-          false,
-        );
-        throw failureError(failure);
+        throw failureError((await refusedCreate(sale, e)).failure);
       }
       log.info(
         { externalReference, posId: sale.posId, totalCents: sale.totalCents },
@@ -645,12 +707,12 @@ export function createSalesService(deps: SalesServiceDeps) {
     async refresh(externalReference: string, source: SaleEventSource = "staff"): Promise<Sale> {
       const call = cashierCall();
       const sale = await mustFind(externalReference);
-      const merchantOrders = await mp
-        .searchMerchantOrders(externalReference, call)
+      const observations = await upstreamOf(sale)
+        .read(sale, call)
         .catch((err: unknown) => {
-          throw upstreamError(asMercadoPagoError(err), "reading merchant orders", handOverSeconds);
+          throw upstreamError(asMercadoPagoError(err), "reading Mercado Pago", handOverSeconds);
         });
-      return settle(sale, merchantOrders, source);
+      return settle(sale, observations, source);
     },
 
     /**
@@ -670,11 +732,7 @@ export function createSalesService(deps: SalesServiceDeps) {
       }
       if (sale.status === "paid" || sale.status === "refunded") return sale;
       // a payment wins first: the DELETE may keep failing while the search works
-      const settled = await settle(
-        sale,
-        await mp.searchMerchantOrders(sale.externalReference),
-        "reconcile",
-      );
+      const settled = await settle(sale, await upstreamOf(sale).read(sale), "reconcile");
       if (settled.status === "paid" || settled.orderState !== "withdrawing") return settled;
       return withdraw(settled);
     },

@@ -136,7 +136,7 @@ describe("secrets never leave the service", () => {
       .reply(500, { message: `upstream trace: Authorization: Bearer ${TOKEN}` });
     await h.worker.runOnce();
     const row = await db.prisma.notification.findFirstOrThrow({
-      where: { resourceId: BigInt(moFailing) },
+      where: { resourceId: String(moFailing) },
     });
     expect(row.lastError).toContain("[redacted]");
 

@@ -197,7 +197,7 @@ describe("rotating the secrets without losing notifications", () => {
       sales: h.sales,
       recordNotification: async (ref) => {
         await db.prisma.notification.create({
-          data: { topic: ref.topic, resourceId: BigInt(ref.id) },
+          data: { topic: ref.topic, resourceId: String(ref.id) },
         });
       },
       ping: async () => undefined,

@@ -127,6 +127,33 @@ describe("boot checks that say what to do", () => {
     return [];
   }
 
+  it("MP_API and MP_QR_MODE: defaults, values, and what they need", () => {
+    expect(loadConfig({}).mercadoPago).toMatchObject({ api: "instore_v2", qrMode: "static" });
+    expect(loadConfig({ MP_API: "orders", MP_QR_MODE: "hybrid" }).mercadoPago).toMatchObject({
+      api: "orders",
+      qrMode: "hybrid",
+    });
+    expect(problems({ MP_API: "v3" })).toEqual(["MP_API: must be instore_v2 or orders"]);
+    expect(problems({ MP_API: "orders", MP_QR_MODE: "x" })).toEqual([
+      "MP_QR_MODE: must be static, hybrid or dynamic",
+    ]);
+    expect(problems({ MP_QR_MODE: "dynamic" })).toEqual([
+      "MP_QR_MODE: dynamic needs MP_API=orders (instore orders v2 only has the POS's static QR)",
+    ]);
+    // Orders API notifications are told from forged ones by their signature alone
+    expect(problems({ ...prod, MP_API: "orders" })).toEqual([
+      expect.stringMatching(/^MP_WEBHOOK_SIGNING_SECRET: is required with MP_API=orders/),
+    ]);
+    expect(
+      problems({
+        ...prod,
+        MP_API: "orders",
+        MP_WEBHOOK_SIGNING_SECRET: "signing-secret-0123456789",
+      }),
+    ).toEqual([]);
+    expect(problems({ MP_API: "orders" })).toEqual([]); // development
+  });
+
   it("a live production set-up with a public HTTPS address starts", () => {
     expect(problems(prod)).toEqual([]);
     expect(

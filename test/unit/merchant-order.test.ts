@@ -1,8 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { classifyMerchantOrder, decide } from "../../src/mercadopago/merchant-order.ts";
-import { MerchantOrderSchema } from "../../src/mercadopago/mercadopago.schemas.ts";
+import { observeMerchantOrder } from "../../src/mercadopago/instore-v2/merchant-order.ts";
+import {
+  MerchantOrderSchema,
+  type MerchantOrder,
+} from "../../src/mercadopago/mercadopago.schemas.ts";
+import type { SaleStatus } from "../../src/sales/sale-status.ts";
+import { decide as decideOn, verdictOf } from "../../src/sales/settlement.ts";
 
 const sale = { externalReference: "ref-1", totalCents: 500 };
+
+/** The instore adapter's observation, judged by the one decision rule. */
+function classifyMerchantOrder(m: MerchantOrder, s: typeof sale) {
+  return verdictOf(observeMerchantOrder(m), { ...s, mercadopagoApi: "instore_v2" });
+}
+
+function decide(
+  s: typeof sale & { status: SaleStatus; merchantOrderId: number | null },
+  merchantOrders: MerchantOrder[],
+) {
+  const paidBy = s.merchantOrderId === null ? null : String(s.merchantOrderId);
+  return decideOn(
+    { ...s, mercadopagoApi: "instore_v2", paidBy },
+    merchantOrders.map(observeMerchantOrder),
+  );
+}
 
 function mo(fields: Record<string, unknown>) {
   return MerchantOrderSchema.parse({
@@ -86,6 +107,15 @@ describe("classifyMerchantOrder", () => {
   });
 });
 
+describe("an instore merchant order read from another API's point of view", () => {
+  it("never speaks for a sale published on the Orders API", () => {
+    const closed = mo({ status: "closed", payments: [pay("approved", 5)] });
+    expect(verdictOf(observeMerchantOrder(closed), { ...sale, mercadopagoApi: "orders" })).toBe(
+      "foreign",
+    );
+  });
+});
+
 describe("decide", () => {
   const pending = { ...sale, status: "pending" as const, merchantOrderId: null };
 
@@ -95,7 +125,7 @@ describe("decide", () => {
       mo({ id: 2, status: "closed", payments: [pay("approved", 5)] }),
     ]);
     expect(d.to).toBe("paid");
-    expect(d.observation?.merchantOrderId).toBe(2);
+    expect(d.observation?.id).toBe("2");
     expect(d.observation?.paidCents).toBe(500);
   });
 
@@ -106,7 +136,7 @@ describe("decide", () => {
   it("opened only: stays pending, observed", () => {
     const d = decide(pending, [mo({ id: 7, status: "opened" })]);
     expect(d.to).toBeNull();
-    expect(d.observation?.merchantOrderStatus).toBe("opened");
+    expect(d.observation?.status).toBe("opened");
   });
 
   it("a paid sale is not moved by an opened order", () => {

@@ -25,6 +25,20 @@ describe("parseNotification", () => {
       { topic: "merchant_order", id: "42" },
     ],
     [
+      "Webhooks order (Orders API)",
+      { "data.id": "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3", type: "order" },
+      { action: "order.processed", type: "order", data: { id: "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3" } },
+      { topic: "order", id: "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3" },
+    ],
+    [
+      "Webhooks order with a lower-cased id: read upper-case",
+      { "data.id": "ord01jq4s4ky8hwq6na5pxb65b3d3", type: "order" },
+      {},
+      { topic: "order", id: "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3" },
+    ],
+    ["order with a malformed id", { "data.id": "ORD123", type: "order" }, {}, null],
+    ["order with a numeric id", { "data.id": "123456", type: "order" }, {}, null],
+    [
       "Webhooks payment",
       { "data.id": "999999999", type: "payment" },
       { type: "payment", data: { id: "999999999" } },

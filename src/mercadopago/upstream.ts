@@ -1,0 +1,145 @@
+import type { CallOptions } from "./mercadopago.client.ts";
+
+/**
+ * The one upstream port: what the service needs of a Mercado Pago API to sell through a POS QR,
+ * and the one neutral observation each API's adapter turns its resources into. `sales/` decides
+ * on observations and imports no adapter; the adapters (instore-v2/, orders/) import nothing from
+ * `sales/`. Money here is integer cents, as everywhere inside the service.
+ */
+
+/** The Mercado Pago API a sale was published on (MP_API), recorded with the sale. */
+export const MERCADOPAGO_APIS = ["instore_v2", "orders"] as const;
+export type MercadoPagoApi = (typeof MERCADOPAGO_APIS)[number];
+
+export function isMercadoPagoApi(s: string): s is MercadoPagoApi {
+  return (MERCADOPAGO_APIS as readonly string[]).includes(s);
+}
+
+/** A payment as a sale records it. Instore ids are numbers; Orders API ids are `PAY…` strings. */
+export interface ObservedPayment {
+  id: number | string;
+  status: string;
+  /** decimal amount, as Mercado Pago shows it */
+  amount: number;
+  /** how much of it was given back, when some was */
+  refunded?: number;
+}
+
+/** What one upstream resource (a merchant order, an Orders API order) says about a sale. */
+export interface UpstreamObservation {
+  api: MercadoPagoApi;
+  /** the merchant order id (digits) or the order id (`ORD…`) */
+  id: string;
+  /** whose it is: the sale with this external_reference (null: nobody's) */
+  externalReference: string | null;
+  /** the upstream's own status word, kept with the sale for the record */
+  status: string;
+  /**
+   * The upstream says the buying is over with money taken (merchant order `closed`, order
+   * `processed`): only then can approved money make the sale paid.
+   */
+  settled: boolean;
+  /** money approved (accredited) and not given back: what must cover the sale total */
+  approvedCents: number;
+  /** money collected: approved, and refunded or charged back since */
+  paidCents: number;
+  /** money of it given back (refunds, chargebacks) */
+  refundedCents: number;
+  /** money that had been taken was given back or charged back */
+  reverted: boolean;
+  /** expired or cancelled upstream */
+  ended: boolean;
+  payments: ObservedPayment[];
+  /** ISO time of the resource's last change, for "newest first" (may be empty) */
+  updatedAt: string;
+}
+
+/** An item of an order as the service keeps it (the shape of a sale's item). */
+export interface UpstreamItem {
+  title: string;
+  unitPriceCents: number;
+  quantity: number;
+  unitMeasure: string;
+  skuNumber?: string;
+  category?: string;
+  description?: string;
+}
+
+/** What an adapter needs of a sale to put its order up for payment. */
+export interface PublishRequest {
+  externalReference: string;
+  storeId: string;
+  posId: string;
+  title: string;
+  description: string;
+  items: UpstreamItem[];
+  taxes: { type: string; valueCents: number }[] | null;
+  totalCents: number;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+/** What a publication gave back: the Orders API's ids and QR text (none for instore v2). */
+export interface Publication {
+  orderId: string | null;
+  paymentId: string | null;
+  qrData: string | null;
+}
+
+/** The sale an adapter acts on: where its order is, and the Orders API id stored at create. */
+export interface UpstreamSale {
+  externalReference: string;
+  posId: string;
+  orderId: string | null;
+}
+
+/**
+ * The port. Each adapter publishes a sale's order, withdraws it (instore: takes it off the POS if
+ * the POS still shows ours; Orders API: cancels it while it is `created`), and reads what Mercado
+ * Pago holds for the sale (instore: by external_reference, every merchant order of it; Orders
+ * API: by the id stored at create, as it has no search by reference) as neutral observations.
+ */
+export interface Upstream {
+  readonly api: MercadoPagoApi;
+  publish(req: PublishRequest, o?: CallOptions): Promise<Publication>;
+  withdraw(sale: UpstreamSale, o?: CallOptions): Promise<void>;
+  read(sale: UpstreamSale, o?: CallOptions): Promise<UpstreamObservation[]>;
+}
+
+/**
+ * Instore orders v2 puts the order in the POS's one slot: a PUT replaces whatever is there, so
+ * the service looks at the slot before it deletes or republishes.
+ */
+export interface InstoreUpstream extends Upstream {
+  readonly api: "instore_v2";
+  /** Whether the POS shows this sale's order now (the POS has one order slot). */
+  holds(sale: UpstreamSale, o?: CallOptions): Promise<boolean>;
+  /** Removes whatever order is on the POS (used only when whose it is cannot be known). */
+  clearPos(posId: string, o?: CallOptions): Promise<void>;
+}
+
+/** A problem that keeps a sale from being published on an API (a request's field and why). */
+export interface PublishProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Mercado Pago's Orders API: the order is named by the id stored at create; it has limits of
+ * its own (items, lengths, no taxes) that a sale is checked against before it is stored.
+ */
+export interface OrdersUpstream extends Upstream {
+  readonly api: "orders";
+  problems(sale: Pick<PublishRequest, "description" | "items" | "taxes">): PublishProblem[];
+  /**
+   * Gives money back on the order's payment: all of it (`amountCents` null: no body, a total
+   * refund) or part of it. The idempotency key makes a repeat of the same refund safe.
+   */
+  refund(
+    orderId: string,
+    paymentId: string,
+    amountCents: number | null,
+    idempotencyKey: string,
+    o?: CallOptions,
+  ): Promise<void>;
+}

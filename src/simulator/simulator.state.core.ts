@@ -45,6 +45,11 @@ export interface PosRecord {
   dateCreated: Date;
   autoCreated: boolean;
   slot: OrderSlot | null;
+  /**
+   * The Orders API order on this POS while it is `created` (the POS's one order, like `slot`
+   * for Instore Orders v2; a POS holds one or the other).
+   */
+  apiOrderId: string | null;
 }
 
 export interface MerchantOrderRecord {

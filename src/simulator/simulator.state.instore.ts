@@ -69,6 +69,9 @@ export function createInstoreOrders(
         valid.expiresAt ?? (defaultTtl !== null ? new Date(at.getTime() + defaultTtl) : null),
     };
     if (pos.slot.expiresAt) posWithExpiringSlot.add(pos);
+    // The PUT also takes the POS from an Orders API order (one order per POS); that order stays
+    // `created` until it is canceled or expires, payable only by its id.
+    pos.apiOrderId = null;
     if (opts.merchantOrderOnPut) scan(posExternalId);
   }
 

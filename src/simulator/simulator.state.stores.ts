@@ -101,6 +101,7 @@ export function createStoresPos(core: StateCore): StoresPos {
       dateCreated: now(),
       autoCreated,
       slot: null,
+      apiOrderId: null,
     };
     posByExternalId.set(externalId, record);
     return record;

@@ -9,6 +9,13 @@
 import { timingSafeEqual } from "node:crypto";
 
 import { createStateCore } from "./simulator.state.core.ts";
+import { createOrdersApi } from "./simulator.state.orders.ts";
+import type {
+  ApiOrder,
+  ApiOrderEvent,
+  ApiPayOutcome,
+  OrdersApiOptions,
+} from "./simulator.state.orders.ts";
 import { createInstoreOrders } from "./simulator.state.instore.ts";
 import { createMerchantOrdersPayments } from "./simulator.state.merchant-orders.ts";
 import { createRefunds } from "./simulator.state.refunds.ts";
@@ -165,6 +172,8 @@ export interface PosOverview {
   order: Record<string, unknown> | null;
   order_put_at: string | null;
   order_expires_at: string | null;
+  /** The Orders API order on the POS (`created`), or null; `order` then shows it for the page. */
+  api_order: ApiOrder | null;
   merchant_orders: MerchantOrder[];
 }
 
@@ -184,11 +193,12 @@ export type SimulatorEvent =
       action: "payment.created" | "payment.updated";
       payment: Payment;
       notificationUrl: string | null;
-    };
+    }
+  | ApiOrderEvent;
 
 export type SimulatorListener = (event: SimulatorEvent) => void;
 
-export interface SimulatorStateOptions {
+export interface SimulatorStateOptions extends OrdersApiOptions {
   /** The only access token the simulated API accepts. Never exposed by the simulator. */
   accessToken: string;
   /** The simulated seller's Mercado Pago user id (the `user_id` in instore paths). */
@@ -285,6 +295,29 @@ export interface SimulatorState {
   merchantOrdersByReference(externalReference: string): MerchantOrder[];
   truth(externalReference: string): ReferenceTruth;
   summary(): Record<string, unknown>;
+
+  // Orders API (`/v1/orders`); writes take the X-Idempotency-Key header value
+  createApiOrder(
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): { status: number; body: ApiOrder };
+  getApiOrder(id: string): ApiOrder;
+  cancelApiOrder(
+    id: string,
+    idempotencyKey: string | undefined,
+  ): { status: number; body: ApiOrder };
+  refundApiOrder(
+    id: string,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): { status: number; body: ApiOrder };
+  /** Customer side: pays (or fails to pay) an order, by order id or by the POS it is on. */
+  payApiOrder(target: string, outcome: ApiPayOutcome, amountCents?: number): ApiOrder;
+  /** Customer side: makes a `created` order (by id or POS) expire now. */
+  expireApiOrder(target: string): ApiOrder;
+  /** The Orders API order on a POS while it is `created`, else null. */
+  apiOrderOnPos(posExternalId: string): ApiOrder | null;
+  apiOrdersByReference(externalReference: string): ApiOrder[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,25 +332,31 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
   const mos = createMerchantOrdersPayments(core, storesPos);
   const refunds = createRefunds(core, mos);
   const instore = createInstoreOrders(core, storesPos, mos);
+  const ordersApi = createOrdersApi(core, storesPos, opts);
   // Slots first: a merchant order's expiry does not depend on its slot, but this is the order
   // the rules always ran in.
-  core.sweepers.push(instore.sweepSlots, mos.sweepMerchantOrders);
+  core.sweepers.push(instore.sweepSlots, mos.sweepMerchantOrders, ordersApi.sweepOrders);
   const { posView, ensurePosRecord } = storesPos;
   const { moView } = mos;
 
   function listPos(): PosOverview[] {
     sweep();
-    return [...posByExternalId.values()].map((pos) => ({
-      pos: posView(pos),
-      auto_created: pos.autoCreated,
-      order: pos.slot ? structuredClone(pos.slot.order) : null,
-      order_put_at: pos.slot ? fmt(pos.slot.putAt) : null,
-      order_expires_at: pos.slot?.expiresAt ? fmt(pos.slot.expiresAt) : null,
-      merchant_orders: [...(moByPos.get(pos.externalId) ?? [])]
-        .sort((a, b) => b.id - a.id)
-        .slice(0, 20)
-        .map(moView),
-    }));
+    return [...posByExternalId.values()].map((pos) => {
+      const api = ordersApi.pageView(pos);
+      const expiresAt = pos.slot?.expiresAt ?? api?.expiresAt;
+      return {
+        pos: posView(pos),
+        auto_created: pos.autoCreated,
+        order: pos.slot ? structuredClone(pos.slot.order) : (api?.order ?? null),
+        order_put_at: pos.slot ? fmt(pos.slot.putAt) : null,
+        order_expires_at: expiresAt ? fmt(expiresAt) : null,
+        api_order: ordersApi.apiOrderOnPos(pos.externalId),
+        merchant_orders: [...(moByPos.get(pos.externalId) ?? [])]
+          .sort((a, b) => b.id - a.id)
+          .slice(0, 20)
+          .map(moView),
+      };
+    });
   }
 
   function summary(): Record<string, unknown> {
@@ -357,6 +396,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
         };
       }),
       payments: payments.size,
+      orders: ordersApi.summaries(),
     };
   }
 
@@ -384,6 +424,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       moByPos.clear();
       core.liveMerchantOrders.clear();
       core.posWithExpiringSlot.clear();
+      ordersApi.reset();
     },
     putOrder: instore.putOrder,
     getOrder: instore.getOrder,
@@ -417,5 +458,13 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     merchantOrdersByReference: mos.merchantOrdersByReference,
     truth: mos.truth,
     summary,
+    createApiOrder: ordersApi.createApiOrder,
+    getApiOrder: ordersApi.getApiOrder,
+    cancelApiOrder: ordersApi.cancelApiOrder,
+    refundApiOrder: ordersApi.refundApiOrder,
+    payApiOrder: ordersApi.payApiOrder,
+    expireApiOrder: ordersApi.expireApiOrder,
+    apiOrderOnPos: ordersApi.apiOrderOnPos,
+    apiOrdersByReference: ordersApi.apiOrdersByReference,
   };
 }

@@ -468,4 +468,24 @@ describe("Orders API: get, pay, cancel, refund, expiry", () => {
     expect(pos1.api_order.id).toBe(next.body.id);
     expect(pos1.order).toMatchObject({ external_reference: "AFTER", total_amount: 50 });
   });
+
+  it("faults apply to the Orders API endpoints; a create that landed behind a 500 is found again by its key", async () => {
+    const { agent, create, sim } = setup();
+    const rule = await agent
+      .put("/simulator/api/faults")
+      .send({ endpoint: "create_api_order", kind: "500", times: 1, after: true });
+    expect(rule.status).toBe(200);
+    const failed = await create(qrOrder(), "sale-9");
+    expect(failed.status).toBe(500);
+    // The order was created: the retry with the same key answers it, no second order.
+    const retried = await create(qrOrder(), "sale-9");
+    expect(retried.status).toBe(201);
+    expect(sim.state.apiOrdersByReference("SALE-000123").map((o) => o.id)).toEqual([
+      retried.body.id,
+    ]);
+    await agent.put("/simulator/api/faults").send({ endpoint: "get_api_order", kind: "429" });
+    const limited = await agent.get(`/simulator/mp/v1/orders/${retried.body.id}`).set(AUTH);
+    expect(limited.status).toBe(429);
+    expect(limited.headers["retry-after"]).toBeDefined();
+  });
 });

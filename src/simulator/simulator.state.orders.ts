@@ -36,7 +36,7 @@ export interface ApiOrderRefund {
   transaction_id: string;
   reference_id: string;
   amount: string;
-  status: "processed";
+  status: "processing" | "processed";
 }
 
 export interface ApiOrder {
@@ -81,6 +81,8 @@ interface RefundRecord {
   id: string;
   referenceId: string;
   amountCents: number;
+  /** When an asynchronous refund becomes `processed`; null once it is. */
+  settleAt: Date | null;
 }
 
 interface OrderRecord {
@@ -125,6 +127,15 @@ export interface OrdersApiOptions {
    * setup; Mercado Pago needs `POST /pos` first.
    */
   ordersAutoCreatePos?: boolean;
+  /**
+   * `sync` (default, the Argentine guide): refund items are `processed` at once and the order
+   * changes in the answer. `async` (the Portuguese guide): the answer shows the items
+   * `processing` with the order unchanged; `ordersRefundSettleMs` later they are `processed`,
+   * the order changes and `order.refunded` is sent.
+   */
+  ordersRefundMode?: "sync" | "async";
+  /** Delay of an asynchronous refund, default 1000 ms (applied by the sweep). */
+  ordersRefundSettleMs?: number;
 }
 
 export interface OrdersApi extends Pick<
@@ -185,6 +196,10 @@ export function createOrdersApi(
   const orders = new Map<string, OrderRecord>();
   const byReference = new Map<string, OrderRecord[]>();
   const live = new Set<OrderRecord>();
+  // Orders with a refund still `processing` (async refund mode).
+  const refunding = new Set<OrderRecord>();
+  const asyncRefunds = options.ordersRefundMode === "async";
+  const refundSettleMs = options.ordersRefundSettleMs ?? 1000;
   const idempotency = new Map<string, IdempotentAnswer>();
   const autoCreatePos = options.ordersAutoCreatePos ?? true;
   let lastUlidMs = 0;
@@ -258,7 +273,7 @@ export function createOrdersApi(
         transaction_id: o.paymentId,
         reference_id: r.referenceId,
         amount: amount(r.amountCents),
-        status: "processed",
+        status: r.settleAt === null ? "processed" : "processing",
       }));
     }
     if (o.body["items"] !== undefined) order.items = structuredClone(o.body["items"] as unknown[]);
@@ -476,29 +491,44 @@ export function createOrdersApi(
           );
         }
       }
+      const settleAt = asyncRefunds ? new Date(now().getTime() + refundSettleMs) : null;
       for (const cents of wanted) {
         o.refunds.push({
           id: `REF${ulid()}`,
           referenceId: String(PAYMENT_ID_BASE + core.next("refund")),
           amountCents: cents,
+          settleAt,
         });
       }
-      // Synchronous, as the newer (Argentine) guide shows: refund items `processed` at once; a
-      // total refund makes the order `refunded`, a partial one `processed/partially_refunded`.
-      const total = o.refunds.reduce((sum, r) => sum + r.amountCents, 0);
-      if (total >= o.paidCents) {
-        o.status = "refunded";
-        o.statusDetail = "refunded";
-        o.paymentStatus = "refunded";
-        o.paymentStatusDetail = "refunded";
+      if (asyncRefunds) {
+        o.updatedAt = now();
+        refunding.add(o);
       } else {
-        o.statusDetail = "partially_refunded";
+        applyRefunds(o);
       }
-      // The action for a partial refund is not documented; `order.refunded` is sent for both.
-      change(o, "order.refunded");
       return { status: 201, body: view(o) };
     });
     return answer as { status: number; body: ApiOrder };
+  }
+
+  /**
+   * The order after its processed refunds: all of the paid amount → `refunded` (payment too),
+   * part of it → `processed/partially_refunded`. The action for a partial refund is not
+   * documented; `order.refunded` is sent for both.
+   */
+  function applyRefunds(o: OrderRecord): void {
+    const total = o.refunds
+      .filter((r) => r.settleAt === null)
+      .reduce((sum, r) => sum + r.amountCents, 0);
+    if (total >= o.paidCents) {
+      o.status = "refunded";
+      o.statusDetail = "refunded";
+      o.paymentStatus = "refunded";
+      o.paymentStatusDetail = "refunded";
+    } else {
+      o.statusDetail = "partially_refunded";
+    }
+    change(o, "order.refunded");
   }
 
   function resolve(target: string): OrderRecord {
@@ -564,6 +594,13 @@ export function createOrdersApi(
       o.paymentStatusDetail = "expired";
       change(o, "order.expired");
     }
+    for (const o of refunding) {
+      const due = o.refunds.filter((r) => r.settleAt !== null && r.settleAt.getTime() <= t);
+      if (due.length === 0) continue;
+      for (const r of due) r.settleAt = null;
+      if (o.refunds.every((r) => r.settleAt === null)) refunding.delete(o);
+      applyRefunds(o);
+    }
   }
 
   return {
@@ -591,6 +628,7 @@ export function createOrdersApi(
       orders.clear();
       byReference.clear();
       live.clear();
+      refunding.clear();
       idempotency.clear();
     },
     summaries() {

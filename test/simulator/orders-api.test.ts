@@ -488,4 +488,36 @@ describe("Orders API: get, pay, cancel, refund, expiry", () => {
     expect(limited.status).toBe(429);
     expect(limited.headers["retry-after"]).toBeDefined();
   });
+
+  it("refund in async mode: processing in the answer, refunded (and notified) once settled", async () => {
+    const events: string[] = [];
+    const { create, refund, payPos, get, clock, sim } = setup({
+      ordersRefundMode: "async",
+      ordersRefundSettleMs: 5000,
+    });
+    sim.state.subscribe((e) => {
+      if (e.type === "order") events.push(`${e.action}:${e.order.status}`);
+    });
+    const created = await create(qrOrder());
+    const id = created.body.id as string;
+    await payPos();
+    const res = await refund(id);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: "processed", status_detail: "accredited" });
+    expect(res.body.transactions.refunds[0]).toMatchObject({
+      amount: "50.00",
+      status: "processing",
+    });
+    // Nothing left to refund while it is processing.
+    const more = await refund(id, {
+      transactions: [{ id: created.body.transactions.payments[0].id, amount: "1.00" }],
+    });
+    expect(errorCode(more.body)).toBe("refund_amount_exceeds");
+
+    clock.advance(5000);
+    const read = await get(id);
+    expect(read.body).toMatchObject({ status: "refunded", status_detail: "refunded" });
+    expect(read.body.transactions.refunds[0].status).toBe("processed");
+    expect(events).toEqual(["order.processed:processed", "order.refunded:refunded"]);
+  });
 });

@@ -224,7 +224,10 @@ export function createOrdersApi(
     const bytes = randomBytes(16);
     let rand = "";
     for (const b of bytes) rand += CROCKFORD[b % 32] ?? "0";
-    const seq = ulidSeq.toString(32).toUpperCase().padStart(4, "0").slice(-4);
+    let seq = "";
+    for (let i = 0, n = ulidSeq; i < 4; i += 1, n = Math.floor(n / 32)) {
+      seq = (CROCKFORD[n % 32] ?? "0") + seq;
+    }
     return `${time}${rand.slice(0, 12)}${seq}`;
   }
 

@@ -104,6 +104,14 @@ describe("Orders API: create", () => {
       status_detail: "ready_to_process",
     });
     expect(res.body.type_response).toBeUndefined();
+    // Ids stay in Crockford's alphabet (no I, L, O, U) also when many share a millisecond.
+    for (let i = 0; i < 40; i += 1) {
+      const more = await create(
+        qrOrder({ external_reference: `M${i}`, config: { qr: { external_pos_id: `P${i}` } } }),
+      );
+      expect(more.body.id).toMatch(ORD);
+      expect(more.body.transactions.payments[0].id).toMatch(PAY);
+    }
     expect(res.body.items[0]).toMatchObject({ title: "Smartphone", unit_price: "50.00" });
 
     const read = await get(res.body.id as string);

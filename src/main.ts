@@ -55,6 +55,13 @@ function developmentApiKeys(config: Config): string[] {
   return [key];
 }
 
+/** Our webhook URL as an application's "Webhooks" setting would hold it (no source_news). */
+function ordersWebhookUrl(publicBaseUrl: string, webhookSecret: string | undefined): string {
+  const url = new URL(notificationUrl(publicBaseUrl, webhookSecret));
+  url.searchParams.delete("source_news");
+  return url.toString();
+}
+
 interface Upstream {
   baseUrl: string;
   accessToken: string;
@@ -66,7 +73,11 @@ interface Upstream {
  * The real Mercado Pago with the seller's token, or, with no token, the built-in simulator on a
  * loopback port of its own (its page and helpers are also mounted at /simulator).
  */
-async function mercadoPagoUpstream(config: Config, logger: Logger): Promise<Upstream> {
+async function mercadoPagoUpstream(
+  config: Config,
+  logger: Logger,
+  webhookSecret: string | undefined,
+): Promise<Upstream> {
   const mp = config.mercadoPago;
   if (mp.mode === "live" && mp.accessToken && mp.collectorId) {
     return { baseUrl: mp.baseUrl, accessToken: mp.accessToken, collectorId: mp.collectorId };
@@ -79,6 +90,11 @@ async function mercadoPagoUpstream(config: Config, logger: Logger): Promise<Upst
     publicUrl: `${config.publicBaseUrl}/simulator`,
     // this port is only the upstream of the service's client; people use /simulator
     helpers: false,
+    // Orders API webhooks go to the URL set in the application (here ours), signed with its secret
+    ordersNotificationUrl: ordersWebhookUrl(config.publicBaseUrl, webhookSecret),
+    ...(config.webhookSigningSecrets[0]
+      ? { ordersWebhookSecret: config.webhookSigningSecrets[0] }
+      : {}),
   });
   logger.warn(
     { simulator: `${config.publicBaseUrl}/simulator` },
@@ -133,7 +149,7 @@ async function main(): Promise<void> {
     logger.info("WEBHOOK_SECRET unset: using the secret generated and kept in the database");
   }
 
-  const upstream = await mercadoPagoUpstream(config, logger);
+  const upstream = await mercadoPagoUpstream(config, logger, webhookSecrets.current);
   // Two clients, each with its own limit on calls in flight: a cashier's call (create, cancel,
   // refresh) never queues behind a batch of background reads (notifications, reconciliation).
   const mercadoPago = () =>

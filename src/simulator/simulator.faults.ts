@@ -16,6 +16,10 @@ export const FAULT_ENDPOINTS = [
   "search_stores",
   "create_pos",
   "get_pos",
+  "create_api_order",
+  "get_api_order",
+  "cancel_api_order",
+  "refund_api_order",
 ] as const;
 
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];

@@ -1,10 +1,14 @@
 // Delivery of Mercado Pago style notifications (IPN and Webhooks formats, API reference §5) to
-// the `notification_url` of an order, with controls to make delivery unreliable on purpose:
-// delay, duplication, dropping, reordering and retries on failure.
+// the `notification_url` of an order, and of signed `order` Webhooks (Orders API) to the URL
+// configured for the application, with controls to make delivery unreliable on purpose: delay,
+// duplication, dropping, reordering and retries on failure.
+
+import { createHmac, randomUUID } from "node:crypto";
 
 import axios from "axios";
 
 import type { SimulatorEvent } from "./simulator.state.ts";
+import type { ApiOrderEvent } from "./simulator.state.orders.ts";
 import { createRandom, formatMpDate } from "./simulator.util.ts";
 
 export type NotificationFormat = "ipn" | "webhooks";
@@ -43,7 +47,7 @@ export interface NotificationControls {
 export type DeliverFn = (
   url: string,
   body: unknown,
-  info: { timeoutMs: number; attempt: number },
+  info: { timeoutMs: number; attempt: number; headers?: Record<string, string> },
 ) => Promise<number>;
 
 export interface NotifierOptions {
@@ -58,6 +62,39 @@ export interface NotifierOptions {
   /** Timeout of retries (Mercado Pago's in-person page: 5 s). */
   retryTimeoutMs?: number;
   utcOffsetMinutes?: number;
+  /**
+   * Where `order` Webhooks (Orders API) go. Mercado Pago takes this URL from the application's
+   * settings ("Your integrations" → Webhooks → event "Order"), not from the order. null: none sent.
+   */
+  ordersNotificationUrl?: string | null;
+  /** The application's webhook secret signature, used for `x-signature`. */
+  ordersWebhookSecret?: string;
+  /**
+   * Casing of `data.id` in the signed manifest: `original` (what the official SDKs check since
+   * June 2026, and the service) or `lower` (what the QR notifications page says). Default original.
+   */
+  ordersSignatureIdCase?: "original" | "lower";
+}
+
+/**
+ * Default secret for `order` Webhooks when none is given. The service checks x-signature only
+ * when MP_WEBHOOK_SIGNING_SECRET is set; set both to the same value to have it checked.
+ */
+export const DEFAULT_ORDERS_WEBHOOK_SECRET = "simulator-webhook-signing-secret";
+
+/**
+ * `x-signature` of an `order` Webhook: `ts=<ms>,v1=<hex HMAC-SHA256>` of the manifest
+ * `id:<data.id>;request-id:<x-request-id>;ts:<ts>;` (Mercado Pago's notifications page).
+ */
+export function signOrderNotification(
+  secret: string,
+  dataId: string,
+  requestId: string,
+  ts: string,
+): string {
+  const manifest = `id:${dataId};request-id:${requestId};ts:${ts};`;
+  const v1 = createHmac("sha256", secret).update(manifest, "utf8").digest("hex");
+  return `ts=${ts},v1=${v1}`;
 }
 
 export type DeliveryOutcome = "delivered" | "failed" | "dropped" | "skipped";
@@ -69,10 +106,12 @@ export interface DeliveryLogEntry {
   copy: number;
   attempt: number;
   format: NotificationFormat;
-  topic: "merchant_order" | "payment";
-  resourceId: number;
+  topic: NotificationTopic;
+  resourceId: number | string;
   url: string;
   body: unknown;
+  /** Headers of the attempt (`order` Webhooks: x-signature, x-request-id, X-Retry). */
+  headers?: Record<string, string>;
   status: number | null;
   outcome: DeliveryOutcome;
   willRetry: boolean;
@@ -122,14 +161,18 @@ const DEFAULT_CONTROLS: NotificationControls = {
 
 const MAX_LOG = 5000;
 
+export type NotificationTopic = "merchant_order" | "payment" | "order";
+
 interface Message {
   messageId: number;
   copy: number;
   format: NotificationFormat;
-  topic: "merchant_order" | "payment";
-  resourceId: number;
+  topic: NotificationTopic;
+  resourceId: number | string;
   url: string;
   body: (attempt: number) => unknown;
+  /** Headers of an attempt; computed once per attempt (a new request id and signature). */
+  headers?: (attempt: number) => Record<string, string>;
 }
 
 export class ControlsError extends Error {}
@@ -234,7 +277,7 @@ export const axiosDeliver: DeliverFn = async (url, body, info) => {
     timeout: info.timeoutMs,
     maxRedirects: 0,
     validateStatus: () => true,
-    headers: { "content-type": "application/json" },
+    headers: { ...(info.headers ?? {}), "content-type": "application/json" },
   });
   return response.status;
 };
@@ -299,7 +342,12 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     attempt: number,
     outcome: DeliveryOutcome,
     status: number | null,
-    extra: { willRetry?: boolean; error?: string; body?: unknown } = {},
+    extra: {
+      willRetry?: boolean;
+      error?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+    } = {},
   ): void {
     counts[outcome] += 1;
     logSeq += 1;
@@ -319,6 +367,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       at: formatMpDate(now(), offset),
     };
     if (extra.error !== undefined) entry.error = extra.error;
+    if (extra.headers !== undefined) entry.headers = extra.headers;
     entries.push(entry);
     if (entries.length > MAX_LOG) entries.splice(0, entries.length - MAX_LOG);
   }
@@ -326,11 +375,12 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   function attemptDelivery(msg: Message, attempt: number): void {
     if (stopped) return;
     const body = msg.body(attempt);
+    const headers = msg.headers ? msg.headers(attempt) : {};
     inFlight += 1;
     const timeoutMs = attempt === 1 ? firstTimeout : retryTimeout;
     let promise: Promise<number>;
     try {
-      promise = deliver(msg.url, body, { timeoutMs, attempt });
+      promise = deliver(msg.url, body, { timeoutMs, attempt, headers });
     } catch (err) {
       promise = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -346,13 +396,14 @@ export function createNotifier(opts: NotifierOptions): Notifier {
         if (stopped) return;
         const ok = status !== null && status >= 200 && status < 300;
         if (ok) {
-          record(msg, attempt, "delivered", status, { body });
+          record(msg, attempt, "delivered", status, { body, headers });
           return;
         }
         const wait = controls.retrySchedule[attempt - 1];
         const willRetry = wait !== undefined;
         record(msg, attempt, "failed", status, {
           body,
+          headers,
           willRetry,
           ...(error !== undefined ? { error } : {}),
         });
@@ -420,8 +471,83 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     return wanted;
   }
 
+  /**
+   * An `order` Webhook (Orders API, notifications page §4.2): POST `?data.id=<id>&type=order`
+   * to the application's URL, signed; the legacy `formats` and `source_news` do not apply.
+   */
+  function notifyOrder(event: ApiOrderEvent): void {
+    const target = controls.overrideUrl ?? opts.ordersNotificationUrl ?? null;
+    if (target === null) return;
+    const order = event.order;
+    const dataId = order.id;
+    const at = now().toISOString();
+    const url = appendQuery(target, [
+      ["data.id", dataId],
+      ["type", "order"],
+    ]);
+    const data: Record<string, unknown> = {
+      id: order.id,
+      external_reference: order.external_reference,
+      type: order.type,
+      status: order.status,
+      status_detail: order.status_detail,
+      total_amount: order.total_amount,
+      version: event.version,
+    };
+    if (order.total_paid_amount !== undefined) data["total_paid_amount"] = order.total_paid_amount;
+    // Only the processed example carries the transactions.
+    if (event.action === "order.processed") {
+      data["transactions"] = { payments: order.transactions.payments };
+    }
+    const body = {
+      action: event.action,
+      api_version: "v1",
+      application_id: String(order.integration_data["application_id"] ?? ""),
+      data,
+      date_created: at,
+      live_mode: false,
+      type: "order",
+      user_id: order.user_id,
+    };
+    const secret = opts.ordersWebhookSecret ?? DEFAULT_ORDERS_WEBHOOK_SECRET;
+    const signedId = opts.ordersSignatureIdCase === "lower" ? dataId.toLowerCase() : dataId;
+    const headers = (attempt: number): Record<string, string> => {
+      const requestId = randomUUID();
+      const ts = String(now().getTime());
+      return {
+        "x-signature": signOrderNotification(secret, signedId, requestId, ts),
+        "x-request-id": requestId,
+        "x-retry": String(attempt - 1),
+        "x-socket-timeout": String(attempt === 1 ? firstTimeout : retryTimeout),
+        "user-agent": "restclient-node/4.15.3",
+      };
+    };
+    messageCounter += 1;
+    const messageId = messageCounter;
+    const msg = {
+      messageId,
+      format: "webhooks" as const,
+      topic: "order" as const,
+      resourceId: dataId,
+      url,
+      body: () => body,
+      headers,
+    };
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      record({ ...msg, copy: 1 }, 1, "skipped", null, {
+        error: "notification URL is not an absolute http(s) URL",
+      });
+      return;
+    }
+    for (let copy = 1; copy <= controls.duplicate; copy += 1) enqueue({ ...msg, copy });
+  }
+
   function notify(event: SimulatorEvent): void {
     if (stopped) return;
+    if (event.type === "order") {
+      notifyOrder(event);
+      return;
+    }
     const original =
       event.type === "merchant_order"
         ? event.merchantOrder.notification_url

@@ -292,9 +292,14 @@ export const PAGE_SCRIPT = `"use strict";
     busy = true;
     render();
     api("POST", "/api/pos/" + encodeURIComponent(selected) + path, body).then(function (res) {
-      if (label === "Pay" || label === "Reject") {
+      if ((label === "Pay" || label === "Reject") && res.order) {
+        say(label + ": order " + res.order.id + " " + res.order.status + "/"
+          + res.order.status_detail, false);
+      } else if (label === "Pay" || label === "Reject") {
         say(label + ": payment " + res.payment.id + " " + res.payment.status
           + ", merchant order " + res.merchant_order.id + " " + res.merchant_order.status, false);
+      } else if (label === "Scan" && typeof res.id === "string") {
+        say("Scanned: order " + res.id, false);
       } else if (label === "Scan") {
         say("Scanned: merchant order " + res.id + " created", false);
       } else {

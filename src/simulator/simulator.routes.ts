@@ -11,6 +11,7 @@ import type { Notifier } from "./simulator.notifier.ts";
 import { ControlsError } from "./simulator.notifier.ts";
 import { PAGE_SCRIPT, renderPage } from "./simulator.page.ts";
 import type { PayOutcome, PosInfo, SimulatorState } from "./simulator.state.ts";
+import type { ApiPayOutcome } from "./simulator.state.orders.ts";
 import { SimulatorError, isRecord, mpError } from "./simulator.util.ts";
 
 export interface RequestLogEntry {
@@ -388,6 +389,36 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
     }),
   );
 
+  // Orders API for QR: X-Idempotency-Key is required on every write (checked by the state, so
+  // a replay answers what the first call answered).
+  router.post(
+    "/mp/v1/orders",
+    mp("create_api_order", (req) => {
+      const body: unknown = req.body;
+      return state.createApiOrder(body, req.get("x-idempotency-key"));
+    }),
+  );
+
+  router.get(
+    "/mp/v1/orders/:id",
+    mp("get_api_order", (req) => ({ status: 200, body: state.getApiOrder(param(req, "id")) })),
+  );
+
+  router.post(
+    "/mp/v1/orders/:id/cancel",
+    mp("cancel_api_order", (req) =>
+      state.cancelApiOrder(param(req, "id"), req.get("x-idempotency-key")),
+    ),
+  );
+
+  router.post(
+    "/mp/v1/orders/:id/refund",
+    mp("refund_api_order", (req) => {
+      const body: unknown = req.body;
+      return state.refundApiOrder(param(req, "id"), body, req.get("x-idempotency-key"));
+    }),
+  );
+
   router.use("/mp", (_req, res) => {
     res.status(404).json(mpError(404, "not_found", "resource not found"));
   });
@@ -479,14 +510,47 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
     })),
   );
 
+  /** Outcome of paying an Orders API order: approved (default) or rejected. */
+  function apiPayOutcome(req: Request): ApiPayOutcome {
+    const status = body(req)["status"] ?? "approved";
+    if (status !== "approved" && status !== "rejected") {
+      throw new SimulatorError(
+        400,
+        "bad_request",
+        "an Orders API order takes status approved or rejected",
+      );
+    }
+    return status;
+  }
+
+  function apiPayAmount(req: Request): number | undefined {
+    const amount = body(req)["amount"];
+    if (amount === undefined) return undefined;
+    if (typeof amount !== "number") {
+      throw new SimulatorError(400, "bad_request", "amount must be a number");
+    }
+    return Math.round(amount * 100);
+  }
+
+  // On a POS that holds an Orders API order, scan shows it (Orders API has no merchant order),
+  // and pay and expire act on it: whichever API put the order there, the customer pays it.
   router.post(
     "/api/pos/:posId/scan",
-    helper((req) => ({ status: 201, body: state.scan(param(req, "posId")) })),
+    helper((req) => {
+      const apiOrder = state.apiOrderOnPos(param(req, "posId"));
+      if (apiOrder) return { status: 201, body: apiOrder };
+      return { status: 201, body: state.scan(param(req, "posId")) };
+    }),
   );
 
   router.post(
     "/api/pos/:posId/pay",
     helper((req) => {
+      const posId = param(req, "posId");
+      if (state.apiOrderOnPos(posId)) {
+        const order = state.payApiOrder(posId, apiPayOutcome(req), apiPayAmount(req));
+        return { status: 201, body: { order } };
+      }
       const result = state.pay(param(req, "posId"), payOptions(req));
       return {
         status: 201,
@@ -509,7 +573,39 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
 
   router.post(
     "/api/pos/:posId/expire",
-    helper((req) => ({ status: 200, body: { expired: state.expire(param(req, "posId")) } })),
+    helper((req) => {
+      const posId = param(req, "posId");
+      const apiOrder = state.apiOrderOnPos(posId);
+      const expiredOrders = apiOrder ? [state.expireApiOrder(apiOrder.id)] : [];
+      return {
+        status: 200,
+        body: { expired: state.expire(posId), expired_orders: expiredOrders },
+      };
+    }),
+  );
+
+  router.post(
+    "/api/orders/:id/pay",
+    helper((req) => ({
+      status: 201,
+      body: { order: state.payApiOrder(param(req, "id"), apiPayOutcome(req), apiPayAmount(req)) },
+    })),
+  );
+
+  router.post(
+    "/api/orders/:id/expire",
+    helper((req) => ({ status: 200, body: { order: state.expireApiOrder(param(req, "id")) } })),
+  );
+
+  router.get(
+    "/api/orders",
+    helper((req) => {
+      const ref = queryString(req, "external_reference");
+      if (ref === undefined) {
+        throw new SimulatorError(400, "bad_request", "external_reference is required");
+      }
+      return { status: 200, body: { orders: state.apiOrdersByReference(ref) } };
+    }),
   );
 
   router.post(

@@ -16,6 +16,7 @@ import type { DeliverFn, NotificationControls, Notifier } from "./simulator.noti
 import { createSimulatorRouter } from "./simulator.routes.ts";
 import type { RequestLogEntry } from "./simulator.routes.ts";
 import { createSimulatorState } from "./simulator.state.ts";
+import type { ApiOrder, ApiPayOutcome } from "./simulator.state.orders.ts";
 import { mpError } from "./simulator.util.ts";
 import type {
   MerchantOrder,
@@ -42,6 +43,15 @@ export interface SimulatorOptions extends SimulatorStateOptions {
    * calls the simulator. Default 1000 ms; 0 disables it (expiry is still evaluated lazily).
    */
   sweepIntervalMs?: number;
+  /**
+   * Where `order` Webhooks (Orders API) are sent: Mercado Pago takes it from the application's
+   * settings, not from the order. Default none (the service passes its /webhooks/mercadopago).
+   */
+  ordersNotificationUrl?: string | null;
+  /** Secret that signs `order` Webhooks (x-signature); default DEFAULT_ORDERS_WEBHOOK_SECRET. */
+  ordersWebhookSecret?: string;
+  /** Casing of `data.id` in the signed manifest, default `original`. */
+  ordersSignatureIdCase?: "original" | "lower";
 }
 
 export interface Simulator {
@@ -63,6 +73,10 @@ export interface Simulator {
   expire(posExternalId: string): MerchantOrder[];
   refund(paymentId: number, amount?: number): { payment: Payment; merchantOrder: MerchantOrder };
   truth(externalReference: string): ReferenceTruth;
+  /** Pays (or rejects the attempt on) an Orders API order, by order id or by its POS. */
+  payOrder(target: string, outcome?: ApiPayOutcome): ApiOrder;
+  /** Makes a `created` Orders API order (by id or POS) expire now. */
+  expireOrder(target: string): ApiOrder;
   /** Cancels timers, releases hanging requests and stops notifications. */
   stop(): void;
 }
@@ -78,6 +92,15 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     ...(opts.firstTimeoutMs !== undefined ? { firstTimeoutMs: opts.firstTimeoutMs } : {}),
     ...(opts.retryTimeoutMs !== undefined ? { retryTimeoutMs: opts.retryTimeoutMs } : {}),
     ...(opts.utcOffsetMinutes !== undefined ? { utcOffsetMinutes: opts.utcOffsetMinutes } : {}),
+    ...(opts.ordersNotificationUrl !== undefined
+      ? { ordersNotificationUrl: opts.ordersNotificationUrl }
+      : {}),
+    ...(opts.ordersWebhookSecret !== undefined
+      ? { ordersWebhookSecret: opts.ordersWebhookSecret }
+      : {}),
+    ...(opts.ordersSignatureIdCase !== undefined
+      ? { ordersSignatureIdCase: opts.ordersSignatureIdCase }
+      : {}),
   });
   const faults = createFaultController(opts.seed !== undefined ? { seed: opts.seed } : {});
   const unsubscribe = state.subscribe((event) => notifier.notify(event));
@@ -106,6 +129,8 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     expire: (pos) => state.expire(pos),
     refund: (paymentId, amount) => state.refund(paymentId, amount),
     truth: (ref) => state.truth(ref),
+    payOrder: (target, outcome = "approved") => state.payApiOrder(target, outcome),
+    expireOrder: (target) => state.expireApiOrder(target),
     stop() {
       if (sweeper) clearInterval(sweeper);
       unsubscribe();

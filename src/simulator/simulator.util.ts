@@ -56,21 +56,52 @@ export function mpError(status: number, error: string, message: string): MpError
   return { message, error, status, cause: [] };
 }
 
+/**
+ * Error body of the Orders API (`/v1/orders`). Its shape is not confirmed for QR; newer Mercado
+ * Pago APIs answer this way (the legacy ones with `MpErrorBody`), and clients read both.
+ */
+export interface OrdersErrorBody {
+  errors: { code: string; message: string; details: string[] }[];
+}
+
 /** Error raised by the simulator state; routes turn it into an HTTP response with `body`. */
 export class SimulatorError extends Error {
   readonly status: number;
   readonly code: string;
+  /** `orders`: the Orders API body (`{errors: [...]}`); default: the legacy body. */
+  readonly shape: "legacy" | "orders";
+  readonly details: string[];
 
-  constructor(status: number, code: string, message: string) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: { shape?: "legacy" | "orders"; details?: string[] } = {},
+  ) {
     super(message);
     this.name = "SimulatorError";
     this.status = status;
     this.code = code;
+    this.shape = options.shape ?? "legacy";
+    this.details = options.details ?? [];
   }
 
-  get body(): MpErrorBody {
+  get body(): MpErrorBody | OrdersErrorBody {
+    if (this.shape === "orders") {
+      return { errors: [{ code: this.code, message: this.message, details: this.details }] };
+    }
     return mpError(this.status, this.code, this.message);
   }
+}
+
+/** An Orders API error (`{errors: [{code, message, details}]}`). */
+export function ordersError(
+  status: number,
+  code: string,
+  message: string,
+  details: string[] = [],
+): SimulatorError {
+  return new SimulatorError(status, code, message, { shape: "orders", details });
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

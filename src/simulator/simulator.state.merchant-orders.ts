@@ -1,0 +1,515 @@
+// Merchant orders and payments of the legacy QR flow (Instore Orders v2): the merchant order a
+// scan creates, the payments the customer side makes, their views and notifications, expiry,
+// and the merchant order search. Pure logic, no HTTP.
+
+import type {
+  MerchantOrder,
+  MerchantOrderItem,
+  MerchantOrderPayment,
+  MerchantOrderSearchResult,
+  MerchantOrderStatus,
+  OrderStatus,
+  PayOptions,
+  PayOutcome,
+  Payment,
+  PaymentRefund,
+  ReferenceTruth,
+  SimulatorState,
+} from "./simulator.state.ts";
+import type { StoresPos } from "./simulator.state.stores.ts";
+import { fromCents, hasAtMostTwoDecimals, isRecord, toCents } from "./simulator.util.ts";
+import {
+  BUYER,
+  MERCHANT_ORDER_ID_BASE,
+  PAYMENT_ID_BASE,
+  badRequest,
+  conflict,
+  notFound,
+  numberOrNull,
+  stringOrNull,
+} from "./simulator.state.core.ts";
+import type { MerchantOrderRecord, PaymentRecord, StateCore } from "./simulator.state.core.ts";
+
+export const STATUS_DETAIL: Record<PayOutcome, string> = {
+  approved: "accredited",
+  rejected: "cc_rejected_other_reason",
+  pending: "pending_waiting_payment",
+  in_process: "pending_contingency",
+};
+
+export interface MerchantOrdersPayments extends Pick<
+  SimulatorState,
+  "scan" | "pay" | "settlePayment" | "expire" | "searchMerchantOrders"
+> {
+  approvedCents(mo: MerchantOrderRecord): number;
+  moView(mo: MerchantOrderRecord): MerchantOrder;
+  paymentView(p: PaymentRecord): Payment;
+  refundView(p: PaymentRecord, r: PaymentRecord["refunds"][number]): PaymentRefund;
+  emitMo(mo: MerchantOrderRecord, action: "created" | "updated"): void;
+  emitPayment(p: PaymentRecord, action: "payment.created" | "payment.updated"): void;
+  requireMo(id: number): MerchantOrderRecord;
+  requirePayment(id: number): PaymentRecord;
+  merchantOrdersByReference(externalReference: string): MerchantOrder[];
+  truth(externalReference: string): ReferenceTruth;
+  /** Expires merchant orders past their time (a sweeper). */
+  sweepMerchantOrders(): void;
+}
+
+export function createMerchantOrdersPayments(
+  core: StateCore,
+  storesPos: StoresPos,
+): MerchantOrdersPayments {
+  const {
+    now,
+    fmt,
+    collectorId,
+    siteId,
+    currencyId,
+    posByExternalId,
+    merchantOrders,
+    payments,
+    moByReference,
+    moByPos,
+    liveMerchantOrders,
+    posWithExpiringSlot,
+    indexed,
+    emit,
+    sweep,
+  } = core;
+  const { requirePos } = storesPos;
+
+  // ----- views ---------------------------------------------------------------------------------
+
+  function paymentsOf(mo: MerchantOrderRecord): PaymentRecord[] {
+    const list: PaymentRecord[] = [];
+    for (const id of mo.paymentIds) {
+      const p = payments.get(id);
+      if (p) list.push(p);
+    }
+    return list;
+  }
+
+  function approvedCents(mo: MerchantOrderRecord): number {
+    return paymentsOf(mo)
+      .filter((p) => p.status === "approved")
+      .reduce((sum, p) => sum + p.amountCents, 0);
+  }
+
+  function hasApprovedOrPending(mo: MerchantOrderRecord): boolean {
+    return paymentsOf(mo).some(
+      (p) => p.status === "approved" || p.status === "pending" || p.status === "in_process",
+    );
+  }
+
+  function computeStatus(mo: MerchantOrderRecord): {
+    status: MerchantOrderStatus;
+    orderStatus: OrderStatus;
+    paidCents: number;
+    refundedCents: number;
+  } {
+    const list = paymentsOf(mo);
+    // Money that was collected at some point (approved, possibly refunded later). Whether
+    // Mercado Pago's `paid_amount` keeps refunded money is not documented; we keep it.
+    const paidCents = list
+      .filter((p) => p.status === "approved" || p.status === "refunded")
+      .reduce((sum, p) => sum + p.amountCents, 0);
+    const refundedCents = list.reduce((sum, p) => sum + p.refundedCents, 0);
+    const approved = approvedCents(mo);
+
+    if (mo.expired) {
+      return { status: "expired", orderStatus: "expired", paidCents, refundedCents };
+    }
+    let orderStatus: OrderStatus;
+    if (refundedCents > 0) {
+      orderStatus = refundedCents >= paidCents ? "reverted" : "partially_reverted";
+    } else if (mo.closed) {
+      orderStatus = "paid";
+    } else if (approved > 0) {
+      orderStatus = "partially_paid";
+    } else if (list.some((p) => p.status === "pending" || p.status === "in_process")) {
+      orderStatus = "payment_in_process";
+    } else {
+      orderStatus = "payment_required";
+    }
+    // After a refund the merchant order stays `closed` (refunds only show in order_status and
+    // the amounts); Mercado Pago does not document a status change there.
+    return { status: mo.closed ? "closed" : "opened", orderStatus, paidCents, refundedCents };
+  }
+
+  function paymentSubView(p: PaymentRecord): MerchantOrderPayment {
+    const amount = fromCents(p.amountCents);
+    return {
+      id: p.id,
+      transaction_amount: amount,
+      total_paid_amount: amount,
+      shipping_cost: 0,
+      currency_id: currencyId,
+      status: p.status,
+      status_detail: p.statusDetail,
+      operation_type: "regular_payment",
+      date_approved: p.dateApproved ? fmt(p.dateApproved) : null,
+      date_created: fmt(p.dateCreated),
+      last_modified: fmt(p.lastModified),
+      amount_refunded: fromCents(p.refundedCents),
+    };
+  }
+
+  function itemsOf(order: Record<string, unknown>): MerchantOrderItem[] {
+    const raw = order["items"];
+    if (!Array.isArray(raw)) return [];
+    return raw.filter(isRecord).map((item) => ({
+      id: stringOrNull(item["sku_number"]),
+      category_id: stringOrNull(item["category"]),
+      currency_id: currencyId,
+      title: stringOrNull(item["title"]) ?? "",
+      description: stringOrNull(item["description"]),
+      picture_url: null,
+      quantity: numberOrNull(item["quantity"]) ?? 0,
+      unit_price: numberOrNull(item["unit_price"]) ?? 0,
+    }));
+  }
+
+  function moView(mo: MerchantOrderRecord): MerchantOrder {
+    const computed = computeStatus(mo);
+    const list = paymentsOf(mo);
+    const sponsor = mo.order["sponsor"];
+    return {
+      id: mo.id,
+      status: computed.status,
+      order_status: computed.orderStatus,
+      external_reference: mo.externalReference,
+      preference_id: null,
+      application_id: null,
+      site_id: siteId,
+      collector: { id: collectorId, nickname: null },
+      payer: list.length > 0 ? { ...BUYER } : null,
+      sponsor_id: isRecord(sponsor) ? numberOrNull(sponsor["id"]) : null,
+      items: itemsOf(mo.order),
+      payments: list.map(paymentSubView),
+      shipments: [],
+      total_amount: fromCents(mo.totalCents),
+      paid_amount: fromCents(computed.paidCents),
+      refunded_amount: fromCents(computed.refundedCents),
+      shipping_cost: 0,
+      cancelled: mo.expired,
+      notification_url: mo.notificationUrl,
+      additional_info: "",
+      marketplace: "NONE",
+      date_created: fmt(mo.dateCreated),
+      last_updated: fmt(mo.lastUpdated),
+      is_test: false,
+    };
+  }
+
+  function paymentView(p: PaymentRecord): Payment {
+    const mo = merchantOrders.get(p.merchantOrderId);
+    if (!mo) throw new Error(`payment ${p.id} has no merchant order`);
+    const pos = posByExternalId.get(mo.posExternalId);
+    const amount = fromCents(p.amountCents);
+    return {
+      id: p.id,
+      date_created: fmt(p.dateCreated),
+      date_approved: p.dateApproved ? fmt(p.dateApproved) : null,
+      date_last_updated: fmt(p.lastModified),
+      last_modified: fmt(p.lastModified),
+      operation_type: "regular_payment",
+      payment_method_id: "account_money",
+      payment_type_id: "account_money",
+      status: p.status,
+      status_detail: p.statusDetail,
+      currency_id: currencyId,
+      description: stringOrNull(mo.order["title"]),
+      live_mode: false,
+      collector_id: collectorId,
+      payer: { ...BUYER },
+      external_reference: mo.externalReference,
+      transaction_amount: amount,
+      transaction_amount_refunded: fromCents(p.refundedCents),
+      total_paid_amount: amount,
+      amount_refunded: fromCents(p.refundedCents),
+      installments: 1,
+      transaction_details: { total_paid_amount: amount, net_received_amount: amount },
+      order: { id: mo.id, type: "mercadopago" },
+      pos_id: pos ? String(pos.id) : "",
+      store_id: pos ? String(pos.storeId) : "",
+      notification_url: mo.notificationUrl,
+      refunds: p.refunds.map((r) => refundView(p, r)),
+    };
+  }
+  function emitMo(mo: MerchantOrderRecord, action: "created" | "updated"): void {
+    emit({ type: "merchant_order", action, merchantOrder: moView(mo) });
+  }
+
+  function emitPayment(p: PaymentRecord, action: "payment.created" | "payment.updated"): void {
+    const mo = merchantOrders.get(p.merchantOrderId);
+    emit({
+      type: "payment",
+      action,
+      payment: paymentView(p),
+      notificationUrl: mo ? mo.notificationUrl : null,
+    });
+  }
+
+  function sweepMerchantOrders(): void {
+    const t = now().getTime();
+    for (const mo of liveMerchantOrders) {
+      if (mo.closed || mo.expired) {
+        liveMerchantOrders.delete(mo);
+        continue;
+      }
+      if (!mo.expiresAt) continue;
+      if (mo.expiresAt.getTime() > t) continue;
+      // Expired = cancelled order with no approved or pending payment (API reference §4.2).
+      if (hasApprovedOrPending(mo)) continue;
+      mo.expired = true;
+      liveMerchantOrders.delete(mo);
+      mo.lastUpdated = new Date(Math.max(mo.expiresAt.getTime(), mo.lastUpdated.getTime()));
+      emitMo(mo, "updated");
+    }
+  }
+
+  // ----- merchant orders and payments ----------------------------------------------------------
+
+  function scan(posExternalId: string): MerchantOrder {
+    sweep();
+    const pos = requirePos(posExternalId);
+    const slot = pos.slot;
+    if (!slot) throw conflict(`POS ${posExternalId} has no order (waiting screen)`);
+    const at = now();
+    const mo: MerchantOrderRecord = {
+      id: MERCHANT_ORDER_ID_BASE + core.next("mo"),
+      posExternalId,
+      slotSeq: slot.seq,
+      order: structuredClone(slot.order),
+      externalReference: slot.externalReference,
+      totalCents: slot.totalCents,
+      notificationUrl: slot.notificationUrl,
+      expiresAt: slot.expiresAt,
+      dateCreated: at,
+      lastUpdated: at,
+      closed: false,
+      expired: false,
+      paymentIds: [],
+    };
+    merchantOrders.set(mo.id, mo);
+    indexed(moByReference, mo.externalReference).push(mo);
+    indexed(moByPos, posExternalId).push(mo);
+    liveMerchantOrders.add(mo);
+    emitMo(mo, "created");
+    return moView(mo);
+  }
+
+  function requireMo(id: number): MerchantOrderRecord {
+    const mo = merchantOrders.get(id);
+    if (!mo) throw notFound("not_found", `Merchant Order ${id} not found`);
+    return mo;
+  }
+
+  function requirePayment(id: number): PaymentRecord {
+    const p = payments.get(id);
+    if (!p) throw notFound("not_found", `Payment not found`);
+    return p;
+  }
+
+  /** Re-evaluates closure after a payment change and frees the POS when paid in full. */
+  function afterPaymentChange(mo: MerchantOrderRecord): void {
+    if (!mo.closed && !mo.expired && approvedCents(mo) >= mo.totalCents) {
+      mo.closed = true;
+      // The customer paid: the QR goes back to the waiting screen.
+      const pos = posByExternalId.get(mo.posExternalId);
+      if (pos?.slot && pos.slot.seq === mo.slotSeq) pos.slot = null;
+    }
+  }
+
+  function pay(
+    target: string | number,
+    options: PayOptions,
+  ): { payment: Payment; merchantOrder: MerchantOrder } {
+    sweep();
+    if (!Object.hasOwn(STATUS_DETAIL, options.status)) {
+      throw badRequest(
+        "invalid_status",
+        "status must be approved, rejected, pending or in_process",
+      );
+    }
+    let mo: MerchantOrderRecord;
+    if (typeof target === "number") {
+      mo = requireMo(target);
+    } else {
+      const pos = requirePos(target);
+      const slot = pos.slot;
+      if (!slot) throw conflict(`POS ${target} has no order (waiting screen)`);
+      let latest: MerchantOrderRecord | undefined;
+      for (const candidate of moByPos.get(target) ?? []) {
+        if (candidate.slotSeq !== slot.seq) continue;
+        if (candidate.closed || candidate.expired) continue;
+        if (!latest || candidate.id > latest.id) latest = candidate;
+      }
+      // Paying without a merchant order means the customer scans first.
+      mo = latest ?? requireMo(scan(target).id);
+    }
+    if (mo.expired) throw conflict(`merchant order ${mo.id} is expired`);
+    if (mo.closed) throw conflict(`merchant order ${mo.id} is already closed`);
+
+    let amountCents: number;
+    if (options.amount === undefined) {
+      const remaining = mo.totalCents - approvedCents(mo);
+      amountCents = remaining > 0 ? remaining : mo.totalCents;
+    } else {
+      if (
+        typeof options.amount !== "number" ||
+        !Number.isFinite(options.amount) ||
+        options.amount <= 0 ||
+        !hasAtMostTwoDecimals(options.amount)
+      ) {
+        throw badRequest("invalid_amount", "amount must be a positive number with 2 decimals max");
+      }
+      amountCents = toCents(options.amount);
+    }
+
+    const at = now();
+    const payment: PaymentRecord = {
+      id: PAYMENT_ID_BASE + core.next("payment"),
+      merchantOrderId: mo.id,
+      status: options.status,
+      statusDetail: STATUS_DETAIL[options.status],
+      amountCents,
+      refundedCents: 0,
+      refunds: [],
+      dateCreated: at,
+      dateApproved: options.status === "approved" ? at : null,
+      lastModified: at,
+    };
+    payments.set(payment.id, payment);
+    mo.paymentIds.push(payment.id);
+    mo.lastUpdated = at;
+    afterPaymentChange(mo);
+    emitPayment(payment, "payment.created");
+    emitMo(mo, "updated");
+    return { payment: paymentView(payment), merchantOrder: moView(mo) };
+  }
+
+  function settlePayment(
+    paymentId: number,
+    status: "approved" | "rejected",
+  ): { payment: Payment; merchantOrder: MerchantOrder } {
+    sweep();
+    const payment = requirePayment(paymentId);
+    if (payment.status !== "pending" && payment.status !== "in_process") {
+      throw conflict(`payment ${paymentId} is ${payment.status}, not pending`);
+    }
+    const mo = requireMo(payment.merchantOrderId);
+    if (status === "approved" && (mo.closed || mo.expired)) {
+      throw conflict(`merchant order ${mo.id} is ${mo.closed ? "closed" : "expired"}`);
+    }
+    const at = now();
+    payment.status = status;
+    payment.statusDetail = STATUS_DETAIL[status];
+    payment.lastModified = at;
+    if (status === "approved") payment.dateApproved = at;
+    mo.lastUpdated = at;
+    afterPaymentChange(mo);
+    emitPayment(payment, "payment.updated");
+    emitMo(mo, "updated");
+    // A rejected settlement can leave an order past its expiry without live payments.
+    sweep();
+    return { payment: paymentView(payment), merchantOrder: moView(mo) };
+  }
+
+  function expire(posExternalId: string): MerchantOrder[] {
+    sweep();
+    const pos = requirePos(posExternalId);
+    const at = now();
+    if (pos.slot) {
+      pos.slot.expiresAt = at;
+      posWithExpiringSlot.add(pos);
+    }
+    const affected: MerchantOrderRecord[] = [];
+    for (const mo of moByPos.get(posExternalId) ?? []) {
+      if (mo.closed || mo.expired) continue;
+      if (hasApprovedOrPending(mo)) continue;
+      mo.expiresAt = at;
+      affected.push(mo);
+    }
+    sweep();
+    return affected.map(moView);
+  }
+
+  function refundView(p: PaymentRecord, r: PaymentRecord["refunds"][number]): PaymentRefund {
+    return {
+      id: r.id,
+      payment_id: p.id,
+      amount: fromCents(r.amountCents),
+      status: "approved",
+      date_created: fmt(r.at),
+    };
+  }
+
+  function searchMerchantOrders(query: {
+    external_reference?: string;
+    status?: string;
+    limit?: number;
+    offset?: number;
+  }): MerchantOrderSearchResult {
+    sweep();
+    const records =
+      query.external_reference === undefined
+        ? [...merchantOrders.values()]
+        : (moByReference.get(query.external_reference) ?? []);
+    let list = records.map(moView);
+    if (query.status !== undefined) list = list.filter((mo) => mo.status === query.status);
+    const total = list.length;
+    const offset = Math.max(0, query.offset ?? 0);
+    const limit = Math.max(1, Math.min(query.limit ?? 30, 100));
+    const page = list.slice(offset, offset + limit);
+    // Mercado Pago answers `elements: null` (not an empty list) when nothing matches.
+    return {
+      elements: page.length > 0 ? page : null,
+      next_offset: page.length > 0 ? offset + page.length : 0,
+      total,
+    };
+  }
+
+  function merchantOrdersByReference(externalReference: string): MerchantOrder[] {
+    sweep();
+    return (moByReference.get(externalReference) ?? []).map(moView);
+  }
+
+  function truth(externalReference: string): ReferenceTruth {
+    sweep();
+    const list = moByReference.get(externalReference) ?? [];
+    let paidId: number | null = null;
+    let approved = 0;
+    for (const mo of list) {
+      const cents = approvedCents(mo);
+      approved += cents;
+      if (paidId === null && mo.closed && cents >= mo.totalCents) paidId = mo.id;
+    }
+    return {
+      external_reference: externalReference,
+      paid: paidId !== null,
+      paid_merchant_order_id: paidId,
+      merchant_order_ids: list.map((mo) => mo.id),
+      approved_amount: fromCents(approved),
+    };
+  }
+
+  return {
+    approvedCents,
+    moView,
+    paymentView,
+    refundView,
+    emitMo,
+    emitPayment,
+    requireMo,
+    requirePayment,
+    scan,
+    pay,
+    settlePayment,
+    expire,
+    searchMerchantOrders,
+    merchantOrdersByReference,
+    truth,
+    sweepMerchantOrders,
+  };
+}

@@ -6,6 +6,8 @@ import { createKeyring, findActor, identify, permit, requireActor } from "./auth
 import { allowOrigins } from "./cors.ts";
 import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from "./errors.ts";
 import { createLiveRouter } from "./live/live.routes.ts";
+import type { Metrics } from "./metrics/metrics.ts";
+import { createMetricsRouter } from "./metrics/metrics.routes.ts";
 import type { LiveSales } from "./live/live-sales.ts";
 import { createHttpLogger } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
@@ -54,6 +56,9 @@ export interface AppDeps {
   live?: LiveSales;
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
   simulator?: Router;
+  /** GET /metrics (behind `metricsToken` when set) and the HTTP request histogram */
+  metrics?: Metrics;
+  metricsToken?: string;
 }
 
 /**
@@ -91,6 +96,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createHttpLogger(deps.logger));
   app.use(helmet());
   if (deps.config.corsOrigins?.length) app.use(allowOrigins(deps.config.corsOrigins));
+  if (deps.metrics) {
+    // before the request histogram: scrapes are not API traffic
+    app.use(createMetricsRouter(deps.metrics, deps.metricsToken));
+    app.use(deps.metrics.observeRequests);
+  }
 
   app.get("/health", (_req, res) => {
     res.json({ status: "ok" });

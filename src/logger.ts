@@ -32,6 +32,8 @@ const SECRET_KEYS = [
   "signingSecret",
   "webhookSigningSecret",
   "MP_WEBHOOK_SIGNING_SECRET",
+  "metricsToken",
+  "METRICS_TOKEN",
 ];
 
 /** Paths pino blanks out: tokens, keys and secrets never reach a log line. */

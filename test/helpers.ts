@@ -4,11 +4,13 @@ import pg from "pg";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { createApp } from "../src/app.ts";
-import { createPrisma, migrate, type Db } from "../src/db/database.ts";
+import { createPrisma, migrate, poolOf, type Db } from "../src/db/database.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
 import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
 import { createSalesSweeper } from "../src/jobs/sales-sweeper.ts";
 import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
+import { createMetrics } from "../src/metrics/metrics.ts";
+import { createMetricsRepository } from "../src/metrics/metrics.repository.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
 import { notificationUrl } from "../src/notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "../src/notifications/secretless-deliveries.ts";
@@ -125,6 +127,8 @@ export function buildHarness(
     live?: LiveSales;
     /** the worker's quiet periods; by default none, so a scenario can re-notify at once */
     quietMs?: { pending: number; settled: number };
+    /** GET /metrics and the metrics hooks, as main.ts wires them; a string is METRICS_TOKEN */
+    metrics?: boolean | string;
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -138,7 +142,14 @@ export function buildHarness(
     logger,
     retryBaseMs: 5,
   });
-  const repo = createSalesRepository(db.prisma);
+  const metrics = opts.metrics
+    ? createMetrics({
+        repo: createMetricsRepository(db.prisma),
+        pool: poolOf(db.prisma),
+        logger,
+      })
+    : undefined;
+  const repo = createSalesRepository(db.prisma, metrics);
   const sales = createSalesService({
     repo,
     mp,
@@ -221,6 +232,9 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
     ...(opts.live ? { live: opts.live } : {}),
+    ...(metrics
+      ? { metrics, metricsToken: typeof opts.metrics === "string" ? opts.metrics : undefined }
+      : {}),
   });
   return {
     app,

@@ -26,6 +26,7 @@ import {
   type PosOrder,
   type Refund,
 } from "./mercadopago.schemas.ts";
+import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
 
 /**
  * How a call to Mercado Pago failed: `rejected` is a definite no (4xx); `unavailable` (5xx, 429,
@@ -201,6 +202,7 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
     validateStatus: () => true,
     maxRedirects: 0,
   });
+  observeMercadoPagoCalls(http);
   const limit = createLimiter(opts.maxConcurrency ?? 32);
   const retries = opts.retries ?? 2;
   const base = opts.retryBaseMs ?? 100;

@@ -9,7 +9,7 @@ import { createLiveRouter } from "./live/live.routes.ts";
 import type { Metrics } from "./metrics/metrics.ts";
 import { createMetricsRouter } from "./metrics/metrics.routes.ts";
 import type { LiveSales } from "./live/live-sales.ts";
-import { createHttpLogger } from "./logger.ts";
+import { createHttpLogger, logAtDebug, noteOnAccessLine } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import type { SalesListRepository } from "./sales/sales-list.repository.ts";
@@ -102,12 +102,16 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(deps.metrics.observeRequests);
   }
 
-  app.get("/health", (_req, res) => {
+  app.get("/health", logAtDebug, (_req, res) => {
     res.json({ status: "ok" });
+  });
+  // browsers ask for it on any page of the service; nothing to show, nothing to log above debug
+  app.get("/favicon.ico", logAtDebug, (_req, res) => {
+    res.set("Cache-Control", "public, max-age=86400").status(204).end();
   });
   // a load balancer's probe gives up after a few seconds: the answer comes within 1.5 s even when
   // the database's network is frozen (the pool's own bounds are longer)
-  app.get("/ready", async (req, res) => {
+  app.get("/ready", logAtDebug, async (req, res) => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -119,7 +123,7 @@ export function createApp(deps: AppDeps): express.Express {
       await Promise.race([deps.ping(), late]);
       res.json({ status: "ready" });
     } catch (err) {
-      req.log.warn({ err }, "database is not answering");
+      noteOnAccessLine(req, "warn", { err }, "database is not answering");
       res.setHeader("Retry-After", String(DATABASE_RETRY_AFTER_S));
       res.status(503).json({ status: "unavailable" });
     } finally {
@@ -163,6 +167,7 @@ export function createApp(deps: AppDeps): express.Express {
         permit(["full"], "use the simulator's helpers"),
       );
     }
+    app.get(["/simulator/page.js", "/simulator/qr/:file"], logAtDebug);
     app.use("/simulator", deps.simulator);
   }
   app.use(

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Router } from "express";
 import { AppError } from "../errors.ts";
+import { logAtDebug } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
@@ -13,7 +14,7 @@ const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
 export function createMetricsRouter(metrics: Metrics, token: string | undefined): Router {
   const router = Router();
   const expected = token === undefined ? null : sha256(token);
-  router.get("/metrics", async (req, res) => {
+  router.get("/metrics", logAtDebug, async (req, res) => {
     if (expected) {
       const header = req.get("authorization");
       const presented = /^Bearer (\S{1,512})$/i.exec(header ?? "")?.[1];

@@ -3,15 +3,24 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endpointTemplate } from "../src/metrics/mercadopago-calls.ts";
+import axios from "axios";
+import nock from "nock";
+import { loadConfig } from "../src/config.ts";
+import {
+  endpointTemplate,
+  mercadoPagoRegistry,
+  observeMercadoPagoCalls,
+} from "../src/metrics/mercadopago-calls.ts";
 import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
 import {
   COLLECTOR,
+  MP_BASE,
   TOKEN,
   auth,
   buildHarness,
   createTestDb,
   saleBody,
+  slowReply,
   type Harness,
   type TestDb,
 } from "./helpers.ts";
@@ -286,5 +295,41 @@ describe("endpointTemplate", () => {
     ["GET", "/some/Weird-Thing/42", "GET /some/:id/:id"],
   ])("%s %s → %s", (method, url, expected) => {
     expect(endpointTemplate(method, url)).toBe(expected);
+  });
+});
+
+describe("Mercado Pago calls that get no answer", () => {
+  it("are counted with outcome network_error or timeout", async () => {
+    const http = observeMercadoPagoCalls(
+      axios.create({ baseURL: MP_BASE, validateStatus: () => true, timeout: 50 }),
+    );
+    nock(MP_BASE).get("/v1/payments/111").replyWithError("socket hang up");
+    nock(MP_BASE)
+      .get("/v1/payments/222")
+      .reply(slowReply(500, 200, {}));
+    await expect(http.get("/v1/payments/111")).rejects.toThrow();
+    await expect(http.get("/v1/payments/222")).rejects.toThrow();
+    nock.cleanAll();
+    const text = await mercadoPagoRegistry.metrics();
+    const count = (outcome: string) =>
+      sample(text, "mercadopago_request_duration_seconds_count", {
+        endpoint: "GET /v1/payments/:id",
+        outcome,
+      });
+    expect(count("network_error")).toBe(1);
+    expect(count("timeout")).toBe(1);
+    expect(text).not.toContain("111");
+  });
+});
+
+describe("METRICS_TOKEN", () => {
+  it("is optional, and refused at boot when too short to be a secret", () => {
+    expect(loadConfig({ NODE_ENV: "development" }).metricsToken).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: "development", METRICS_TOKEN: METRICS_TOKEN }).metricsToken).toBe(
+      METRICS_TOKEN,
+    );
+    expect(() => loadConfig({ NODE_ENV: "development", METRICS_TOKEN: "short" })).toThrow(
+      /METRICS_TOKEN: must be 16-512 printable characters/,
+    );
   });
 });

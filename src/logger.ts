@@ -158,6 +158,7 @@ export function createHttpLogger(logger: Logger): RequestHandler {
       out[level](
         {
           ...note?.fields,
+          ...(note && !finished ? { aborted: true } : {}),
           req: { id, method: req.method, url: loggableUrl(req.originalUrl) },
           res: { statusCode: status },
           responseTime: Math.round(performance.now() - start),

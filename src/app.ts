@@ -6,8 +6,10 @@ import { createKeyring, findActor, identify, permit, requireActor } from "./auth
 import { allowOrigins } from "./cors.ts";
 import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from "./errors.ts";
 import { createLiveRouter } from "./live/live.routes.ts";
+import type { Metrics } from "./metrics/metrics.ts";
+import { createMetricsRouter } from "./metrics/metrics.routes.ts";
 import type { LiveSales } from "./live/live-sales.ts";
-import { createHttpLogger } from "./logger.ts";
+import { createHttpLogger, logAtDebug, noteOnAccessLine } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import type { SalesListRepository } from "./sales/sales-list.repository.ts";
@@ -55,6 +57,9 @@ export interface AppDeps {
   live?: LiveSales;
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
   simulator?: Router;
+  /** GET /metrics (behind `metricsToken` when set) and the HTTP request histogram */
+  metrics?: Metrics;
+  metricsToken?: string;
 }
 
 /**
@@ -92,13 +97,22 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createHttpLogger(deps.logger));
   app.use(helmet());
   if (deps.config.corsOrigins?.length) app.use(allowOrigins(deps.config.corsOrigins));
+  if (deps.metrics) {
+    // before the request histogram: scrapes are not API traffic
+    app.use(createMetricsRouter(deps.metrics, deps.metricsToken));
+    app.use(deps.metrics.observeRequests);
+  }
 
-  app.get("/health", (_req, res) => {
+  app.get("/health", logAtDebug, (_req, res) => {
     res.json({ status: "ok" });
+  });
+  // browsers ask for it on any page of the service; nothing to show, nothing to log above debug
+  app.get("/favicon.ico", logAtDebug, (_req, res) => {
+    res.set("Cache-Control", "public, max-age=86400").status(204).end();
   });
   // a load balancer's probe gives up after a few seconds: the answer comes within 1.5 s even when
   // the database's network is frozen (the pool's own bounds are longer)
-  app.get("/ready", async (req, res) => {
+  app.get("/ready", logAtDebug, async (req, res) => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -110,7 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
       await Promise.race([deps.ping(), late]);
       res.json({ status: "ready" });
     } catch (err) {
-      req.log.warn({ err }, "database is not answering");
+      noteOnAccessLine(req, "warn", { err }, "database is not answering");
       res.setHeader("Retry-After", String(DATABASE_RETRY_AFTER_S));
       res.status(503).json({ status: "unavailable" });
     } finally {
@@ -154,6 +168,7 @@ export function createApp(deps: AppDeps): express.Express {
         permit(["full"], "use the simulator's helpers"),
       );
     }
+    app.get(["/simulator/page.js", "/simulator/qr/:file"], logAtDebug);
     app.use("/simulator", deps.simulator);
   }
   app.use(

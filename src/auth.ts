@@ -142,11 +142,28 @@ export function findActor(req: Request): Actor | undefined {
   return actors.get(req);
 }
 
-const unauthorized = () => new AppError("unauthorized", "send Authorization: Bearer <API key>");
+const unauthorized = () =>
+  new AppError("unauthorized", "missing API key: send Authorization: Bearer <API key>");
 
-/** 401 unless a configured key was presented. */
-export const requireActor: RequestHandler = (req, _res, next) => {
-  next(actors.has(req) ? undefined : unauthorized());
+const BEARER = /^Bearer \S+$/i;
+
+/**
+ * 401 unless a configured key was presented. No key and a key that is not one of ours are told
+ * apart, in the message and, as RFC 6750 has it, in WWW-Authenticate (error="invalid_token").
+ */
+export const requireActor: RequestHandler = (req, res, next) => {
+  if (actors.has(req)) return next();
+  const header = req.get("authorization");
+  if (header !== undefined && BEARER.test(header)) {
+    res.set("WWW-Authenticate", 'Bearer error="invalid_token"');
+    return next(new AppError("unauthorized", "the API key is not valid"));
+  }
+  res.set("WWW-Authenticate", "Bearer");
+  next(
+    header === undefined || header.trim() === ""
+      ? unauthorized()
+      : new AppError("unauthorized", "send the API key as Authorization: Bearer <API key>"),
+  );
 };
 
 /** The caller, on a route behind requireActor. */

@@ -221,6 +221,12 @@ const EnvSchema = z.object({
     (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
     z.coerce.number().int().positive().optional(),
   ),
+  METRICS_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{16,512}$/, "must be 16-512 printable characters without spaces")
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATA_DIR: z.string().default(".data"),
 });
@@ -355,6 +361,8 @@ export interface Config {
   corsOrigins: string[];
   rateLimitPerMinute: number | undefined;
   logLevel: string;
+  /** METRICS_TOKEN: GET /metrics needs it as a Bearer token; unset: /metrics is open */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -413,5 +421,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: Object.freeze([...e.CORS_ORIGINS]) as string[],
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
   });
 }

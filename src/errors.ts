@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { z } from "zod";
+import { noteOnAccessLine } from "./logger.ts";
+import { readableIssue } from "./validation-messages.ts";
 
 /** The one error vocabulary of the API (api-contract.md, "Errors"). */
 export const ERROR_STATUS = {
@@ -49,22 +51,52 @@ export function errorBody(err: AppError, requestId: string): ErrorBody {
   };
 }
 
-/** Parses request input (body, query, params); a failure is the one validation error. */
+/**
+ * Parses request input (body, query, params); a failure is the one validation error, in plain
+ * words where the schema has none of its own (readableIssue). The input is kept on each issue
+ * only so that a missing field can be told from a wrong one; it never reaches the answer.
+ */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: readableIssue, reportInput: true });
   if (!result.success) throw validationError(result.error);
   return result.data;
 }
 
-/** Turns a zod failure into field-by-field messages: "items.0.unit_price: must be > 0". */
+/** A field that is absent, whatever the schema says of a wrong value. */
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  return (
+    (issue.code === "invalid_type" || issue.code === "invalid_value") &&
+    issue.path.length > 0 &&
+    "input" in issue &&
+    issue.input === undefined
+  );
+}
+
+/**
+ * Turns a zod failure into field-by-field messages, one per field ("items.0.unit_price: must be
+ * greater than 0", "store_id: is required"); each unknown key is named as a field of its own
+ * ("foo: unknown field"). Later complaints about a field already named are dropped: they are
+ * the same problem told again (a price of 0 is not also "at least 0.01").
+ */
 export function validationError(error: z.ZodError): AppError {
-  // bounded: an issue can quote the request (thousands of unknown keys, a deep path)
-  const details = error.issues.map((i) => ({
-    path: i.path.map(String).join(".").slice(0, 200),
-    message: i.message.slice(0, 300),
-  }));
+  const details: { path: string; message: string }[] = [];
+  const named = new Set<string>();
+  const add = (segments: readonly PropertyKey[], message: string) => {
+    // bounded: an issue can quote the request (thousands of unknown keys, a deep path)
+    const path = segments.map(String).join(".").slice(0, 200);
+    if (named.has(path) || details.length >= 50) return;
+    named.add(path);
+    details.push({ path, message: message.slice(0, 300) });
+  };
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) add([...issue.path, key], "unknown field");
+    } else {
+      add(issue.path, isMissing(issue) ? "is required" : issue.message);
+    }
+  }
   const message = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ");
-  return new AppError("validation_failed", message.slice(0, 1000), details.slice(0, 50));
+  return new AppError("validation_failed", message.slice(0, 1000), details);
 }
 
 /** Seconds a client is asked to wait before retrying when the database is unreachable. */
@@ -172,12 +204,20 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const appError = toAppError(err);
   if (appError.status >= 500 && appError.code === "internal") {
-    req.log.error({ err }, "unhandled error");
+    noteOnAccessLine(req, "error", { err }, "unhandled error");
   } else if (appError.code === "service_unavailable") {
-    req.log.warn({ err }, "database unavailable");
+    noteOnAccessLine(req, "warn", { err }, "database unavailable");
   } else if (appError.status >= 500) {
-    req.log.warn({ code: appError.code, message: appError.message }, "request failed upstream");
+    noteOnAccessLine(
+      req,
+      "warn",
+      { code: appError.code, message: appError.message },
+      "request failed upstream",
+    );
   }
+  // RFC 6750: a 401 names the scheme it wants (routes that know more set it first)
+  if (appError.status === 401 && !res.get("WWW-Authenticate"))
+    res.set("WWW-Authenticate", "Bearer");
   if (appError.retryAfterSeconds !== undefined) {
     res.set("Retry-After", String(Math.max(1, Math.ceil(appError.retryAfterSeconds))));
   }

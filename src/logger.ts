@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { RequestHandler } from "express";
 import { pino, type DestinationStream, type Level, type Logger } from "pino";
 
@@ -32,6 +33,8 @@ const SECRET_KEYS = [
   "signingSecret",
   "webhookSigningSecret",
   "MP_WEBHOOK_SIGNING_SECRET",
+  "metricsToken",
+  "METRICS_TOKEN",
 ];
 
 /** Paths pino blanks out: tokens, keys and secrets never reach a log line. */
@@ -80,6 +83,44 @@ function levelFor(statusCode: number): Level {
   return "info";
 }
 
+/** Requests whose successful answers are logged at debug: probes, scrapes, assets. */
+const quiet = new WeakSet<IncomingMessage>();
+
+/**
+ * Marks a route's successful answers as debug lines (health checks, /metrics, the favicon, static
+ * files): a load balancer or scraper asking every few seconds would bury the service's own lines.
+ * A failure of such a request keeps its level.
+ */
+export const logAtDebug: RequestHandler = (req, _res, next) => {
+  quiet.add(req);
+  next();
+};
+
+interface Note {
+  level: Level;
+  fields: Record<string, unknown>;
+  msg: string;
+}
+
+/** What a request's handling had to say, written on its one access line. */
+const notes = new WeakMap<IncomingMessage, Note>();
+
+/**
+ * Says something about the request on its access line rather than on a line of its own (an
+ * error and its cause, an upstream failure), so each request is one line; the line takes this
+ * level and message. A request without an access line logs it at once.
+ */
+export function noteOnAccessLine(
+  req: IncomingMessage,
+  level: Level,
+  fields: Record<string, unknown>,
+  msg: string,
+): void {
+  // req.id is set by createHttpLogger, which writes the access line
+  if (typeof req.id === "string") notes.set(req, { level, fields, msg });
+  else req.log[level](fields, msg);
+}
+
 /**
  * One line per request, when it ends, with a request id that is echoed when the client sent a
  * sane one. The access line holds only the method, the URL with secret-like query values cut
@@ -102,15 +143,27 @@ export function createHttpLogger(logger: Logger): RequestHandler {
     });
     res.once("close", () => {
       const finished = res.writableFinished;
-      const level = finished ? levelFor(res.statusCode) : "warn";
-      if (!access.isLevelEnabled(level)) return;
-      access[level](
+      const note = notes.get(req);
+      const status = res.statusCode;
+      const level = note
+        ? note.level
+        : !finished
+          ? "warn"
+          : status < 400 && quiet.has(req)
+            ? "debug"
+            : levelFor(status);
+      // a note may carry an error, and with it whatever it quotes: only the redacting logger
+      const out = note ? logger : access;
+      if (!out.isLevelEnabled(level)) return;
+      out[level](
         {
+          ...note?.fields,
+          ...(note && !finished ? { aborted: true } : {}),
           req: { id, method: req.method, url: loggableUrl(req.originalUrl) },
-          res: { statusCode: res.statusCode },
+          res: { statusCode: status },
           responseTime: Math.round(performance.now() - start),
         },
-        finished ? "request completed" : "request aborted",
+        note ? note.msg : finished ? "request completed" : "request aborted",
       );
     });
     next();

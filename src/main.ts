@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { databaseTarget, openDatabase, waitForDatabase } from "./db/database.ts";
+import { databaseTarget, openDatabase, poolOf, waitForDatabase } from "./db/database.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { createNotificationPruner } from "./jobs/notification-pruner.ts";
 import { createNotificationWorker } from "./jobs/notification-worker.ts";
@@ -14,6 +14,8 @@ import { createSalesSweeper } from "./jobs/sales-sweeper.ts";
 import { createLiveSales } from "./live/live-sales.ts";
 import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
+import { createMetrics } from "./metrics/metrics.ts";
+import { createMetricsRepository } from "./metrics/metrics.repository.ts";
 import { verifyCredentials } from "./mercadopago/credentials.ts";
 import { createInstoreUpstream } from "./mercadopago/instore-v2/instore.upstream.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
@@ -163,13 +165,18 @@ async function main(): Promise<void> {
   const cashierMp = mercadoPago();
   const jobsMp = mercadoPago();
 
-  const repo = createSalesRepository(db.prisma);
   const ordersWith = (mp: ReturnType<typeof mercadoPago>) =>
     createOrdersUpstream(mp, {
       mode: config.mercadoPago.qrMode,
       ttlSeconds: config.orderTtlSeconds,
       sponsorId: config.mercadoPago.sponsorId,
     });
+  const metrics = createMetrics({
+    repo: createMetricsRepository(db.prisma),
+    pool: poolOf(db.prisma),
+    logger,
+  });
+  const repo = createSalesRepository(db.prisma, metrics);
   const salesWith = (mp: ReturnType<typeof mercadoPago>) =>
     createSalesService({
       repo,
@@ -295,6 +302,8 @@ async function main(): Promise<void> {
       simulatorNeedsKey: config.mercadoPago.simulatorNeedsKey,
     },
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
+    metrics,
+    metricsToken: config.metricsToken,
   });
 
   await credentialsChecked;

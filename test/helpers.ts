@@ -4,7 +4,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { createApp } from "../src/app.ts";
-import { createPrisma, migrate, type Db } from "../src/db/database.ts";
+import { createPrisma, migrate, poolOf, type Db } from "../src/db/database.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
 import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
 import { createSalesSweeper } from "../src/jobs/sales-sweeper.ts";
@@ -13,6 +13,8 @@ import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.t
 import { createOrdersUpstream } from "../src/mercadopago/orders/orders.upstream.ts";
 import type { QrMode } from "../src/mercadopago/orders/orders.schemas.ts";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
+import { createMetrics } from "../src/metrics/metrics.ts";
+import { createMetricsRepository } from "../src/metrics/metrics.repository.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
 import { notificationUrl } from "../src/notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "../src/notifications/secretless-deliveries.ts";
@@ -133,6 +135,8 @@ export function buildHarness(
     mpApi?: MercadoPagoApi;
     qrMode?: QrMode;
     sponsorId?: string;
+    /** GET /metrics and the metrics hooks, as main.ts wires them; a string is METRICS_TOKEN */
+    metrics?: boolean | string;
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -146,12 +150,19 @@ export function buildHarness(
     logger,
     retryBaseMs: 5,
   });
-  const repo = createSalesRepository(db.prisma);
   const ordersUpstream = createOrdersUpstream(mp, {
     mode: opts.qrMode ?? "static",
     ttlSeconds: 600,
     sponsorId: opts.sponsorId,
   });
+  const metrics = opts.metrics
+    ? createMetrics({
+        repo: createMetricsRepository(db.prisma),
+        pool: poolOf(db.prisma),
+        logger,
+      })
+    : undefined;
+  const repo = createSalesRepository(db.prisma, metrics);
   const sales = createSalesService({
     repo,
     instore: createInstoreUpstream(mp, {
@@ -238,6 +249,9 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
     ...(opts.live ? { live: opts.live } : {}),
+    ...(metrics
+      ? { metrics, metricsToken: typeof opts.metrics === "string" ? opts.metrics : undefined }
+      : {}),
   });
   return {
     app,

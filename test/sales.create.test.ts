@@ -544,7 +544,7 @@ describe("POST /sales input validation", () => {
   it("names the failing field in the message", async () => {
     const body = saleBody({ items: [{ title: "Coffee", unit_price: 0, quantity: 1 }] });
     const res = await request(t.h.app).post("/sales").set(auth).send(body);
-    expect(res.body.error.message).toContain("items.0.unit_price: must be > 0");
+    expect(res.body.error.message).toContain("items.0.unit_price: must be greater than 0");
   });
 
   it("when the body is not JSON, then 400; when it is another content type, then 415", async () => {

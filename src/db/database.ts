@@ -163,14 +163,24 @@ export function createPrisma(
   onNotice?: NoticeHandler,
 ): Db {
   const named = !embedded && !databaseTarget(url).pooled;
-  return new PrismaClient({
+  const pool = createPool(url, poolSize, embedded, onNotice);
+  const prisma = new PrismaClient({
     adapter: new PrismaPg(
-      createPool(url, poolSize, embedded, onNotice),
+      pool,
       named
         ? { statementNameGenerator: statementNames(), disposeExternalPool: true }
         : { disposeExternalPool: true },
     ),
   });
+  pools.set(prisma, pool);
+  return prisma;
+}
+
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** The pool behind a client made by createPrisma (its connection counts are metrics). */
+export function poolOf(prisma: Db): pg.Pool | undefined {
+  return pools.get(prisma);
 }
 
 export interface FailedTry {

@@ -32,6 +32,7 @@ import {
   type OrderBody,
   type OrderRefundBody,
 } from "./orders/orders.schemas.ts";
+import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
 
 /**
  * How a call to Mercado Pago failed: `rejected` is a definite no (4xx); `unavailable` (5xx, 429,
@@ -228,6 +229,7 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
     validateStatus: () => true,
     maxRedirects: 0,
   });
+  observeMercadoPagoCalls(http);
   const limit = createLimiter(opts.maxConcurrency ?? 32);
   const retries = opts.retries ?? 2;
   const base = opts.retryBaseMs ?? 100;

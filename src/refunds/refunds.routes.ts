@@ -11,7 +11,7 @@ import type { RefundsService } from "./refunds.service.ts";
 const RefundBodySchema = z.strictObject({
   amount: z
     .number()
-    .positive("must be > 0")
+    .positive("must be greater than 0")
     .refine((n) => toCents(n) !== null, "at most 2 decimals")
     .optional(),
 });

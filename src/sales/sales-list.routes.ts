@@ -1,6 +1,7 @@
 import { Router, type Response } from "express";
 import { actorOf, permit, type Actor } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { noteOnAccessLine } from "../logger.ts";
 import { fromCents } from "./money.ts";
 import { presentSale } from "./sale.presenter.ts";
 import { SALE_STATUSES } from "./sale-status.ts";
@@ -152,7 +153,7 @@ export function createSalesListRouter(list: SalesListRepository): Router {
         await streamCsv(res, list, filter, after);
       } catch (err) {
         if (!res.headersSent) throw err;
-        req.log.error({ err }, "sales CSV cut short");
+        noteOnAccessLine(req, "error", { err }, "sales CSV cut short");
         res.destroy();
       }
       return;

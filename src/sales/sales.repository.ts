@@ -210,7 +210,17 @@ export function saleColumns(table: string): Prisma.Sql {
   return Prisma.raw(fields.map(([field, column]) => `${table}.${column} AS "${field}"`).join(", "));
 }
 
-export function createSalesRepository(db: Db) {
+/** Told of every status written with its sale_events row (metrics); optional. */
+export interface SaleTransitionObserver {
+  saleTransition(
+    from: SaleStatus | null,
+    to: SaleStatus,
+    source: SaleEventSource,
+    sale: Sale,
+  ): void;
+}
+
+export function createSalesRepository(db: Db, observer?: SaleTransitionObserver) {
   async function findByReference(externalReference: string): Promise<Sale | null> {
     const row = await db.sale.findUnique({ where: { externalReference } });
     return row ? toSale(row) : null;
@@ -261,7 +271,9 @@ export function createSalesRepository(db: Db) {
           SELECT ${saleColumns("sale")} FROM sale`;
         const row = rows[0];
         if (!row) throw new Error("the sale insert returned no row");
-        return { kind: "created", sale: toSale(row) };
+        const sale = toSale(row);
+        observer?.saleTransition(null, "pending", "create", sale);
+        return { kind: "created", sale };
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         // Two unique rules can refuse the insert; the reference is the one that can be looked up.
@@ -290,7 +302,7 @@ export function createSalesRepository(db: Db) {
       // an Orders API order id is no merchant order id: the event names it in its detail
       const detail = o?.api === "orders" ? { ...t.detail, order_id: o.id } : t.detail;
       if (t.to === "cancelled") set.push(Prisma.sql`cancelled_at = ${t.at}`);
-      const rows = await db.$queryRaw<SaleRow[]>`
+      const rows = await db.$queryRaw<(SaleRow & { fromStatus: string })[]>`
         WITH cur AS (
           SELECT id, status FROM sales WHERE id = ${saleId}::uuid FOR UPDATE
         ), moved AS (
@@ -305,9 +317,12 @@ export function createSalesRepository(db: Db) {
                  ${detail ? JSON.stringify(detail) : null}::jsonb, ${new Date()}
             FROM moved
         )
-        SELECT ${saleColumns("moved")} FROM moved`;
+        SELECT ${saleColumns("moved")}, moved.from_status AS "fromStatus" FROM moved`;
       const row = rows[0];
-      return row ? toSale(row) : null;
+      if (!row) return null;
+      const sale = toSale(row);
+      observer?.saleTransition(status(row.fromStatus), t.to, t.source, sale);
+      return sale;
     },
 
     /**

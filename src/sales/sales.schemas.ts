@@ -65,7 +65,7 @@ const MAX_AMOUNT = 99_999_999.99;
 
 const amount = z
   .number({ error: "must be a number" })
-  .refine((n) => Number.isFinite(n) && n > 0, "must be > 0")
+  .refine((n) => Number.isFinite(n) && n > 0, "must be greater than 0")
   .refine((n) => n <= MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`)
   .refine((n) => toCents(n) !== null, "must have at most 2 decimals")
   // a positive amount that rounds to no cents (1e-9) would make a free item
@@ -78,8 +78,8 @@ export const SaleItemSchema = z.strictObject({
   unit_price: amount,
   quantity: z
     .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .positive("must be > 0")
+    .int("must be an integer")
+    .positive("must be greater than 0")
     .max(100_000, "must be at most 100000"),
   sku_number: text(64).optional(),
   category: text(64).optional(),

@@ -9,6 +9,7 @@ import { createLiveRouter } from "./live/live.routes.ts";
 import type { LiveSales } from "./live/live-sales.ts";
 import { createHttpLogger } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
+import { createDocsRouter } from "./openapi/docs.routes.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import type { SalesListRepository } from "./sales/sales-list.repository.ts";
 import { createSalesListRouter } from "./sales/sales-list.routes.ts";
@@ -116,6 +117,9 @@ export function createApp(deps: AppDeps): express.Express {
       clearTimeout(timer);
     }
   });
+
+  // the OpenAPI document and its viewer: public, no key
+  app.use(createDocsRouter());
 
   const limiter = deps.config.rateLimitPerMinute
     ? apiRateLimit(deps.config.rateLimitPerMinute)

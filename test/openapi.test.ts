@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { chromium, type Browser } from "playwright-core";
@@ -269,6 +269,49 @@ describe("the OpenAPI document", () => {
     expect(sale?.({ store_id: "S1", pos_id: "P1", items: [{ ...item, quantity: 1.5 }] })).toBe(
       false,
     );
+  });
+});
+
+describe("who may call what, as the document and SECURITY.md say", () => {
+  const operations = () =>
+    Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        // an operation's own `security` wins over the document's (bearer)
+        public: Array.isArray((op as { security?: unknown[] }).security)
+          ? (op as { security: unknown[] }).security.length === 0
+          : false,
+      })),
+    );
+
+  it("answers 401 without a key on every operation that takes one, and never on the others", async () => {
+    const wrong: string[] = [];
+    for (const op of operations()) {
+      const url = op.path.replace(/\{[^}]+\}/g, "X1");
+      const res = await request(app)[op.method.toLowerCase() as "get"](url);
+      if (op.public ? res.status === 401 : res.status !== 401) {
+        wrong.push(`${op.method} ${op.path}: ${res.status}`);
+      } else if (!op.public) {
+        expect(res.body.error.code).toBe("unauthorized");
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("SECURITY.md names exactly the public operations as what anyone may call", () => {
+    const row = readFileSync(new URL("../SECURITY.md", import.meta.url), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("| Anyone"));
+    const named = [...(row ?? "").matchAll(/`(GET|POST|PUT|DELETE|PATCH) ([^`]+)`/g)]
+      .map((m) => `${m[1]} ${m[2]}`)
+      .sort();
+    const open = operations()
+      .filter((op) => op.public)
+      .map((op) => `${op.method} ${op.path}`)
+      .sort();
+    expect(named).toEqual(open);
+    expect(row).toContain("Every other route answers 401.");
   });
 });
 

@@ -42,6 +42,7 @@ const document = buildOpenApiDocument("test") as {
 };
 
 interface Operation {
+  security?: unknown[];
   parameters?: { name: string; in: string }[];
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
   responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
@@ -279,9 +280,7 @@ describe("who may call what, as the document and SECURITY.md say", () => {
         method: method.toUpperCase(),
         path,
         // an operation's own `security` wins over the document's (bearer)
-        public: Array.isArray((op as { security?: unknown[] }).security)
-          ? (op as { security: unknown[] }).security.length === 0
-          : false,
+        public: op.security?.length === 0,
       })),
     );
 

@@ -15,7 +15,7 @@ import type { SalesListRepository } from "../src/sales/sales-list.repository.ts"
 import type { SalesService } from "../src/sales/sales.service.ts";
 import { createSimulator, type Simulator } from "../src/simulator/simulator.ts";
 import type { StoresService } from "../src/stores/stores.service.ts";
-import { pathOf, readmeCurls } from "./readme-examples.ts";
+import { pathOf, readmeCurls, templateMatches } from "./readme-examples.ts";
 
 /**
  * Routes the app serves on purpose without describing them in the OpenAPI document: pages and
@@ -222,8 +222,7 @@ describe("the OpenAPI document", () => {
       const route = `${curl.method} ${path}`;
       if (listed(route)) continue;
       const match = Object.entries(document.paths).find(([p, item]) => {
-        const re = new RegExp(`^${p.replace(/\{[^}]+\}/g, "[^/]+").replace(/\./g, "\\.")}$`);
-        return re.test(path) && item[curl.method.toLowerCase()];
+        return templateMatches(p, path) && item[curl.method.toLowerCase()];
       });
       const op = match?.[1][curl.method.toLowerCase()];
       if (!match || !op) {

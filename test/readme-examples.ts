@@ -181,3 +181,12 @@ export function pathOf(url: string): { path: string; search: string } {
     ? { path: noHost, search: "" }
     : { path: noHost.slice(0, q), search: noHost.slice(q + 1) };
 }
+
+/** Whether an OpenAPI path template (`/orders/{ref}/qr.png`) matches a concrete path. */
+export function templateMatches(template: string, path: string): boolean {
+  const pattern = template
+    .split(/(\{[^}]+\})/)
+    .map((part) => (part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${pattern}$`).test(path);
+}

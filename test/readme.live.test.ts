@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOpenApiDocument } from "../src/openapi/openapi.document.ts";
 import { createTestDb, type TestDb } from "./helpers.ts";
 import { startService, type ServiceProcess } from "./process-helpers.ts";
-import { parseCurl, pathOf, readmeCommands, type CurlExample } from "./readme-examples.ts";
+import {
+  parseCurl,
+  pathOf,
+  readmeCommands,
+  templateMatches,
+  type CurlExample,
+} from "./readme-examples.ts";
 
 /**
  * Docs that are true: every curl example of README.md, in the README's order, against the real
@@ -50,9 +56,8 @@ ajv.addSchema(document, "openapi.json");
 /** The document's JSON schema pointer for this answer, when it documents one. */
 function answerSchema(method: string, urlPath: string, status: number): string | undefined {
   for (const [p, item] of Object.entries(document.paths)) {
-    const re = new RegExp(`^${p.replace(/\{[^}]+\}/g, "[^/]+").replace(/\./g, "\\.")}$`);
     const op = item[method.toLowerCase()];
-    if (!re.test(urlPath) || !op) continue;
+    if (!templateMatches(p, urlPath) || !op) continue;
     if (!op.responses[String(status)]?.content?.["application/json"]) return undefined;
     const esc = (s: string) => s.replaceAll("~", "~0").replaceAll("/", "~1");
     return `openapi.json#/paths/${esc(p)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;

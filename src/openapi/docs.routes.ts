@@ -56,16 +56,20 @@ function packageVersion(): string {
   }
 }
 
+/** Built on first use and kept: it depends on nothing but the code. */
+let document: string | undefined;
+
 /**
  * `GET /openapi.json` (the OpenAPI 3.1 document) and `GET /docs` (Swagger UI on it). Public:
  * the document describes the API, never data or keys.
  */
 export function createDocsRouter(): Router {
   const router = Router();
-  const document = JSON.stringify(buildOpenApiDocument(packageVersion()));
+  document ??= JSON.stringify(buildOpenApiDocument(packageVersion()));
+  const body = document;
 
   router.get("/openapi.json", (_req, res) => {
-    res.type("application/json").send(document);
+    res.type("application/json").send(body);
   });
   router.get("/docs", (_req, res) => {
     res.type("text/html").send(PAGE);

@@ -12,6 +12,7 @@ import type { LiveSales } from "./live/live-sales.ts";
 import { createHttpLogger, logAtDebug, noteOnAccessLine } from "./logger.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
+import { createDocsRouter } from "./openapi/docs.routes.ts";
 import type { SalesListRepository } from "./sales/sales-list.repository.ts";
 import { createSalesListRouter } from "./sales/sales-list.routes.ts";
 import { createRefundsRouter } from "./refunds/refunds.routes.ts";
@@ -131,6 +132,9 @@ export function createApp(deps: AppDeps): express.Express {
       clearTimeout(timer);
     }
   });
+
+  // the OpenAPI document and its viewer: public, no key
+  app.use(createDocsRouter());
 
   const limiter = deps.config.rateLimitPerMinute
     ? apiRateLimit(deps.config.rateLimitPerMinute)

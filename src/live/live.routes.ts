@@ -14,13 +14,13 @@ export const MAX_WAIT_S = 60;
 /** A stream whose client reads slower than this much backlog is cut off (it can reconnect). */
 const MAX_BACKLOG_BYTES = 1024 * 1024;
 
-const WaitQuerySchema = z.object({
+export const WaitQuerySchema = z.object({
   wait: z.coerce.number().int().min(0).max(MAX_WAIT_S),
   include: z.enum(["events"]).optional(),
 });
 
 const ID = /^[A-Za-z0-9_-]{1,60}$/;
-const EventsQuerySchema = z.object({
+export const EventsQuerySchema = z.object({
   store_id: z.string().regex(ID, "must be 1-60 of [A-Za-z0-9_-]").optional(),
   pos_id: z.string().regex(ID, "must be 1-60 of [A-Za-z0-9_-]").optional(),
 });

@@ -8,7 +8,7 @@ import { ExternalReferenceSchema } from "../sales/sales.schemas.ts";
 import type { RefundsService } from "./refunds.service.ts";
 
 /** `{}` (all that remains) or `{ "amount": 2.5 }`: > 0, at most two decimals. */
-const RefundBodySchema = z.strictObject({
+export const RefundBodySchema = z.strictObject({
   amount: z
     .number()
     .positive("must be greater than 0")

@@ -14,7 +14,7 @@ export function reference(value: unknown): string {
   return result.data;
 }
 
-const OrderQuerySchema = z.object({ include: z.enum(["events"]).optional() });
+export const OrderQuerySchema = z.object({ include: z.enum(["events"]).optional() });
 
 /** The sales a key may see: a bound POS key its store's (or its POS's), every other key all. */
 export function scopeOf(actor: Actor): SaleScope {

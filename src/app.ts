@@ -8,6 +8,7 @@ import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from 
 import { createLiveRouter } from "./live/live.routes.ts";
 import type { LiveSales } from "./live/live-sales.ts";
 import { createHttpLogger } from "./logger.ts";
+import { createPagesRouter } from "./pages/pages.routes.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import type { SalesListRepository } from "./sales/sales-list.repository.ts";
@@ -174,6 +175,9 @@ export function createApp(deps: AppDeps): express.Express {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
     app.use(createStoresRouter(deps.stores, guard));
   }
+  // the dashboard and the customer display: pages and scripts; the data comes from the API
+  const pagesGuard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+  app.use(createPagesRouter({ stores: deps.stores, guard: pagesGuard }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Router } from "express";
 import nock from "nock";
 import pg from "pg";
 import { pino } from "pino";
@@ -125,6 +126,8 @@ export function buildHarness(
     live?: LiveSales;
     /** the worker's quiet periods; by default none, so a scenario can re-notify at once */
     quietMs?: { pending: number; settled: number };
+    /** a simulator router mounted at /simulator, as main.ts mounts it in development */
+    simulator?: Router;
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -221,6 +224,7 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
     ...(opts.live ? { live: opts.live } : {}),
+    ...(opts.simulator ? { simulator: opts.simulator } : {}),
   });
   return {
     app,

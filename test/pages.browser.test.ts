@@ -267,6 +267,11 @@ describe("dashboard", () => {
     await card.locator("button", { hasText: "Print" }).click();
     expect((await download).suggestedFilename()).toBe(`${POS2}.pdf`);
     await shoot(page, "dashboard-stores");
+
+    // signing out forgets the key
+    await page.click("#signout");
+    await page.locator("#signin-key").waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(0);
   }, 20_000);
 });
 
@@ -294,6 +299,12 @@ describe("customer display", () => {
     await shoot(display, "display-paid");
     // then back to the store's name
     await display.locator("#idle").waitFor({ timeout: 10_000 });
+
+    // a sale cancelled at the till: back to idle at once
+    const cancelled = await createSale(POS1, 1);
+    await expect.poll(() => display.textContent("#amount"), { timeout: 8000 }).toBe("$ 2.00");
+    await request(h.app).delete(`/orders/${cancelled}`).set(auth).expect(200);
+    await display.locator("#idle").waitFor({ timeout: 5000 });
     await tablet.close();
   }, 40_000);
 

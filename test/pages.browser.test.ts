@@ -34,6 +34,8 @@ const POS2 = "SUCPG1POS2";
 const POS_KEY = `pos-key-pages-0123456789`; // bound to STORE/POS1
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 const WIDTHS = [390, 1280] as const;
+/** how long a page may take to show what was asked of it (the whole suite shares two cores) */
+const SOON = { timeout: 5000 };
 
 let db: TestDb;
 let sim: Simulator;
@@ -171,6 +173,8 @@ beforeAll(async () => {
     acceptDownloads: true,
     timezoneId: "America/Sao_Paulo",
   });
+  // a wait that cannot succeed fails within the test's own bound, saying what it waited for
+  staff.setDefaultTimeout(10_000);
   page = await staff.newPage();
   watch(page, "dashboard");
 }, 60_000);
@@ -196,7 +200,7 @@ describe("dashboard", () => {
 
     await page.fill("#signin-key", "not-a-key-0123456789");
     await page.press("#signin-key", "Enter");
-    await expect.poll(() => page.textContent("#signin-error")).toMatch(/not recognised/);
+    await expect.poll(() => page.textContent("#signin-error"), SOON).toMatch(/not recognised/);
     expect(await page.locator("#app").isHidden()).toBe(true);
 
     await page.fill("#signin-key", STAFF);
@@ -204,17 +208,17 @@ describe("dashboard", () => {
     await page.locator("#app").waitFor();
     await page.locator('#live[data-state="live"]').waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(1);
-  }, 20_000);
+  }, 30_000);
 
   it("shows a sale made through the API, and it turns paid without a reload", async () => {
     const ref = await createSale(POS1);
     const line = page.locator(`tr[data-ref="${ref}"]`);
     await line.locator('[data-status="pending"]').waitFor({ timeout: 5000 });
-    await expect.poll(() => page.textContent("#sum-count")).toBe("1");
+    await expect.poll(() => page.textContent("#sum-count"), SOON).toBe("1");
 
     sim.pay(POS1, { status: "approved" });
     await line.locator('[data-status="paid"]').waitFor({ timeout: 10_000 });
-    await expect.poll(() => page.textContent("#sum-net")).toBe("5.00");
+    await expect.poll(() => page.textContent("#sum-net"), SOON).toBe("5.00");
     expect((await row(ref)).status).toBe("paid");
     expect(await page.textContent("[data-zone]")).toContain("America/Sao_Paulo");
 
@@ -226,14 +230,14 @@ describe("dashboard", () => {
     expect(text.split("\n")[0]).toContain("external_reference");
     expect(text).toContain(ref);
     await shoot(page, "dashboard-today");
-  }, 30_000);
+  }, 45_000);
 
   it("cancels a pending sale and refunds part of a paid one from the sale page", async () => {
     const pending = await createSale(POS2);
     await page.click(`tr[data-ref="${pending}"] a`);
     await page.locator('#status[data-status="pending"]').waitFor();
     await page.click("#cancel");
-    await expect.poll(() => page.textContent("#confirm-body")).toMatch(/5\.00/);
+    await expect.poll(() => page.textContent("#confirm-body"), SOON).toMatch(/5\.00/);
     await page.click("#confirm-yes");
     await page.locator('#status[data-status="cancelled"]').waitFor({ timeout: 10_000 });
     expect((await row(pending)).status).toBe("cancelled");
@@ -246,7 +250,7 @@ describe("dashboard", () => {
     await page.locator('#status[data-status="paid"]').waitFor();
     await page.click("#refund");
     await page.fill("#refund-amount", "1.25");
-    await expect.poll(() => page.textContent("#refund-note")).toBe("Give back 1.25 of 10.00");
+    await expect.poll(() => page.textContent("#refund-note"), SOON).toBe("Give back 1.25 of 10.00");
     await page.click("#confirm-yes");
     await expect
       .poll(() => page.textContent("#message"), { timeout: 10_000 })
@@ -256,7 +260,7 @@ describe("dashboard", () => {
     expect(after.status).toBe("paid");
     await page.locator('[data-field="refunded_amount"]', { hasText: "1.25" }).waitFor();
     await shoot(page, "dashboard-sale");
-  }, 40_000);
+  }, 60_000);
 
   it("lists stores and POS with their QR and current sale", async () => {
     await page.click('a[href="/dashboard/stores"]');
@@ -272,19 +276,20 @@ describe("dashboard", () => {
     await page.click("#signout");
     await page.locator("#signin-key").waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(0);
-  }, 20_000);
+  }, 30_000);
 });
 
 describe("customer display", () => {
   it("shows the store, then the amount and QR of a new sale, then Paid", async () => {
     const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    tablet.setDefaultTimeout(10_000);
     const display = await tablet.newPage();
     watch(display, "display");
     const res = await display.goto(`${base}/display/${POS1}`);
     expect(res?.headers()["content-security-policy"]).toContain("script-src 'self'");
     await display.fill("#signin-key", POS_KEY);
     await display.press("#signin-key", "Enter");
-    await expect.poll(() => display.textContent("#store-name")).toBe("Sucursal Centro");
+    await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
     await shoot(display, "display-idle");
 
     const ref = await createSale(POS1, 6.25);
@@ -306,7 +311,7 @@ describe("customer display", () => {
     await request(h.app).delete(`/orders/${cancelled}`).set(auth).expect(200);
     await display.locator("#idle").waitFor({ timeout: 5000 });
     await tablet.close();
-  }, 40_000);
+  }, 60_000);
 
   it("a POS key cannot open the dashboard", async () => {
     const other = await browser.newContext();
@@ -314,9 +319,9 @@ describe("customer display", () => {
     await p.goto(`${base}/dashboard`);
     await p.fill("#signin-key", POS_KEY);
     await p.press("#signin-key", "Enter");
-    await expect.poll(() => p.textContent("#signin-error")).toMatch(/not allowed/);
+    await expect.poll(() => p.textContent("#signin-error"), SOON).toMatch(/not allowed/);
     await other.close();
-  }, 20_000);
+  }, 30_000);
 });
 
 describe("simulator page in the service", () => {
@@ -333,7 +338,7 @@ describe("simulator page in the service", () => {
     await p.fill("#sale-pos", POS2);
     await p.fill("#sale-price", "3.10");
     await p.click("#btn-sale");
-    await expect.poll(() => p.textContent("#msg")).toMatch(/of 3\.10 is on POS/);
+    await expect.poll(() => p.textContent("#msg"), SOON).toMatch(/of 3\.10 is on POS/);
     const ref = /Sale (\S+) of/.exec((await p.textContent("#msg")) ?? "")?.[1] ?? "";
     await p.locator('#order-service[data-service-status="pending"]').waitFor({ timeout: 5000 });
     expect(await p.textContent("#order-total")).toBe("3.10");
@@ -352,7 +357,7 @@ describe("simulator page in the service", () => {
     expect(await p.textContent("#zone")).toContain("America/Sao_Paulo");
     await shoot(p, "simulator");
     await p.close();
-  }, 30_000);
+  }, 45_000);
 });
 
 describe("in every page", () => {

@@ -272,6 +272,15 @@ describe("dashboard", () => {
     expect((await download).suggestedFilename()).toBe(`${POS2}.pdf`);
     await shoot(page, "dashboard-stores");
 
+    // registering is for full-access keys: a staff key is told so in words
+    await page.fill('#new-pos [name="external_id"]', "SUCPG1POS9");
+    await page.fill('#new-pos [name="name"]', "Caja 9");
+    await page.click('#new-pos button[type="submit"]');
+    await expect
+      .poll(() => page.textContent("#message"), SOON)
+      .toBe("Your key is not allowed to do this (staff API keys may not register stores and POS).");
+    expect(await db.prisma.pos.count({ where: { externalId: "SUCPG1POS9" } })).toBe(0);
+
     // signing out forgets the key
     await page.click("#signout");
     await page.locator("#signin-key").waitFor();
@@ -361,10 +370,12 @@ describe("simulator page in the service", () => {
 });
 
 describe("in every page", () => {
-  it("no console errors but the wrong key's refused sign-in", () => {
-    // Chromium logs every 4xx answer to fetch(); the only one expected is the wrong key's 401
+  it("no console errors but the two refusals the tests asked for", () => {
+    // Chromium logs every 4xx answer to fetch(); the only ones expected are the wrong key's 401
+    // and the 403 of the POS a staff key may not register
     expect(problems).toEqual([
       "dashboard: Failed to load resource: the server responded with a status of 401 (Unauthorized)",
+      "dashboard: Failed to load resource: the server responded with a status of 403 (Forbidden)",
     ]);
   });
 });

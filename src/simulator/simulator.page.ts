@@ -67,10 +67,9 @@ const STYLE = `
   .badge.in_process { background:#fef0c7; color:var(--warn); }
   .badge.expired, .badge.rejected, .badge.reverted, .badge.refunded,
   .badge.partially_reverted { background:#fee4e2; color:var(--bad); }
-  .payments div { white-space:nowrap; }
-  .mos td.payments { white-space:normal; }
+  .badge { white-space:nowrap; }
   .scroll { overflow-x:auto; }
-  .mos td, .mos th { white-space:nowrap; }
+  .mos td, .mos th { font-size:13px; }
   @media (max-width: 640px) {
     main { padding:8px; gap:10px; }
     .phone { max-width:none; }

@@ -20,6 +20,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
+# the dashboard's and the customer display's scripts and styles, served as files (src/pages/)
+COPY public ./public
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000

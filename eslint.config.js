@@ -13,6 +13,31 @@ export default tseslint.config(
     },
   },
   {
+    // the pages' scripts run in the browser
+    files: ["public/**/*.js"],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          "document",
+          "window",
+          "location",
+          "sessionStorage",
+          "fetch",
+          "URL",
+          "URLSearchParams",
+          "TextDecoder",
+          "AbortController",
+          "Intl",
+          "Node",
+          "FormData",
+          "crypto",
+          "setTimeout",
+          "clearTimeout",
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
+  {
     files: ["scripts/**", "bench/**"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
     rules: { "no-console": "off" },

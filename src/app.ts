@@ -10,6 +10,8 @@ import type { Metrics } from "./metrics/metrics.ts";
 import { createMetricsRouter } from "./metrics/metrics.routes.ts";
 import type { LiveSales } from "./live/live-sales.ts";
 import { createHttpLogger, logAtDebug, noteOnAccessLine } from "./logger.ts";
+
+import { createPagesRouter } from "./pages/pages.routes.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import { createDocsRouter } from "./openapi/docs.routes.ts";
@@ -195,6 +197,9 @@ export function createApp(deps: AppDeps): express.Express {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
     app.use(createStoresRouter(deps.stores, guard));
   }
+  // the dashboard and the customer display: pages and scripts; the data comes from the API
+  const pagesGuard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+  app.use(createPagesRouter({ stores: deps.stores, guard: pagesGuard }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

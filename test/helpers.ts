@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Router } from "express";
 import nock from "nock";
 import pg from "pg";
 import { pino } from "pino";
@@ -137,6 +138,8 @@ export function buildHarness(
     sponsorId?: string;
     /** GET /metrics and the metrics hooks, as main.ts wires them; a string is METRICS_TOKEN */
     metrics?: boolean | string;
+    /** a simulator router mounted at /simulator, as main.ts mounts it in development */
+    simulator?: Router;
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -252,6 +255,7 @@ export function buildHarness(
     ...(metrics
       ? { metrics, metricsToken: typeof opts.metrics === "string" ? opts.metrics : undefined }
       : {}),
+    ...(opts.simulator ? { simulator: opts.simulator } : {}),
   });
   return {
     app,

@@ -34,6 +34,13 @@ export const UNDOCUMENTED: readonly { route: string; why: string }[] = [
   },
   { route: "GET /docs/initializer.js", why: "the /docs page's script" },
   { route: "GET /favicon.ico", why: "the browser's icon request (204)" },
+  {
+    route: "GET /dashboard",
+    why: "the staff dashboard's page (HTML; its data comes from the API)",
+  },
+  { route: "GET /dashboard/sales/:ref", why: "the dashboard's sale page (HTML)" },
+  { route: "GET /dashboard/stores", why: "the dashboard's stores and POS page (HTML)" },
+  { route: "GET /display/:pos_id", why: "the customer display's page (HTML)" },
   { route: "GET /docs/assets/:file", why: "Swagger UI's files for the /docs page" },
 ];
 

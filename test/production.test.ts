@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import axios from "axios";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { launchChromium } from "./browser.ts";
 import { COLLECTOR, TOKEN, createTestDb, saleBody, type TestDb } from "./helpers.ts";
 import { runUntilExit, startService, waitFor, type ServiceProcess } from "./process-helpers.ts";
 
@@ -14,9 +14,6 @@ const KEY = "production-test-key-0123456789";
 const STAFF_KEY = "production-staff-key-0123456789";
 const http = axios.create({ validateStatus: () => true, timeout: 10_000 });
 const authed = { headers: { Authorization: `Bearer ${KEY}` } };
-
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
 
 let db: TestDb;
 let browser: Browser | null = null;
@@ -89,44 +86,35 @@ describe("with MP_SIMULATOR=true outside development", () => {
     expect(svc.output()).toContain("SIMULATOR");
   }, 60_000);
 
-  it.skipIf(!hasChromium)(
-    hasChromium
-      ? "its page asks for the key, then pays from the browser"
-      : `its page asks for the key — SKIPPED: ${CHROMIUM} is not installed (CI installs it)`,
-    async () => {
-      const body = saleBody();
-      expect((await http.post(`${svc.url}/sales`, body, authed)).status).toBe(201);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-      });
-      const page = await browser.newPage();
-      const pageErrors: string[] = [];
-      page.on("pageerror", (err) => pageErrors.push(err.message));
+  it("its page asks for the key, then pays from the browser", async () => {
+    const body = saleBody();
+    expect((await http.post(`${svc.url}/sales`, body, authed)).status).toBe(201);
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(err.message));
 
-      await page.goto(`${svc.url}/simulator/`);
-      await page.locator("#key-form").waitFor({ state: "visible" });
-      expect(await page.locator("#pos-select option").count()).toBe(0);
-      await page.fill("#key", KEY);
-      await page.click("#btn-key");
-      await page.locator("#key-form").waitFor({ state: "hidden" });
-      await page.locator(`#pos-select option[value="${body.pos_id}"]`).waitFor({
-        state: "attached",
-      });
-      await page.selectOption("#pos-select", body.pos_id);
-      await page.click("#btn-scan");
-      await page.locator('[data-testid="mo-row"][data-status="opened"]').waitFor();
-      await page.click("#btn-pay");
-      const sale = await waitFor(
-        () => saleStatus(body.external_reference),
-        (s) => s === "paid",
-      );
-      expect(sale).toBe("paid");
-      expect(await page.content()).not.toContain(KEY);
-      expect(pageErrors).toEqual([]);
-    },
-    60_000,
-  );
+    await page.goto(`${svc.url}/simulator/`);
+    await page.locator("#key-form").waitFor({ state: "visible" });
+    expect(await page.locator("#pos-select option").count()).toBe(0);
+    await page.fill("#key", KEY);
+    await page.click("#btn-key");
+    await page.locator("#key-form").waitFor({ state: "hidden" });
+    await page.locator(`#pos-select option[value="${body.pos_id}"]`).waitFor({
+      state: "attached",
+    });
+    await page.selectOption("#pos-select", body.pos_id);
+    await page.click("#btn-scan");
+    await page.locator('[data-testid="mo-row"][data-status="opened"]').waitFor();
+    await page.click("#btn-pay");
+    const sale = await waitFor(
+      () => saleStatus(body.external_reference),
+      (s) => s === "paid",
+    );
+    expect(sale).toBe("paid");
+    expect(await page.content()).not.toContain(KEY);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
 
 describe("slow clients", () => {

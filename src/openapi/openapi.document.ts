@@ -460,6 +460,30 @@ function paths(): Json {
         },
       },
     },
+    "/display/{pos_id}/info": {
+      get: {
+        summary: "The names a customer display shows while idle",
+        description: "A POS key may read its own POS's; staff and full keys any.",
+        tags: ["stores"],
+        parameters: [POS_PARAMETER],
+        responses: {
+          "200": json(
+            {
+              type: "object",
+              properties: {
+                pos_id: { type: "string" },
+                pos_name: { type: "string" },
+                store_id: { type: "string" },
+                store_name: { type: "string" },
+              },
+              required: ["pos_id", "pos_name", "store_id", "store_name"],
+            },
+            "the POS's and its store's names",
+          ),
+          ...errors([...AUTHENTICATED, 404]),
+        },
+      },
+    },
     "/pos/{pos_id}/qr.png": {
       get: {
         summary: "The POS's QR as a PNG (512 px)",

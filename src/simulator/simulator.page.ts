@@ -1,5 +1,6 @@
 // The simulator's page: it plays the customer's phone (pick a POS, see its QR and pending order,
-// scan / pay / reject / expire) and shows the merchant orders. Plain HTML and vanilla JS. The
+// scan / pay / reject / expire) and shows the merchant orders beside the service's own status of
+// each sale; with an API key it also rings up a sale as a till would. Plain HTML and vanilla JS. The
 // script is served as a separate same-origin file rather than inline, so the page also works
 // behind a Content-Security-Policy that forbids inline scripts (e.g. helmet's defaults).
 
@@ -19,13 +20,23 @@ const STYLE = `
   body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
          color:var(--ink); background:var(--bg); }
   header { background:var(--brand); color:#fff; padding:12px 20px; display:flex;
-           align-items:baseline; gap:12px; }
+           flex-wrap:wrap; align-items:baseline; gap:4px 12px; }
   header h1 { font-size:18px; margin:0; }
   header span { opacity:.85; }
   main { display:flex; flex-wrap:wrap; gap:20px; padding:20px; align-items:flex-start; }
+  main > * { min-width:0; }
   .card { background:#fff; border:1px solid var(--line); border-radius:12px; padding:16px; }
-  .phone { width:340px; }
-  .mos { flex:1; min-width:420px; overflow:hidden; }
+  .phone { width:100%; max-width:360px; }
+  .mos { flex:1 1 420px; overflow:hidden; }
+  .qr-note { font-size:12px; color:var(--warn); background:#fef0c7; border-radius:8px;
+             padding:6px 8px; margin:0 0 10px; }
+  #sale-form { display:grid; grid-template-columns:minmax(0, 1fr) minmax(0, 1fr); gap:8px;
+               margin-top:10px; border-top:1px solid var(--line); padding-top:10px; }
+  #sale-form h2 { grid-column:1 / -1; margin:0; }
+  #sale-form label { flex-direction:column; align-items:stretch; gap:2px; font-size:12px; }
+  #sale-form input { padding:6px; border:1px solid var(--line); border-radius:6px; font:inherit;
+                     min-width:0; width:100%; }
+  #sale-form button { grid-column:1 / -1; }
   h2 { font-size:15px; margin:0 0 10px; }
   label { display:flex; gap:8px; align-items:center; font-weight:600; }
   select { flex:1; padding:6px; border:1px solid var(--line); border-radius:6px; font:inherit; }
@@ -56,9 +67,20 @@ const STYLE = `
   .badge.in_process { background:#fef0c7; color:var(--warn); }
   .badge.expired, .badge.rejected, .badge.reverted, .badge.refunded,
   .badge.partially_reverted { background:#fee4e2; color:var(--bad); }
-  .payments div { white-space:nowrap; }
+  .badge { white-space:nowrap; }
   .scroll { overflow-x:auto; }
-  .mos td, .mos th { white-space:nowrap; }
+  .mos td, .mos th { font-size:13px; }
+  @media (max-width: 640px) {
+    main { padding:8px; gap:10px; }
+    .phone { max-width:none; }
+    .mos table, .mos tbody, .mos tr, .mos td { display:block; }
+    .mos thead { display:none; }
+    .mos tr { border-bottom:1px solid var(--line); padding:6px 0; }
+    .mos td { border:0; padding:2px 4px; display:flex; justify-content:space-between; gap:8px;
+              white-space:normal; }
+    .mos td::before { content:attr(data-label); color:var(--muted); font-size:12px;
+                      font-weight:600; }
+  }
 `;
 
 export function renderPage(basePath: string): string {
@@ -69,6 +91,7 @@ export function renderPage(basePath: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Mercado Pago simulator</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body data-base="${base}">
@@ -78,6 +101,8 @@ export function renderPage(basePath: string): string {
     <label for="pos-select">POS <select id="pos-select"></select></label>
     <p id="no-pos" class="muted" hidden>No POS yet. PUT an order on a POS and it appears here.</p>
     <div class="qr"><img id="qr" alt="QR code of the selected POS" hidden></div>
+    <p class="qr-note" id="qr-note">Simulator QR: it only names this POS for this page. A real
+    phone cannot scan it to pay; use Scan and Pay below.</p>
     <div class="order" id="order">
       <p id="no-order" class="muted">Waiting screen: no order on this POS.</p>
       <div id="order-body" hidden>
@@ -90,6 +115,7 @@ export function renderPage(basePath: string): string {
         </table>
         <div class="total"><span>Total</span><span id="order-total"></span></div>
         <div id="order-expires" class="muted"></div>
+        <div>The service says: <span id="order-service" class="badge">—</span></div>
       </div>
     </div>
     <div class="actions">
@@ -99,21 +125,32 @@ export function renderPage(basePath: string): string {
       <button id="btn-expire" type="button">Expire</button>
     </div>
     <p id="msg" role="status"></p>
-    <form id="key-form" hidden>
+    <form id="key-form">
       <label for="key">API key <input id="key" type="password" autocomplete="off"></label>
-      <p class="muted">This simulator needs a full-access API key (API_KEYS). It is kept in this
-      tab only.</p>
+      <p class="muted" id="key-why">With an API key (npm start prints one and keeps it in
+      .data/api-key; outside development a full-access key is needed) this page shows the
+      service's own status of each sale and rings up sales. It is kept in this tab only.</p>
       <button id="btn-key" type="submit" class="primary">Use key</button>
+    </form>
+    <form id="sale-form" hidden>
+      <h2>Ring up a sale (as the till)</h2>
+      <label>Store id <input id="sale-store" required></label>
+      <label>POS id <input id="sale-pos" required></label>
+      <label>Item <input id="sale-title" value="Coffee" required></label>
+      <label>Price <input id="sale-price" value="2.50" inputmode="decimal" required></label>
+      <button id="btn-sale" type="submit" class="primary">Ring up</button>
     </form>
   </section>
   <section class="card mos">
     <h2>Merchant orders <span class="muted" id="mo-pos"></span></h2>
     <div class="scroll"><table>
       <thead><tr><th>Id</th><th>Reference</th><th>Status</th><th>Order status</th>
-      <th class="num">Total</th><th class="num">Paid</th><th>Payments</th><th>Updated</th></tr></thead>
+      <th class="num">Total</th><th class="num">Paid</th><th>Payments</th><th>Updated</th>
+      <th>Service</th></tr></thead>
       <tbody id="mo-rows"></tbody>
     </table></div>
     <p id="no-mo" class="muted">No merchant orders yet (they appear when the QR is scanned).</p>
+    <p class="muted" id="zone"></p>
   </section>
 </main>
 <script src="${base}/page.js"></script>
@@ -134,12 +171,21 @@ export const PAGE_SCRIPT = `"use strict";
   var key = null;
   try { key = sessionStorage.getItem(KEY_SLOT); } catch (e) { key = null; }
 
+  // The service's own view of the sales (GET /sales with the key), by reference.
+  var serviceSales = {};
+  var serviceNote = "";
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+  var timeFormat = new Intl.DateTimeFormat(undefined,
+    { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
   function $(id) { return document.getElementById(id); }
   function money(n) { return typeof n === "number" ? n.toFixed(2) : ""; }
-  function cell(text, cls) {
+  function clock(iso) { return iso ? timeFormat.format(new Date(iso)) : ""; }
+  function cell(text, cls, label) {
     var td = document.createElement("td");
     td.textContent = text == null ? "" : String(text);
     if (cls) td.className = cls;
+    if (label) td.setAttribute("data-label", label);
     return td;
   }
   function badge(text) {
@@ -155,13 +201,18 @@ export const PAGE_SCRIPT = `"use strict";
   }
 
   function api(method, path, body) {
+    return call(method, base + path, body);
+  }
+
+  // The service itself is at this origin's root (the simulator is mounted under it).
+  function call(method, url, body) {
     var init = { method: method, headers: {} };
     if (key) init.headers["authorization"] = "Bearer " + key;
     if (body !== undefined) {
       init.headers["content-type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    return fetch(base + path, init).then(function (res) {
+    return fetch(url, init).then(function (res) {
       return res.text().then(function (text) {
         var json = null;
         try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
@@ -169,6 +220,8 @@ export const PAGE_SCRIPT = `"use strict";
           var error = json && (json.message || (json.error && json.error.message));
           var err = new Error(error || res.status + " " + res.statusText);
           err.status = res.status;
+          err.code = json && json.error && json.error.code;
+          err.details = (json && json.error && json.error.details) || [];
           throw err;
         }
         return json;
@@ -223,7 +276,16 @@ export const PAGE_SCRIPT = `"use strict";
     }));
     $("order-total").textContent = money(order.total_amount);
     $("order-expires").textContent = entry.order_expires_at
-      ? "Expires " + entry.order_expires_at : "No expiration date";
+      ? "Expires at " + clock(entry.order_expires_at) + " (" + zone + ")" : "No expiration date";
+    setServiceBadge($("order-service"), order.external_reference);
+  }
+
+  function setServiceBadge(node, ref) {
+    var sale = serviceSales[ref];
+    var text = sale ? sale.status : (key ? serviceNote || "not a sale of the service" : "needs a key");
+    node.className = "badge " + (sale ? sale.status : "");
+    node.setAttribute("data-service-status", sale ? sale.status : "");
+    node.textContent = text;
   }
 
   function renderMerchantOrders(entry) {
@@ -246,9 +308,17 @@ export const PAGE_SCRIPT = `"use strict";
           document.createTextNode(" " + money(p.transaction_amount)));
         pays.append(div);
       });
-      tr.append(cell(mo.id), cell(mo.external_reference), status, orderStatus,
-        cell(money(mo.total_amount), "num"), cell(money(mo.paid_amount), "num"), pays,
-        cell(mo.last_updated.slice(11, 19)));
+      status.setAttribute("data-label", "Status");
+      orderStatus.setAttribute("data-label", "Order status");
+      pays.setAttribute("data-label", "Payments");
+      var service = cell("", "", "Service");
+      var serviceBadge = document.createElement("span");
+      setServiceBadge(serviceBadge, mo.external_reference);
+      service.append(serviceBadge);
+      tr.append(cell(mo.id, "", "Id"), cell(mo.external_reference, "", "Reference"), status,
+        orderStatus, cell(money(mo.total_amount), "num", "Total"),
+        cell(money(mo.paid_amount), "num", "Paid"), pays,
+        cell(clock(mo.last_updated), "", "Updated"), service);
       return tr;
     }));
   }
@@ -256,6 +326,16 @@ export const PAGE_SCRIPT = `"use strict";
   function render() {
     renderSelect();
     var entry = current();
+    $("zone").textContent = "Times are in " + zone + " (this browser's time zone).";
+    $("key-form").hidden = !!key;
+    $("sale-form").hidden = !key;
+    if (!key) {
+      $("sale-form").removeAttribute("data-filled");
+    } else if (!$("sale-form").hasAttribute("data-filled")) {
+      $("sale-form").setAttribute("data-filled", "");
+      $("sale-store").value = entry ? entry.pos.external_store_id : "SUC001";
+      $("sale-pos").value = entry ? entry.pos.external_id : "SUC001POS001";
+    }
     renderOrder(entry);
     renderMerchantOrders(entry);
     var hasOrder = !!(entry && entry.order);
@@ -265,7 +345,9 @@ export const PAGE_SCRIPT = `"use strict";
   }
 
   function askForKey(err) {
+    if (key) forgetKey(err.message);
     var form = $("key-form");
+    $("sale-form").hidden = true;
     if (form.hidden) {
       form.hidden = false;
       $("key").focus();
@@ -273,13 +355,31 @@ export const PAGE_SCRIPT = `"use strict";
     say(err.message, true);
   }
 
+  /** The service's sales on the selected POS: its own status beside Mercado Pago's orders. */
+  function refreshService() {
+    if (!key || !selected) return Promise.resolve();
+    return call("GET", "/sales?limit=50&pos_id=" + encodeURIComponent(selected)).then(
+      function (body) {
+        serviceNote = "";
+        body.data.forEach(function (sale) { serviceSales[sale.external_reference] = sale; });
+      },
+      function (err) {
+        serviceNote = err.status === 404 ? "no service here" : "service: " + err.message;
+        if (err.status === 401) forgetKey("The service does not know this key: " + err.message);
+      });
+  }
+
+  function forgetKey(text) {
+    key = null;
+    try { sessionStorage.removeItem(KEY_SLOT); } catch (ignored) { /* nothing kept */ }
+    say(text, true);
+  }
+
   function refresh() {
     return api("GET", "/api/pos").then(function (body) {
-      if (!$("key-form").hidden) {
-        $("key-form").hidden = true;
-        say("", false);
-      }
       entries = body.pos;
+      return refreshService();
+    }).then(function () {
       render();
     }).catch(function (err) {
       if (err.status === 401 || err.status === 403) askForKey(err);
@@ -319,6 +419,28 @@ export const PAGE_SCRIPT = `"use strict";
     $("key").value = "";
     say("", false);
     refresh();
+  });
+  $("sale-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var price = Number($("sale-price").value.replace(",", "."));
+    var ref = "sim-" + Date.now().toString(36);
+    call("POST", "/sales", {
+      store_id: $("sale-store").value.trim(),
+      pos_id: $("sale-pos").value.trim(),
+      external_reference: ref,
+      items: [{ title: $("sale-title").value.trim() || "Item", unit_price: price, quantity: 1 }],
+    }).then(function (sale) {
+      selected = sale.pos_id;
+      say("Sale " + sale.external_reference + " of " + money(sale.total_amount)
+        + " is on POS " + sale.pos_id + ": the service says " + sale.status, false);
+      return refresh();
+    }).catch(function (err) {
+      var blocking = err.details.filter(function (d) { return d && d.external_reference; })[0];
+      say(err.code === "pos_busy"
+        ? "This POS already has a sale waiting" + (blocking ? ": " + blocking.external_reference : "")
+          + ". Pay, reject or expire it first."
+        : "The service refused the sale: " + err.message, true);
+    });
   });
   $("pos-select").addEventListener("change", function (e) {
     selected = e.target.value;

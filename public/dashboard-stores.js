@@ -1,0 +1,139 @@
+// Stores and their POS: each POS's QR (with its printable sheet) and current sale; new ones.
+import {
+  $,
+  api,
+  badge,
+  el,
+  explain,
+  loadImage,
+  money,
+  say,
+  saveBlob,
+  signIn,
+  time,
+  labelZone,
+} from "./common.js";
+
+function posCard(pos) {
+  const id = encodeURIComponent(pos.external_id);
+  const qr = el("img", { class: "qr", alt: "QR of " + pos.name, width: "160", height: "160" });
+  const current = el("p", { class: "current", "data-pos-sale": pos.external_id }, "…");
+  const print = el("button", { type: "button" }, "Print QR (PDF)");
+  print.addEventListener("click", async () => {
+    try {
+      await saveBlob(await api("/pos/" + id + "/qr.pdf", { raw: true }), pos.external_id + ".pdf");
+    } catch (err) {
+      say($("message"), explain(err), true);
+    }
+  });
+  loadImage(qr, "/pos/" + id + "/qr.svg").catch((err) => say(current, explain(err), true));
+  api("/pos/" + id + "/sale").then(
+    (sale) =>
+      current.replaceChildren(
+        "Current sale: ",
+        el(
+          "a",
+          { href: "/dashboard/sales/" + encodeURIComponent(sale.external_reference) },
+          sale.external_reference,
+        ),
+        " ",
+        badge(sale.status),
+        " " + money(sale.total_amount) + " at " + time(sale.created_at),
+      ),
+    (err) => say(current, err.status === 404 ? "No sales yet." : explain(err), err.status !== 404),
+  );
+  return el(
+    "article",
+    { class: "pos", "data-pos": pos.external_id },
+    qr,
+    el(
+      "div",
+      {},
+      el("h3", {}, pos.name + " ", el("span", { class: "muted" }, pos.external_id)),
+      current,
+      el(
+        "p",
+        { class: "actions" },
+        print,
+        el("a", { href: "/display/" + id, class: "button" }, "Customer display"),
+      ),
+    ),
+  );
+}
+
+async function load() {
+  try {
+    const [stores, pos] = await Promise.all([api("/stores"), api("/pos")]);
+    $("no-stores").hidden = stores.data.length > 0;
+    $("stores").replaceChildren(
+      ...stores.data.map((s) =>
+        el(
+          "section",
+          { class: "store", "data-store": s.external_id },
+          el("h2", {}, s.name + " ", el("span", { class: "muted" }, s.external_id)),
+          el(
+            "p",
+            { class: "muted" },
+            [s.location.street_name, s.location.street_number, s.location.city_name].join(" "),
+          ),
+          ...pos.data.filter((p) => p.store_id === s.external_id).map(posCard),
+        ),
+      ),
+    );
+    $("pos-store").replaceChildren(
+      ...stores.data.map((s) =>
+        el("option", { value: s.external_id }, s.name + " (" + s.external_id + ")"),
+      ),
+    );
+  } catch (err) {
+    say($("message"), explain(err), true);
+  }
+}
+
+function submitter(formId, build, done) {
+  const form = $(formId);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(form));
+    try {
+      const [url, body] = build(data);
+      await api(url, { method: "POST", body });
+      say($("message"), done(data));
+      form.reset();
+      await load();
+    } catch (err) {
+      say($("message"), explain(err), true);
+    }
+  });
+}
+
+labelZone();
+submitter(
+  "new-store",
+  (d) => [
+    "/stores",
+    {
+      external_id: d.external_id,
+      name: d.name,
+      location: {
+        street_name: d.street_name,
+        street_number: d.street_number,
+        city_name: d.city_name,
+        state_name: d.state_name,
+        latitude: Number(d.latitude),
+        longitude: Number(d.longitude),
+      },
+    },
+  ],
+  (d) => "Store " + d.external_id + " registered.",
+);
+submitter(
+  "new-pos",
+  (d) => [
+    "/stores/" + encodeURIComponent(d.store_id) + "/pos",
+    { external_id: d.external_id, name: d.name },
+  ],
+  (d) => "POS " + d.external_id + " registered.",
+);
+
+signIn({ check: (key) => api("/stores", { key }), start: load });

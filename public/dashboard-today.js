@@ -1,0 +1,228 @@
+// The day's sales, live: filters, the summary, the list (newest first) and the CSV export.
+import {
+  $,
+  api,
+  badge,
+  dayBounds,
+  el,
+  explain,
+  follow,
+  labelZone,
+  money,
+  saveBlob,
+  say,
+  signIn,
+  time,
+  today,
+} from "./common.js";
+
+const STATUSES = ["pending", "paid", "refunded", "cancelled", "expired", "failed"];
+let rows = new Map(); // external_reference -> sale
+let nextCursor = null;
+let stopStream = null;
+let streamKey = "";
+let summaryTimer = null;
+
+function filters() {
+  const day = $("f-date").value || today();
+  return {
+    day,
+    ...dayBounds(day),
+    store_id: $("f-store").value,
+    pos_id: $("f-pos").value,
+    status: $("f-status").value,
+  };
+}
+
+function query(f, extra = {}) {
+  const q = new URLSearchParams();
+  for (const k of ["store_id", "pos_id", "status", "from", "to"]) if (f[k]) q.set(k, f[k]);
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return q.toString();
+}
+
+function matches(sale, f) {
+  if (f.store_id && sale.store_id !== f.store_id) return false;
+  if (f.pos_id && sale.pos_id !== f.pos_id) return false;
+  if (f.status && sale.status !== f.status) return false;
+  return sale.created_at >= f.from && sale.created_at < f.to;
+}
+
+function row(sale) {
+  const href = "/dashboard/sales/" + encodeURIComponent(sale.external_reference);
+  return el(
+    "tr",
+    { "data-ref": sale.external_reference, "data-status": sale.status },
+    el("td", { "data-label": "Time" }, time(sale.created_at)),
+    el("td", { "data-label": "Reference" }, el("a", { href }, sale.external_reference)),
+    el("td", { "data-label": "Store / POS" }, sale.store_id + " / " + sale.pos_id),
+    el("td", { class: "num", "data-label": "Amount" }, money(sale.total_amount)),
+    el("td", { "data-label": "Status" }, badge(sale.status)),
+  );
+}
+
+function render() {
+  const list = [...rows.values()].sort((a, b) =>
+    a.created_at === b.created_at ? 0 : a.created_at < b.created_at ? 1 : -1,
+  );
+  $("sales").replaceChildren(...list.map(row));
+  $("empty").hidden = list.length > 0;
+  $("more").hidden = !nextCursor;
+}
+
+function renderSummary(s) {
+  const box = $("summary");
+  const cards = [
+    el(
+      "div",
+      { class: "stat" },
+      el("span", {}, "Sales"),
+      el("strong", { id: "sum-count" }, s.count),
+    ),
+  ];
+  for (const status of STATUSES) {
+    const b = s.by_status[status];
+    if (!b) continue;
+    cards.push(
+      el(
+        "div",
+        { class: "stat", "data-status": status },
+        badge(status),
+        el("strong", {}, b.count + " · " + money(b.amount)),
+      ),
+    );
+  }
+  cards.push(
+    el(
+      "div",
+      { class: "stat net" },
+      el("span", {}, "Paid minus refunded"),
+      el(
+        "strong",
+        { id: "sum-net" },
+        money(Math.round((s.paid_amount - s.refunded_amount) * 100) / 100),
+      ),
+    ),
+  );
+  box.replaceChildren(...cards);
+}
+
+async function loadSummary() {
+  const f = filters();
+  try {
+    const q = new URLSearchParams();
+    for (const k of ["store_id", "pos_id", "from", "to"]) if (f[k]) q.set(k, f[k]);
+    renderSummary(await api("/sales/summary?" + q));
+  } catch (err) {
+    say($("message"), explain(err), true);
+  }
+}
+function summarySoon() {
+  clearTimeout(summaryTimer);
+  summaryTimer = setTimeout(loadSummary, 300);
+}
+
+async function load(more = false) {
+  const f = filters();
+  try {
+    const page = await api(
+      "/sales?" +
+        query(f, more && nextCursor ? { cursor: nextCursor, limit: "100" } : { limit: "100" }),
+    );
+    if (!more) rows = new Map();
+    for (const sale of page.data) rows.set(sale.external_reference, sale);
+    nextCursor = page.next_cursor;
+    say($("message"), "");
+    render();
+  } catch (err) {
+    say($("message"), explain(err), true);
+  }
+}
+
+function live() {
+  const f = filters();
+  const key = query({ store_id: f.store_id, pos_id: f.pos_id });
+  if (stopStream && key === streamKey) return;
+  if (stopStream) stopStream();
+  streamKey = key;
+  const state = $("live");
+  stopStream = follow("/events" + (key ? "?" + key : ""), {
+    onState(s, err) {
+      state.dataset.state = s;
+      state.textContent =
+        s === "live" ? "live" : s === "reconnecting" ? "reconnecting…" : "not live";
+      if (err) say($("message"), explain(err), true);
+    },
+    onReopen() {
+      load();
+      loadSummary();
+    },
+    onEvent(name, sale) {
+      if (name === "resync") {
+        load();
+        loadSummary();
+        return;
+      }
+      if (name !== "sale") return;
+      const current = filters();
+      if (matches(sale, current)) rows.set(sale.external_reference, sale);
+      else rows.delete(sale.external_reference);
+      render();
+      summarySoon();
+    },
+  });
+}
+
+async function loadChoices() {
+  try {
+    const [stores, pos] = await Promise.all([api("/stores"), api("/pos")]);
+    for (const s of stores.data)
+      $("f-store").append(
+        el("option", { value: s.external_id }, s.name + " (" + s.external_id + ")"),
+      );
+    for (const p of pos.data) {
+      $("f-pos").append(
+        el(
+          "option",
+          { value: p.external_id, "data-store": p.store_id },
+          p.name + " (" + p.external_id + ")",
+        ),
+      );
+    }
+  } catch {
+    // a key that may read sales but not stores still sees every sale; the filters stay "All"
+  }
+}
+
+async function exportCsv() {
+  const f = filters();
+  try {
+    const res = await api("/sales?" + query(f), { raw: true, headers: { accept: "text/csv" } });
+    await saveBlob(res, "sales-" + f.day + ".csv");
+    say($("message"), "CSV saved.");
+  } catch (err) {
+    say($("message"), explain(err), true);
+  }
+}
+
+function changed() {
+  load();
+  loadSummary();
+  live();
+}
+
+labelZone();
+$("f-date").value = today();
+$("filters").addEventListener("change", changed);
+$("filters").addEventListener("submit", (e) => e.preventDefault());
+$("export").addEventListener("click", exportCsv);
+$("more").addEventListener("click", () => load(true));
+
+signIn({
+  // the summary is staff's: a till's key is told it cannot use the dashboard
+  check: (key) => api("/sales/summary?" + new URLSearchParams(dayBounds(today())), { key }),
+  start() {
+    loadChoices();
+    changed();
+  },
+});

@@ -1,0 +1,381 @@
+import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { pino } from "pino";
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLiveSales, type LiveSales } from "../src/live/live-sales.ts";
+import { createPgSaleFeed, type SaleChangeFeed } from "../src/live/sale-changes.ts";
+import { createSalesRepository } from "../src/sales/sales.repository.ts";
+import { createSimulator, type Simulator } from "../src/simulator/simulator.ts";
+import {
+  API_KEY,
+  COLLECTOR,
+  TOKEN,
+  auth,
+  buildHarness,
+  createTestDb,
+  uniqueRef,
+  type Harness,
+  type TestDb,
+} from "./helpers.ts";
+import { launchChromium } from "./browser.ts";
+
+// The dashboard and the customer display in headless Chromium, against the service on a real
+// port with the simulator mounted in it as in development (notifications come back over HTTP,
+// the worker works them, live updates go through Postgres).
+
+const STAFF = "staff-key-pages-0123456789";
+const STORE = "SUCPG1";
+const POS1 = "SUCPG1POS1";
+const POS2 = "SUCPG1POS2";
+const POS_KEY = `pos-key-pages-0123456789`; // bound to STORE/POS1
+const ARTIFACTS = join(process.cwd(), "test-artifacts");
+const WIDTHS = [390, 1280] as const;
+/** how long a page may take to show what was asked of it (the whole suite shares two cores) */
+const SOON = { timeout: 5000 };
+
+let db: TestDb;
+let sim: Simulator;
+let feed: SaleChangeFeed;
+let live: LiveSales;
+let h: Harness;
+let server: Server;
+let base: string;
+let browser: Browser;
+let staff: BrowserContext;
+let page: Page;
+/** console errors and uncaught exceptions of every page, as "page: text" */
+const problems: string[] = [];
+
+function watch(p: Page, name: string) {
+  p.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`${name}: ${msg.text()}`);
+  });
+  p.on("pageerror", (err) => problems.push(`${name}: ${err.message}`));
+}
+
+async function shoot(p: Page, name: string) {
+  for (const width of WIDTHS) {
+    await p.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+    // the layout settles before it is measured
+    await p.evaluate(
+      () => new Promise((r) => (globalThis as unknown as Win).requestAnimationFrame(() => r(null))),
+    );
+    const scrollWidth = await p.evaluate(
+      () => (globalThis as unknown as Win).document.documentElement.scrollWidth,
+    );
+    await p.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
+    expect(scrollWidth, `${name} at ${width} px`).toBeLessThanOrEqual(width);
+  }
+}
+
+async function createSale(posId: string, unitPrice = 2.5) {
+  const ref = uniqueRef();
+  const res = await request(h.app)
+    .post("/sales")
+    .set(auth)
+    .send({
+      store_id: STORE,
+      pos_id: posId,
+      external_reference: ref,
+      items: [{ title: "Coffee", unit_price: unitPrice, quantity: 2 }],
+    });
+  expect(res.status).toBe(201);
+  return ref;
+}
+
+// What the page's functions touch, typed structurally: the project's TypeScript has no DOM types
+// (and the pages' CSP refuses string evaluation, so these stay functions).
+interface Win {
+  document: { documentElement: { scrollWidth: number } };
+  sessionStorage: { length: number };
+  requestAnimationFrame(cb: () => void): void;
+}
+
+/** Waits until the image matched by `selector` has loaded. */
+async function imageLoaded(p: Page, selector: string) {
+  const loaded = () =>
+    p.locator(selector).evaluate((node) => {
+      const img = node as unknown as { complete: boolean; naturalWidth: number };
+      return img.complete && img.naturalWidth > 0;
+    });
+  await expect.poll(loaded, { timeout: 5000 }).toBe(true);
+}
+
+const row = (ref: string) =>
+  db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
+
+async function paid(ref: string) {
+  await expect.poll(async () => (await row(ref)).status, { timeout: 10_000 }).toBe("paid");
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  db = await createTestDb();
+  // the port first: the simulator's QR links and the service's Mercado Pago URL name it
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sim = createSimulator({
+    accessToken: TOKEN,
+    collectorId: Number(COLLECTOR),
+    sweepIntervalMs: 0,
+    publicUrl: `${base}/simulator`,
+  });
+  sim.notifier.setControls({ overrideUrl: `${base}/webhooks/mercadopago` });
+  const logger = pino({ level: "silent" });
+  feed = createPgSaleFeed({ connectionString: db.directUrl, logger });
+  await feed.start();
+  const repo = createSalesRepository(db.prisma);
+  live = createLiveSales({ feed, load: (id) => repo.findById(id), logger });
+  h = buildHarness(db, {
+    mpBaseUrl: `${base}/simulator/mp`,
+    timeoutMs: 2000,
+    live,
+    staffApiKeys: [STAFF],
+    posApiKeys: [`${POS_KEY}@${STORE}/${POS1}`],
+    simulator: sim.router,
+  });
+  server.on("request", h.app);
+  h.worker.start();
+
+  const location = {
+    street_number: "3039",
+    street_name: "Caseros",
+    city_name: "Belgrano",
+    state_name: "Capital Federal",
+    latitude: -34.56,
+    longitude: -58.45,
+  };
+  await request(h.app)
+    .post("/stores")
+    .set(auth)
+    .send({ external_id: STORE, name: "Sucursal Centro", location })
+    .expect(201);
+  for (const [pos, name] of [
+    [POS1, "Caja 1"],
+    [POS2, "Caja 2"],
+  ]) {
+    await request(h.app)
+      .post(`/stores/${STORE}/pos`)
+      .set(auth)
+      .send({ external_id: pos, name })
+      .expect(201);
+  }
+
+  browser = await launchChromium();
+  // a zone other than the machine's: the day's bounds and the times are the browser's
+  staff = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+    timezoneId: "America/Sao_Paulo",
+  });
+  // a wait that cannot succeed fails within the test's own bound, saying what it waited for
+  staff.setDefaultTimeout(10_000);
+  page = await staff.newPage();
+  watch(page, "dashboard");
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  live?.closeAll();
+  await h?.worker.stop();
+  sim?.stop();
+  await new Promise((resolve) => server?.close(resolve));
+  await feed?.stop();
+  await db?.drop();
+});
+
+describe("dashboard", () => {
+  it("signs in: a wrong key is refused in words, the right one opens the day's sales", async () => {
+    const res = await page.goto(`${base}/dashboard`);
+    const csp = res?.headers()["content-security-policy"] ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    await page.locator("#signin-key").waitFor();
+    await shoot(page, "dashboard-signin");
+
+    await page.fill("#signin-key", "not-a-key-0123456789");
+    await page.press("#signin-key", "Enter");
+    await expect.poll(() => page.textContent("#signin-error"), SOON).toMatch(/not recognised/);
+    expect(await page.locator("#app").isHidden()).toBe(true);
+
+    await page.fill("#signin-key", STAFF);
+    await page.press("#signin-key", "Enter");
+    await page.locator("#app").waitFor();
+    await page.locator('#live[data-state="live"]').waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(1);
+  }, 30_000);
+
+  it("shows a sale made through the API, and it turns paid without a reload", async () => {
+    const ref = await createSale(POS1);
+    const line = page.locator(`tr[data-ref="${ref}"]`);
+    await line.locator('[data-status="pending"]').waitFor({ timeout: 5000 });
+    await expect.poll(() => page.textContent("#sum-count"), SOON).toBe("1");
+
+    sim.pay(POS1, { status: "approved" });
+    await line.locator('[data-status="paid"]').waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.textContent("#sum-net"), SOON).toBe("5.00");
+    expect((await row(ref)).status).toBe("paid");
+    expect(await page.textContent("[data-zone]")).toContain("America/Sao_Paulo");
+
+    const download = page.waitForEvent("download");
+    await page.click("#export");
+    const csv = await (await download).createReadStream();
+    let text = "";
+    for await (const chunk of csv) text += String(chunk);
+    expect(text.split("\n")[0]).toContain("external_reference");
+    expect(text).toContain(ref);
+    await shoot(page, "dashboard-today");
+  }, 45_000);
+
+  it("cancels a pending sale and refunds part of a paid one from the sale page", async () => {
+    const pending = await createSale(POS2);
+    await page.click(`tr[data-ref="${pending}"] a`);
+    await page.locator('#status[data-status="pending"]').waitFor();
+    await page.click("#cancel");
+    await expect.poll(() => page.textContent("#confirm-body"), SOON).toMatch(/5\.00/);
+    await page.click("#confirm-yes");
+    await page.locator('#status[data-status="cancelled"]').waitFor({ timeout: 10_000 });
+    expect((await row(pending)).status).toBe("cancelled");
+    await page.locator('#timeline li[data-to="cancelled"]').waitFor();
+
+    const sold = await createSale(POS2, 5);
+    sim.pay(POS2, { status: "approved" });
+    await paid(sold);
+    await page.goto(`${base}/dashboard/sales/${sold}`);
+    await page.locator('#status[data-status="paid"]').waitFor();
+    await page.click("#refund");
+    await page.fill("#refund-amount", "1.25");
+    await expect.poll(() => page.textContent("#refund-note"), SOON).toBe("Give back 1.25 of 10.00");
+    await page.click("#confirm-yes");
+    await expect
+      .poll(() => page.textContent("#message"), { timeout: 10_000 })
+      .toBe("Refunded 1.25.");
+    const after = await row(sold);
+    expect(Number(after.refundedCents)).toBe(125);
+    expect(after.status).toBe("paid");
+    await page.locator('[data-field="refunded_amount"]', { hasText: "1.25" }).waitFor();
+    await shoot(page, "dashboard-sale");
+  }, 60_000);
+
+  it("lists stores and POS with their QR and current sale", async () => {
+    await page.click('a[href="/dashboard/stores"]');
+    const card = page.locator(`article[data-pos="${POS2}"]`);
+    await card.locator("[data-status]").waitFor();
+    await imageLoaded(page, `article[data-pos="${POS1}"] img`);
+    const download = page.waitForEvent("download");
+    await card.locator("button", { hasText: "Print" }).click();
+    expect((await download).suggestedFilename()).toBe(`${POS2}.pdf`);
+    await shoot(page, "dashboard-stores");
+
+    // registering is for full-access keys: a staff key is told so in words
+    await page.fill('#new-pos [name="external_id"]', "SUCPG1POS9");
+    await page.fill('#new-pos [name="name"]', "Caja 9");
+    await page.click('#new-pos button[type="submit"]');
+    await expect
+      .poll(() => page.textContent("#message"), SOON)
+      .toBe("Your key is not allowed to do this (staff API keys may not register stores and POS).");
+    expect(await db.prisma.pos.count({ where: { externalId: "SUCPG1POS9" } })).toBe(0);
+
+    // signing out forgets the key
+    await page.click("#signout");
+    await page.locator("#signin-key").waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(0);
+  }, 30_000);
+});
+
+describe("customer display", () => {
+  it("shows the store, then the amount and QR of a new sale, then Paid", async () => {
+    const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    tablet.setDefaultTimeout(10_000);
+    const display = await tablet.newPage();
+    watch(display, "display");
+    const res = await display.goto(`${base}/display/${POS1}`);
+    expect(res?.headers()["content-security-policy"]).toContain("script-src 'self'");
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
+    await shoot(display, "display-idle");
+
+    const ref = await createSale(POS1, 6.25);
+    await expect.poll(() => display.textContent("#amount"), { timeout: 8000 }).toBe("$ 12.50");
+    await imageLoaded(display, "#qr");
+    await shoot(display, "display-pending");
+
+    sim.pay(POS1, { status: "approved" });
+    await display.locator("#paid").waitFor({ timeout: 10_000 });
+    expect(await display.textContent("#paid")).toContain("Paid — thank you");
+    expect((await row(ref)).status).toBe("paid");
+    await shoot(display, "display-paid");
+    // then back to the store's name
+    await display.locator("#idle").waitFor({ timeout: 10_000 });
+
+    // a sale cancelled at the till: back to idle at once
+    const cancelled = await createSale(POS1, 1);
+    await expect.poll(() => display.textContent("#amount"), { timeout: 8000 }).toBe("$ 2.00");
+    await request(h.app).delete(`/orders/${cancelled}`).set(auth).expect(200);
+    await display.locator("#idle").waitFor({ timeout: 5000 });
+    await tablet.close();
+  }, 60_000);
+
+  it("a POS key cannot open the dashboard", async () => {
+    const other = await browser.newContext();
+    const p = await other.newPage();
+    await p.goto(`${base}/dashboard`);
+    await p.fill("#signin-key", POS_KEY);
+    await p.press("#signin-key", "Enter");
+    await expect.poll(() => p.textContent("#signin-error"), SOON).toMatch(/not allowed/);
+    await other.close();
+  }, 30_000);
+});
+
+describe("simulator page in the service", () => {
+  it("rings up a sale and shows the service's status beside the merchant orders", async () => {
+    const p = await staff.newPage();
+    watch(p, "simulator");
+    await p.goto(`${base}/simulator`);
+    await p.locator("#pos-select option").first().waitFor({ state: "attached" });
+    expect(await p.textContent("#qr-note")).toMatch(/real\s+phone cannot scan it/);
+    await p.fill("#key", API_KEY);
+    await p.press("#key", "Enter");
+    await p.locator("#sale-form").waitFor();
+    await p.fill("#sale-store", STORE);
+    await p.fill("#sale-pos", POS2);
+    await p.fill("#sale-price", "3.10");
+    await p.click("#btn-sale");
+    await expect.poll(() => p.textContent("#msg"), SOON).toMatch(/of 3\.10 is on POS/);
+    const ref = /Sale (\S+) of/.exec((await p.textContent("#msg")) ?? "")?.[1] ?? "";
+    await p.locator('#order-service[data-service-status="pending"]').waitFor({ timeout: 5000 });
+    expect(await p.textContent("#order-total")).toBe("3.10");
+    await p.click("#btn-scan");
+    await p
+      .locator('[data-testid="mo-row"]', { hasText: ref })
+      .locator('[data-service-status="pending"]')
+      .waitFor();
+    expect((await row(ref)).status).toBe("pending");
+    await p.click("#btn-pay");
+    await p
+      .locator('[data-testid="mo-row"][data-status="closed"]', { hasText: ref })
+      .locator('[data-service-status="paid"]')
+      .waitFor({ timeout: 10_000 });
+    expect((await row(ref)).status).toBe("paid");
+    expect(await p.textContent("#zone")).toContain("America/Sao_Paulo");
+    await shoot(p, "simulator");
+    await p.close();
+  }, 45_000);
+});
+
+describe("in every page", () => {
+  it("no console errors but the two refusals the tests asked for", () => {
+    // Chromium logs every 4xx answer to fetch(); the only ones expected are the wrong key's 401
+    // and the 403 of the POS a staff key may not register
+    expect(problems).toEqual([
+      "dashboard: Failed to load resource: the server responded with a status of 401 (Unauthorized)",
+      "dashboard: Failed to load resource: the server responded with a status of 403 (Forbidden)",
+    ]);
+  });
+});

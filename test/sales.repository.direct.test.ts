@@ -120,3 +120,117 @@ for (const zone of [undefined, "Asia/Tokyo"]) {
     });
   });
 }
+
+describe("settling many sales in one statement", () => {
+  let db: TestDb;
+  let repo: ReturnType<typeof createSalesRepository>;
+  beforeAll(async () => {
+    db = await createTestDb();
+    repo = createSalesRepository(db.prisma);
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  async function pendingSale(ref: string) {
+    const created = await repo.create({
+      externalReference: ref,
+      storeId: "SUC001",
+      posId: `POS-${ref}`,
+      title: ref,
+      description: ref,
+      items: [{ title: "Coffee", unitPriceCents: 250, quantity: 2, unitMeasure: "unit" }],
+      taxes: null,
+      totalCents: 500,
+      requestHash: "b".repeat(64),
+      expiresAt: new Date(Date.now() + HOUR),
+      nextCheckAt: new Date(Date.now() + 30_000),
+    });
+    if (created.kind !== "created") throw new Error(created.kind);
+    return created.sale;
+  }
+
+  const observation = (id: number, paidCents = 500) => ({
+    merchantOrderId: id,
+    merchantOrderStatus: "closed",
+    paidCents,
+    refundedCents: 0,
+    payments: [{ id: id + 1, status: "approved", amount: paidCents / 100 }],
+  });
+
+  it("moves each sale its target allows, records each event, and leaves the others alone", async () => {
+    const a = await pendingSale("many-a");
+    const b = await pendingSale("many-b");
+    const c = await pendingSale("many-c");
+    // c was cancelled meanwhile: a cancelled sale cannot expire any more
+    await repo.transition(c.id, { to: "cancelled", source: "staff", at: new Date() });
+    const at = new Date(Date.now() - 1000);
+    const moved = await repo.transitionMany(
+      [
+        { saleId: a.id, to: "paid", observation: observation(5001) },
+        { saleId: b.id, to: "expired", observation: observation(5002, 0) },
+        { saleId: c.id, to: "expired", observation: observation(5003, 0) },
+      ],
+      "webhook",
+      at,
+    );
+    const byRef = new Map(moved.map((s) => [s.externalReference, s]));
+    expect([...byRef.keys()].sort()).toEqual(["many-a", "many-b"]);
+
+    const paid = await repo.findByReference("many-a");
+    expect(paid).toEqual(byRef.get("many-a"));
+    expect(paid).toMatchObject({
+      status: "paid",
+      orderState: "withdrawn",
+      nextCheckAt: null,
+      merchantOrderId: 5001,
+      merchantOrderStatus: "closed",
+      paidCents: 500,
+      payments: [{ id: 5002, status: "approved", amount: 5 }],
+      paidAt: at,
+      updatedAt: at,
+      cancelledAt: null,
+    });
+    expect(await repo.findByReference("many-b")).toMatchObject({
+      status: "expired",
+      paidAt: null,
+    });
+    expect((await repo.findByReference("many-c"))?.status).toBe("cancelled");
+
+    const events = await repo.events(a.id);
+    expect(events.map((e) => [e.from, e.to, e.source, e.merchantOrderId])).toEqual([
+      [null, "pending", "create", null],
+      ["pending", "paid", "webhook", 5001],
+    ]);
+    // the cancelled sale got no second event
+    expect((await repo.events(c.id)).map((e) => e.to)).toEqual(["pending", "cancelled"]);
+  });
+
+  it("a move a sale's status does not allow any more changes nothing (a second delivery)", async () => {
+    const d = await pendingSale("many-d");
+    const move = { saleId: d.id, to: "paid" as const, observation: observation(6001) };
+    expect(await repo.transitionMany([move], "webhook", new Date())).toHaveLength(1);
+    expect(await repo.transitionMany([move], "webhook", new Date())).toEqual([]);
+    expect((await repo.events(d.id)).map((e) => e.to)).toEqual(["pending", "paid"]);
+    expect(await repo.transitionMany([], "webhook", new Date())).toEqual([]);
+  });
+
+  it("two batches over the same sales at once: each sale moves once, neither waits forever", async () => {
+    const sales = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pendingSale(`many-race-${i}`)),
+    );
+    const moves = sales.map((s, i) => ({
+      saleId: s.id,
+      to: "paid" as const,
+      observation: observation(7000 + i),
+    }));
+    const [one, two] = await Promise.all([
+      repo.transitionMany(moves, "webhook", new Date()),
+      repo.transitionMany([...moves].reverse(), "reconcile", new Date()),
+    ]);
+    expect(one.length + two.length).toBe(20);
+    for (const s of sales) {
+      expect((await repo.events(s.id)).filter((e) => e.to === "paid")).toHaveLength(1);
+    }
+  });
+});

@@ -872,9 +872,16 @@ async function main(): Promise<void> {
   }
 
   // CPU time swings far less than throughput on a shared machine: the figure to compare
-  const cpu: string[][] = [["service CPU (user + system)", "ms", "per", "ms each"]];
-  const cpuRow = (name: string, ms: number | undefined, per: string, each: number | undefined) =>
-    cpu.push([name, ms === undefined ? "" : f0(ms), per, f3(each)]);
+  // (and the ratio to the baseline's per request in the same run, which a busy machine inflates
+  // alike)
+  const cpu: string[][] = [["service CPU (user + system)", "ms", "per", "ms each", "x baseline"]];
+  const cpuRow = (name: string, ms: number | undefined, per: string, each: number | undefined) => {
+    const base = name.includes("GET")
+      ? baseline.get.cpuMsPerRequest
+      : baseline.post.cpuMsPerRequest;
+    const ratio = each === undefined || base === undefined ? "" : (each / base).toFixed(1);
+    cpu.push([name, ms === undefined ? "" : f0(ms), per, f3(each), ratio]);
+  };
   cpuRow("baseline GET /health", baseline.get.cpuMs, "request", baseline.get.cpuMsPerRequest);
   cpuRow("baseline POST /echo", baseline.post.cpuMs, "request", baseline.post.cpuMsPerRequest);
   if (orders) cpuRow("GET /orders/:ref", orders.cpuMs, "request", orders.cpuMsPerRequest);

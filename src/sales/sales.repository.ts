@@ -44,13 +44,6 @@ export interface TransitionInput {
   failure?: CreateFailure;
 }
 
-/** One sale's move in a batch (see transitionMany): settled by what Mercado Pago showed. */
-export interface SettlingMove {
-  saleId: string;
-  to: SaleStatus;
-  observation: Observation;
-}
-
 export interface OrderStateChange {
   /** the states the order may be in for the change */
   from: OrderState[];
@@ -193,46 +186,6 @@ function saleColumnList(table: string): string {
 const SALE_BY_REFERENCE = `SELECT ${saleColumnList("sales")} FROM sales WHERE external_reference = $1`;
 const SALES_BY_REFERENCES = `SELECT ${saleColumnList("sales")} FROM sales WHERE external_reference = ANY($1::text[])`;
 
-/**
- * transition() for many sales in one statement, each by what its merchant order shows: the rows
- * are locked in id order (two batches, or a batch and a single move, never wait on each other in
- * a cycle), each moves only from a status its target allows, and each move writes its event.
- * The order is withdrawn and nothing is owed afterwards, as transition() does by default.
- * $1 ids, $2 targets, $3 allowed sources (comma-separated), $4-$8 the observations, $9 the
- * moves' time, $10 the events' time.
- */
-const SETTLE_MANY = `
-  WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[],
-                         $6::bigint[], $7::jsonb[], $8::bigint[])
-             AS i(id, to_status, sources, merchant_order_id, merchant_order_status, paid_cents,
-                  payments, refunded_cents)
-  ), cur AS (
-    SELECT sales.id, sales.status FROM sales JOIN input ON input.id = sales.id
-     ORDER BY sales.id FOR UPDATE OF sales
-  ), moved AS (
-    UPDATE sales SET
-      status = input.to_status,
-      updated_at = $9,
-      order_state = 'withdrawn',
-      next_check_at = NULL,
-      merchant_order_id = input.merchant_order_id,
-      merchant_order_status = input.merchant_order_status,
-      paid_cents = input.paid_cents,
-      payments = input.payments,
-      refunded_cents = GREATEST(sales.refunded_cents, input.refunded_cents),
-      paid_at = CASE WHEN input.to_status = 'paid' THEN $9 ELSE sales.paid_at END,
-      cancelled_at = CASE WHEN input.to_status = 'cancelled' THEN $9 ELSE sales.cancelled_at END
-      FROM cur, input
-     WHERE sales.id = cur.id AND input.id = cur.id
-       AND cur.status = ANY(string_to_array(input.sources, ','))
-    RETURNING sales.*, cur.status AS from_status
-  ), event AS (
-    INSERT INTO sale_events (sale_id, from_status, to_status, source, merchant_order_id, at)
-    SELECT id, from_status, status, $11, merchant_order_id, $10 FROM moved
-  )
-  SELECT ${saleColumnList("moved")} FROM moved`;
-
 export function createSalesRepository(db: Db) {
   const direct = directPg(db);
 
@@ -338,39 +291,6 @@ export function createSalesRepository(db: Db) {
         SELECT ${saleColumns("moved")} FROM moved`;
       const row = rows[0];
       return row ? toSale(row) : null;
-    },
-
-    /**
-     * Settles many sales at once, each by what its merchant order shows (a batch of
-     * notifications): one statement instead of one per sale. Returns the sales that moved; one
-     * that did not was moved by someone else first, or its status no longer allows the move.
-     */
-    async transitionMany(
-      moves: readonly SettlingMove[],
-      source: SaleEventSource,
-      at: Date,
-    ): Promise<Sale[]> {
-      const valid = moves.filter((m) => sourcesOf(m.to).length > 0);
-      if (valid.length === 0) return [];
-      const o = valid.map((m) => m.observation);
-      const result = await direct.pool.query<PgSaleRow>({
-        ...(direct.named ? { name: "sales_settle_many" } : {}),
-        text: SETTLE_MANY,
-        values: [
-          valid.map((m) => m.saleId),
-          valid.map((m) => m.to),
-          valid.map((m) => sourcesOf(m.to).join(",")),
-          o.map((x) => String(x.merchantOrderId)),
-          o.map((x) => x.merchantOrderStatus),
-          o.map((x) => String(x.paidCents)),
-          o.map((x) => JSON.stringify(x.payments)),
-          o.map((x) => String(x.refundedCents)),
-          at,
-          new Date(),
-          source,
-        ],
-      });
-      return result.rows.map(toSale);
     },
 
     /**

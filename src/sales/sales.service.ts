@@ -518,48 +518,19 @@ export function createSalesService(deps: SalesServiceDeps) {
           log.info({ externalReference: ref }, "merchant order for an unknown sale ignored");
         }
       }
-      // The moves the batch calls for (a notified payment: pending to paid) are made by one
-      // statement; anything else goes through settle(), one sale at a time.
-      const decided = sales.map((sale) => ({
-        sale,
-        decision: decide(sale, byReference.get(sale.externalReference) ?? []),
-      }));
-      const moves = decided.flatMap(({ sale, decision: d }) =>
-        d.to && d.observation ? [{ saleId: sale.id, to: d.to, observation: d.observation }] : [],
-      );
-      const moved = new Map(
-        (await repo.transitionMany(moves, source, deps.now())).map((s) => [s.id, s]),
-      );
-      const result = new Map<string, Sale>();
-      const rest: Sale[] = [];
-      for (const { sale, decision } of decided) {
-        const now = moved.get(sale.id);
-        if (now) {
-          log.info(
-            {
-              externalReference: sale.externalReference,
-              from: sale.status,
-              to: now.status,
-              source,
-              merchantOrderId: decision.observation?.merchantOrderId,
-            },
-            "sale status changed",
-          );
-          result.set(sale.id, now);
-        } else {
-          // not a move, or someone moved it first (settle() then reads what is stored)
-          rest.push(sale);
-        }
-      }
       // a few at a time: a batch must not take every pooled connection from the cashiers' requests
-      for (let i = 0; i < rest.length; i += SETTLE_CONCURRENCY) {
-        const chunk = rest.slice(i, i + SETTLE_CONCURRENCY);
-        const settled = await Promise.all(
-          chunk.map((sale) => settle(sale, byReference.get(sale.externalReference) ?? [], source)),
+      const settled: Sale[] = [];
+      for (let i = 0; i < sales.length; i += SETTLE_CONCURRENCY) {
+        const chunk = sales.slice(i, i + SETTLE_CONCURRENCY);
+        settled.push(
+          ...(await Promise.all(
+            chunk.map((sale) =>
+              settle(sale, byReference.get(sale.externalReference) ?? [], source),
+            ),
+          )),
         );
-        for (const sale of settled) result.set(sale.id, sale);
       }
-      return sales.map((sale) => result.get(sale.id) ?? sale);
+      return settled;
     },
 
     /**

@@ -1,5 +1,6 @@
 // A thin wrapper around autocannon: a warm-up run that is thrown away, then the measured run.
 import autocannon from "autocannon";
+import { cpuMsOf } from "./proc.ts";
 
 export interface LoadOptions {
   url: string;
@@ -8,6 +9,8 @@ export interface LoadOptions {
   warmupS: number;
   requests: autocannon.Request[];
   headers?: Record<string, string>;
+  /** a process whose CPU time over the measured run is reported (the server under load) */
+  cpuPid?: number;
 }
 
 export interface LoadFigures {
@@ -17,6 +20,9 @@ export interface LoadFigures {
   /** socket errors and timeouts plus non-2xx answers */
   errors: number;
   requests: number;
+  /** CPU ms (user + system) of `cpuPid` during the measured run, and per request */
+  cpuMs?: number;
+  cpuMsPerRequest?: number;
 }
 
 function run(opts: LoadOptions, durationS: number): Promise<autocannon.Result> {
@@ -32,8 +38,13 @@ function run(opts: LoadOptions, durationS: number): Promise<autocannon.Result> {
 
 export async function measure(opts: LoadOptions): Promise<LoadFigures> {
   if (opts.warmupS > 0) await run(opts, opts.warmupS);
+  const cpuBefore = opts.cpuPid === undefined ? 0 : cpuMsOf(opts.cpuPid);
   const r = await run(opts, opts.durationS);
+  const cpuMs = opts.cpuPid === undefined ? undefined : cpuMsOf(opts.cpuPid) - cpuBefore;
   return {
+    ...(cpuMs === undefined
+      ? {}
+      : { cpuMs, cpuMsPerRequest: r.requests.total > 0 ? cpuMs / r.requests.total : NaN }),
     reqPerSec: r.requests.average,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,

@@ -89,4 +89,21 @@ export function memoryOf(pid: number): Memory {
   return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU time a Linux process has used so far, user + system, in ms, from /proc/<pid>/stat (fields
+ * 14 and 15, counted after the command name, which may hold spaces and parentheses). CPU time
+ * swings far less than throughput on a shared machine: it is the figure to compare between runs.
+ */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // after the name: state is field 3, so utime (14) and stime (15) are at 11 and 12 here
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_S;
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

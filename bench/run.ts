@@ -8,7 +8,16 @@ import { fileURLToPath } from "node:url";
 import type autocannon from "autocannon";
 import pg from "pg";
 import { measure, type LoadFigures } from "./load.ts";
-import { HOST, freePort, memoryOf, sleep, startNode, waitForHttp, type Child } from "./proc.ts";
+import {
+  HOST,
+  cpuMsOf,
+  freePort,
+  memoryOf,
+  sleep,
+  startNode,
+  waitForHttp,
+  type Child,
+} from "./proc.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -46,6 +55,8 @@ const PHASES = new Set(
 const ADMIN_URL =
   process.env.BENCH_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const API_KEY = `bench-${randomBytes(12).toString("hex")}`;
+/** the service's WEBHOOK_SECRET: the webhook phase delivers as Mercado Pago does, secret included */
+const WEBHOOK_SECRET = `bench_${randomBytes(12).toString("hex")}`;
 
 const workDir = path.join(os.tmpdir(), `mp-bench-${Date.now()}`);
 mkdirSync(workDir, { recursive: true });
@@ -112,6 +123,7 @@ async function runBaseline(): Promise<{ get: HttpFigure; post: HttpFigure }> {
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       requests: [{ method: "GET", path: "/health" }],
+      cpuPid: child.pid,
     });
     log("baseline: POST /echo");
     const post = await measure({
@@ -127,6 +139,7 @@ async function runBaseline(): Promise<{ get: HttpFigure; post: HttpFigure }> {
           body: JSON.stringify({ resource: "12345678", topic: "merchant_order" }),
         },
       ],
+      cpuPid: child.pid,
     });
     return {
       get: { name: "baseline GET /health", ...get },
@@ -228,6 +241,7 @@ async function startService(): Promise<Service> {
     PORT: String(port),
     DATABASE_URL: database.url,
     API_KEYS: API_KEY,
+    WEBHOOK_SECRET,
     LOG_LEVEL,
     PUBLIC_BASE_URL: url,
     DATA_DIR: path.join(workDir, "data"),
@@ -375,12 +389,12 @@ async function quiet(s: Service, opts: { allowPending?: boolean } = {}): Promise
 async function seedOrders(s: Service): Promise<string[]> {
   await s.db.query(
     `INSERT INTO sales (external_reference, store_id, pos_id, title, description, items,
-                        total_cents, status, merchant_order_id, merchant_order_status,
+                        total_cents, status, order_state, merchant_order_id, merchant_order_status,
                         paid_cents, payments, request_hash, expires_at, paid_at, next_check_at)
      SELECT 'seed-' || lpad(g::text, 6, '0'), 'BENCH', 'SEEDPOS' || (g % 500), 'Sale ' || g,
             'Sale ' || g,
             '[{"title":"Coffee","quantity":2,"unitMeasure":"unit","unitPriceCents":250}]'::jsonb,
-            500, 'paid', 20000000000 + g, 'closed', 500,
+            500, 'paid', 'withdrawn', 20000000000 + g, 'closed', 500,
             jsonb_build_array(jsonb_build_object('id', 30000000000 + g, 'status', 'approved',
                                                  'amount', 5)),
             md5(g::text), now() + interval '10 minutes', now(), now() + interval '10 minutes'
@@ -401,6 +415,7 @@ async function phaseOrders(s: Service): Promise<HttpFigure> {
     durationS: DURATION_S,
     warmupS: WARMUP_S,
     headers: auth,
+    cpuPid: s.child.pid,
     requests: [
       {
         method: "GET",
@@ -416,6 +431,10 @@ interface SalesPhase {
   /** seconds after the load stopped until every sale of the phase was paid */
   drainS: number | null;
   paid: number;
+  /** service CPU from the measured run's start until its last sale was paid and worked */
+  cpuMs: number;
+  /** that CPU per sale of the measured run (created, published, paid, notified, settled) */
+  cpuMsPerSale: number;
 }
 
 async function phaseSales(s: Service): Promise<SalesPhase> {
@@ -481,6 +500,9 @@ async function phaseSales(s: Service): Promise<SalesPhase> {
     await payStragglers();
     await quiet(s);
   }
+  const paidQuery = `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BP%' AND status = 'paid'`;
+  const paidBefore = await count(s, paidQuery);
+  const cpuBefore = cpuMsOf(s.child.pid);
   const figures = await load(DURATION_S);
   await payStragglers();
   loadRunning = false;
@@ -492,12 +514,19 @@ async function phaseSales(s: Service): Promise<SalesPhase> {
         `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BP%' AND status = 'pending'`,
       )) === 0,
   );
-  const paid = await count(
-    s,
-    `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BP%' AND status = 'paid'`,
-  );
+  await quiet(s);
+  // every sale of the measured run, created, published, notified and settled
+  const cpuMs = cpuMsOf(s.child.pid) - cpuBefore;
+  const paid = await count(s, paidQuery);
+  const settledInRun = paid - paidBefore;
   if (payFailures > 0) log(`POST /sales: ${payFailures} pay calls failed`);
-  return { figure: { name: "POST /sales", against: "post", ...figures }, drainS, paid };
+  return {
+    figure: { name: "POST /sales", against: "post", ...figures },
+    drainS,
+    paid,
+    cpuMs,
+    cpuMsPerSale: settledInRun > 0 ? cpuMs / settledInRun : NaN,
+  };
 }
 
 interface SettlementFigure {
@@ -513,6 +542,9 @@ interface SettlementFigure {
    */
   paidPerSec: number;
   settled: number;
+  /** service CPU from the first pay until the last sale was paid */
+  cpuMs: number;
+  cpuMsPerSale: number;
 }
 
 async function phaseSettlement(s: Service): Promise<{ fig: SettlementFigure; moIds: number[] }> {
@@ -524,6 +556,7 @@ async function phaseSettlement(s: Service): Promise<{ fig: SettlementFigure; moI
   await quiet(s, { allowPending: true });
   log(`settlement: paying ${n} sales with notifications on`);
   const started = performance.now();
+  const cpuBefore = cpuMsOf(s.child.pid);
   const paying = pool(posIds, DRIVER_CONCURRENCY, (pos) => pay(s, pos));
   const done = async () =>
     (await count(
@@ -535,6 +568,7 @@ async function phaseSettlement(s: Service): Promise<{ fig: SettlementFigure; moI
   const left = PHASE_TIMEOUT_MS - (performance.now() - started);
   const finished = (await until(done, Math.max(0, left))) !== null;
   const seconds = finished ? (performance.now() - started) / 1000 : null;
+  const cpuMs = cpuMsOf(s.child.pid) - cpuBefore;
   const settled = await count(
     s,
     `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BS%' AND status = 'paid'`,
@@ -548,6 +582,8 @@ async function phaseSettlement(s: Service): Promise<{ fig: SettlementFigure; moI
       createdPerSec,
       paidPerSec,
       settled,
+      cpuMs,
+      cpuMsPerSale: settled > 0 ? cpuMs / settled : NaN,
     },
     moIds,
   };
@@ -583,7 +619,7 @@ async function phaseWebhooks(s: Service, moIds: number[]): Promise<WebhookRuns> 
         const id = moIds[i++ % moIds.length] as number;
         return {
           ...req,
-          path: `/webhooks/mercadopago?topic=merchant_order&id=${id}`,
+          path: `/webhooks/mercadopago?source_news=ipn&secret=${WEBHOOK_SECRET}&topic=merchant_order&id=${id}`,
           body: `{"resource":"https://api.mercadolibre.com/merchant_orders/${id}","topic":"merchant_order"}`,
         };
       },
@@ -598,9 +634,15 @@ async function phaseWebhooks(s: Service, moIds: number[]): Promise<WebhookRuns> 
       durationS: DURATION_S,
       warmupS: run === 1 ? WARMUP_S : 0,
       requests,
+      cpuPid: s.child.pid,
     });
-    runs.push({ name: `webhook ack (run ${run})`, against: "post", ...figures });
+    // the CPU per request counts the inbox work the run left behind too
+    const cpuAtEnd = cpuMsOf(s.child.pid);
     await quiet(s);
+    const cpuMs = (figures.cpuMs ?? 0) + cpuMsOf(s.child.pid) - cpuAtEnd;
+    figures.cpuMs = cpuMs;
+    figures.cpuMsPerRequest = figures.requests > 0 ? cpuMs / figures.requests : NaN;
+    runs.push({ name: `webhook ack (run ${run})`, against: "post", ...figures });
     rssAfterMb.push(memoryOf(s.child.pid).rssMb);
   }
   return { runs, rssAfterMb };
@@ -611,6 +653,9 @@ interface ReconcileFigure {
   seconds: number | null;
   salesPerSec: number | null;
   settled: number;
+  /** service CPU from the sales being made due until the last one was paid */
+  cpuMs: number;
+  cpuMsPerSale: number;
 }
 
 async function phaseReconcile(s: Service): Promise<ReconcileFigure> {
@@ -626,14 +671,23 @@ async function phaseReconcile(s: Service): Promise<ReconcileFigure> {
   try {
     await pool(posIds, DRIVER_CONCURRENCY, (pos) => pay(s, pos));
     // Due now instead of RECONCILE_AFTER_MS from their creation: the clock starts here.
+    const cpuBefore = cpuMsOf(s.child.pid);
     await s.db.query(
       `UPDATE sales SET next_check_at = now() WHERE pos_id LIKE 'BR%' AND status = 'pending'`,
     );
     log("reconciliation: sales are due; waiting for the reconciler");
     const query = `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BR%' AND status = 'paid'`;
     const seconds = await until(async () => (await count(s, query)) === n);
+    const cpuMs = cpuMsOf(s.child.pid) - cpuBefore;
     const settled = await count(s, query);
-    return { sales: n, seconds, salesPerSec: seconds === null ? null : n / seconds, settled };
+    return {
+      sales: n,
+      seconds,
+      salesPerSec: seconds === null ? null : n / seconds,
+      settled,
+      cpuMs,
+      cpuMsPerSale: settled > 0 ? cpuMs / settled : NaN,
+    };
   } finally {
     await setNotifications(s, "DELETE");
   }
@@ -643,6 +697,7 @@ async function phaseReconcile(s: Service): Promise<ReconcileFigure> {
 
 const f0 = (n: number) => n.toFixed(0);
 const f1 = (n: number) => n.toFixed(1);
+const f3 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? "" : n.toFixed(3));
 const pct = (r: number | undefined) => (r === undefined ? "" : `${(r * 100).toFixed(1)} %`);
 
 function table(rows: string[][]): string {
@@ -761,12 +816,16 @@ async function main(): Promise<void> {
   }
   other.push(["service peak RSS (VmHWM)", `${f0(peakRssMb)} MB`]);
 
+  // the targets of issue 16; the p99 bound is relative to the baseline's, measured in this run
   const targets: Target[] = [];
   if (webhook) {
+    const p99Bound = 2 * baseline.post.p99Ms;
     targets.push({
-      target: "webhook ack >= 40 % of baseline POST, p99 < 20 ms, 0 errors",
-      value: `${pct(webhook.ratio)}, p99 ${f1(webhook.p99Ms)} ms, ${webhook.errors} errors`,
-      met: (webhook.ratio ?? 0) >= 0.4 && webhook.p99Ms < 20 && webhook.errors === 0,
+      target: "webhook ack >= 45 % of baseline POST, p99 <= 2 x baseline's, 0 errors",
+      value:
+        `${pct(webhook.ratio)}, p99 ${f1(webhook.p99Ms)} ms (bound ${f1(p99Bound)}), ` +
+        `${webhook.errors} errors`,
+      met: (webhook.ratio ?? 0) >= 0.45 && webhook.p99Ms <= p99Bound && webhook.errors === 0,
     });
   }
   if (orders) {
@@ -778,29 +837,29 @@ async function main(): Promise<void> {
   }
   if (sales) {
     targets.push({
-      target: "POST /sales >= 15 % of baseline POST",
+      target: "POST /sales >= 10 % of baseline POST",
       value: pct(sales.figure.ratio),
-      met: (sales.figure.ratio ?? 0) >= 0.15,
+      met: (sales.figure.ratio ?? 0) >= 0.1,
     });
   }
   if (settlement) {
     targets.push({
-      target: "settlement >= 500 sales/s",
+      target: "settlement >= 400 sales/s",
       value: settlement.salesPerSec === null ? "timed out" : `${f0(settlement.salesPerSec)}/s`,
-      met: (settlement.salesPerSec ?? 0) >= 500,
+      met: (settlement.salesPerSec ?? 0) >= 400,
     });
   }
   if (reconcile) {
     targets.push({
-      target: `reconciliation of ${reconcile.sales} < 60 s`,
+      target: `reconciliation of ${reconcile.sales} < 15 s`,
       value: reconcile.seconds === null ? "timed out" : `${f1(reconcile.seconds)} s`,
-      met: reconcile.seconds !== null && reconcile.seconds < 60,
+      met: reconcile.seconds !== null && reconcile.seconds < 15,
     });
   }
   targets.push({
-    target: "peak RSS < 300 MB",
+    target: "peak RSS < 250 MB",
     value: `${f0(peakRssMb)} MB`,
-    met: peakRssMb < 300,
+    met: peakRssMb < 250,
   });
   if (webhooks && webhooks.rssAfterMb.length === 3) {
     const [a = 0, , c = 0] = webhooks.rssAfterMb;
@@ -812,6 +871,29 @@ async function main(): Promise<void> {
     });
   }
 
+  // CPU time swings far less than throughput on a shared machine: the figure to compare
+  // (and the ratio to the baseline's per request in the same run, which a busy machine inflates
+  // alike)
+  const cpu: string[][] = [["service CPU (user + system)", "ms", "per", "ms each", "x baseline"]];
+  const cpuRow = (name: string, ms: number | undefined, per: string, each: number | undefined) => {
+    const base = name.includes("GET")
+      ? baseline.get.cpuMsPerRequest
+      : baseline.post.cpuMsPerRequest;
+    const ratio = each === undefined || base === undefined ? "" : (each / base).toFixed(1);
+    cpu.push([name, ms === undefined ? "" : f0(ms), per, f3(each), ratio]);
+  };
+  cpuRow("baseline GET /health", baseline.get.cpuMs, "request", baseline.get.cpuMsPerRequest);
+  cpuRow("baseline POST /echo", baseline.post.cpuMs, "request", baseline.post.cpuMsPerRequest);
+  if (orders) cpuRow("GET /orders/:ref", orders.cpuMs, "request", orders.cpuMsPerRequest);
+  if (sales) {
+    cpuRow("POST /sales, load only", sales.figure.cpuMs, "request", sales.figure.cpuMsPerRequest);
+    cpuRow("POST /sales, until all settled", sales.cpuMs, "sale", sales.cpuMsPerSale);
+  }
+  if (webhook)
+    cpuRow("webhook ack + its inbox work", webhook.cpuMs, "request", webhook.cpuMsPerRequest);
+  if (settlement) cpuRow("settlement", settlement.cpuMs, "settled sale", settlement.cpuMsPerSale);
+  if (reconcile) cpuRow("reconciliation", reconcile.cpuMs, "settled sale", reconcile.cpuMsPerSale);
+
   const report = [
     `connections ${CONNECTIONS}, ${DURATION_S} s per figure after ${WARMUP_S} s warm-up, ` +
       `LOG_LEVEL=${LOG_LEVEL}, simulator ${SIMULATOR}, Node ${process.version}, ` +
@@ -820,6 +902,8 @@ async function main(): Promise<void> {
     table(rows),
     "",
     table(other),
+    "",
+    table(cpu),
     "",
     table([
       ["target", "measured", "met"],

@@ -105,24 +105,26 @@ export function createKeyring(lists: KeyLists): Keyring {
   add(lists.full, "full");
   add(lists.staff, "staff");
   add(lists.pos, "pos");
+  // By digest, so a request hashes the presented key once and looks it up instead of comparing
+  // it with every entry. The lookup's timing can only tell about the digest, from which the key
+  // cannot be recovered; the final comparison is in constant time. A key listed twice keeps its
+  // first role (full, then staff, then pos).
+  const byDigest = new Map<string, { entry: KeyEntry; actor: Actor }>();
+  for (const entry of entries) {
+    const hex = entry.digest.toString("hex");
+    if (byDigest.has(hex)) continue;
+    const actor = { role: entry.role, binding: entry.binding, keyId: hex.slice(0, 24) };
+    byDigest.set(hex, { entry, actor });
+  }
 
   return {
     identify(authorization) {
       const match = /^Bearer ([^\s]{1,512})$/i.exec(authorization ?? "");
       if (!match?.[1]) return null;
       const presented = sha256(match[1]);
-      // Every entry is compared, in constant time, whatever matched: timing tells nothing.
-      let found: KeyEntry | null = null;
-      for (const entry of entries) {
-        const same = timingSafeEqual(entry.digest, presented);
-        if (same && found === null) found = entry;
-      }
-      if (!found) return null;
-      return {
-        role: found.role,
-        binding: found.binding,
-        keyId: found.digest.subarray(0, 12).toString("hex"),
-      };
+      const found = byDigest.get(presented.toString("hex"));
+      if (!found || !timingSafeEqual(found.entry.digest, presented)) return null;
+      return { ...found.actor };
     },
   };
 }

@@ -151,6 +151,25 @@ export function createPool(
 }
 
 /**
+ * The pg pool behind a Prisma client, for the few hottest statements that skip the ORM (its
+ * per-query cost is several times the statement's own): the same connections, bounds and UTC
+ * session. `named`: whether a prepared statement may be given a name (see createPrisma).
+ */
+export interface DirectPg {
+  pool: pg.Pool;
+  named: boolean;
+}
+
+const directPools = new WeakMap<Db, DirectPg>();
+
+/** The pool of a client made by createPrisma; only repositories use it. */
+export function directPg(db: Db): DirectPg {
+  const direct = directPools.get(db);
+  if (!direct) throw new Error("this Prisma client was not made by createPrisma: no pool to use");
+  return direct;
+}
+
+/**
  * Named prepared statements live in one server session, so they are off where sessions are
  * shared: behind a transaction-mode pooler (each transaction may land on another server
  * connection, which already has or lacks the name: 42P05 / 26000) and on the embedded database
@@ -173,6 +192,7 @@ export function createPrisma(
     ),
   });
   pools.set(prisma, pool);
+  directPools.set(prisma, { pool, named });
   return prisma;
 }
 

@@ -1,4 +1,4 @@
-import type { Db } from "../db/database.ts";
+import { directPg, type Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Sale as SaleRow, SaleEvent as SaleEventRow } from "../generated/prisma/client.ts";
 import {
@@ -79,7 +79,19 @@ function orderState(s: string): OrderState {
   return s as OrderState;
 }
 
-export function toSale(row: SaleRow): Sale {
+/**
+ * A row read through pg directly (the hottest reads, see directPg): pg gives int8 as text, where
+ * Prisma gives a bigint; every other column arrives as Prisma's does (jsonb parsed, timestamptz
+ * as a Date, the session being in UTC).
+ */
+type PgSaleRow = Omit<SaleRow, "totalCents" | "merchantOrderId" | "paidCents" | "refundedCents"> & {
+  totalCents: string;
+  merchantOrderId: string | null;
+  paidCents: string;
+  refundedCents: string;
+};
+
+export function toSale(row: SaleRow | PgSaleRow): Sale {
   return {
     id: row.id,
     externalReference: row.externalReference,
@@ -175,6 +187,10 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** The columns of `sales` under Prisma's field names, so a raw row maps like a Prisma row. */
 export function saleColumns(table: string): Prisma.Sql {
+  return Prisma.raw(saleColumnList(table));
+}
+
+function saleColumnList(table: string): string {
   const fields = Object.entries({
     id: "id",
     externalReference: "external_reference",
@@ -207,7 +223,7 @@ export function saleColumns(table: string): Prisma.Sql {
     createdAt: "created_at",
     updatedAt: "updated_at",
   });
-  return Prisma.raw(fields.map(([field, column]) => `${table}.${column} AS "${field}"`).join(", "));
+  return fields.map(([field, column]) => `${table}.${column} AS "${field}"`).join(", ");
 }
 
 /** Told of every status written with its sale_events row (metrics); optional. */
@@ -220,10 +236,31 @@ export interface SaleTransitionObserver {
   ): void;
 }
 
+/**
+ * The hottest reads, sent through pg itself: through Prisma each costs several times the
+ * statement (a lookup by reference answers GET /orders/:ref, every replayable POST /sales and
+ * every batch of notifications). One text each whatever the input (an array parameter, not an
+ * IN list), so each is prepared once per connection where statements may be named.
+ */
+const SALE_BY_REFERENCE = `SELECT ${saleColumnList("sales")} FROM sales WHERE external_reference = $1`;
+const SALES_BY_REFERENCES = `SELECT ${saleColumnList("sales")} FROM sales WHERE external_reference = ANY($1::text[])`;
+
 export function createSalesRepository(db: Db, observer?: SaleTransitionObserver) {
+  const direct = directPg(db);
+
+  async function selectSales(name: string, text: string, values: unknown[]): Promise<Sale[]> {
+    const result = await direct.pool.query<PgSaleRow>({
+      // a name makes Postgres parse and plan the text once per connection
+      ...(direct.named ? { name } : {}),
+      text,
+      values,
+    });
+    return result.rows.map(toSale);
+  }
+
   async function findByReference(externalReference: string): Promise<Sale | null> {
-    const row = await db.sale.findUnique({ where: { externalReference } });
-    return row ? toSale(row) : null;
+    const [sale] = await selectSales("sale_by_reference", SALE_BY_REFERENCE, [externalReference]);
+    return sale ?? null;
   }
 
   return {
@@ -231,10 +268,7 @@ export function createSalesRepository(db: Db, observer?: SaleTransitionObserver)
 
     async findManyByReference(externalReferences: readonly string[]): Promise<Sale[]> {
       if (externalReferences.length === 0) return [];
-      const rows = await db.sale.findMany({
-        where: { externalReference: { in: [...externalReferences] } },
-      });
-      return rows.map(toSale);
+      return selectSales("sales_by_references", SALES_BY_REFERENCES, [[...externalReferences]]);
     },
 
     async findById(id: string): Promise<Sale | null> {

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSalesRepository, toSale } from "../src/sales/sales.repository.ts";
+import { createTestDb, type TestDb } from "./helpers.ts";
+
+// The lookups by reference go through pg itself, not Prisma (the hottest reads): each must give
+// the very sale Prisma's read of the same row gives, every column and type included.
+
+const HOUR = 3_600_000;
+
+for (const zone of [undefined, "Asia/Tokyo"]) {
+  describe(`sales read through pg directly${zone ? ` (database zone ${zone})` : ""}`, () => {
+    let db: TestDb;
+    let repo: ReturnType<typeof createSalesRepository>;
+    beforeAll(async () => {
+      db = await createTestDb(zone ? { timezone: zone } : {});
+      repo = createSalesRepository(db.prisma);
+    });
+    afterAll(async () => {
+      await db.drop();
+    });
+
+    async function createSale(ref: string, posId: string) {
+      const created = await repo.create({
+        externalReference: ref,
+        storeId: "SUC001",
+        posId,
+        title: `Sale ${ref}`,
+        description: "two coffees",
+        items: [
+          { title: "Coffee", unitPriceCents: 250, quantity: 2, unitMeasure: "unit" },
+          {
+            title: "Cake",
+            unitPriceCents: 1999,
+            quantity: 1,
+            unitMeasure: "unit",
+            skuNumber: "CK-1",
+            category: "food",
+            description: "chocolate",
+          },
+        ],
+        taxes: [{ type: "IVA", valueCents: 21 }],
+        totalCents: 2499,
+        requestHash: "a".repeat(64),
+        expiresAt: new Date(Date.now() + HOUR + 123),
+        nextCheckAt: new Date(Date.now() + 30_000 + 7),
+      });
+      if (created.kind !== "created") throw new Error(`not created: ${created.kind}`);
+      return created.sale;
+    }
+
+    async function viaPrisma(ref: string) {
+      const row = await db.prisma.sale.findUnique({ where: { externalReference: ref } });
+      return row ? toSale(row) : null;
+    }
+
+    it("a pending sale reads exactly as through Prisma", async () => {
+      const sale = await createSale("direct-pending-1", "POS1");
+      const read = await repo.findByReference("direct-pending-1");
+      expect(read).toEqual(await viaPrisma("direct-pending-1"));
+      expect(read).toEqual(sale);
+      expect(typeof read?.totalCents).toBe("number");
+      expect(read?.expiresAt).toBeInstanceOf(Date);
+    });
+
+    it("a paid sale with a merchant order, payments, refunds and a failure reads as through Prisma", async () => {
+      const sale = await createSale("direct-paid-1", "POS2");
+      const moved = await repo.transition(sale.id, {
+        to: "paid",
+        source: "webhook",
+        at: new Date(),
+        observation: {
+          api: "instore_v2",
+          id: "9007199254740000",
+          externalReference: "direct-paid-1",
+          status: "closed",
+          settled: true,
+          approvedCents: 2499,
+          paidCents: 2499,
+          refundedCents: 0,
+          reverted: false,
+          ended: false,
+          payments: [{ id: 123456789012, status: "approved", amount: 24.99 }],
+          updatedAt: "",
+        },
+      });
+      expect(moved?.status).toBe("paid");
+      await repo.raiseRefunded(sale.id, 500, new Date());
+      await db.prisma.$executeRaw`UPDATE sales SET failure = '{"status":502,"code":"x"}'::jsonb
+                                   WHERE id = ${sale.id}::uuid`;
+      const read = await repo.findByReference("direct-paid-1");
+      expect(read).toEqual(await viaPrisma("direct-paid-1"));
+      expect(read?.merchantOrderId).toBe(9_007_199_254_740_000);
+      expect(read?.refundedCents).toBe(500);
+      expect(read?.paidAt).toBeInstanceOf(Date);
+      expect(read?.failure).toEqual({ status: 502, code: "x" });
+    });
+
+    it("an unknown reference, or one that looks like SQL, is simply not there", async () => {
+      expect(await repo.findByReference("no-such-sale")).toBeNull();
+      expect(await repo.findByReference("x' OR '1'='1")).toBeNull();
+    });
+
+    it("many references at once: the known ones, each as through Prisma", async () => {
+      await createSale("direct-many-1", "POS3");
+      await createSale("direct-many-2", "POS4");
+      const found = await repo.findManyByReference([
+        "direct-many-1",
+        "direct-many-2",
+        "direct-many-unknown",
+      ]);
+      const byRef = new Map(found.map((s) => [s.externalReference, s]));
+      expect([...byRef.keys()].sort()).toEqual(["direct-many-1", "direct-many-2"]);
+      expect(byRef.get("direct-many-1")).toEqual(await viaPrisma("direct-many-1"));
+      expect(byRef.get("direct-many-2")).toEqual(await viaPrisma("direct-many-2"));
+      expect(await repo.findManyByReference([])).toEqual([]);
+    });
+
+    it("a read many times over (a prepared statement on each pooled connection) keeps answering", async () => {
+      const reads = await Promise.all(
+        Array.from({ length: 40 }, () => repo.findByReference("direct-pending-1")),
+      );
+      for (const r of reads) expect(r?.externalReference).toBe("direct-pending-1");
+      // the sale changes: the next read sees it (nothing is cached)
+      await db.prisma.$executeRaw`UPDATE sales SET status = 'cancelled'
+                                   WHERE external_reference = 'direct-pending-1'`;
+      expect((await repo.findByReference("direct-pending-1"))?.status).toBe("cancelled");
+    });
+  });
+}

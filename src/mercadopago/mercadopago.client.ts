@@ -151,7 +151,10 @@ function retryAfterMs(value: unknown): number | null {
 
 function errorFromResponse(res: AxiosResponse): MercadoPagoError {
   const body = MercadoPagoErrorBodySchema.safeParse(res.data);
-  // newer APIs (Orders) answer {errors:[{code,message}]}, older ones {error,message,cause:[…]}
+  // newer APIs (Orders) answer {errors:[{code,message}]}, older ones {error,message,cause:[…]};
+  // the Orders shape is UNCONFIRMED for QR (reference §9.11), so both are read and only the status
+  // decides between rejected and unavailable. No rate limits are published (§9.17): 429 is read
+  // as transient and retried, honouring Retry-After.
   const first = body.success ? body.data.errors?.[0] : undefined;
   const code = body.success ? (first?.code ?? body.data.error ?? null) : null;
   const message = body.success ? (first?.message ?? body.data.message ?? null) : null;

@@ -11,7 +11,10 @@ export const ORDER_LIMITS = {
   externalCode: 30,
 } as const;
 
-/** Two decimals, always: the references disagree on "two decimals or none" (§0.4). */
+/**
+ * Two decimals, always. UNCONFIRMED (reference §9.1): the references disagree on "two decimals or
+ * none" and "must contain two decimals"; two decimals satisfy both readings.
+ */
 export function orderAmount(cents: number): string {
   const sign = cents < 0 ? "-" : "";
   const abs = Math.abs(cents);
@@ -51,7 +54,11 @@ export function cancelIdempotencyKey(orderId: string): string {
   return derivedKey(`orders:cancel:${orderId}`);
 }
 
-/** Why a sale cannot be published as a QR order (none: it can); nothing is ever cut short. */
+/**
+ * Why a sale cannot be published as a QR order (none: it can); nothing is ever cut short.
+ * UNCONFIRMED (reference §9.10): QR orders in Colombia and any IVA field; `taxes` are refused
+ * rather than dropped, since dropping them would publish a total the store did not ask for.
+ */
 export function orderProblems(
   sale: Pick<PublishRequest, "description" | "items" | "taxes">,
 ): { path: string; message: string }[] {
@@ -130,6 +137,9 @@ export function orderBody(
  * Paid, for an order: `processed` with `accredited` (the status table also writes `processed`,
  * and `partially_refunded` is a paid order part of which went back: all three are accepted,
  * §0.6, §3.1). Nothing else counts: a missing status_detail is read as not paid.
+ * UNCONFIRMED (reference §9.2, §9.13): which detail a paid order carries, and what a rejected
+ * attempt leaves; any other status or detail (an order left `created` after a rejection, or an
+ * `order.failed` if it exists) keeps the sale pending, never paid.
  */
 const PAID_DETAIL = new Set(["accredited", "processed", "partially_refunded"]);
 
@@ -152,6 +162,8 @@ function collected(p: Order["transactions"]["payments"][number]): boolean {
  * What an order says, neutrally. Money counts in cents from its payment transactions (never
  * from `total_paid_amount`); refunds count once `processed` (a `processing` refund is not money
  * back yet), or all of a payment or order whose status says `refunded`.
+ * UNCONFIRMED (reference §9.14): the webhook action of a partial refund. The action is never
+ * read: every notification leads to this read of the order, whatever it was called.
  */
 export function observeOrder(order: Order): UpstreamObservation {
   const payments = order.transactions.payments;

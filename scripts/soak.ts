@@ -2,8 +2,10 @@
 // midway, then every sale compared with the simulator's truth. Not a CI test: it takes minutes.
 //
 //   SOAK_SALES=5000 SOAK_CONCURRENCY=50 npm run soak
+//   MP_API=orders npm run soak        # the same on the Orders API (signed `order` webhooks)
 //
-// Prints: sales, paid, expired, cancelled, failed, lost, false_paid, double_transitions, wall seconds.
+// Prints: sales, paid (by webhook / reconcile / expiry / staff), expired, cancelled, failed,
+// lost, false_paid, double_transitions, wall seconds.
 import { randomBytes } from "node:crypto";
 import axios from "axios";
 import pg from "pg";
@@ -19,6 +21,9 @@ const ADMIN_URL =
 const TOKEN = `APP_USR-soak-${randomBytes(8).toString("hex")}`;
 const COLLECTOR = "424242";
 const KEY = `soak-key-${randomBytes(8).toString("hex")}`;
+const API = process.env.MP_API === "orders" ? "orders" : "instore_v2";
+// Orders API webhooks are signed; the service requires the secret outside development
+const SIGNING_SECRET = `soak-signing-${randomBytes(16).toString("hex")}`;
 
 // a small seeded generator, so a run can be repeated
 let seed = Number(process.env.SOAK_SEED ?? 20261125);
@@ -67,16 +72,19 @@ async function main() {
     }
     return status;
   };
+  const port = await freePort();
   const sim = await startSimulatorServer({
     accessToken: TOKEN,
     collectorId: Number(COLLECTOR),
     deliver,
     notifications: { retrySchedule: [1000, 3000, 10_000, 30_000] },
     seed: 7,
+    // the Orders API has no notification_url: the application's Webhooks setting, signed
+    ordersNotificationUrl: `http://127.0.0.1:${port}/webhooks/mercadopago`,
+    ordersWebhookSecret: SIGNING_SECRET,
   });
   sim.sim.faults.set({ endpoint: "*", kind: "500", rate: 0.05 });
 
-  const port = await freePort();
   const env = {
     PORT: String(port),
     DATABASE_URL: databaseUrl,
@@ -91,6 +99,13 @@ async function main() {
     ORDER_TTL_SECONDS: "30",
     RECONCILE_AFTER_MS: "3000",
     RECONCILE_INTERVAL_MS: "1000",
+    MP_API: API,
+    ...(API === "orders" ? { MP_WEBHOOK_SIGNING_SECRET: SIGNING_SECRET } : {}),
+  };
+  /** The customer pays (or fails to pay) whatever order of ours is on the POS. */
+  const pay = (pos: string, status: "approved" | "rejected") => {
+    if (API === "orders") sim.sim.payOrder(pos, status);
+    else sim.sim.pay(pos, { status });
   };
   let service: ServiceProcess = await startService(env);
   let restarting: Promise<void> | null = null;
@@ -165,11 +180,11 @@ async function main() {
       const r = random();
       try {
         if (r < 0.75) {
-          sim.sim.pay(pos, { status: "approved" });
+          pay(pos, "approved");
         } else if (r < 0.85) {
-          sim.sim.pay(pos, { status: "rejected" });
+          pay(pos, "rejected");
           await sleep(random() * 300);
-          sim.sim.pay(pos, { status: "approved" });
+          pay(pos, "approved");
         } else if (r < 0.9) {
           await call(() => http.delete(`${service.url}/orders/${ref}`, auth));
         } else if (r < 0.95) {
@@ -179,7 +194,7 @@ async function main() {
             (async () => {
               await sleep(random() * 50);
               try {
-                sim.sim.pay(pos, { status: "approved" });
+                pay(pos, "approved");
               } catch {
                 // the order was already taken off the POS
               }
@@ -220,6 +235,11 @@ async function main() {
   const { rows: doubles } = await db.query(
     `SELECT count(*)::int AS n FROM (SELECT sale_id, to_status FROM sale_events GROUP BY 1, 2 HAVING count(*) > 1) d`,
   );
+  // how each sale came to be paid: a notification, the reconciler, the final read at expiry, a
+  // staff refresh, or the answer of a create or cancel
+  const { rows: paidBy } = await db.query(
+    `SELECT source, count(*)::int AS n FROM sale_events WHERE to_status = 'paid' GROUP BY 1`,
+  );
   const wall = (Date.now() - started) / 1000;
   await db.end();
   await service.stop();
@@ -228,8 +248,10 @@ async function main() {
   await admin.end();
 
   const result = {
+    api: API,
     sales: sales.length,
     paid: counts.paid ?? 0,
+    paid_by: Object.fromEntries(paidBy.map((r: { source: string; n: number }) => [r.source, r.n])),
     expired: counts.expired ?? 0,
     cancelled: counts.cancelled ?? 0,
     failed: counts.failed ?? 0,
@@ -242,7 +264,7 @@ async function main() {
   };
   console.log(JSON.stringify(result, null, 2));
   console.log(
-    `sales ${result.sales}, paid ${result.paid}, expired ${result.expired}, lost ${lost}, double_transitions ${result.double_transitions}, wall seconds ${result.wall_seconds}`,
+    `${API}: sales ${result.sales}, paid ${result.paid}, false_paid ${falsePaid}, expired ${result.expired}, lost ${lost}, double_transitions ${result.double_transitions}, wall seconds ${result.wall_seconds}`,
   );
   process.exit(
     lost === 0 && falsePaid === 0 && result.double_transitions === 0 && result.pending === 0

@@ -14,7 +14,13 @@ const KEY = "process-test-key-0123456789";
 const http = axios.create({ validateStatus: () => true, timeout: 10_000 });
 const authed = { headers: { Authorization: `Bearer ${KEY}` } };
 
-describe("zero configuration", () => {
+// The zero-configuration start on each Mercado Pago API: the default (instore orders v2, no
+// environment at all) and MP_API=orders as the only setting.
+const ZERO_CONFIG: { api: string; env: Record<string, string> }[] = [
+  { api: "instore_v2", env: {} },
+  { api: "orders", env: { MP_API: "orders" } },
+];
+describe.each(ZERO_CONFIG)("zero configuration ($api)", ({ api, env }) => {
   let dir: string;
   let svc: ServiceProcess | undefined;
   afterAll(async () => {
@@ -22,10 +28,10 @@ describe("zero configuration", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("starts with no environment at all and takes a sale to paid through the simulator", async () => {
+  it("starts with no other environment and takes a sale to paid through the simulator", async () => {
     dir = mkdtempSync(path.join(tmpdir(), "pos-zero-"));
     // only the folder for ./.data differs from a fresh checkout: the process runs with cwd = repo
-    svc = await startService({ DATA_DIR: path.join(dir, ".data") }, 90_000);
+    svc = await startService({ DATA_DIR: path.join(dir, ".data"), ...env }, 90_000);
     expect(svc.output()).toContain("SIMULATOR");
     const key = readFileSync(path.join(dir, ".data", "api-key"), "utf8").trim();
     expect(svc.output()).toContain(key); // shown once, at generation
@@ -34,6 +40,8 @@ describe("zero configuration", () => {
     const body = saleBody();
     const created = await http.post(`${svc.url}/sales`, body, auth);
     expect(created.status).toBe(201);
+    expect(created.data.mercadopago_api).toBe(api);
+    if (api === "orders") expect(created.data.order_id).toMatch(/^ORD/);
     const paid = await http.post(`${svc.url}/simulator/api/pos/${body.pos_id}/pay`, {
       status: "approved",
     });

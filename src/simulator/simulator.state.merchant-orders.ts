@@ -490,6 +490,9 @@ export function createMerchantOrdersPayments(
       paid: paidId !== null,
       paid_merchant_order_id: paidId,
       merchant_order_ids: list.map((mo) => mo.id),
+      // Orders API orders are added by the state (simulator.state.ts)
+      paid_order_id: null,
+      order_ids: [],
       approved_amount: fromCents(approved),
     };
   }

@@ -20,7 +20,7 @@ import { createInstoreOrders } from "./simulator.state.instore.ts";
 import { createMerchantOrdersPayments } from "./simulator.state.merchant-orders.ts";
 import { createRefunds } from "./simulator.state.refunds.ts";
 import { createStoresPos } from "./simulator.state.stores.ts";
-import { fromCents } from "./simulator.util.ts";
+import { fromCents, toCents } from "./simulator.util.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Public types (JSON shapes returned by the API)
@@ -177,12 +177,17 @@ export interface PosOverview {
   merchant_orders: MerchantOrder[];
 }
 
-/** What a soak test needs to know about one external_reference. */
+/** What a soak test needs to know about one external_reference, on either API. */
 export interface ReferenceTruth {
   external_reference: string;
+  /** a closed merchant order, or a processed Orders API order, whose money covers its total */
   paid: boolean;
   paid_merchant_order_id: number | null;
   merchant_order_ids: number[];
+  /** Orders API: the paid order, and every order made with this external_reference */
+  paid_order_id: string | null;
+  order_ids: string[];
+  /** approved money of the merchant orders plus paid money of processed orders */
   approved_amount: number;
 }
 
@@ -359,6 +364,30 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     });
   }
 
+  function truth(externalReference: string): ReferenceTruth {
+    const instoreTruth = mos.truth(externalReference);
+    const orders = ordersApi.apiOrdersByReference(externalReference);
+    // processed (partially refunded included) with the paid money covering the order's total,
+    // as a closed merchant order counts; a fully refunded order is not paid, as for instore
+    const paidOrders = orders.filter(
+      (o) =>
+        o.status === "processed" &&
+        toCents(Number(o.total_paid_amount ?? "0")) >= toCents(Number(o.total_amount)),
+    );
+    const ordersPaidCents = paidOrders.reduce(
+      (sum, o) => sum + toCents(Number(o.total_paid_amount ?? "0")),
+      0,
+    );
+    const paidOrderId = paidOrders[0]?.id ?? null;
+    return {
+      ...instoreTruth,
+      paid: instoreTruth.paid || paidOrderId !== null,
+      paid_order_id: paidOrderId,
+      order_ids: orders.map((o) => o.id),
+      approved_amount: fromCents(toCents(instoreTruth.approved_amount) + ordersPaidCents),
+    };
+  }
+
   function summary(): Record<string, unknown> {
     sweep();
     return {
@@ -456,7 +485,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     listRefunds: refunds.listRefunds,
     listPos,
     merchantOrdersByReference: mos.merchantOrdersByReference,
-    truth: mos.truth,
+    truth,
     summary,
     createApiOrder: ordersApi.createApiOrder,
     getApiOrder: ordersApi.getApiOrder,

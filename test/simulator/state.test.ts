@@ -250,3 +250,46 @@ describe("simulator state", () => {
     expect(JSON.stringify(state.summary())).not.toContain(TOKEN);
   });
 });
+
+describe("the truth of an external_reference", () => {
+  function orderFor(ref: string, pos: string) {
+    return {
+      type: "qr",
+      external_reference: ref,
+      total_amount: "50.00",
+      config: { qr: { external_pos_id: pos } },
+      transactions: { payments: [{ amount: "50.00" }] },
+    };
+  }
+
+  it("covers Orders API orders: paid once processed, with the order's id and amount", () => {
+    const { state } = setup();
+    const created = state.createApiOrder(orderFor("api-sale", "POS9"), "k1").body;
+    expect(state.truth("api-sale")).toMatchObject({
+      paid: false,
+      paid_order_id: null,
+      order_ids: [created.id],
+      merchant_order_ids: [],
+      approved_amount: 0,
+    });
+    state.payApiOrder("POS9", "rejected");
+    expect(state.truth("api-sale").paid).toBe(false);
+    state.payApiOrder("POS9", "approved");
+    expect(state.truth("api-sale")).toMatchObject({
+      paid: true,
+      paid_order_id: created.id,
+      paid_merchant_order_id: null,
+      approved_amount: 50,
+    });
+  });
+
+  it("an Orders API order cancelled or expired unpaid is not paid", () => {
+    const { state } = setup();
+    const a = state.createApiOrder(orderFor("api-cancel", "POS7"), "k2").body;
+    state.cancelApiOrder(a.id, "k3");
+    state.createApiOrder(orderFor("api-expire", "POS8"), "k4");
+    state.expireApiOrder("POS8");
+    expect(state.truth("api-cancel")).toMatchObject({ paid: false, order_ids: [a.id] });
+    expect(state.truth("api-expire").paid).toBe(false);
+  });
+});

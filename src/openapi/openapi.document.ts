@@ -534,7 +534,9 @@ export function buildOpenApiDocument(version: string): Json {
         "Mercado Pago QR payments at the point of sale. Authenticated routes take " +
         "`Authorization: Bearer <key>`; every answer carries `X-Request-Id`.",
     },
-    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    // No jsonSchemaDialect: OpenAPI 3.1's default dialect (spec.openapis.org/oas/3.1/dialect/base)
+    // is JSON Schema 2020-12 plus OpenAPI's own keywords, so zod's 2020-12 output is already in
+    // it; naming plain 2020-12 instead makes Swagger UI put a warning banner over /docs.
     security: [{ bearer: [] }],
     tags: [
       { name: "sales" },

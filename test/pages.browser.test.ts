@@ -259,6 +259,15 @@ describe("dashboard", () => {
     expect(Number(after.refundedCents)).toBe(125);
     expect(after.status).toBe("paid");
     await page.locator('[data-field="refunded_amount"]', { hasText: "1.25" }).waitFor();
+    // the partial refund changes no status, yet the history shows it asked and made
+    await page
+      .locator('#timeline li[data-refund="requested"]', { hasText: "1.25 asked" })
+      .waitFor();
+    await page
+      .locator('#timeline li[data-refund="done"]', { hasText: "1.25 given back" })
+      .waitFor();
+    // and in the history only, not again as raw data among the details
+    expect(await page.locator('[data-field="refunds"]').count()).toBe(0);
     await shoot(page, "dashboard-sale");
   }, 60_000);
 

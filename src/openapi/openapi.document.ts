@@ -18,6 +18,7 @@ import {
   ReadySchema,
   ReceivedSchema,
   SaleEventSchema,
+  SaleRefundSchema,
   SaleListSchema,
   SaleSchema,
   SalesSummarySchema,
@@ -305,7 +306,9 @@ function paths(): Json {
         tags: ["sales"],
         parameters: [
           REF_PARAMETER,
-          ...queryParameters(OrderQuerySchema, { include: "`events` adds the audit trail" }),
+          ...queryParameters(OrderQuerySchema, {
+            include: "`events` adds the history: status changes (`events`) and refunds (`refunds`)",
+          }),
           ...queryParameters(WaitQuerySchema.pick({ wait: true }), {
             wait: "seconds to wait for the sale to leave `pending`",
           }).map((p) => ({ ...p, required: false })),
@@ -313,7 +316,7 @@ function paths(): Json {
         responses: {
           "200": json(
             { oneOf: [REF("Sale"), REF("SaleWithEvents")] },
-            "the sale (with `events` when asked)",
+            "the sale (with `events` and `refunds` when asked)",
           ),
           ...errors([400, ...AUTHENTICATED, 404]),
         },
@@ -576,6 +579,7 @@ export function buildOpenApiDocument(version: string): Json {
             Error: ErrorSchema,
             Sale: SaleSchema,
             SaleEvent: SaleEventSchema,
+            SaleRefund: SaleRefundSchema,
             SaleWithEvents: SaleWithEventsSchema,
             SaleList: SaleListSchema,
             SalesSummary: SalesSummarySchema,

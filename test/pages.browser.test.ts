@@ -31,6 +31,8 @@ const STAFF = "staff-key-pages-0123456789";
 const STORE = "SUCPG1";
 const POS1 = "SUCPG1POS1";
 const POS2 = "SUCPG1POS2";
+const STORE2 = "SUCPG2";
+const POS3 = "SUCPG2POS1";
 const POS_KEY = `pos-key-pages-0123456789`; // bound to STORE/POS1
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 const WIDTHS = [390, 1280] as const;
@@ -52,7 +54,10 @@ const problems: string[] = [];
 
 function watch(p: Page, name: string) {
   p.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`${name}: ${msg.text()}`);
+    if (msg.type() !== "error") return;
+    // a failed load names its URL (path only: the port changes), so each one is accounted for
+    const url = msg.location().url ? new URL(msg.location().url).pathname : "";
+    problems.push(`${name}: ${msg.text()}${url ? ` ${url}` : ""}`);
   });
   p.on("pageerror", (err) => problems.push(`${name}: ${err.message}`));
 }
@@ -166,6 +171,18 @@ beforeAll(async () => {
       .expect(201);
   }
 
+  // a second store, so that the POS filter has another store's POS to leave out
+  await request(h.app)
+    .post("/stores")
+    .set(auth)
+    .send({ external_id: STORE2, name: "Sucursal Norte", location })
+    .expect(201);
+  await request(h.app)
+    .post(`/stores/${STORE2}/pos`)
+    .set(auth)
+    .send({ external_id: POS3, name: "Caja Norte" })
+    .expect(201);
+
   browser = await launchChromium();
   // a zone other than the machine's: the day's bounds and the times are the browser's
   staff = await browser.newContext({
@@ -231,6 +248,24 @@ describe("dashboard", () => {
     expect(text).toContain(ref);
     await shoot(page, "dashboard-today");
   }, 45_000);
+
+  it("offers, once a store is chosen, only that store's POS in the POS filter", async () => {
+    const posChoices = () =>
+      page
+        .locator("#f-pos option")
+        .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    await expect.poll(posChoices, SOON).toEqual(["", POS1, POS2, POS3]);
+    await page.selectOption("#f-pos", POS3);
+    await page.selectOption("#f-store", STORE);
+    await expect.poll(posChoices, SOON).toEqual(["", POS1, POS2]);
+    // the POS of the other store is let go, so the list is not silently empty
+    expect(await page.inputValue("#f-pos")).toBe("");
+    await page.selectOption("#f-pos", POS1);
+    await page.selectOption("#f-store", STORE2);
+    await expect.poll(posChoices, SOON).toEqual(["", POS3]);
+    await page.selectOption("#f-store", "");
+    await expect.poll(posChoices, SOON).toEqual(["", POS1, POS2, POS3]);
+  }, 30_000);
 
   it("cancels a pending sale and refunds part of a paid one from the sale page", async () => {
     const pending = await createSale(POS2);
@@ -379,12 +414,16 @@ describe("simulator page in the service", () => {
 });
 
 describe("in every page", () => {
-  it("no console errors but the two refusals the tests asked for", () => {
-    // Chromium logs every 4xx answer to fetch(); the only ones expected are the wrong key's 401
-    // and the 403 of the POS a staff key may not register
+  it("no console errors but the refusals the tests asked for", () => {
+    // Chromium logs every 4xx answer to fetch(); the only ones expected are the wrong key's 401,
+    // the stores page asking for the current sale of a POS that has none yet (404), and the 403
+    // of the POS a staff key may not register
+    const failed = (status: string, path: string) =>
+      `dashboard: Failed to load resource: the server responded with a status of ${status} ${path}`;
     expect(problems).toEqual([
-      "dashboard: Failed to load resource: the server responded with a status of 401 (Unauthorized)",
-      "dashboard: Failed to load resource: the server responded with a status of 403 (Forbidden)",
+      failed("401 (Unauthorized)", "/sales/summary"),
+      failed("404 (Not Found)", `/pos/${POS3}/sale`),
+      failed("403 (Forbidden)", `/stores/${STORE}/pos`),
     ]);
   });
 });

@@ -245,9 +245,9 @@ export function say(node, text, isError) {
 
 /**
  * Shows the sign-in form until a key passes `check(key)`, then the page (`#app` or `#screen`)
- * and its sign-out button; `start()` runs once signed in.
+ * and its sign-out button; `start()` runs once signed in. `describe(err)` words a refusal.
  */
-export function signIn({ check, start, content = "app" }) {
+export function signIn({ check, start, content = "app", describe = explain }) {
   const form = $("signin-form");
   const show = (signedIn) => {
     $("signin").hidden = signedIn;
@@ -262,7 +262,7 @@ export function signIn({ check, start, content = "app" }) {
     try {
       await check(key);
     } catch (err) {
-      say($("signin-error"), explain(err), true);
+      say($("signin-error"), describe(err), true);
       $("signin-key").select();
       return;
     }
@@ -285,7 +285,7 @@ export function signIn({ check, start, content = "app" }) {
     (err) => {
       show(false);
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) signOutQuietly();
-      say($("signin-error"), explain(err), true);
+      say($("signin-error"), describe(err), true);
     },
   );
 }

@@ -366,6 +366,49 @@ describe("customer display", () => {
     await tablet.close();
   }, 60_000);
 
+  it("a till's key on another till's display, or a key refused later, never looks idle", async () => {
+    const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    tablet.setDefaultTimeout(10_000);
+    const display = await tablet.newPage();
+    watch(display, "display");
+    await display.goto(`${base}/display/${POS2}`);
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await expect
+      .poll(() => display.textContent("#signin-error"), SOON)
+      .toBe(
+        `Wrong till: this key is for the till ${POS1}, not ${POS2}. Sign in with the key of ` +
+          `till ${POS2}, or open the display of the key's own till.`,
+      );
+    expect(await display.locator("#screen").isHidden()).toBe(true);
+    await shoot(display, "display-wrong-till");
+
+    // on its own till it works; then the service stops taking the key (its keys changed)
+    await display.goto(`${base}/display/${POS1}`);
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
+    await display.route(`**/pos/${POS1}/sale`, (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: { code: "unauthorized", message: "the API key is not valid" },
+        }),
+      }),
+    );
+    await display.locator("#problem").waitFor({ timeout: 5000 });
+    expect(await display.locator("#idle").isHidden()).toBe(true);
+    expect(await display.textContent("#problem-text")).toMatch(/not recognised/);
+    await shoot(display, "display-refused");
+    await display.click("#problem-signin");
+    await display.locator("#signin-key").waitFor();
+    expect(await display.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(
+      0,
+    );
+    await tablet.close();
+  }, 45_000);
+
   it("a POS key cannot open the dashboard", async () => {
     const other = await browser.newContext();
     const p = await other.newPage();
@@ -416,14 +459,17 @@ describe("simulator page in the service", () => {
 describe("in every page", () => {
   it("no console errors but the refusals the tests asked for", () => {
     // Chromium logs every 4xx answer to fetch(); the only ones expected are the wrong key's 401,
-    // the stores page asking for the current sale of a POS that has none yet (404), and the 403
-    // of the POS a staff key may not register
-    const failed = (status: string, path: string) =>
-      `dashboard: Failed to load resource: the server responded with a status of ${status} ${path}`;
+    // the stores page asking for the current sale of a POS that has none yet (404), the 403 of
+    // the POS a staff key may not register, and the display's refusals: another till's key
+    // (403) and the key refused later (401)
+    const failed = (status: string, path: string, page = "dashboard") =>
+      `${page}: Failed to load resource: the server responded with a status of ${status} ${path}`;
     expect(problems).toEqual([
       failed("401 (Unauthorized)", "/sales/summary"),
       failed("404 (Not Found)", `/pos/${POS3}/sale`),
       failed("403 (Forbidden)", `/stores/${STORE}/pos`),
+      failed("403 (Forbidden)", `/display/${POS2}/info`, "display"),
+      failed("401 (Unauthorized)", `/pos/${POS1}/sale`, "display"),
     ]);
   });
 });

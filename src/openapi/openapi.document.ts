@@ -466,7 +466,9 @@ function paths(): Json {
     "/display/{pos_id}/info": {
       get: {
         summary: "The names a customer display shows while idle",
-        description: "A POS key may read its own POS's; staff and full keys any.",
+        description:
+          "A POS key may read its own POS's (403 naming its own till for another); staff and " +
+          "full keys any.",
         tags: ["stores"],
         parameters: [POS_PARAMETER],
         responses: {

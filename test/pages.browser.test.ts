@@ -311,6 +311,8 @@ describe("dashboard", () => {
     const card = page.locator(`article[data-pos="${POS2}"]`);
     await card.locator("[data-status]").waitFor();
     await imageLoaded(page, `article[data-pos="${POS1}"] img`);
+    // a paid sale is the POS's last one, not its current one
+    await card.locator("p", { hasText: /^Last sale: ref-/ }).waitFor();
     const download = page.waitForEvent("download");
     await card.locator("button", { hasText: "Print" }).click();
     expect((await download).suggestedFilename()).toBe(`${POS2}.pdf`);

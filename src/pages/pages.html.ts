@@ -82,10 +82,6 @@ const SALE = `
   <p class="muted zone" data-zone></p>
 </section>
 <section class="card">
-  <h2>Details</h2>
-  <dl id="fields" class="fields"></dl>
-</section>
-<section class="card">
   <h2>Items</h2>
   <table><thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Price</th><th class="num">Total</th></tr></thead>
   <tbody id="items"></tbody></table>
@@ -97,6 +93,10 @@ const SALE = `
 <section class="card">
   <h2>History</h2>
   <ol id="timeline" class="timeline"></ol>
+</section>
+<section class="card">
+  <h2>Details</h2>
+  <dl id="fields" class="fields"></dl>
 </section>
 <dialog id="confirm">
   <form method="dialog" id="confirm-form">

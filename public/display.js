@@ -172,6 +172,8 @@ $("problem-signin").addEventListener("click", signOut);
 signIn({
   content: "screen",
   describe: describeRefusal,
+  // the tablet faces the customer: one stray tap must not sign the till's screen out
+  signOutTwice: true,
   // the POS's names: 403 for a till's key of another till, 404 (not registered here) still
   // proves the key may read this POS
   check: (key) =>

@@ -390,6 +390,21 @@ describe("customer display", () => {
     await display.fill("#signin-key", POS_KEY);
     await display.press("#signin-key", "Enter");
     await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
+    // a customer's stray tap on Sign out does not take the screen away; a second tap does
+    await display.click("#signout");
+    expect(await display.textContent("#signout")).toBe("Tap again to sign out");
+    expect(await display.locator("#idle").isVisible()).toBe(true);
+    expect(await display.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(
+      1,
+    );
+    await display.click("#signout");
+    await display.locator("#signin-key").waitFor();
+    expect(await display.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(
+      0,
+    );
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await display.locator("#idle").waitFor();
     await display.route(`**/pos/${POS1}/sale`, (route) =>
       route.fulfill({
         status: 401,
@@ -405,6 +420,7 @@ describe("customer display", () => {
     await shoot(display, "display-refused");
     await display.click("#problem-signin");
     await display.locator("#signin-key").waitFor();
+    expect(await display.locator("#screen").isHidden()).toBe(true);
     expect(await display.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(
       0,
     );

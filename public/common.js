@@ -245,16 +245,23 @@ export function say(node, text, isError) {
 
 /**
  * Shows the sign-in form until a key passes `check(key)`, then the page (`#app` or `#screen`)
- * and its sign-out button; `start()` runs once signed in.
+ * and its sign-out button; `start()` runs once signed in. `describe(err)` words a refusal;
+ * `signOutTwice` makes sign-out take a second tap.
  */
-export function signIn({ check, start, content = "app" }) {
+export function signIn({
+  check,
+  start,
+  content = "app",
+  describe = explain,
+  signOutTwice = false,
+}) {
   const form = $("signin-form");
   const show = (signedIn) => {
     $("signin").hidden = signedIn;
     $(content).hidden = !signedIn;
     $("signout").hidden = !signedIn;
   };
-  $("signout").addEventListener("click", signOut);
+  $("signout").addEventListener("click", signOutTwice ? signOutOnSecondTap : signOut);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const key = $("signin-key").value.trim();
@@ -262,7 +269,7 @@ export function signIn({ check, start, content = "app" }) {
     try {
       await check(key);
     } catch (err) {
-      say($("signin-error"), explain(err), true);
+      say($("signin-error"), describe(err), true);
       $("signin-key").select();
       return;
     }
@@ -285,9 +292,24 @@ export function signIn({ check, start, content = "app" }) {
     (err) => {
       show(false);
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) signOutQuietly();
-      say($("signin-error"), explain(err), true);
+      say($("signin-error"), describe(err), true);
     },
   );
+}
+/**
+ * A sign-out button a customer may reach (the display's): the first tap only asks for a second
+ * within a few seconds, so a stray tap does not take the till's screen away.
+ */
+function signOutOnSecondTap(e) {
+  const button = e.currentTarget;
+  if (button.dataset.armed === "yes") return signOut();
+  const label = button.textContent;
+  button.dataset.armed = "yes";
+  button.textContent = "Tap again to sign out";
+  setTimeout(() => {
+    button.dataset.armed = "";
+    button.textContent = label;
+  }, 4000);
 }
 function signOutQuietly() {
   try {

@@ -40,7 +40,7 @@ const LABELS = {
   paid_at: "Paid at",
   cancelled_at: "Cancelled at",
 };
-const SHOWN_ELSEWHERE = new Set(["items", "payments", "events", "taxes"]);
+const SHOWN_ELSEWHERE = new Set(["items", "payments", "events", "refunds", "taxes"]);
 
 function value(key, v) {
   if (v === null || v === undefined) return "—";
@@ -52,6 +52,93 @@ function value(key, v) {
 
 function remaining(s) {
   return Math.round((s.paid_amount - s.refunded_amount) * 100) / 100;
+}
+
+/** An event's detail ({ refunded_cents: 500, order_id: "ORD1" }) as "refunded 5.00 · order id ORD1". */
+function detailWords(detail) {
+  if (typeof detail !== "object") return String(detail);
+  return Object.entries(detail)
+    .map(([k, v]) =>
+      k.endsWith("_cents") && typeof v === "number"
+        ? k.slice(0, -6).replaceAll("_", " ") + " " + money(v / 100)
+        : k.replaceAll("_", " ") + " " + (typeof v === "object" ? JSON.stringify(v) : String(v)),
+    )
+    .join(" · ");
+}
+
+/** A status change of the sale's audit trail. */
+function statusEntry(e) {
+  return {
+    at: e.at,
+    node: el(
+      "li",
+      { "data-to": e.to },
+      el("time", { datetime: e.at }, dateTime(e.at)),
+      " ",
+      e.from ? badge(e.from) : null,
+      e.from ? " → " : null,
+      badge(e.to),
+      el(
+        "span",
+        { class: "muted" },
+        " by " + e.source + (e.merchant_order_id ? ", merchant order " + e.merchant_order_id : ""),
+      ),
+      e.detail ? el("div", { class: "muted" }, detailWords(e.detail)) : null,
+    ),
+  };
+}
+
+/** A refund: asked at created_at; done or failed at updated_at (a partial one changes no status). */
+function refundEntries(r) {
+  const line = (at, state, words, extra) => ({
+    at,
+    node: el(
+      "li",
+      { "data-refund": state, class: "refund" },
+      el("time", { datetime: at }, dateTime(at)),
+      " ",
+      el("span", { class: "badge refund-" + state }, "refund " + REFUND_WORDS[state]),
+      " " + words,
+      extra ? el("div", { class: "muted" }, extra) : null,
+    ),
+  });
+  const asked = line(
+    r.created_at,
+    "requested",
+    money(r.amount) + " asked",
+    r.status === "requested" ? "Waiting for Mercado Pago's answer." : null,
+  );
+  if (r.status === "done") {
+    const partly = r.refunded_amount < r.amount;
+    return [
+      asked,
+      line(
+        r.updated_at,
+        "done",
+        money(r.refunded_amount) + " given back" + (partly ? " of " + money(r.amount) : ""),
+      ),
+    ];
+  }
+  if (r.status === "failed") {
+    return [
+      asked,
+      line(
+        r.updated_at,
+        "failed",
+        "nothing given back of " + money(r.amount),
+        r.failure ? r.failure.message : null,
+      ),
+    ];
+  }
+  return [asked];
+}
+const REFUND_WORDS = { requested: "requested", done: "processed", failed: "failed" };
+
+/** Status changes and refunds, oldest first. */
+function history(events, refunds) {
+  const entries = [...events.map(statusEntry), ...refunds.flatMap(refundEntries)];
+  entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return entries.map((e) => e.node);
 }
 
 function render(s, events) {
@@ -103,29 +190,7 @@ function render(s, events) {
     ),
   );
   $("no-payments").hidden = s.payments.length > 0;
-  if (events) {
-    $("timeline").replaceChildren(
-      ...events.map((e) =>
-        el(
-          "li",
-          { "data-to": e.to },
-          el("time", { datetime: e.at }, dateTime(e.at)),
-          " ",
-          e.from ? badge(e.from) : null,
-          e.from ? " → " : null,
-          badge(e.to),
-          el(
-            "span",
-            { class: "muted" },
-            " by " +
-              e.source +
-              (e.merchant_order_id ? ", merchant order " + e.merchant_order_id : ""),
-          ),
-          e.detail ? el("div", { class: "muted" }, e.detail) : null,
-        ),
-      ),
-    );
-  }
+  if (events) $("timeline").replaceChildren(...history(events, s.refunds || []));
   $("cancel").hidden = s.status !== "pending";
   $("refund").hidden = !(s.status === "paid" && remaining(s) > 0);
   for (const id of ["recheck", "cancel", "refund"]) $(id).disabled = busy;

@@ -30,7 +30,8 @@ function posCard(pos) {
   api("/pos/" + id + "/sale").then(
     (sale) =>
       current.replaceChildren(
-        "Current sale: ",
+        // the POS's pending sale, else its most recent: a paid one is not "current"
+        sale.status === "pending" ? "Waiting to be paid: " : "Last sale: ",
         el(
           "a",
           { href: "/dashboard/sales/" + encodeURIComponent(sale.external_reference) },

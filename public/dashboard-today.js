@@ -173,6 +173,23 @@ function live() {
   });
 }
 
+let allPos = []; // every POS, for the POS filter of the chosen store
+
+/** The POS filter offers the chosen store's POS only; a POS of another store is let go. */
+function narrowPos() {
+  const store = $("f-store").value;
+  const select = $("f-pos");
+  const chosen = select.value;
+  const shown = allPos.filter((p) => !store || p.store_id === store);
+  select.replaceChildren(
+    el("option", { value: "" }, store ? "All POS of this store" : "All POS"),
+    ...shown.map((p) =>
+      el("option", { value: p.external_id }, p.name + " (" + p.external_id + ")"),
+    ),
+  );
+  select.value = shown.some((p) => p.external_id === chosen) ? chosen : "";
+}
+
 async function loadChoices() {
   try {
     const [stores, pos] = await Promise.all([api("/stores"), api("/pos")]);
@@ -180,15 +197,8 @@ async function loadChoices() {
       $("f-store").append(
         el("option", { value: s.external_id }, s.name + " (" + s.external_id + ")"),
       );
-    for (const p of pos.data) {
-      $("f-pos").append(
-        el(
-          "option",
-          { value: p.external_id, "data-store": p.store_id },
-          p.name + " (" + p.external_id + ")",
-        ),
-      );
-    }
+    allPos = pos.data;
+    narrowPos();
   } catch {
     // a key that may read sales but not stores still sees every sale; the filters stay "All"
   }
@@ -213,7 +223,10 @@ function changed() {
 
 labelZone();
 $("f-date").value = today();
-$("filters").addEventListener("change", changed);
+$("filters").addEventListener("change", (e) => {
+  if (e.target === $("f-store")) narrowPos();
+  changed();
+});
 $("filters").addEventListener("submit", (e) => e.preventDefault());
 $("export").addEventListener("click", exportCsv);
 $("more").addEventListener("click", () => load(true));

@@ -1,7 +1,18 @@
 // The customer display beside a till. A POS key may read only its own POS's sales: the current
 // sale is asked for (GET /pos/:id/sale) every 1.5 s while idle; a pending sale is then followed
 // through its own event stream, so its payment shows at once.
-import { $, ApiError, api, explain, follow, loadImage, money, say, signIn } from "./common.js";
+import {
+  $,
+  ApiError,
+  api,
+  explain,
+  follow,
+  loadImage,
+  money,
+  say,
+  signIn,
+  signOut,
+} from "./common.js";
 
 const posId = document.body.dataset.pos || "";
 const pos = encodeURIComponent(posId);
@@ -12,9 +23,11 @@ let shown = null; // the reference on screen (pending or paid), else null
 let stopStream = null;
 let paidUntil = 0;
 let qrFor = null;
+let info = null; // the POS's names, read when signing in (null: not registered here)
+let stopped = false; // the key was refused: nothing more is asked
 
 function screen(state) {
-  for (const id of ["idle", "pending", "paid"]) $(id).hidden = id !== state;
+  for (const id of ["idle", "pending", "paid", "problem"]) $(id).hidden = id !== state;
   document.body.dataset.state = state;
 }
 
@@ -88,6 +101,7 @@ function watch(ref) {
     onState(state, err) {
       if (state === "live") connection("");
       else if (state === "reconnecting") connection("Reconnecting…");
+      else if (err && refusal(err)) refused(err);
       else if (err) {
         connection("");
         if (shown === ref) idle();
@@ -99,7 +113,24 @@ function watch(ref) {
   });
 }
 
+/**
+ * The key stopped working (revoked, or the service's keys changed): a screen that says so, not
+ * an idle till that would never show a sale.
+ */
+function refused(err) {
+  stopped = true;
+  stop();
+  $("problem-text").textContent = describeRefusal(err);
+  screen("problem");
+  connection("");
+}
+
+function refusal(err) {
+  return err instanceof ApiError && (err.status === 401 || err.status === 403);
+}
+
 async function poll() {
+  if (stopped) return;
   try {
     if (!shown && Date.now() >= paidUntil) {
       const sale = await api("/pos/" + pos + "/sale");
@@ -107,34 +138,56 @@ async function poll() {
     }
     connection("");
   } catch (err) {
+    if (refusal(err)) return refused(err);
     if (!(err instanceof ApiError && err.status === 404)) connection(explain(err));
   }
   setTimeout(poll, IDLE_POLL_MS);
 }
 
-async function names() {
-  try {
-    const info = await api("/display/" + pos + "/info");
-    $("store-name").textContent = info.store_name;
-    $("pos-name").textContent = info.pos_name;
-  } catch {
-    // a POS used without registering it here: its id is all there is to show
-    $("store-name").textContent = "Welcome";
-    $("pos-name").textContent = posId;
-  }
+/** The display's names; a POS not registered here (404) has its id as all there is to show. */
+function names(info) {
+  $("store-name").textContent = info ? info.store_name : "Welcome";
+  $("pos-name").textContent = info ? info.pos_name : posId;
 }
+
+/** A refusal in words for whoever stands at the till. */
+function describeRefusal(err) {
+  if (err instanceof ApiError && err.status === 403) {
+    return (
+      "Wrong till: " +
+      err.message +
+      ". Sign in with the key of till " +
+      posId +
+      ", or open the display of the key's own till."
+    );
+  }
+  if (err instanceof ApiError && err.status === 401) {
+    return "This key is not recognised (any more). Sign in again with this till's key.";
+  }
+  return explain(err);
+}
+
+$("problem-signin").addEventListener("click", signOut);
 
 signIn({
   content: "screen",
-  // the POS's current sale: 404 (none yet) still proves the key may read this POS
+  describe: describeRefusal,
+  // the tablet faces the customer: one stray tap must not sign the till's screen out
+  signOutTwice: true,
+  // the POS's names: 403 for a till's key of another till, 404 (not registered here) still
+  // proves the key may read this POS
   check: (key) =>
-    api("/pos/" + pos + "/sale", { key }).catch((err) => {
-      if (err instanceof ApiError && err.status === 404) return null;
-      throw err;
-    }),
+    api("/display/" + pos + "/info", { key }).then(
+      (found) => (info = found),
+      (err) => {
+        if (err instanceof ApiError && err.status === 404) return (info = null);
+        throw err;
+      },
+    ),
   start() {
+    stopped = false;
     screen("idle");
-    names();
+    names(info);
     poll();
   },
 });

@@ -188,9 +188,11 @@ export function createApp(deps: AppDeps): express.Express {
     requireActor,
   );
   if (deps.salesList) app.use(createSalesListRouter(deps.salesList));
-  if (deps.live) app.use(createLiveRouter({ sales: deps.sales, live: deps.live }));
+  if (deps.live) {
+    app.use(createLiveRouter({ sales: deps.sales, live: deps.live, refunds: deps.refunds }));
+  }
   app.use(createPosSaleRouter(deps.sales));
-  app.use(createSalesRouter(deps.sales));
+  app.use(createSalesRouter(deps.sales, deps.refunds));
   app.use(createSaleQrRouter(deps.sales));
   if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
   if (deps.stores) {

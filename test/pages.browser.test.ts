@@ -31,6 +31,8 @@ const STAFF = "staff-key-pages-0123456789";
 const STORE = "SUCPG1";
 const POS1 = "SUCPG1POS1";
 const POS2 = "SUCPG1POS2";
+const STORE2 = "SUCPG2";
+const POS3 = "SUCPG2POS1";
 const POS_KEY = `pos-key-pages-0123456789`; // bound to STORE/POS1
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 const WIDTHS = [390, 1280] as const;
@@ -52,7 +54,10 @@ const problems: string[] = [];
 
 function watch(p: Page, name: string) {
   p.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`${name}: ${msg.text()}`);
+    if (msg.type() !== "error") return;
+    // a failed load names its URL (path only: the port changes), so each one is accounted for
+    const url = msg.location().url ? new URL(msg.location().url).pathname : "";
+    problems.push(`${name}: ${msg.text()}${url ? ` ${url}` : ""}`);
   });
   p.on("pageerror", (err) => problems.push(`${name}: ${err.message}`));
 }
@@ -166,6 +171,18 @@ beforeAll(async () => {
       .expect(201);
   }
 
+  // a second store, so that the POS filter has another store's POS to leave out
+  await request(h.app)
+    .post("/stores")
+    .set(auth)
+    .send({ external_id: STORE2, name: "Sucursal Norte", location })
+    .expect(201);
+  await request(h.app)
+    .post(`/stores/${STORE2}/pos`)
+    .set(auth)
+    .send({ external_id: POS3, name: "Caja Norte" })
+    .expect(201);
+
   browser = await launchChromium();
   // a zone other than the machine's: the day's bounds and the times are the browser's
   staff = await browser.newContext({
@@ -232,6 +249,24 @@ describe("dashboard", () => {
     await shoot(page, "dashboard-today");
   }, 45_000);
 
+  it("offers, once a store is chosen, only that store's POS in the POS filter", async () => {
+    const posChoices = () =>
+      page
+        .locator("#f-pos option")
+        .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    await expect.poll(posChoices, SOON).toEqual(["", POS1, POS2, POS3]);
+    await page.selectOption("#f-pos", POS3);
+    await page.selectOption("#f-store", STORE);
+    await expect.poll(posChoices, SOON).toEqual(["", POS1, POS2]);
+    // the POS of the other store is let go, so the list is not silently empty
+    expect(await page.inputValue("#f-pos")).toBe("");
+    await page.selectOption("#f-pos", POS1);
+    await page.selectOption("#f-store", STORE2);
+    await expect.poll(posChoices, SOON).toEqual(["", POS3]);
+    await page.selectOption("#f-store", "");
+    await expect.poll(posChoices, SOON).toEqual(["", POS1, POS2, POS3]);
+  }, 30_000);
+
   it("cancels a pending sale and refunds part of a paid one from the sale page", async () => {
     const pending = await createSale(POS2);
     await page.click(`tr[data-ref="${pending}"] a`);
@@ -259,6 +294,15 @@ describe("dashboard", () => {
     expect(Number(after.refundedCents)).toBe(125);
     expect(after.status).toBe("paid");
     await page.locator('[data-field="refunded_amount"]', { hasText: "1.25" }).waitFor();
+    // the partial refund changes no status, yet the history shows it asked and made
+    await page
+      .locator('#timeline li[data-refund="requested"]', { hasText: "1.25 asked" })
+      .waitFor();
+    await page
+      .locator('#timeline li[data-refund="done"]', { hasText: "1.25 given back" })
+      .waitFor();
+    // and in the history only, not again as raw data among the details
+    expect(await page.locator('[data-field="refunds"]').count()).toBe(0);
     await shoot(page, "dashboard-sale");
   }, 60_000);
 
@@ -267,6 +311,8 @@ describe("dashboard", () => {
     const card = page.locator(`article[data-pos="${POS2}"]`);
     await card.locator("[data-status]").waitFor();
     await imageLoaded(page, `article[data-pos="${POS1}"] img`);
+    // a paid sale is the POS's last one, not its current one
+    await card.locator("p", { hasText: /^Last sale: ref-/ }).waitFor();
     const download = page.waitForEvent("download");
     await card.locator("button", { hasText: "Print" }).click();
     expect((await download).suggestedFilename()).toBe(`${POS2}.pdf`);
@@ -322,6 +368,65 @@ describe("customer display", () => {
     await tablet.close();
   }, 60_000);
 
+  it("a till's key on another till's display, or a key refused later, never looks idle", async () => {
+    const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    tablet.setDefaultTimeout(10_000);
+    const display = await tablet.newPage();
+    watch(display, "display");
+    await display.goto(`${base}/display/${POS2}`);
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await expect
+      .poll(() => display.textContent("#signin-error"), SOON)
+      .toBe(
+        `Wrong till: this key is for the till ${POS1}, not ${POS2}. Sign in with the key of ` +
+          `till ${POS2}, or open the display of the key's own till.`,
+      );
+    expect(await display.locator("#screen").isHidden()).toBe(true);
+    await shoot(display, "display-wrong-till");
+
+    // on its own till it works; then the service stops taking the key (its keys changed)
+    await display.goto(`${base}/display/${POS1}`);
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
+    // a customer's stray tap on Sign out does not take the screen away; a second tap does
+    await display.click("#signout");
+    expect(await display.textContent("#signout")).toBe("Tap again to sign out");
+    expect(await display.locator("#idle").isVisible()).toBe(true);
+    expect(await display.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(
+      1,
+    );
+    await display.click("#signout");
+    await display.locator("#signin-key").waitFor();
+    expect(await display.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(
+      0,
+    );
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await display.locator("#idle").waitFor();
+    await display.route(`**/pos/${POS1}/sale`, (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: { code: "unauthorized", message: "the API key is not valid" },
+        }),
+      }),
+    );
+    await display.locator("#problem").waitFor({ timeout: 5000 });
+    expect(await display.locator("#idle").isHidden()).toBe(true);
+    expect(await display.textContent("#problem-text")).toMatch(/not recognised/);
+    await shoot(display, "display-refused");
+    await display.click("#problem-signin");
+    await display.locator("#signin-key").waitFor();
+    expect(await display.locator("#screen").isHidden()).toBe(true);
+    expect(await display.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(
+      0,
+    );
+    await tablet.close();
+  }, 45_000);
+
   it("a POS key cannot open the dashboard", async () => {
     const other = await browser.newContext();
     const p = await other.newPage();
@@ -370,12 +475,19 @@ describe("simulator page in the service", () => {
 });
 
 describe("in every page", () => {
-  it("no console errors but the two refusals the tests asked for", () => {
-    // Chromium logs every 4xx answer to fetch(); the only ones expected are the wrong key's 401
-    // and the 403 of the POS a staff key may not register
+  it("no console errors but the refusals the tests asked for", () => {
+    // Chromium logs every 4xx answer to fetch(); the only ones expected are the wrong key's 401,
+    // the stores page asking for the current sale of a POS that has none yet (404), the 403 of
+    // the POS a staff key may not register, and the display's refusals: another till's key
+    // (403) and the key refused later (401)
+    const failed = (status: string, path: string, page = "dashboard") =>
+      `${page}: Failed to load resource: the server responded with a status of ${status} ${path}`;
     expect(problems).toEqual([
-      "dashboard: Failed to load resource: the server responded with a status of 401 (Unauthorized)",
-      "dashboard: Failed to load resource: the server responded with a status of 403 (Forbidden)",
+      failed("401 (Unauthorized)", "/sales/summary"),
+      failed("404 (Not Found)", `/pos/${POS3}/sale`),
+      failed("403 (Forbidden)", `/stores/${STORE}/pos`),
+      failed("403 (Forbidden)", `/display/${POS2}/info`, "display"),
+      failed("401 (Unauthorized)", `/pos/${POS1}/sale`, "display"),
     ]);
   });
 });

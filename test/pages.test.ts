@@ -58,6 +58,9 @@ describe("pages", () => {
   it("the display's page escapes the POS id it names", async () => {
     const res = await request(t.h.app).get("/display/%22%3E%3Cimg%20src=x%3E").expect(200);
     expect(res.text).toContain('data-pos="&quot;&gt;&lt;img src=x&gt;"');
+    expect(res.text).toContain(
+      "Customer display of till <strong>&quot;&gt;&lt;img src=x&gt;</strong>",
+    );
   });
 
   it("serves the scripts and styles as files, and nothing beside them", async () => {
@@ -85,12 +88,21 @@ describe("GET /display/:pos_id/info", () => {
     }
   });
 
-  it("401 without a key; 404 for another POS's key and for a POS not registered here", async () => {
+  it("401 without a key; 404 for a POS not registered here", async () => {
     await register();
     await request(t.h.app).get("/display/PGPOS1/info").expect(401);
-    const other = await request(t.h.app).get("/display/PGPOS1/info").set(bearer(OTHER)).expect(404);
-    expect(other.body.error.code).toBe("not_found");
     await request(t.h.app).get("/display/NOPOS/info").set(auth).expect(404);
     await request(t.h.app).get("/display/bad%20id/info").set(auth).expect(404);
+  });
+
+  it("403 naming the key's own till for a POS key of another till, registered here or not", async () => {
+    await register();
+    for (const pos of ["PGPOS1", "NOPOS"]) {
+      const res = await request(t.h.app).get(`/display/${pos}/info`).set(bearer(OTHER)).expect(403);
+      expect(res.body.error.code).toBe("forbidden");
+      expect(res.body.error.message).toBe(`this key is for the till PGPOS2, not ${pos}`);
+    }
+    // its own till, even when not registered here, is simply not found
+    await request(t.h.app).get("/display/PGPOS2/info").set(bearer(OTHER)).expect(404);
   });
 });

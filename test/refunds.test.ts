@@ -238,6 +238,38 @@ describe("POST /orders/:ref/refund", () => {
     expect(again.body.refunded_amount).toBe(2);
   });
 
+  it("the sale's history (?include=events) lists each refund with its amount and outcome", async () => {
+    const { ref } = await paidSale([5], {
+      onPost: (n) => (n === 1 ? { status: 500, apply: false } : undefined),
+    });
+    const before = await request(h.app).get(`/orders/${ref}?include=events`).set(staff);
+    expect(before.body.refunds).toEqual([]);
+    await refund(ref, { amount: 2 }).expect(502);
+    await refund(ref, { amount: 1.5 }).expect(200);
+
+    const res = await request(h.app).get(`/orders/${ref}?include=events`).set(staff).expect(200);
+    // a partial refund changes no status: the events alone would not show it
+    expect(res.body.events.map((e: { to: string }) => e.to)).toEqual(["pending", "paid"]);
+    expect(res.body.refunds).toMatchObject([
+      {
+        status: "failed",
+        amount: 2,
+        refunded_amount: 0,
+        failure: { code: "mercadopago_unavailable" },
+      },
+      { status: "done", amount: 1.5, refunded_amount: 1.5, failure: null },
+    ]);
+    for (const r of res.body.refunds) {
+      expect(Date.parse(r.created_at)).toBeLessThanOrEqual(Date.parse(r.updated_at));
+    }
+    // the long poll's answer carries the same history
+    const polled = await request(h.app).get(`/orders/${ref}?wait=0&include=events`).set(staff);
+    expect(polled.body.refunds).toEqual(res.body.refunds);
+    // and a sale without `include` stays as it was
+    const plain = await request(h.app).get(`/orders/${ref}`).set(staff).expect(200);
+    expect(plain.body.refunds).toBeUndefined();
+  });
+
   it("Mercado Pago unreadable before anything is sent: 502, nothing kept, the same key works later", async () => {
     let down = true;
     const { ref, fake } = await paidSale([5], { listFails: () => down });
@@ -268,6 +300,10 @@ describe("POST /orders/:ref/refund", () => {
     expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
     const [row] = await refundRows(ref);
     expect(row?.status).toBe("requested");
+    const history = await request(h.app).get(`/orders/${ref}?include=events`).set(staff);
+    expect(history.body.refunds).toMatchObject([
+      { status: "requested", amount: 2, refunded_amount: 0, failure: null },
+    ]);
     // the amount stays reserved meanwhile: 3.01 more does not fit
     expect((await refund(ref, { amount: 3.01 })).body.error.code).toBe("not_refundable");
     // a retry while it is unresolved says so

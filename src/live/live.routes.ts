@@ -2,9 +2,14 @@ import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { actorOf, permit } from "../auth.ts";
 import { parseInput } from "../errors.ts";
-import { presentEvent, presentSale } from "../sales/sale.presenter.ts";
+import { presentSale } from "../sales/sale.presenter.ts";
 import type { Sale } from "../sales/sale.ts";
-import { reference, scopeOf } from "../sales/sales.routes.ts";
+import {
+  presentWithHistory,
+  reference,
+  scopeOf,
+  type RefundHistory,
+} from "../sales/sales.routes.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import type { LiveSales } from "./live-sales.ts";
 
@@ -61,8 +66,12 @@ function openStream(req: Request, res: Response) {
  * The live routes: a sale's stream, a store's or POS's stream, and the long poll on a sale.
  * Each stream or poll holds one of its key's places until it ends.
  */
-export function createLiveRouter(deps: { sales: SalesService; live: LiveSales }): Router {
-  const { sales, live } = deps;
+export function createLiveRouter(deps: {
+  sales: SalesService;
+  live: LiveSales;
+  refunds?: RefundHistory;
+}): Router {
+  const { sales, live, refunds } = deps;
   const router = Router();
 
   /** Runs an event stream until the client leaves or the service shuts down. */
@@ -140,12 +149,9 @@ export function createLiveRouter(deps: { sales: SalesService; live: LiveSales })
       const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
       const answer = async (s: Sale) => {
         if (res.headersSent) return;
-        if (query.include === "events") {
-          const events = await sales.events(s);
-          res.json({ ...presentSale(s), events: events.map(presentEvent) });
-          return;
-        }
-        res.json(presentSale(s));
+        const body =
+          query.include === "events" ? await presentWithHistory(s, sales, refunds) : presentSale(s);
+        if (!res.headersSent) res.json(body);
       };
       if (sale.status !== "pending" || query.wait === 0) return answer(sale);
       const release = live.hold("wait", actor.keyId);

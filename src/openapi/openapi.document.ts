@@ -18,6 +18,7 @@ import {
   ReadySchema,
   ReceivedSchema,
   SaleEventSchema,
+  SaleRefundSchema,
   SaleListSchema,
   SaleSchema,
   SalesSummarySchema,
@@ -305,7 +306,9 @@ function paths(): Json {
         tags: ["sales"],
         parameters: [
           REF_PARAMETER,
-          ...queryParameters(OrderQuerySchema, { include: "`events` adds the audit trail" }),
+          ...queryParameters(OrderQuerySchema, {
+            include: "`events` adds the history: status changes (`events`) and refunds (`refunds`)",
+          }),
           ...queryParameters(WaitQuerySchema.pick({ wait: true }), {
             wait: "seconds to wait for the sale to leave `pending`",
           }).map((p) => ({ ...p, required: false })),
@@ -313,7 +316,7 @@ function paths(): Json {
         responses: {
           "200": json(
             { oneOf: [REF("Sale"), REF("SaleWithEvents")] },
-            "the sale (with `events` when asked)",
+            "the sale (with `events` and `refunds` when asked)",
           ),
           ...errors([400, ...AUTHENTICATED, 404]),
         },
@@ -463,7 +466,9 @@ function paths(): Json {
     "/display/{pos_id}/info": {
       get: {
         summary: "The names a customer display shows while idle",
-        description: "A POS key may read its own POS's; staff and full keys any.",
+        description:
+          "A POS key may read its own POS's (403 naming its own till for another); staff and " +
+          "full keys any.",
         tags: ["stores"],
         parameters: [POS_PARAMETER],
         responses: {
@@ -534,7 +539,9 @@ export function buildOpenApiDocument(version: string): Json {
         "Mercado Pago QR payments at the point of sale. Authenticated routes take " +
         "`Authorization: Bearer <key>`; every answer carries `X-Request-Id`.",
     },
-    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    // No jsonSchemaDialect: OpenAPI 3.1's default dialect (spec.openapis.org/oas/3.1/dialect/base)
+    // is JSON Schema 2020-12 plus OpenAPI's own keywords, so zod's 2020-12 output is already in
+    // it; naming plain 2020-12 instead makes Swagger UI put a warning banner over /docs.
     security: [{ bearer: [] }],
     tags: [
       { name: "sales" },
@@ -574,6 +581,7 @@ export function buildOpenApiDocument(version: string): Json {
             Error: ErrorSchema,
             Sale: SaleSchema,
             SaleEvent: SaleEventSchema,
+            SaleRefund: SaleRefundSchema,
             SaleWithEvents: SaleWithEventsSchema,
             SaleList: SaleListSchema,
             SalesSummary: SalesSummarySchema,

@@ -78,9 +78,31 @@ export const SaleEventSchema = z.object({
   at: instant,
 });
 
+export const SaleRefundSchema = z
+  .object({
+    status: z.enum(["requested", "done", "failed"]).meta({
+      description:
+        "requested: the outcome is not known yet; done: Mercado Pago made it (`refunded_amount` " +
+        "of `amount`); failed: nothing was given back",
+    }),
+    amount,
+    refunded_amount: amount,
+    failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+    created_at: instant,
+    updated_at: instant,
+  })
+  .meta({ description: "A refund asked of the sale through this service." });
+
 export const SaleWithEventsSchema = SaleSchema.extend({
   events: z.array(SaleEventSchema),
-}).meta({ description: "A sale with its audit trail (`?include=events`)." });
+  refunds: z.array(SaleRefundSchema).meta({
+    description:
+      "the refunds asked through this service, oldest first (refunds made at Mercado Pago " +
+      "directly show only in `refunded_amount`)",
+  }),
+}).meta({
+  description: "A sale with its history (`?include=events`): status changes and refunds.",
+});
 
 export const SaleListSchema = z.object({
   data: z.array(SaleSchema),

@@ -82,10 +82,6 @@ const SALE = `
   <p class="muted zone" data-zone></p>
 </section>
 <section class="card">
-  <h2>Details</h2>
-  <dl id="fields" class="fields"></dl>
-</section>
-<section class="card">
   <h2>Items</h2>
   <table><thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Price</th><th class="num">Total</th></tr></thead>
   <tbody id="items"></tbody></table>
@@ -97,6 +93,10 @@ const SALE = `
 <section class="card">
   <h2>History</h2>
   <ol id="timeline" class="timeline"></ol>
+</section>
+<section class="card">
+  <h2>Details</h2>
+  <dl id="fields" class="fields"></dl>
 </section>
 <dialog id="confirm">
   <form method="dialog" id="confirm-form">
@@ -170,9 +170,18 @@ export function renderDashboard(page: DashboardPage): string {
 }
 
 export function renderDisplay(posId: string): string {
+  // a function, not a string, as the replacement: a "$&" in the id stays text
+  const signIn = SIGN_IN.replace(
+    "A staff or full-access key.",
+    "This till's POS key (or a staff key).",
+  ).replace(
+    "<h1>Sign in</h1>",
+    () =>
+      `<h1>Sign in</h1>\n  <p>Customer display of till <strong>${escapeHtml(posId)}</strong></p>`,
+  );
   return `${head("Customer display")}
 <body class="display" data-pos="${escapeHtml(posId)}">
-<main>${SIGN_IN.replace("A staff or full-access key.", "This till's POS key (or a staff key).")}
+<main>${signIn}
 <div id="screen" hidden>
   <section id="idle" class="state">
     <p id="store-name" class="huge"></p>
@@ -187,6 +196,11 @@ export function renderDisplay(posId: string): string {
   <section id="paid" class="state paid" hidden>
     <p class="huge">Paid — thank you</p>
     <p id="paid-amount" class="big"></p>
+  </section>
+  <section id="problem" class="state problem" role="alert" hidden>
+    <p class="huge">Not ready</p>
+    <p id="problem-text" class="big"></p>
+    <button id="problem-signin" type="button" class="primary">Sign in again</button>
   </section>
 </div>
 <p id="connection" class="connection" role="status"></p>

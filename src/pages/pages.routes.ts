@@ -87,10 +87,23 @@ export function createPagesRouter(deps: {
       const parsed = PosIdSchema.safeParse(req.params.pos_id);
       const posId = String(req.params.pos_id);
       const pos = parsed.success && deps.stores ? await deps.stores.findPos(parsed.data) : null;
-      const scope = actorOf(req).binding ?? "all";
-      if (!pos || !inScope({ storeId: pos.storeExternalId, posId: pos.externalId }, scope)) {
-        throw new AppError("not_found", `no POS ${posId} registered here`);
+      const binding = actorOf(req).binding;
+      // A till's key opened on another till's display would otherwise look like an idle till
+      // forever: it is told which till it is for (its own binding, nothing of the other POS).
+      const elsewhere = binding
+        ? pos
+          ? !inScope({ storeId: pos.storeExternalId, posId: pos.externalId }, binding)
+          : binding.posId !== null && binding.posId !== posId
+        : false;
+      if (binding && elsewhere) {
+        throw new AppError(
+          "forbidden",
+          binding.posId
+            ? `this key is for the till ${binding.posId}, not ${posId}`
+            : `this key is for the tills of store ${binding.storeId}, not ${posId}`,
+        );
       }
+      if (!pos) throw new AppError("not_found", `no POS ${posId} registered here`);
       const store = await deps.stores?.getStore(pos.storeExternalId);
       res.json({
         pos_id: pos.externalId,

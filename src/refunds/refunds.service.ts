@@ -503,6 +503,9 @@ export function createRefundsService(deps: RefundsServiceDeps) {
   }
 
   return {
+    /** The refunds asked of a sale through this service, oldest first (its history shows them). */
+    ofSale: (sale: Sale): Promise<Refund[]> => refunds.listForSale(sale.id),
+
     /**
      * Refunds `amountCents` of a paid sale (all that remains when null) at Mercado Pago, across
      * its payments. The amount is reserved first under the sale's row lock, so concurrent refunds

@@ -2,7 +2,10 @@ import express, { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import { actorOf, permit, type Actor } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import type { Refund } from "../refunds/refund.ts";
+import { presentRefund } from "../refunds/refund.presenter.ts";
 import { presentEvent, presentSale } from "./sale.presenter.ts";
+import type { Sale } from "./sale.ts";
 import { inScope, type SaleScope } from "./sale-scope.ts";
 import { CreateSaleSchema, ExternalReferenceSchema } from "./sales.schemas.ts";
 import type { SalesService } from "./sales.service.ts";
@@ -15,6 +18,32 @@ export function reference(value: unknown): string {
 }
 
 export const OrderQuerySchema = z.object({ include: z.enum(["events"]).optional() });
+
+/** Where a sale's refunds are read from (the refunds service; absent: the sale has none here). */
+export interface RefundHistory {
+  ofSale(sale: Sale): Promise<Refund[]>;
+}
+
+/**
+ * The sale with its history (`?include=events`): the status changes (`events`) and the refunds
+ * asked through this service (`refunds`, with their amounts and outcome), each oldest first. A
+ * partial refund changes no status, so without `refunds` it would leave no trace there.
+ */
+export async function presentWithHistory(
+  sale: Sale,
+  sales: Pick<SalesService, "events">,
+  refunds: RefundHistory | undefined,
+) {
+  const [events, asked] = await Promise.all([
+    sales.events(sale),
+    refunds ? refunds.ofSale(sale) : Promise.resolve([]),
+  ]);
+  return {
+    ...presentSale(sale),
+    events: events.map(presentEvent),
+    refunds: asked.map(presentRefund),
+  };
+}
 
 /** The sales a key may see: a bound POS key its store's (or its POS's), every other key all. */
 export function scopeOf(actor: Actor): SaleScope {
@@ -34,7 +63,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
  * POS and staff routes: check the caller's role, parse, call the service, present. The caller
  * reaches the service only as a scope; services never see the request.
  */
-export function createSalesRouter(sales: SalesService): Router {
+export function createSalesRouter(sales: SalesService, refunds?: RefundHistory): Router {
   const router = Router();
 
   // The order of refusals: no key 401, wrong role 403, not JSON 415, too big 413, invalid 400.
@@ -57,12 +86,11 @@ export function createSalesRouter(sales: SalesService): Router {
   router.get("/orders/:ref", permit(["full", "staff", "pos"], "read sales"), async (req, res) => {
     const query = parseInput(OrderQuerySchema, req.query);
     const sale = await sales.get(reference(req.params.ref), scopeOf(actorOf(req)));
-    if (query.include === "events") {
-      const events = await sales.events(sale);
-      res.json({ ...presentSale(sale), events: events.map(presentEvent) });
-      return;
-    }
-    res.json(presentSale(sale));
+    res.json(
+      query.include === "events"
+        ? await presentWithHistory(sale, sales, refunds)
+        : presentSale(sale),
+    );
   });
 
   router.delete(

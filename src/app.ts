@@ -1,6 +1,5 @@
 import express, { type RequestHandler, type Router } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
-import helmet from "helmet";
 import type { Logger } from "pino";
 import { createKeyring, findActor, identify, permit, requireActor } from "./auth.ts";
 import { allowOrigins } from "./cors.ts";
@@ -12,6 +11,7 @@ import type { LiveSales } from "./live/live-sales.ts";
 import { createHttpLogger, logAtDebug, noteOnAccessLine } from "./logger.ts";
 
 import { createPagesRouter } from "./pages/pages.routes.ts";
+import { securityHeaders } from "./security-headers.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
 import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import { createDocsRouter } from "./openapi/docs.routes.ts";
@@ -98,7 +98,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("etag", false);
 
   app.use(createHttpLogger(deps.logger));
-  app.use(helmet());
+  // helmet's default headers, computed once for the process rather than per request
+  app.use(securityHeaders());
   if (deps.config.corsOrigins?.length) app.use(allowOrigins(deps.config.corsOrigins));
   if (deps.metrics) {
     // before the request histogram: scrapes are not API traffic

@@ -385,36 +385,38 @@ describe("notifications → merchant order → sale status", () => {
     expect((await sale(ref)).status).toBe("paid");
   });
 
-  it("when the payment and merchant order notifications of a sale are worked together, then the merchant order is read once", async () => {
+  it("when the payment and merchant order notifications of a sale are worked together, then the merchant order is read once and the payment it lists is not read", async () => {
     const ref = await newSale();
     const id = nextId();
-    nock(MP_BASE)
-      .get("/v1/payments/556")
-      .once()
-      .reply(200, { id: 556, status: "approved", external_reference: ref, order: { id } });
+    const paymentRead = nock(MP_BASE)
+      .get("/v1/payments/557")
+      .reply(200, { id: 557, status: "approved", external_reference: ref, order: { id } });
     const moRead = nock(MP_BASE)
       .get(`/merchant_orders/${id}`)
       .once()
       .reply(
         200,
-        merchantOrder(id, ref, "closed", [{ id: 556, status: "approved", transaction_amount: 5 }]),
+        merchantOrder(id, ref, "closed", [{ id: 557, status: "approved", transaction_amount: 5 }]),
       );
+    // the payment's notification first: the merchant order is still read first
     await request(t.h.app)
-      .post("/webhooks/mercadopago?data.id=556&type=payment")
-      .send({ type: "payment", action: "payment.created", data: { id: "556" } })
+      .post("/webhooks/mercadopago?data.id=557&type=payment")
+      .send({ type: "payment", action: "payment.created", data: { id: "557" } })
       .expect(200);
     await ipn("merchant_order", id).expect(200);
 
     await t.h.worker.runOnce();
 
     expect(moRead.isDone()).toBe(true);
+    expect(paymentRead.isDone()).toBe(false);
+    nock.cleanAll();
     expect((await sale(ref)).status).toBe("paid");
     const rows = await t.db.prisma.notification.findMany({
-      where: { resourceId: { in: ["556", String(id)] } },
+      where: { resourceId: { in: ["557", String(id)] } },
     });
-    expect(rows.map((r) => [r.topic, r.processedAt !== null]).sort()).toEqual([
-      ["merchant_order", true],
-      ["payment", true],
+    expect(rows.map((r) => [r.topic, r.processedAt !== null, r.lastError]).sort()).toEqual([
+      ["merchant_order", true, null],
+      ["payment", true, null],
     ]);
     expect((await events(ref)).filter((e) => e.toStatus === "paid")).toHaveLength(1);
   });

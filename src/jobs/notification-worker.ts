@@ -44,7 +44,10 @@ export function retryDelayMs(attempt: number): number {
 type MerchantOrderReads = Pick<
   MercadoPagoClient,
   "getMerchantOrder" | "getPayment" | "searchMerchantOrders" | "getOrder"
->;
+> & {
+  /** a merchant order already read (in this batch) that lists the payment: no need to read it */
+  merchantOrderOfPayment?(paymentId: string): MerchantOrder | undefined;
+};
 
 /** The merchant orders a notification points at, read by id from our own Mercado Pago base URL. */
 export async function merchantOrdersFor(
@@ -55,6 +58,9 @@ export async function merchantOrdersFor(
     const mo = await mp.getMerchantOrder(n.resourceId);
     return mo ? [mo] : [];
   }
+  // the merchant order listing the payment is what the payment would lead to (read just now)
+  const known = mp.merchantOrderOfPayment?.(n.resourceId);
+  if (known) return [known];
   const payment = await mp.getPayment(n.resourceId);
   if (!payment) return [];
   const orderId = payment.order?.id;
@@ -89,8 +95,15 @@ function sharedReads(mp: MerchantOrderReads): MerchantOrderReads {
     if (!p) memo.set(key, (p = read()));
     return p;
   }
+  const byPayment = new Map<string, MerchantOrder>();
+  async function readMerchantOrder(id: string): Promise<MerchantOrder | null> {
+    const mo = await mp.getMerchantOrder(id);
+    for (const p of mo?.payments ?? []) if (mo) byPayment.set(String(p.id), mo);
+    return mo;
+  }
   return {
-    getMerchantOrder: (id) => once(`mo:${id}`, () => mp.getMerchantOrder(id)),
+    merchantOrderOfPayment: (paymentId) => byPayment.get(paymentId),
+    getMerchantOrder: (id) => once(`mo:${id}`, () => readMerchantOrder(id)),
     getPayment: (id) => once(`payment:${id}`, () => mp.getPayment(id)),
     searchMerchantOrders: (ref) => once(`search:${ref}`, () => mp.searchMerchantOrders(ref)),
     getOrder: (id) => once(`order:${id}`, () => mp.getOrder(id)),
@@ -128,14 +141,21 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
 
   async function work(batch: ClaimedNotification[]): Promise<void> {
     const reads = sharedReads(deps.mp);
-    const outcomes = await Promise.all(
-      batch.map((n) =>
-        observationsFor(reads, n).then(
-          (orders) => ({ n, orders, err: null }),
-          (err: unknown) => ({ n, orders: [], err }),
+    const readAll = (notifications: ClaimedNotification[]) =>
+      Promise.all(
+        notifications.map((n) =>
+          observationsFor(reads, n).then(
+            (orders) => ({ n, orders, err: null }),
+            (err: unknown) => ({ n, orders: [], err }),
+          ),
         ),
-      ),
-    );
+      );
+    // Merchant orders first: a payment they list is not read again (a payment notification
+    // comes with its merchant order's, and would read the payment and then that merchant order).
+    const outcomes = [
+      ...(await readAll(batch.filter((n) => n.topic === "merchant_order"))),
+      ...(await readAll(batch.filter((n) => n.topic !== "merchant_order"))),
+    ];
     const read = outcomes.filter((o) => o.err === null);
     const unread: { n: ClaimedNotification; err: unknown }[] = outcomes.filter(
       (o) => o.err !== null,

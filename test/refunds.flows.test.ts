@@ -226,6 +226,27 @@ describe.each(APIS)("refunds on $api against the simulator", (api) => {
     },
   );
 
+  if (orders) {
+    it("a whole refund whose answer is lost, and whose notification settled the sale first, is sent again as it was and ends done", async () => {
+      const { ref, paymentIds } = await paidSale();
+      sim.sim.faults.set({ endpoint: api.refundFault, kind: "500", after: true, times: 1 });
+      const res = await refund(ref);
+      expect(res.status).toBe(502);
+      // Mercado Pago's order.refunded notification arrives before the resolver's turn: the sale
+      // is refunded, so the refund is no longer "all of an untouched order" by the sale's figures
+      await drain();
+      const settled = await request(h.app).get(`/orders/${ref}`).set(auth);
+      expect(settled.body).toMatchObject({ status: "refunded", refunded_amount: 5 });
+      expect((await resolveNow(ref)).map((r) => r.status)).toEqual(["done"]);
+      // the second send is the same request under the same key, so Mercado Pago accepts it
+      // (another body under that key would be refused: idempotency_key_already_used)
+      const posts = refundPosts();
+      expect(posts).toHaveLength(2);
+      expect(posts[1]?.status).toBeLessThan(300);
+      expect(refundsAtSimulator(paymentIds[0]!)).toEqual([5]);
+    });
+  }
+
   it("with the refund's reads failing too, the refund stays requested and the resolver finishes it", async () => {
     const { ref, paymentIds } = await paidSale();
     sim.sim.faults.set({ endpoint: api.refundFault, kind: "500", after: true, times: 1 });

@@ -13,6 +13,12 @@ export interface RefundPart {
   paymentId: number;
   /** Orders API: the order's payment (PAY…) the money comes back from */
   orderPaymentId?: string;
+  /**
+   * Orders API: sent as a total refund (no body). Kept so the resolver sends the same request
+   * again under the same key: recomputed from the sale, a refund its own notification had
+   * already counted would go as a partial one and be refused as another request with that key.
+   */
+  whole?: boolean;
   amountCents: number;
   state: RefundPartState;
   /** Mercado Pago's id of the refund made for this part */

@@ -387,6 +387,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
       state: "sending",
       mpRefundId: null,
       knownRefundIds: [],
+      whole,
     };
     await refunds.update(refund.id, { parts: [part], at: deps.now() });
     const err = await sendOrderPart(sale, refund, part, whole, call);
@@ -548,7 +549,9 @@ export function createRefundsService(deps: RefundsServiceDeps) {
         if (part.state === "sending" || part.state === "unknown") {
           if (owner?.mercadopagoApi === "orders") {
             // the same refund, the same key: Mercado Pago answers with what it already made
-            const whole = part.amountCents === owner.paidCents && owner.refundedCents === 0;
+            // (parts stored before `whole` was kept fall back to the sale's figures)
+            const whole =
+              part.whole ?? (part.amountCents === owner.paidCents && owner.refundedCents === 0);
             await sendOrderPart(owner, refund, part, whole, {});
           } else {
             await resolvePart(refund, part, {});

@@ -8,17 +8,15 @@ import { instoreOrderBody } from "../src/mercadopago/instore-v2/instore.upstream
 import { createIdempotencyKey, orderBody } from "../src/mercadopago/orders/order.ts";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
 import type { FaultEndpoint } from "../src/simulator/simulator.faults.ts";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import type { SimulatorServer } from "../src/simulator/simulator.ts";
+import { COLLECTOR, TOKEN, auth, saleBody, type Harness, type TestDb } from "./helpers.ts";
 import {
-  COLLECTOR,
-  TOKEN,
-  auth,
-  buildHarness,
-  createTestDb,
-  saleBody,
-  type Harness,
-  type TestDb,
-} from "./helpers.ts";
+  drainInbox,
+  resetSimulatorFlows,
+  startSimulatorFlows,
+  stopSimulatorFlows,
+  type SimulatorFlows,
+} from "./simulator-flows.ts";
 
 // Whole flows through the service with the built-in simulator as Mercado Pago: real HTTP both
 // ways (the simulator delivers notifications to the service's webhook on a loopback port), on
@@ -67,40 +65,14 @@ describe.each(APIS)("flows on $api with the simulator as Mercado Pago", (api) =>
   let sim: SimulatorServer;
   let h: Harness;
   let server: Server;
+  let flows: SimulatorFlows;
 
   beforeAll(async () => {
-    db = await createTestDb();
-    sim = await startSimulatorServer({
-      accessToken: TOKEN,
-      collectorId: Number(COLLECTOR),
-      sweepIntervalMs: 0,
-      // Orders API webhooks are signed (x-signature), checked as in production
-      ordersWebhookSecret: SIGNING_SECRET,
-    });
-    h = buildHarness(db, {
-      mpBaseUrl: sim.baseUrl,
-      timeoutMs: 400,
-      mpApi: api.api,
-      ...(orders ? { signingSecret: SIGNING_SECRET } : {}),
-    });
-    server = h.app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
+    flows = await startSimulatorFlows(api.api, SIGNING_SECRET);
+    ({ db, sim, h, server } = flows);
   });
-  afterAll(async () => {
-    await sim.close();
-    await new Promise((resolve) => server.close(resolve));
-    await db.drop();
-  });
-  beforeEach(() => {
-    const { port } = server.address() as AddressInfo;
-    sim.sim.notifier.resetControls();
-    sim.sim.notifier.setControls({
-      overrideUrl: `http://127.0.0.1:${port}/webhooks/mercadopago`,
-      retrySchedule: [20, 40],
-    });
-    sim.sim.faults.clear();
-    sim.sim.requests.length = 0;
-  });
+  afterAll(() => stopSimulatorFlows(flows));
+  beforeEach(() => resetSimulatorFlows(flows));
 
   /** The customer pays (or fails to pay) the order on the POS, whichever API put it there. */
   function pay(posId: string, status: "approved" | "rejected" = "approved") {
@@ -115,16 +87,7 @@ describe.each(APIS)("flows on $api with the simulator as Mercado Pago", (api) =>
   }
 
   /** Delivers every pending notification and works the inbox until it is empty. */
-  async function drain() {
-    await sim.sim.notifier.idle();
-    for (let i = 0; i < 20; i++) {
-      const due = await db.prisma.notification.count({
-        where: { processedAt: null, dueAt: { lte: new Date() } },
-      });
-      if (due === 0) return;
-      await h.worker.runOnce();
-    }
-  }
+  const drain = () => drainInbox(flows);
 
   async function createSale(overrides: Record<string, unknown> = {}) {
     const body = saleBody(overrides);

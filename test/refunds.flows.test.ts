@@ -1,21 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
 import type { FaultEndpoint } from "../src/simulator/simulator.faults.ts";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import type { SimulatorServer } from "../src/simulator/simulator.ts";
+import { auth, saleBody, type Harness, type TestDb } from "./helpers.ts";
 import {
-  COLLECTOR,
-  TOKEN,
-  auth,
-  buildHarness,
-  createTestDb,
-  saleBody,
-  type Harness,
-  type TestDb,
-} from "./helpers.ts";
+  drainInbox,
+  resetSimulatorFlows,
+  startSimulatorFlows,
+  stopSimulatorFlows,
+  type SimulatorFlows,
+} from "./simulator-flows.ts";
 
 // Refunds end to end with the built-in simulator as Mercado Pago over real HTTP both ways: the
 // refund POSTs and reads, and the notifications Mercado Pago sends when money is given back, on
@@ -53,52 +49,17 @@ describe.each(APIS)("refunds on $api against the simulator", (api) => {
   let db: TestDb;
   let sim: SimulatorServer;
   let h: Harness;
-  let server: Server;
+  let flows: SimulatorFlows;
 
   beforeAll(async () => {
-    db = await createTestDb();
-    sim = await startSimulatorServer({
-      accessToken: TOKEN,
-      collectorId: Number(COLLECTOR),
-      sweepIntervalMs: 0,
-      ordersWebhookSecret: SIGNING_SECRET,
-    });
-    h = buildHarness(db, {
-      mpBaseUrl: sim.baseUrl,
-      timeoutMs: 400,
-      mpApi: api.api,
-      ...(orders ? { signingSecret: SIGNING_SECRET } : {}),
-    });
-    server = createServer(h.app).listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
+    flows = await startSimulatorFlows(api.api, SIGNING_SECRET);
+    ({ db, sim, h } = flows);
   });
-  afterAll(async () => {
-    await sim.close();
-    await new Promise((resolve) => server.close(resolve));
-    await db.drop();
-  });
-  beforeEach(() => {
-    const { port } = server.address() as AddressInfo;
-    sim.sim.notifier.resetControls();
-    sim.sim.notifier.setControls({
-      overrideUrl: `http://127.0.0.1:${port}/webhooks/mercadopago`,
-      retrySchedule: [20, 40],
-    });
-    sim.sim.faults.clear();
-    sim.sim.requests.length = 0;
-  });
+  afterAll(() => stopSimulatorFlows(flows));
+  beforeEach(() => resetSimulatorFlows(flows));
 
   /** Delivers every pending notification and works the inbox until it is empty. */
-  async function drain() {
-    await sim.sim.notifier.idle();
-    for (let i = 0; i < 20; i++) {
-      const due = await db.prisma.notification.count({
-        where: { processedAt: null, dueAt: { lte: new Date() } },
-      });
-      if (due === 0) return;
-      await h.worker.runOnce();
-    }
-  }
+  const drain = () => drainInbox(flows);
 
   /**
    * A sale paid at the simulator by payments of `amounts` (its total is 5); `paymentIds` are the

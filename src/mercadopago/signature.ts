@@ -56,8 +56,8 @@ export const ORDER_SIGNATURE_WINDOW_MS = 10 * 60_000;
 /**
  * Checks the x-signature of an Orders API notification (topic `order`), which Mercado Pago
  * signs (reference/mercadopago-orders-api.md §4.3). The sources disagree on two points
- * (UNCONFIRMED, §9.4), so both readings are accepted: the docs sign `data.id` lower-cased, the official SDKs (since 2026-06)
- * as received; the docs give `ts` in milliseconds, the SDKs check it as seconds (13 digits or
+ * (UNCONFIRMED, §9.4), so both readings are accepted: the docs sign `data.id` lower-cased, the
+ * official SDKs (since 2026-06) as received; the docs give `ts` in milliseconds, the SDKs check it as seconds (13 digits or
  * more are read as milliseconds). A `ts` outside the window either way is refused: a replayed
  * old delivery costs nothing. The signature is a filter only: the order is always read from
  * Mercado Pago by id before anything is decided.

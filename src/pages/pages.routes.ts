@@ -90,11 +90,11 @@ export function createPagesRouter(deps: {
       const binding = actorOf(req).binding;
       // A till's key opened on another till's display would otherwise look like an idle till
       // forever: it is told which till it is for (its own binding, nothing of the other POS).
-      const elsewhere = binding
-        ? pos
+      const elsewhere =
+        !!binding &&
+        (pos
           ? !inScope({ storeId: pos.storeExternalId, posId: pos.externalId }, binding)
-          : binding.posId !== null && binding.posId !== posId
-        : false;
+          : binding.posId !== null && binding.posId !== posId);
       if (binding && elsewhere) {
         throw new AppError(
           "forbidden",

@@ -30,6 +30,8 @@ import {
 } from "./simulator.state.core.ts";
 import type { MerchantOrderRecord, PaymentRecord, StateCore } from "./simulator.state.core.ts";
 
+/** What the merchant orders alone say of a reference (`ReferenceTruth` without the Orders API). */
+export type InstoreTruth = Omit<ReferenceTruth, "paid_order_id" | "order_ids">;
 export const STATUS_DETAIL: Record<PayOutcome, string> = {
   approved: "accredited",
   rejected: "cc_rejected_other_reason",
@@ -50,7 +52,8 @@ export interface MerchantOrdersPayments extends Pick<
   requireMo(id: number): MerchantOrderRecord;
   requirePayment(id: number): PaymentRecord;
   merchantOrdersByReference(externalReference: string): MerchantOrder[];
-  truth(externalReference: string): ReferenceTruth;
+  /** The merchant orders' side of the truth; the state adds the Orders API's. */
+  truth(externalReference: string): InstoreTruth;
   /** Expires merchant orders past their time (a sweeper). */
   sweepMerchantOrders(): void;
 }
@@ -475,7 +478,7 @@ export function createMerchantOrdersPayments(
     return (moByReference.get(externalReference) ?? []).map(moView);
   }
 
-  function truth(externalReference: string): ReferenceTruth {
+  function truth(externalReference: string): InstoreTruth {
     sweep();
     const list = moByReference.get(externalReference) ?? [];
     let paidId: number | null = null;
@@ -490,9 +493,6 @@ export function createMerchantOrdersPayments(
       paid: paidId !== null,
       paid_merchant_order_id: paidId,
       merchant_order_ids: list.map((mo) => mo.id),
-      // Orders API orders are added by the state (simulator.state.ts)
-      paid_order_id: null,
-      order_ids: [],
       approved_amount: fromCents(approved),
     };
   }

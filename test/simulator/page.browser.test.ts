@@ -50,11 +50,13 @@ describe("simulator page in a browser", () => {
     await expect.poll(() => page.textContent("#order-total")).toBe("150.50");
     expect(await page.locator("#items tr").count()).toBe(2);
     // Typed structurally: the project's TypeScript lib has no DOM types.
-    const qrLoaded = await page.locator("#qr").evaluate((node) => {
-      const img = node as unknown as { complete: boolean; naturalWidth: number };
-      return img.complete && img.naturalWidth > 0;
-    });
-    expect(qrLoaded).toBe(true);
+    // the QR image loads after the order's text is shown: wait for it rather than race it
+    const qrLoaded = () =>
+      page.locator("#qr").evaluate((node) => {
+        const img = node as unknown as { complete: boolean; naturalWidth: number };
+        return img.complete && img.naturalWidth > 0;
+      });
+    await expect.poll(qrLoaded).toBe(true);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.click("#btn-scan");

@@ -380,17 +380,41 @@ describe.each(APIS)("flows on $api with the simulator as Mercado Pago", (api) =>
     nothingToPay(body.pos_id);
   });
 
+  it("an order Mercado Pago expired: the sale is expired at once by its notification, and the POS takes the next sale", async () => {
+    const { body } = await createSale();
+    const started = Date.now();
+    if (orders) sim.sim.expireOrder(body.pos_id);
+    else {
+      sim.sim.scan(body.pos_id); // an instore merchant order exists once the customer scanned
+      sim.sim.expire(body.pos_id);
+    }
+    await drain();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await status(body.external_reference)).toBe("expired");
+    expect(await transitions(body.external_reference)).toEqual([
+      "∅→pending:create",
+      "pending→expired:webhook",
+    ]);
+    const ev = await db.prisma.saleEvent.findFirstOrThrow({
+      where: { toStatus: "expired", sale: { externalReference: body.external_reference } },
+    });
+    expect(ev.detail).toMatchObject({ mercadopago_status: "expired" });
+    const next = await createSale({ pos_id: body.pos_id });
+    expect(next.res.status).toBe(201);
+  });
+
   if (orders) {
-    it("an order Mercado Pago expired first: the sale expires on its final read", async () => {
+    it("an order cancelled at Mercado Pago (its panel, another integration): the sale is cancelled at once", async () => {
       const { body } = await createSale();
-      sim.sim.expireOrder(body.pos_id);
-      await drain(); // order.expired: a hint, the sale waits for its own expires_at
-      await makeDue(body.external_reference, true);
-      await h.sweeper.runOnce();
-      expect(await row(body.external_reference)).toMatchObject({
-        status: "expired",
-        orderStatus: "expired",
-      });
+      const [orderId] = sim.sim.truth(body.external_reference).order_ids;
+      sim.sim.state.cancelApiOrder(orderId!, randomUUID());
+      await drain();
+      expect(await transitions(body.external_reference)).toEqual([
+        "∅→pending:create",
+        "pending→cancelled:webhook",
+      ]);
+      const next = await createSale({ pos_id: body.pos_id });
+      expect(next.res.status).toBe(201);
     });
   }
 

@@ -259,6 +259,41 @@ export function createSalesService(deps: SalesServiceDeps) {
   }
 
   /**
+   * Mercado Pago says the sale's order is over with nothing paid (Orders API `expired` or
+   * `canceled`, a merchant order `expired`): the sale ends at once, with Mercado Pago's status
+   * in its history, which frees its POS, and is watched for a late payment as an expired sale
+   * is. An instore merchant order is one scan's: the sale ends only once the POS no longer
+   * holds its order (unreadable: left to the reconciler and the expiry). Null: no move.
+   */
+  async function endedUpstream(
+    sale: Sale,
+    decision: ReturnType<typeof decide>,
+    source: SaleEventSource,
+  ): Promise<Sale | null> {
+    const o = decision.observation;
+    if (!decision.to || !o || sale.orderState !== "on_pos") return null;
+    if (sale.mercadopagoApi === "instore_v2") {
+      const held = await instore.holds(sale).catch(() => null);
+      if (held !== false) return null;
+    }
+    const now = deps.now();
+    const moved = await repo.transition(sale.id, {
+      to: decision.to,
+      source,
+      observation: o,
+      at: now,
+      detail: { reason: "ended_at_mercadopago", mercadopago_status: o.status },
+      nextCheckAt: watchStart(sale, now, decision.to === "expired" ? 0 : config.reconcileAfterMs),
+    });
+    if (!moved) return (await repo.findById(sale.id)) ?? sale;
+    log.info(
+      { externalReference: sale.externalReference, to: moved.status, source, upstreamId: o.id },
+      "sale ended by Mercado Pago",
+    );
+    return moved;
+  }
+
+  /**
    * The one decision path: whoever brings observations of Mercado Pago (the notification worker,
    * the reconciler, a staff re-check, a cancel), whichever API they come from, hands them here,
    * and `decide` says what they mean.
@@ -267,8 +302,15 @@ export function createSalesService(deps: SalesServiceDeps) {
     sale: Sale,
     observations: UpstreamObservation[],
     source: SaleEventSource,
+    opts: { upstreamEnds?: boolean } = {},
   ): Promise<Sale> {
     const decision = decide({ ...sale, paidBy: upstreamIdOf(sale) }, observations);
+    if (decision.to && decision.endedUpstream) {
+      const ended =
+        (opts.upstreamEnds ?? true) ? await endedUpstream(sale, decision, source) : null;
+      if (ended) return ended;
+      decision.to = null;
+    }
     if (decision.to) {
       const moved = await repo.transition(sale.id, {
         to: decision.to,
@@ -358,7 +400,7 @@ export function createSalesService(deps: SalesServiceDeps) {
       if (deadlinePassed(call.deadline)) return handOverPublication(sale, lease);
       // failing anyway is safe: the failed sale is still watched for a late payment
     }
-    const settled = await settle(sale, observations, "create");
+    const settled = await settle(sale, observations, "create", { upstreamEnds: false });
     if (settled.status === "paid") return settled;
     let orderState: OrderState = "withdrawn";
     if (onPos === null) {
@@ -472,7 +514,9 @@ export function createSalesService(deps: SalesServiceDeps) {
       return published(recorded);
     }
     await orders.withdraw(recorded);
-    const settled = await settle(recorded, await orders.read(recorded), "reconcile");
+    const settled = await settle(recorded, await orders.read(recorded), "reconcile", {
+      upstreamEnds: false,
+    });
     if (settled.status !== "pending") return settled;
     const failed = await failCreate(
       settled,
@@ -496,7 +540,10 @@ export function createSalesService(deps: SalesServiceDeps) {
   async function finishCancel(sale: Sale, call: CallOptions, detail?: Record<string, unknown>) {
     const upstream = upstreamOf(sale);
     await upstream.withdraw(sale, call);
-    const settled = await settle(sale, await upstream.read(sale, call), "staff");
+    // our own cancel shows as `canceled`: only a payment changes what this cancel does
+    const settled = await settle(sale, await upstream.read(sale, call), "staff", {
+      upstreamEnds: false,
+    });
     if (settled.status !== "pending") return settled;
     const now = deps.now();
     const cancelled = await repo.transition(sale.id, {
@@ -543,10 +590,12 @@ export function createSalesService(deps: SalesServiceDeps) {
     // Orders API: Mercado Pago expires the order itself (expiration_time is our TTL); the
     // cancel only covers a clock that runs behind ours, before the final read
     if (expiring) await upstream.withdraw(sale);
+    // expiring: our own cancel shows as `canceled`; the sale expires below unless paid
     const settled = await settle(
       sale,
       await upstream.read(sale),
       expiring ? "expiry" : "reconcile",
+      { upstreamEnds: !expiring },
     );
     if (!expiring || settled.status !== "pending") return settled;
     const now = deps.now();

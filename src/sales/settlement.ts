@@ -10,8 +10,10 @@ export type Verdict =
   | "paid"
   /** money that was approved has been refunded or charged back, so it no longer covers the total */
   | "reverted"
-  /** expired or cancelled upstream with nothing approved */
+  /** expired upstream with nothing approved */
   | "expired"
+  /** cancelled upstream (Orders API `canceled`) with nothing approved */
+  | "cancelled"
   /** anything else, including a merchant order `opened` or an order `created` */
   | "open";
 
@@ -33,7 +35,7 @@ export function verdictOf(o: UpstreamObservation, sale: SaleFacts): Verdict {
   }
   if (o.settled && o.approvedCents >= sale.totalCents) return "paid";
   if (o.reverted) return "reverted";
-  if (o.ended) return "expired";
+  if (o.ended) return o.api === "orders" && o.status === "canceled" ? "cancelled" : "expired";
   return "open";
 }
 
@@ -42,6 +44,12 @@ export interface Decision {
   to: SaleStatus | null;
   /** the observation the decision rests on, for the sale's record */
   observation: UpstreamObservation | null;
+  /**
+   * The move is Mercado Pago ending the order with nothing paid (expired, cancelled upstream):
+   * the caller may be ending the sale itself (a cancel, the expiry), and an instore sale ends
+   * only once its POS no longer holds the order.
+   */
+  endedUpstream?: boolean;
 }
 
 function newestFirst(a: UpstreamObservation, b: UpstreamObservation): number {
@@ -78,5 +86,11 @@ export function decide(
     return { to: canTransition(sale.status, "paid") ? "paid" : null, observation: paid };
   }
   const current = ours.find((o) => o.id === sale.paidBy) ?? ours[0];
+  // Mercado Pago's word ends the sale: the order speaking for it (the newest one when none was
+  // recorded) is over with nothing paid. Paid still wins later: the sale stays watched.
+  const verdict = current ? verdictOf(current, sale) : "open";
+  if (sale.status === "pending" && (verdict === "expired" || verdict === "cancelled")) {
+    return { to: verdict, observation: current ?? null, endedUpstream: true };
+  }
   return { to: null, observation: current ?? null };
 }

@@ -69,7 +69,7 @@ describe("an Orders API order, judged for a sale", () => {
     [
       "canceled",
       { status: "canceled", status_detail: "canceled", ...pay("canceled", "canceled_by_api") },
-      "expired",
+      "cancelled",
     ],
     [
       "refunded",

@@ -29,7 +29,7 @@ if (stale) {
     process.stderr.write(
       "dist/ is missing or was built from other sources, and TypeScript (a dev dependency) is not " +
         "installed here.\nBuild where dev dependencies are installed: `npm ci && npm run build`, " +
-        "then `npm prune --omit=dev` and ship dist/ with node_modules (README, Deploy without Docker).\n",
+        "then `npm prune --omit=dev` and ship dist/ with node_modules (docs/operations.md, Deploy without Docker).\n",
     );
     process.exit(1);
   }

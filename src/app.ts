@@ -17,6 +17,7 @@ import { createWebhooksRouter } from "./notifications/webhooks.routes.ts";
 import { createDocsRouter } from "./openapi/docs.routes.ts";
 import type { SalesListRepository } from "./sales/sales-list.repository.ts";
 import { createSalesListRouter } from "./sales/sales-list.routes.ts";
+import { refundHistoryOf } from "./refunds/refund.presenter.ts";
 import { createRefundsRouter } from "./refunds/refunds.routes.ts";
 import type { RefundsService } from "./refunds/refunds.service.ts";
 import { createPosSaleRouter } from "./sales/pos-sale.routes.ts";
@@ -188,12 +189,14 @@ export function createApp(deps: AppDeps): express.Express {
     ...(limiter ? [limiter] : []),
     requireActor,
   );
+  // a sale's history shows its refunds through this port, so sales never import refunds
+  const refundHistory = deps.refunds && refundHistoryOf(deps.refunds);
   if (deps.salesList) app.use(createSalesListRouter(deps.salesList));
   if (deps.live) {
-    app.use(createLiveRouter({ sales: deps.sales, live: deps.live, refunds: deps.refunds }));
+    app.use(createLiveRouter({ sales: deps.sales, live: deps.live, refunds: refundHistory }));
   }
   app.use(createPosSaleRouter(deps.sales));
-  app.use(createSalesRouter(deps.sales, deps.refunds));
+  app.use(createSalesRouter(deps.sales, refundHistory));
   app.use(createSaleQrRouter(deps.sales));
   if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
   if (deps.stores) {

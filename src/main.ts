@@ -15,6 +15,7 @@ import { createLiveSales } from "./live/live-sales.ts";
 import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics/metrics.ts";
+import { observeMercadoPagoCalls } from "./metrics/mercadopago-calls.ts";
 import { createMetricsRepository } from "./metrics/metrics.repository.ts";
 import { verifyCredentials } from "./mercadopago/credentials.ts";
 import { createInstoreUpstream } from "./mercadopago/instore-v2/instore.upstream.ts";
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
       collectorId: upstream.collectorId,
       timeoutMs: config.mercadoPago.timeoutMs,
       logger,
+      observe: observeMercadoPagoCalls,
     });
   const cashierMp = mercadoPago();
   const jobsMp = mercadoPago();
@@ -354,6 +356,7 @@ async function checkCredentials(config: Config, logger: Logger): Promise<void> {
     collectorId: mp.collectorId,
     timeoutMs: mp.timeoutMs,
     logger,
+    observe: observeMercadoPagoCalls,
   });
   const verdict = await verifyCredentials(client, mp.collectorId, mp.timeoutMs);
   if (verdict.outcome === "refused") {

@@ -138,7 +138,7 @@ describe("docker-compose.yml", () => {
   });
 
   it("boots with each of the README's `docker compose up` command lines, and not without API_KEYS", () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const readme = readFileSync(new URL("../docs/operations.md", import.meta.url), "utf8");
     const section = readme.slice(readme.indexOf("### Run with Docker Compose"));
     const lines = shellCommands(section.slice(0, section.indexOf("\n### ", 5))).filter((c) =>
       c.words.includes("compose"),

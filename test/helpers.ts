@@ -14,6 +14,7 @@ import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.t
 import { createOrdersUpstream } from "../src/mercadopago/orders/orders.upstream.ts";
 import type { QrMode } from "../src/mercadopago/orders/orders.schemas.ts";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
+import { observeMercadoPagoCalls } from "../src/metrics/mercadopago-calls.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import { createMetricsRepository } from "../src/metrics/metrics.repository.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
@@ -152,6 +153,7 @@ export function buildHarness(
     timeoutMs: opts.timeoutMs ?? 1000,
     logger,
     retryBaseMs: 5,
+    observe: observeMercadoPagoCalls,
   });
   const ordersUpstream = createOrdersUpstream(mp, {
     mode: opts.qrMode ?? "static",

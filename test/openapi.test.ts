@@ -236,7 +236,7 @@ describe("the OpenAPI document", () => {
       });
       const op = match?.[1][curl.method.toLowerCase()];
       if (!match || !op) {
-        problems.push(`README line ${curl.line}: ${route} is not in the document`);
+        problems.push(`${curl.file}:${curl.line}: ${route} is not in the document`);
         continue;
       }
       const names = [
@@ -248,19 +248,21 @@ describe("the OpenAPI document", () => {
       );
       for (const name of names) {
         if (!declared.has(name))
-          problems.push(`README line ${curl.line}: ${route}: query ${name} not declared`);
+          problems.push(`${curl.file}:${curl.line}: ${route}: query ${name} not declared`);
       }
       if (curl.body === undefined) continue;
       const ref = op.requestBody?.content["application/json"]?.schema.$ref;
       if (!ref) {
-        problems.push(`README line ${curl.line}: ${route} sends a body the document does not take`);
+        problems.push(
+          `${curl.file}:${curl.line}: ${route} sends a body the document does not take`,
+        );
         continue;
       }
       bodies++;
       const validate = ajv.getSchema(`openapi.json${ref}`);
       if (!validate) throw new Error(`no schema at ${ref}`);
       if (!validate(JSON.parse(curl.body))) {
-        problems.push(`README line ${curl.line}: ${route}: ${ajv.errorsText(validate.errors)}`);
+        problems.push(`${curl.file}:${curl.line}: ${route}: ${ajv.errorsText(validate.errors)}`);
       }
     }
     expect(problems).toEqual([]);

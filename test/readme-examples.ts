@@ -1,13 +1,16 @@
 import { readFileSync } from "node:fs";
 
 /**
- * The curl examples of README.md, read as a shell would: ```bash / ```sh blocks, lines joined
+ * The curl examples of README.md and the docs that go on from it (EXAMPLE_DOCS, in the order a
+ * reader follows them), read as a shell would: ```bash / ```sh blocks, lines joined
  * on a trailing backslash and inside open quotes, comments dropped, words split with quotes
  * honoured. Variables (`$KEY`, `$API`) are kept as written; the caller substitutes them.
  */
 
 export interface CurlExample {
-  /** 1-based line of README.md where the command starts */
+  /** the file it is written in, from the repository's root: `README.md`, `docs/api.md` */
+  file: string;
+  /** 1-based line of that file where the command starts */
   line: number;
   /** the command as written (joined lines) */
   text: string;
@@ -24,6 +27,7 @@ export interface CurlExample {
 }
 
 export interface ShellLine {
+  file: string;
   line: number;
   words: string[];
   text: string;
@@ -86,7 +90,7 @@ function openQuote(text: string): boolean {
 }
 
 /** The commands of every ```bash / ```sh block, in order. */
-export function shellCommands(markdown: string): ShellLine[] {
+export function shellCommands(markdown: string, file = "README.md"): ShellLine[] {
   const lines = markdown.split("\n");
   const commands: ShellLine[] = [];
   let inBlock = false;
@@ -108,7 +112,7 @@ export function shellCommands(markdown: string): ShellLine[] {
     // `A=1; B=2` on one line: each assignment is a command of its own
     for (const part of text.split(/;\s+(?=[A-Z_]+=)/)) {
       const words = shellWords(part);
-      if (words.length > 0) commands.push({ line: start, words, text: part.trim() });
+      if (words.length > 0) commands.push({ file, line: start, words, text: part.trim() });
     }
   });
   return commands;
@@ -149,6 +153,7 @@ export function parseCurl(command: ShellLine): CurlExample {
   if (url === undefined) throw new Error(`no URL in: ${command.text}`);
   if (get && body !== undefined) throw new Error(`-G with -d in: ${command.text}`);
   return {
+    file: command.file,
     line: command.line,
     text: command.text,
     method: method ?? (body !== undefined && !get ? "POST" : "GET"),
@@ -160,11 +165,18 @@ export function parseCurl(command: ShellLine): CurlExample {
   };
 }
 
-export const README = new URL("../README.md", import.meta.url);
+/**
+ * The files whose shell blocks are run as examples, in the order a reader meets them: the tour of
+ * the README first (its sale is the one the API's examples refund), then the API, then operations
+ * (a real store from zero). test/docs.links.test.ts checks no other doc has a curl example.
+ */
+export const EXAMPLE_DOCS = ["README.md", "docs/api.md", "docs/operations.md"] as const;
 
-/** Every command of README.md's shell blocks (curl and variable assignments among them). */
+/** Every command of those files' shell blocks (curl and variable assignments among them). */
 export function readmeCommands(): ShellLine[] {
-  return shellCommands(readFileSync(README, "utf8"));
+  return EXAMPLE_DOCS.flatMap((file) =>
+    shellCommands(readFileSync(new URL(`../${file}`, import.meta.url), "utf8"), file),
+  );
 }
 
 export function readmeCurls(): CurlExample[] {

@@ -17,7 +17,7 @@ import {
 } from "./readme-examples.ts";
 
 /**
- * Docs that are true: every curl example of README.md, in the README's order, against the real
+ * Docs that are true: every curl example of README.md and docs/ (EXAMPLE_DOCS, in that order), against the real
  * service (src/main.ts as `npm run dev` runs it) on a test database with the built-in simulator,
  * the key it generates, and `KEY=` / `API=` taken as the README sets them. Each must answer 2xx
  * (or the status listed below with the README's reason), and a JSON answer of a documented
@@ -28,7 +28,7 @@ import {
  * Examples the README shows answering something else than 2xx, on one API (`api`) or on both:
  * with MP_API=orders the simulator makes the tour's unknown POS on the first order in a store of
  * its own (an Orders API order names no store), so registering it in SUC001 afterwards is a
- * conflict, as the README's "Orders API" section says.
+ * conflict, as docs/orders-api.md says.
  */
 const EXPECTED_STATUS: { text: string; status: number; api?: string; why: string }[] = [
   ...["localhost:3000/stores/SUC001/pos -H", "$API/stores/SUC001/pos -H"].map((text) => ({
@@ -85,7 +85,7 @@ function answerSchema(method: string, urlPath: string, status: number): string |
 
 /**
  * Every example runs on both Mercado Pago APIs: zero configuration (instore orders v2) and
- * MP_API=orders alone, as the README's "Orders API" section says to try it.
+ * MP_API=orders alone, as docs/orders-api.md says to try it.
  */
 const APIS: { api: string; env: Record<string, string> }[] = [
   { api: "instore_v2", env: {} },
@@ -103,7 +103,7 @@ async function run(curl: CurlExample, vars: Record<string, string>, base: string
   const sub = async (s: string) => {
     let out = s.replace(/\$\{?([A-Z_]+)\}?/g, (_m, name: string) => {
       const v = vars[name];
-      if (v === undefined) throw new Error(`README line ${curl.line}: $${name} is not set`);
+      if (v === undefined) throw new Error(`${curl.file}:${curl.line}: $${name} is not set`);
       return v;
     });
     for (const [placeholder, get] of Object.entries(PLACEHOLDERS)) {
@@ -187,7 +187,7 @@ describe.each(APIS)(
         const curl = parseCurl(command);
         const result = await run(curl, vars, base);
         ran.push(result);
-        const where = `README line ${curl.line}: ${curl.method} ${pathOf(curl.url).path}`;
+        const where = `${curl.file}:${curl.line}: ${curl.method} ${pathOf(curl.url).path}`;
         const expected = EXPECTED_STATUS.find(
           (e) => (e.api === undefined || e.api === api) && curl.text.includes(e.text),
         );

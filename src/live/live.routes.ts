@@ -2,14 +2,9 @@ import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { actorOf, permit } from "../auth.ts";
 import { parseInput } from "../errors.ts";
-import { presentSale } from "../sales/sale.presenter.ts";
+import { presentSale, type RefundHistory } from "../sales/sale.presenter.ts";
 import type { Sale } from "../sales/sale.ts";
-import {
-  presentWithHistory,
-  reference,
-  scopeOf,
-  type RefundHistory,
-} from "../sales/sales.routes.ts";
+import { presentWithHistory, reference, scopeOf } from "../sales/sales.routes.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import type { LiveSales } from "./live-sales.ts";
 

@@ -32,7 +32,6 @@ import {
   type OrderBody,
   type OrderRefundBody,
 } from "./orders/orders.schemas.ts";
-import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
 
 /**
  * How a call to Mercado Pago failed: `rejected` is a definite no (4xx); `unavailable` (5xx, 429,
@@ -137,6 +136,11 @@ export interface MercadoPagoClientOptions {
   maxConcurrency?: number;
   /** backoff base; tests shorten it */
   retryBaseMs?: number;
+  /**
+   * Called once with the HTTP instance before any call, so the metrics layer can time every
+   * call (main.ts passes `observeMercadoPagoCalls`) without this adapter importing it.
+   */
+  observe?: (http: AxiosInstance) => void;
 }
 
 const MAX_RETRY_AFTER_MS = 2_000; // the cashier is waiting: a longer Retry-After fails the call
@@ -232,7 +236,7 @@ export function createMercadoPagoClient(opts: MercadoPagoClientOptions): Mercado
     validateStatus: () => true,
     maxRedirects: 0,
   });
-  observeMercadoPagoCalls(http);
+  opts.observe?.(http);
   const limit = createLimiter(opts.maxConcurrency ?? 32);
   const retries = opts.retries ?? 2;
   const base = opts.retryBaseMs ?? 100;

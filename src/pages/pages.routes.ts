@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import express, { Router, type RequestHandler, type Response } from "express";
 import { actorOf, permit } from "../auth.ts";
 import { AppError } from "../errors.ts";
-import { inScope } from "../sales/sale-scope.ts";
+import { inScope } from "../scope.ts";
 import { PosIdSchema } from "../stores/stores.schemas.ts";
 import type { StoresService } from "../stores/stores.service.ts";
 import { renderDashboard, renderDisplay, type DashboardPage } from "./pages.html.ts";

@@ -53,3 +53,24 @@ export function presentEvent(e: SaleEvent) {
     at: e.at.toISOString(),
   };
 }
+
+/**
+ * A refund of the sale as its history shows it. The refunds feature fills it in
+ * (refunds/refund.presenter.ts), so sales need not know how a refund is kept.
+ */
+export interface RefundEntry {
+  status: "requested" | "done" | "failed";
+  amount: number;
+  refunded_amount: number;
+  failure: { code: string; message: string } | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * Where a sale's refunds are read from, already presented: a port the refunds feature fills
+ * (`refundHistoryOf`, wired in app.ts); absent, the sale has none here.
+ */
+export interface RefundHistory {
+  ofSale(sale: Sale): Promise<RefundEntry[]>;
+}

@@ -2,11 +2,9 @@ import express, { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import { actorOf, permit, type Actor } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
-import type { Refund } from "../refunds/refund.ts";
-import { presentRefund } from "../refunds/refund.presenter.ts";
-import { presentEvent, presentSale } from "./sale.presenter.ts";
+import { presentEvent, presentSale, type RefundHistory } from "./sale.presenter.ts";
 import type { Sale } from "./sale.ts";
-import { inScope, type SaleScope } from "./sale-scope.ts";
+import { inScope, type SaleScope } from "../scope.ts";
 import { CreateSaleSchema, ExternalReferenceSchema } from "./sales.schemas.ts";
 import type { SalesService } from "./sales.service.ts";
 
@@ -18,11 +16,6 @@ export function reference(value: unknown): string {
 }
 
 export const OrderQuerySchema = z.object({ include: z.enum(["events"]).optional() });
-
-/** Where a sale's refunds are read from (the refunds service; absent: the sale has none here). */
-export interface RefundHistory {
-  ofSale(sale: Sale): Promise<Refund[]>;
-}
 
 /**
  * The sale with its history (`?include=events`): the status changes (`events`) and the refunds
@@ -41,7 +34,7 @@ export async function presentWithHistory(
   return {
     ...presentSale(sale),
     events: events.map(presentEvent),
-    refunds: asked.map(presentRefund),
+    refunds: asked,
   };
 }
 

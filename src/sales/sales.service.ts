@@ -14,7 +14,7 @@ import type {
   UpstreamObservation,
 } from "../mercadopago/upstream.ts";
 import { toCents } from "./money.ts";
-import { inScope, type SaleScope } from "./sale-scope.ts";
+import { inScope, type SaleScope } from "../scope.ts";
 import { decide } from "./settlement.ts";
 import { MIN_PUBLICATION_LIFE_MS, PUBLICATION_MARGIN_MS, watchStart } from "./sale-lifecycle.ts";
 import type { CreateFailure, OrderState, Sale, SaleEventSource, SaleItem } from "./sale.ts";

@@ -2,7 +2,7 @@ import express, { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { actorOf, permit } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
-import { inScope } from "../sales/sale-scope.ts";
+import { inScope } from "../scope.ts";
 import { renderQrPng, renderQrSheet, renderQrSvg } from "./pos-qr.ts";
 import type { Pos } from "./store.ts";
 import { presentPos, presentStore } from "./stores.presenter.ts";

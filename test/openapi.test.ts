@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type AppDeps } from "../src/app.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
-import { buildOpenApiDocument } from "../src/openapi/openapi.document.ts";
+import { buildOpenApiDocument } from "../src/openapi/generate.ts";
 import type { RefundsService } from "../src/refunds/refunds.service.ts";
 import type { SalesListRepository } from "../src/sales/sales-list.repository.ts";
 import type { SalesService } from "../src/sales/sales.service.ts";
@@ -19,7 +19,7 @@ import { pathOf, readmeCurls, templateMatches } from "./readme-examples.ts";
  * Routes the app serves on purpose without describing them in the OpenAPI document: pages and
  * their assets, and the simulator. Each needs a reason. A new page or asset route (a dashboard,
  * a display page, /favicon.ico) goes here; every other route, /metrics and GET
- * /orders/:ref/qr.png included, goes into src/openapi/openapi.document.ts. `*` as the method is
+ * /orders/:ref/qr.png included, goes into src/openapi/paths/. `*` as the method is
  * any method; a path ending in `/*` covers everything under it.
  */
 export const UNDOCUMENTED: readonly { route: string; why: string }[] = [
@@ -167,13 +167,13 @@ describe("the OpenAPI document", () => {
     expect(
       missing,
       "mounted by createApp but missing from the OpenAPI document " +
-        "(src/openapi/openapi.document.ts); document them, or list a page/asset route in " +
+        "(src/openapi/paths/); document them, or list a page/asset route in " +
         "UNDOCUMENTED (test/openapi.test.ts) with its reason",
     ).toEqual([]);
     const notMounted = documented.filter((r) => !mounted.includes(r));
     expect(
       notMounted,
-      "in the OpenAPI document (src/openapi/openapi.document.ts) but not mounted by createApp",
+      "in the OpenAPI document (src/openapi/paths/) but not mounted by createApp",
     ).toEqual([]);
     const documentedAndListed = documented.filter(listed);
     expect(documentedAndListed, "both documented and listed in UNDOCUMENTED").toEqual([]);

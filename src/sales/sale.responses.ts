@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ORDER_STATES } from "./sale.ts";
+import { MERCADOPAGO_APIS } from "../mercadopago/upstream.ts";
+import { ORDER_STATES, SALE_EVENT_SOURCES } from "./sale.ts";
 import { SALE_STATUSES } from "./sale-status.ts";
 
 /**
@@ -42,7 +43,7 @@ export const SaleSchema = z
       z.object({ id: z.union([z.number().int(), z.string()]), status: z.string(), amount }),
     ),
     mercadopago_api: z
-      .enum(["instore_v2", "orders"])
+      .enum(MERCADOPAGO_APIS)
       .meta({ description: "the Mercado Pago API the sale was published on" }),
     order_id: z.string().nullable().meta({ description: "the Orders API order id (`ORD…`)" }),
     qr_data: z
@@ -60,7 +61,7 @@ export const SaleSchema = z
 export const SaleEventSchema = z.object({
   from: z.enum(SALE_STATUSES).nullable(),
   to: z.enum(SALE_STATUSES),
-  source: z.enum(["create", "webhook", "reconcile", "staff", "expiry"]),
+  source: z.enum(SALE_EVENT_SOURCES),
   merchant_order_id: z.number().int().nullable(),
   detail: z.unknown(),
   at: instant,

@@ -1,45 +1,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import pino from "pino";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type AppDeps } from "../src/app.ts";
-import { createMetrics } from "../src/metrics/metrics.ts";
-import type { LiveSales } from "../src/live/live-sales.ts";
-import { buildOpenApiDocument } from "../src/openapi/openapi.document.ts";
-import type { RefundsService } from "../src/refunds/refunds.service.ts";
-import type { SalesListRepository } from "../src/sales/sales-list.repository.ts";
-import type { SalesService } from "../src/sales/sales.service.ts";
-import { createSimulator, type Simulator } from "../src/simulator/simulator.ts";
-import type { StoresService } from "../src/stores/stores.service.ts";
+import { buildOpenApiDocument } from "../src/openapi/generate.ts";
+import { appWithEveryRouter, listed } from "./openapi-routes.ts";
 import { pathOf, readmeCurls, templateMatches } from "./readme-examples.ts";
-
-/**
- * Routes the app serves on purpose without describing them in the OpenAPI document: pages and
- * their assets, and the simulator. Each needs a reason. A new page or asset route (a dashboard,
- * a display page, /favicon.ico) goes here; every other route, /metrics and GET
- * /orders/:ref/qr.png included, goes into src/openapi/openapi.document.ts. `*` as the method is
- * any method; a path ending in `/*` covers everything under it.
- */
-export const UNDOCUMENTED: readonly { route: string; why: string }[] = [
-  {
-    route: "* /simulator/*",
-    why:
-      "the built-in Mercado Pago simulator: Mercado Pago's API as the service's upstream and a " +
-      "test page, mounted only when no token is configured; not this service's API",
-  },
-  { route: "GET /docs/initializer.js", why: "the /docs page's script" },
-  { route: "GET /favicon.ico", why: "the browser's icon request (204)" },
-  {
-    route: "GET /dashboard",
-    why: "the staff dashboard's page (HTML; its data comes from the API)",
-  },
-  { route: "GET /dashboard/sales/:ref", why: "the dashboard's sale page (HTML)" },
-  { route: "GET /dashboard/stores", why: "the dashboard's stores and POS page (HTML)" },
-  { route: "GET /display/:pos_id", why: "the customer display's page (HTML)" },
-  { route: "GET /docs/assets/:file", why: "Swagger UI's files for the /docs page" },
-];
 
 const require = createRequire(import.meta.url);
 const document = buildOpenApiDocument("test") as {
@@ -54,86 +20,13 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
 }
 
-const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
-
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-  rawPath?: string | string[];
-}
-
-/** Every METHOD + express path the app routes, through the routers it mounts. */
-function mountedRoutes(app: ReturnType<typeof createApp>): string[] {
-  const routes: string[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const paths = [layer.route.path].flat();
-        const methods = Object.keys(layer.route.methods).filter((m) => m !== "_all");
-        for (const p of paths)
-          for (const m of methods) routes.push(`${m.toUpperCase()} ${prefix}${p}`);
-      } else if (Array.isArray(layer.handle.stack)) {
-        const mount = [layer.rawPath ?? "/"].flat();
-        if (mount.length !== 1)
-          throw new Error(`a router mounted at several paths: ${String(mount)}`);
-        const at = mount[0] === "/" ? "" : String(mount[0]);
-        walk(layer.handle.stack, `${prefix}${at}`);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, "");
-  return [...new Set(routes)].sort();
-}
-
-/** The document's operations as METHOD + express path: `/orders/{ref}` is `/orders/:ref`. */
-function documentedRoutes(): string[] {
-  return Object.entries(document.paths)
-    .flatMap(([path, item]) =>
-      Object.keys(item)
-        .filter((m) => METHODS.includes(m))
-        .map((m) => `${m.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ":$1")}`),
-    )
-    .sort();
-}
-
-function matchesEntry(route: string, entry: string): boolean {
-  const [method, path] = route.split(" ") as [string, string];
-  const [m, p] = entry.split(" ") as [string, string];
-  if (m !== "*" && m !== method) return false;
-  return p.endsWith("/*") ? path.startsWith(p.slice(0, -1)) || path === p.slice(0, -2) : p === path;
-}
-
-const listed = (route: string) => UNDOCUMENTED.some((e) => matchesEntry(route, e.route));
-
-let simulator: Simulator;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof appWithEveryRouter>["app"];
+let stop: () => void;
 
 beforeAll(() => {
-  simulator = createSimulator({ accessToken: "APP_USR-x", collectorId: 1, sweepIntervalMs: 0 });
-  // Every optional dependency given, so every optional router is mounted. The walk and the
-  // document routes never call a service, so bare objects stand in for them.
-  const deps: AppDeps = {
-    logger: pino({ level: "silent" }),
-    sales: {} as SalesService,
-    salesList: {} as SalesListRepository,
-    refunds: {} as RefundsService,
-    stores: {} as StoresService,
-    live: {} as LiveSales,
-    simulator: simulator.router,
-    metrics: createMetrics({ logger: pino({ level: "silent" }) }),
-    metricsToken: "metrics-token-0123456789",
-    recordNotification: async () => {},
-    ping: async () => {},
-    config: {
-      apiKeys: ["full-key-0123456789abcdef"],
-      webhookSecret: undefined,
-      rateLimitPerMinute: 1000,
-      simulatorNeedsKey: true,
-    },
-  };
-  app = createApp(deps);
+  ({ app, stop } = appWithEveryRouter());
 });
-afterAll(() => simulator.stop());
+afterAll(() => stop());
 
 describe("the OpenAPI document", () => {
   it("is a valid OpenAPI 3.1 document (the OpenAPI Initiative's JSON Schema)", () => {
@@ -155,32 +48,6 @@ describe("the OpenAPI document", () => {
       );
     }
     expect((document as unknown as { openapi: string }).openapi).toBe("3.1.0");
-  });
-
-  it("describes every route the app mounts, and only those", () => {
-    const mounted = mountedRoutes(app);
-    const documented = documentedRoutes();
-    expect(mounted).toContain("POST /sales"); // the walk sees the routers
-    expect(mounted.some((r) => r.startsWith("GET /simulator"))).toBe(true);
-
-    const missing = mounted.filter((r) => !documented.includes(r) && !listed(r));
-    expect(
-      missing,
-      "mounted by createApp but missing from the OpenAPI document " +
-        "(src/openapi/openapi.document.ts); document them, or list a page/asset route in " +
-        "UNDOCUMENTED (test/openapi.test.ts) with its reason",
-    ).toEqual([]);
-    const notMounted = documented.filter((r) => !mounted.includes(r));
-    expect(
-      notMounted,
-      "in the OpenAPI document (src/openapi/openapi.document.ts) but not mounted by createApp",
-    ).toEqual([]);
-    const documentedAndListed = documented.filter(listed);
-    expect(documentedAndListed, "both documented and listed in UNDOCUMENTED").toEqual([]);
-    const stale = UNDOCUMENTED.filter(
-      ({ route }) => !mounted.some((r) => matchesEntry(r, route)),
-    ).map((e) => e.route);
-    expect(stale, "UNDOCUMENTED entries that match no mounted route: remove them").toEqual([]);
   });
 
   it("has one error body: every error answer refers to #/components/schemas/Error", () => {

@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import axios from "axios";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "../src/openapi/openapi.document.ts";
+import { buildOpenApiDocument } from "../src/openapi/generate.ts";
 import { createTestDb, type TestDb } from "./helpers.ts";
 import { startService, type ServiceProcess } from "./process-helpers.ts";
 import {

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { Router } from "express";
 import { AppError } from "../errors.ts";
-import { buildOpenApiDocument } from "./openapi.document.ts";
+import { buildOpenApiDocument } from "./generate.ts";
 
 const require = createRequire(import.meta.url);
 

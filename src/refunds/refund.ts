@@ -27,7 +27,9 @@ export interface RefundPart {
   knownRefundIds: number[];
 }
 
-export type RefundStatus = "requested" | "done" | "failed";
+/** A refund's statuses, as the API shows them; the OpenAPI document's enum is this list. */
+export const REFUND_STATUSES = ["requested", "done", "failed"] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 /** How a refund failed, as first answered, so a retry with the same Idempotency-Key answers the same. */
 export interface RefundFailure {

@@ -17,7 +17,7 @@ export const RefundBodySchema = z.strictObject({
 });
 
 /** A client's Idempotency-Key: bounded, printable, no spaces (it is stored and compared as is). */
-const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, {
+export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, {
   message: "Idempotency-Key must be 1-100 of [A-Za-z0-9_.:-]",
 });
 

@@ -1,8 +1,9 @@
 import { fromCents } from "./money.ts";
+import type { SaleBody, SaleEventBody } from "./sale.responses.ts";
 import type { Sale, SaleEvent } from "./sale.ts";
 
 /** The sale as the API shows it (api-contract.md): an explicit allow-list, amounts as decimals. */
-export function presentSale(sale: Sale) {
+export function presentSale(sale: Sale): SaleBody {
   return {
     external_reference: sale.externalReference,
     status: sale.status,
@@ -43,7 +44,7 @@ export function presentSale(sale: Sale) {
   };
 }
 
-export function presentEvent(e: SaleEvent) {
+export function presentEvent(e: SaleEvent): SaleEventBody {
   return {
     from: e.from,
     to: e.to,

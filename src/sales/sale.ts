@@ -71,7 +71,9 @@ export interface Sale {
   updatedAt: Date;
 }
 
-export type SaleEventSource = "create" | "webhook" | "reconcile" | "staff" | "expiry";
+/** What moved a sale: its history names it (`events[].source`). */
+export const SALE_EVENT_SOURCES = ["create", "webhook", "reconcile", "staff", "expiry"] as const;
+export type SaleEventSource = (typeof SALE_EVENT_SOURCES)[number];
 
 export interface SaleEvent {
   from: SaleStatus | null;

@@ -4,6 +4,7 @@ import { AppError, parseInput } from "../errors.ts";
 import { noteOnAccessLine } from "../logger.ts";
 import { fromCents } from "./money.ts";
 import { presentSale } from "./sale.presenter.ts";
+import type { SalesSummaryBody } from "./sale.responses.ts";
 import { SALE_STATUSES } from "./sale-status.ts";
 import { decodeCursor, encodeCursor, type ListPosition } from "./sales-cursor.ts";
 import { csvHeaderLine, csvLine } from "./sales-csv.ts";
@@ -53,7 +54,7 @@ function filterKey(f: SaleFilter): string {
   ]);
 }
 
-function presentSummary(s: SalesSummary) {
+export function presentSummary(s: SalesSummary): SalesSummaryBody {
   return {
     count: s.count,
     by_status: Object.fromEntries(
@@ -61,7 +62,7 @@ function presentSummary(s: SalesSummary) {
         st,
         { count: s.byStatus[st].count, amount: fromCents(s.byStatus[st].totalCents) },
       ]),
-    ),
+    ) as SalesSummaryBody["by_status"],
     paid_amount: fromCents(s.paidCents),
     refunded_amount: fromCents(s.refundedCents),
   };

@@ -1,6 +1,7 @@
 import type { Pos, Store } from "./store.ts";
+import type { PosBody, StoreBody } from "./stores.responses.ts";
 
-export function presentStore(store: Store) {
+export function presentStore(store: Store): StoreBody {
   const l = store.location;
   return {
     external_id: store.externalId,
@@ -21,7 +22,7 @@ export function presentStore(store: Store) {
   };
 }
 
-export function presentPos(pos: Pos) {
+export function presentPos(pos: Pos): PosBody {
   const self = `/pos/${encodeURIComponent(pos.externalId)}`;
   return {
     external_id: pos.externalId,

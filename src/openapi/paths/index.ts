@@ -1,0 +1,17 @@
+import type { Operation } from "../define.ts";
+import { LIVE_OPERATIONS } from "./live.ts";
+import { NOTIFICATION_OPERATIONS } from "./notifications.ts";
+import { SERVICE_OPERATIONS } from "./operations.ts";
+import { REFUND_OPERATIONS } from "./refunds.ts";
+import { SALE_OPERATIONS } from "./sales.ts";
+import { STORE_OPERATIONS } from "./stores.ts";
+
+/** Every operation of the API, by feature: what the OpenAPI document is generated from. */
+export const OPERATIONS: readonly Operation[] = [
+  ...SERVICE_OPERATIONS,
+  ...NOTIFICATION_OPERATIONS,
+  ...SALE_OPERATIONS,
+  ...REFUND_OPERATIONS,
+  ...LIVE_OPERATIONS,
+  ...STORE_OPERATIONS,
+];

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { MERCADOPAGO_APIS } from "../mercadopago/upstream.ts";
+import { ORDER_STATES, SALE_EVENT_SOURCES } from "./sale.ts";
+import { SALE_STATUSES } from "./sale-status.ts";
+
+/**
+ * What the sales routes answer, as zod schemas: the presenters (sale.presenter.ts,
+ * sales-list.routes.ts) are typed by them, the OpenAPI document is generated from them, and
+ * test/openapi.examples.test.ts checks real presenter output against the document.
+ */
+
+export const instant = z.string().meta({ format: "date-time" });
+export const amount = z.number().meta({ description: "a decimal amount in the sale's currency" });
+
+const SaleItemOut = z.object({
+  title: z.string(),
+  unit_price: amount,
+  quantity: z.number().int(),
+  unit_measure: z.string(),
+  total_amount: amount,
+  sku_number: z.string().optional(),
+  category: z.string().optional(),
+  description: z.string().optional(),
+});
+
+export const SaleSchema = z
+  .object({
+    external_reference: z.string(),
+    status: z.enum(SALE_STATUSES),
+    order_state: z.enum(ORDER_STATES).meta({ description: "where the order stands on the POS" }),
+    merchant_order_status: z.string().nullable(),
+    merchant_order_id: z.number().int().nullable(),
+    store_id: z.string(),
+    pos_id: z.string(),
+    title: z.string(),
+    description: z.string(),
+    total_amount: amount,
+    paid_amount: amount,
+    refunded_amount: amount,
+    items: z.array(SaleItemOut),
+    taxes: z.array(z.object({ type: z.string(), value: amount })).optional(),
+    payments: z.array(
+      z.object({ id: z.union([z.number().int(), z.string()]), status: z.string(), amount }),
+    ),
+    mercadopago_api: z
+      .enum(MERCADOPAGO_APIS)
+      .meta({ description: "the Mercado Pago API the sale was published on" }),
+    order_id: z.string().nullable().meta({ description: "the Orders API order id (`ORD…`)" }),
+    qr_data: z
+      .string()
+      .nullable()
+      .meta({ description: "the sale's own QR text (Orders API, hybrid or dynamic mode)" }),
+    created_at: instant,
+    updated_at: instant,
+    expires_at: instant,
+    paid_at: instant.nullable(),
+    cancelled_at: instant.nullable(),
+  })
+  .meta({ description: "A sale, as every sales route returns it." });
+
+export const SaleEventSchema = z.object({
+  from: z.enum(SALE_STATUSES).nullable(),
+  to: z.enum(SALE_STATUSES),
+  source: z.enum(SALE_EVENT_SOURCES),
+  merchant_order_id: z.number().int().nullable(),
+  detail: z.unknown(),
+  at: instant,
+});
+
+export const SaleListSchema = z.object({
+  data: z.array(SaleSchema),
+  next_cursor: z.string().nullable(),
+});
+
+export const SalesSummarySchema = z.object({
+  count: z.number().int(),
+  by_status: z.record(z.enum(SALE_STATUSES), z.object({ count: z.number().int(), amount: amount })),
+  paid_amount: amount,
+  refunded_amount: amount,
+});
+
+export type SaleBody = z.output<typeof SaleSchema>;
+export type SaleEventBody = z.output<typeof SaleEventSchema>;
+export type SalesSummaryBody = z.output<typeof SalesSummarySchema>;

@@ -10,6 +10,7 @@ const FLOW_TESTS = [
   "test/reconcile.test.ts",
   "test/settlement.test.ts",
   "test/refunds.flows.test.ts",
+  "test/sales.day.test.ts",
 ];
 
 export default defineConfig({

@@ -118,6 +118,8 @@ async function main(): Promise<string> {
         allowHttp: mpConfig.baseUrl.startsWith("http:"),
       }),
       logger,
+      // stores are only registered here; their zone and language are the service's business
+      defaults: { timeZone: "America/Argentina/Buenos_Aires", locale: "es" },
     });
     const lines: string[] = [];
     let store = (await stores.listStores()).find((s) => s.externalId === args.store);

@@ -191,7 +191,12 @@ export function createApp(deps: AppDeps): express.Express {
   );
   // a sale's history shows its refunds through this port, so sales never import refunds
   const refundHistory = deps.refunds && refundHistoryOf(deps.refunds);
-  if (deps.salesList) app.use(createSalesListRouter(deps.salesList));
+  if (deps.salesList) {
+    const stores = deps.stores;
+    // a store's day (date=) is in its time_zone; without the stores, in UTC
+    const timeZoneOf = async (id: string) => (stores ? stores.timeZoneOf(id) : "UTC");
+    app.use(createSalesListRouter(deps.salesList, timeZoneOf));
+  }
   if (deps.live) {
     app.use(createLiveRouter({ sales: deps.sales, live: deps.live, refunds: refundHistory }));
   }

@@ -2,6 +2,7 @@ import { BlockList, isIP } from "node:net";
 import { z } from "zod";
 import { parseKeyEntry, type Role } from "./auth.ts";
 import { WEBHOOK_SECRET_PATTERN } from "./notifications/webhook-secrets.ts";
+import { parseSiteSettings, type SiteSettings } from "./site-config.ts";
 
 /** Where the service finds Mercado Pago: the real API with a seller token, or the built-in simulator. */
 export type MercadoPagoMode = "live" | "simulator";
@@ -363,6 +364,8 @@ export interface Config {
   logLevel: string;
   /** METRICS_TOKEN: GET /metrics needs it as a Bearer token; unset: /metrics is open */
   metricsToken: string | undefined;
+  /** MP_SITE and DEFAULT_LOCALE as set; boot resolves the site (src/site-config.ts) */
+  site: SiteSettings;
 }
 
 export class ConfigError extends Error {
@@ -375,9 +378,11 @@ export class ConfigError extends Error {
 /** Parses the environment once, listing every problem, and returns a frozen config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
+  const siteSettings = parseSiteSettings(env);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
     ...crossFieldProblems(env),
+    ...siteSettings.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -422,5 +427,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
+    site: Object.freeze(siteSettings.settings),
   });
 }

@@ -18,6 +18,8 @@ import { createMetrics } from "./metrics/metrics.ts";
 import { observeMercadoPagoCalls } from "./metrics/mercadopago-calls.ts";
 import { createMetricsRepository } from "./metrics/metrics.repository.ts";
 import { verifyCredentials } from "./mercadopago/credentials.ts";
+import { resolveSite } from "./site-config.ts";
+import { siteProfile } from "./sites.ts";
 import { createInstoreUpstream } from "./mercadopago/instore-v2/instore.upstream.ts";
 import { createMercadoPagoClient } from "./mercadopago/mercadopago.client.ts";
 import { createOrdersUpstream } from "./mercadopago/orders/orders.upstream.ts";
@@ -242,8 +244,21 @@ async function main(): Promise<void> {
     retentionDays: config.notificationRetentionDays,
   });
 
+  // the site gives a store's default day and language: known once the token's site is
+  const site = resolveSite(config.site, {
+    live: config.mercadoPago.mode === "live",
+    tokenSite: await credentialsChecked,
+    api: config.mercadoPago.api,
+  });
+  if (site.problem) {
+    process.stderr.write(`invalid configuration:\n  ${site.problem}\n`);
+    process.exit(1);
+  }
+  if (site.warning) logger.warn(site.warning);
+  logger.info({ site: site.site, defaultLocale: site.defaultLocale }, `site ${site.site}`);
   const stores = createStoresService({
     repo: createStoresRepository(db.prisma),
+    defaults: { timeZone: siteProfile(site.site).timeZone, locale: site.defaultLocale },
     mp: cashierMp,
     // the simulator serves its QR images over plain http on this host
     fetchQrImage: createQrImageFetcher({
@@ -308,7 +323,6 @@ async function main(): Promise<void> {
     metricsToken: config.metricsToken,
   });
 
-  await credentialsChecked;
   const server = createHttpServer(app);
   await listen(server, config.port);
   worker.start();
@@ -345,11 +359,12 @@ async function main(): Promise<void> {
 
 /**
  * MP_VERIFY_CREDENTIALS: a token Mercado Pago refuses, or one of another seller than
- * MP_COLLECTOR_ID, stops the boot; an unreachable Mercado Pago is only a warning.
+ * MP_COLLECTOR_ID, stops the boot; an unreachable Mercado Pago is only a warning. Answers the
+ * token's site_id when Mercado Pago gave it.
  */
-async function checkCredentials(config: Config, logger: Logger): Promise<void> {
+async function checkCredentials(config: Config, logger: Logger): Promise<string | null> {
   const mp = config.mercadoPago;
-  if (!mp.verifyCredentials || !mp.accessToken || !mp.collectorId) return;
+  if (!mp.verifyCredentials || !mp.accessToken || !mp.collectorId) return null;
   const client = createMercadoPagoClient({
     baseUrl: mp.baseUrl,
     accessToken: mp.accessToken,
@@ -366,8 +381,12 @@ async function checkCredentials(config: Config, logger: Logger): Promise<void> {
     );
     process.exit(1);
   }
-  if (verdict.outcome === "unverified") logger.warn(verdict.warning);
-  else logger.info({ userId: verdict.userId }, "Mercado Pago credentials verified");
+  if (verdict.outcome === "unverified") {
+    logger.warn(verdict.warning);
+    return null;
+  }
+  logger.info({ userId: verdict.userId }, "Mercado Pago credentials verified");
+  return verdict.siteId;
 }
 
 function installShutdown(logger: Logger, shutdown: () => Promise<void>): void {

@@ -87,6 +87,58 @@ describe("MP_VERIFY_CREDENTIALS at boot", () => {
   });
 });
 
+describe("the site at boot (MP_SITE and the token's site_id)", () => {
+  it("MP_SITE other than the token's site stops the boot naming both", async () => {
+    const before = usersMeCalls();
+    const { code, output } = await runUntilExit(production({ MP_SITE: "MLB" }));
+    expect(code).toBe(1);
+    expect(output).toContain(
+      "MP_SITE: is MLB but MP_ACCESS_TOKEN belongs to a seller of site MLA; set MP_SITE=MLA",
+    );
+    expect(usersMeCalls()).toBe(before + 1);
+    expect(output).not.toContain("service listening");
+  });
+
+  it("MP_API=orders with a token of Mexico (MLM) stops the boot naming the site", async () => {
+    const mexico = await startSimulatorServer({
+      accessToken: TOKEN,
+      collectorId: Number(COLLECTOR),
+      sweepIntervalMs: 0,
+      siteId: "MLM",
+    });
+    try {
+      const { code, output } = await runUntilExit(
+        production({
+          MP_BASE_URL: mexico.baseUrl,
+          MP_API: "orders",
+          MP_WEBHOOK_SIGNING_SECRET: "orders-signing-secret-0123456789",
+        }),
+      );
+      expect(code).toBe(1);
+      expect(output).toContain("MP_API: orders is not offered for QR payments on site MLM");
+      expect(output).toContain("set MP_API=instore_v2");
+      expect(output).not.toContain("service listening");
+    } finally {
+      await mexico.close();
+    }
+  });
+
+  it("an invalid MP_SITE stops the boot before anything is asked", async () => {
+    const before = usersMeCalls();
+    const { code, output } = await runUntilExit(production({ MP_SITE: "ARG" }));
+    expect(code).toBe(1);
+    expect(output).toContain("MP_SITE: must be one of MLA, MLB, MLM, MLC, MCO, MPE, MLU (got ARG)");
+    expect(usersMeCalls()).toBe(before);
+  });
+
+  it("without MP_SITE the token's site is taken, and logged", async () => {
+    const svc = await startService(production());
+    services.push(svc);
+    expect(svc.output()).toMatch(/"site":"MLA","defaultLocale":"es"/);
+    expect(await svc.stop()).toBe(0);
+  });
+});
+
 describe("PORT at boot", () => {
   it("a port in use stops the boot naming PORT and the port", async () => {
     const taken = createServer().listen(0, "0.0.0.0");

@@ -221,6 +221,8 @@ export function buildHarness(
     mp,
     fetchQrImage: createQrImageFetcher({ timeoutMs: opts.timeoutMs ?? 1000, allowHttp: true }),
     logger,
+    // MLA's, as the service runs with the simulator and no MP_SITE
+    defaults: { timeZone: "America/Argentina/Buenos_Aires", locale: "es" },
   });
   const app = createApp({
     logger,

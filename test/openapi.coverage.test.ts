@@ -81,9 +81,12 @@ const store: Store = {
     reference: "3er piso",
   },
   requestHash: "h",
+  timeZone: null,
+  locale: null,
   createdAt: at,
   updatedAt: at,
 };
+const DEFAULTS = { timeZone: "America/Argentina/Buenos_Aires", locale: "es" } as const;
 const pos: Pos = {
   externalId: "SUC001POS001",
   storeExternalId: "SUC001",
@@ -302,9 +305,11 @@ describe("the presenters answer what the document says", () => {
     ) as Parameters<typeof presentSummary>[0]["byStatus"];
     const summary = { count: 6, byStatus, paidCents: 500, refundedCents: 0 };
     expect(problems(component("SalesSummary"), presentSummary(summary))).toBe("");
-    expect(problems(component("Store"), presentStore(store))).toBe("");
+    expect(problems(component("Store"), presentStore(store, DEFAULTS))).toBe("");
     const location = { ...store.location, reference: undefined };
-    expect(problems(component("Store"), presentStore({ ...store, location }))).toBe("");
+    expect(problems(component("Store"), presentStore({ ...store, location }, DEFAULTS))).toBe("");
+    const own = { ...store, timeZone: "America/Argentina/Cordoba", locale: "pt-BR" as const };
+    expect(problems(component("Store"), presentStore(own, DEFAULTS))).toBe("");
     expect(problems(component("Pos"), presentPos(pos))).toBe("");
     expect(problems(component("Pos"), presentPos({ ...pos, category: 5411 }))).toBe("");
   });

@@ -238,7 +238,17 @@ describe.each(APIS)(
         ["refunded", 5],
       ]);
       const csv = by("Accept: text/csv")[0];
-      expect(csv?.body.split("\r\n")[0]).toMatch(/^external_reference,status,/);
+      // UTF-8 with a BOM (spreadsheets), then the header
+      expect(csv?.body.split("\r\n")[0]).toMatch(/^\uFEFFexternal_reference,status,/);
+      const semicolon = by("delimiter=semicolon")[0];
+      expect(semicolon?.body.split("\r\n")[0]).toMatch(/^\uFEFFexternal_reference;status;/);
+      // the store's zone set by PATCH is what the store shows
+      expect(
+        JSON.parse(by("-X PATCH localhost:3000/stores/SUC001")[0]?.body ?? "{}"),
+      ).toMatchObject({
+        time_zone: "America/Argentina/Cordoba",
+        locale: "es",
+      });
       for (const r of ran.filter((x) => x.curl.stream))
         expect(r.body).toMatch(/^(event: sale|: )/m);
     }, 180_000);

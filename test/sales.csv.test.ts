@@ -127,7 +127,10 @@ describe("GET /sales as CSV", () => {
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toBe("text/csv; charset=utf-8");
     expect(res.headers["content-disposition"]).toContain("sales.csv");
-    const rows = parseCsv(res.body as string);
+    // UTF-8 with a byte order mark, so a spreadsheet does not read it in its own code page
+    const body = res.body as string;
+    expect(body.charCodeAt(0)).toBe(0xfeff);
+    const rows = parseCsv(body.slice(1));
     const [header, ...data] = rows;
     expect(header).toEqual([
       "external_reference",
@@ -190,6 +193,58 @@ describe("GET /sales as CSV", () => {
     const bad = await request(t.h.app).get("/sales?limit=0").set(auth).set("Accept", "text/csv");
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("validation_failed");
+  });
+
+  it("?delimiter=semicolon: the same file with ';' between cells and a decimal comma", async () => {
+    await client.query(
+      `INSERT INTO sales (external_reference, store_id, pos_id, title, description, items,
+                          total_cents, status, paid_cents, refunded_cents, request_hash,
+                          expires_at, order_state, created_at, updated_at)
+       VALUES ('semi-1', 'SEMISTORE', 'SEMIPOS', 'Pão; queijo', 'a,b', '[{"title":"x"}]', 123456,
+               'paid', 123456, 1005, 'h', '2026-11-27T10:10:00Z', 'withdrawn',
+               '2026-11-27T10:00:00Z', '2026-11-27T10:05:00Z')`,
+    );
+    const get = (query: string) =>
+      request(t.h.app)
+        .get(`/sales?store_id=SEMISTORE${query}`)
+        .set(auth)
+        .set("Accept", "text/csv")
+        .buffer(true)
+        .parse((r, done) => {
+          const chunks: Buffer[] = [];
+          r.on("data", (c: Buffer) => chunks.push(c));
+          r.on("end", () => done(null, Buffer.concat(chunks)));
+        });
+    const semi = await get("&delimiter=semicolon");
+    expect(semi.status).toBe(200);
+    const bytes = semi.body as Buffer;
+    // the UTF-8 BOM is the file's first three bytes
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const [header, row, end] = bytes.subarray(3).toString("utf8").split("\r\n");
+    expect(header).toBe(
+      "external_reference;status;order_state;store_id;pos_id;title;description;item_count;" +
+        "total_amount;paid_amount;refunded_amount;merchant_order_id;merchant_order_status;" +
+        "created_at;updated_at;paid_at;cancelled_at",
+    );
+    expect(row).toBe(
+      'semi-1;paid;withdrawn;SEMISTORE;SEMIPOS;"Pão; queijo";"a,b";1;1234,56;1234,56;10,05;;;' +
+        "2026-11-27T10:00:00.000Z;2026-11-27T10:05:00.000Z;;",
+    );
+    expect(end).toBe("");
+    // today's format stays the default, and can be named
+    for (const query of ["", "&delimiter=comma"]) {
+      const comma = await get(query);
+      const text = (comma.body as Buffer).toString("utf8");
+      expect(text.split("\r\n")[1]).toBe(
+        'semi-1,paid,withdrawn,SEMISTORE,SEMIPOS,"Pão; queijo","a,b",1,1234.56,1234.56,10.05,,,' +
+          "2026-11-27T10:00:00.000Z,2026-11-27T10:05:00.000Z,,",
+      );
+    }
+    const bad = await get("&delimiter=tab");
+    expect(bad.status).toBe(400);
+    expect(JSON.parse((bad.body as Buffer).toString("utf8")).error.details).toEqual([
+      { path: "delimiter", message: "must be comma or semicolon" },
+    ]);
   });
 
   it("streams 100 000 rows a batch at a time, held back by a slow client, with flat memory", async () => {
@@ -259,7 +314,7 @@ describe("GET /sales as CSV", () => {
         }
         return out.find((l) => l.startsWith(what));
       };
-      expect(await until("first")).toMatch(/^first external_reference,/);
+      expect(await until("first")).toMatch(/^first \uFEFFexternal_reference,/);
       const batchesAtFirstByte = batches;
       expect(batchesAtFirstByte).toBeLessThan(total / CSV_BATCH_ROWS / 4);
 

@@ -7,16 +7,17 @@ import { MercadoPagoError, type MercadoPagoClient } from "./mercadopago.client.t
  * the service starts and says so.
  */
 export type CredentialsVerdict =
-  | { outcome: "verified"; userId: string }
+  | { outcome: "verified"; userId: string; siteId: string | null }
   | { outcome: "refused"; problem: string }
   | { outcome: "unverified"; warning: string };
 
 export function credentialsVerdict(
-  answer: { userId: string } | { error: unknown },
+  answer: { userId: string; siteId?: string | null } | { error: unknown },
   collectorId: string,
 ): CredentialsVerdict {
   if ("userId" in answer) {
-    if (answer.userId === collectorId) return { outcome: "verified", userId: answer.userId };
+    if (answer.userId === collectorId)
+      return { outcome: "verified", userId: answer.userId, siteId: answer.siteId ?? null };
     return {
       outcome: "refused",
       problem:
@@ -51,7 +52,10 @@ export async function verifyCredentials(
 ): Promise<CredentialsVerdict> {
   try {
     const user = await mp.getCurrentUser({ deadline: Date.now() + timeoutMs });
-    return credentialsVerdict({ userId: String(user.id) }, collectorId);
+    return credentialsVerdict(
+      { userId: String(user.id), siteId: user.site_id ?? null },
+      collectorId,
+    );
   } catch (error) {
     return credentialsVerdict({ error }, collectorId);
   }

@@ -8,7 +8,7 @@ import { ErrorSchema } from "./schemas.ts";
  * generated JSON Schema.
  */
 
-export type Method = "get" | "post" | "delete";
+export type Method = "get" | "post" | "patch" | "delete";
 export type Tag = "sales" | "refunds" | "live" | "stores" | "notifications" | "operations";
 
 /** A media type's schema and, when given, an example of it. */

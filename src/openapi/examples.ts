@@ -113,9 +113,13 @@ export const CREATE_STORE_EXAMPLE = {
 export const STORE_EXAMPLE = {
   ...CREATE_STORE_EXAMPLE,
   mercadopago_store_id: "71234567",
+  time_zone: "America/Argentina/Buenos_Aires",
+  locale: "es",
   created_at: at,
   updated_at: at,
 };
+
+export const UPDATE_STORE_EXAMPLE = { time_zone: "America/Argentina/Cordoba", locale: "es" };
 
 export const CREATE_POS_EXAMPLE = { external_id: "SUC001POS001", name: "Caja 1" };
 

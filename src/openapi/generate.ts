@@ -14,7 +14,7 @@ import {
   StoreListSchema,
   StoreSchema,
 } from "../stores/stores.responses.ts";
-import { CreatePosSchema, CreateStoreSchema } from "../stores/stores.schemas.ts";
+import { CreatePosSchema, CreateStoreSchema, UpdateStoreSchema } from "../stores/stores.schemas.ts";
 import { PATH_PARAMETERS, type Operation, type ParameterSet } from "./define.ts";
 import { OPERATIONS } from "./paths/index.ts";
 import {
@@ -41,6 +41,7 @@ const REQUEST_COMPONENTS: Record<string, z.ZodType> = {
   CreateSale: CreateSaleSchema,
   CreateStore: CreateStoreSchema,
   CreatePos: CreatePosSchema,
+  UpdateStore: UpdateStoreSchema,
   Refund: RefundBodySchema,
   Notification: NotificationBodySchema,
 };

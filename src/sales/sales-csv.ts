@@ -1,5 +1,26 @@
 /** The sales list as CSV (RFC 4180): pure formatting, one row per sale. */
 
+/**
+ * Two shapes of the same file. `comma`: comma-separated, decimal point (RFC 4180; spreadsheets
+ * set to English). `semicolon`: semicolon-separated with a decimal comma, what a spreadsheet set
+ * to Spanish or Portuguese expects when it opens a CSV (its list separator is `;` because `,`
+ * is its decimal separator).
+ */
+export interface CsvFormat {
+  separator: "," | ";";
+  decimal: "." | ",";
+}
+
+export const COMMA_CSV: CsvFormat = { separator: ",", decimal: "." };
+export const SEMICOLON_CSV: CsvFormat = { separator: ";", decimal: "," };
+
+export function csvFormat(delimiter: "comma" | "semicolon" | undefined): CsvFormat {
+  return delimiter === "semicolon" ? SEMICOLON_CSV : COMMA_CSV;
+}
+
+/** UTF-8's byte order mark, first in the file: without it Excel reads UTF-8 as its code page. */
+export const CSV_BOM = "\uFEFF";
+
 /** One sale as the CSV shows it; amounts in integer cents, shown as decimals. */
 export interface SaleCsvRow {
   externalReference: string;
@@ -44,27 +65,32 @@ export const CSV_HEADER = [
 /**
  * A text cell. A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return,
  * which some strip before looking) as a formula: such text gets a leading apostrophe, which
- * spreadsheets show as text. Then quoted when it holds a comma, quote or line break.
+ * spreadsheets show as text. Then quoted when it holds a comma, semicolon, quote or line break
+ * (both separators, so a cell reads the same in either format).
  */
 export function csvText(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  return /[",;\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-/** Integer cents as a decimal with two places ("1234" → "12.34"), with no float in between. */
-export function csvAmount(cents: number): string {
+/**
+ * Integer cents as a decimal with two places ("1234" → "12.34", or "12,34" with a decimal
+ * comma), with no float in between.
+ */
+export function csvAmount(cents: number, decimal: CsvFormat["decimal"] = "."): string {
   const sign = cents < 0 ? "-" : "";
   const abs = Math.abs(cents);
-  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  return `${sign}${Math.trunc(abs / 100)}${decimal}${String(abs % 100).padStart(2, "0")}`;
 }
 
 const time = (d: Date | null) => (d ? d.toISOString() : "");
 
-export function csvHeaderLine(): string {
-  return `${CSV_HEADER.join(",")}\r\n`;
+export function csvHeaderLine(format: CsvFormat = COMMA_CSV): string {
+  return `${CSV_HEADER.join(format.separator)}\r\n`;
 }
 
-export function csvLine(r: SaleCsvRow): string {
+export function csvLine(r: SaleCsvRow, format: CsvFormat = COMMA_CSV): string {
+  const amount = (cents: number) => csvAmount(cents, format.decimal);
   return `${[
     csvText(r.externalReference),
     csvText(r.status),
@@ -74,14 +100,14 @@ export function csvLine(r: SaleCsvRow): string {
     csvText(r.title),
     csvText(r.description),
     String(r.itemCount),
-    csvAmount(r.totalCents),
-    csvAmount(r.paidCents),
-    csvAmount(r.refundedCents),
+    amount(r.totalCents),
+    amount(r.paidCents),
+    amount(r.refundedCents),
     r.merchantOrderId === null ? "" : String(r.merchantOrderId),
     r.merchantOrderStatus === null ? "" : csvText(r.merchantOrderStatus),
     time(r.createdAt),
     time(r.updatedAt),
     time(r.paidAt),
     time(r.cancelledAt),
-  ].join(",")}\r\n`;
+  ].join(format.separator)}\r\n`;
 }

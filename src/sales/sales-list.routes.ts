@@ -7,7 +7,8 @@ import { presentSale } from "./sale.presenter.ts";
 import type { SalesSummaryBody } from "./sale.responses.ts";
 import { SALE_STATUSES } from "./sale-status.ts";
 import { decodeCursor, encodeCursor, type ListPosition } from "./sales-cursor.ts";
-import { csvHeaderLine, csvLine } from "./sales-csv.ts";
+import { localDayBounds } from "../stores/store-day.ts";
+import { csvFormat, csvHeaderLine, csvLine, CSV_BOM, type CsvFormat } from "./sales-csv.ts";
 import {
   LIST_LIMIT,
   SalesListQuerySchema,
@@ -24,8 +25,13 @@ export const CSV_BATCH_ROWS = 1000;
  * the store or POS it is bound to (asking for another is 403). An unbound POS key has no sales of
  * its own to list, and listing is how one would find everyone else's, so it is refused.
  */
-function scopedFilter(actor: Actor, q: SalesSummaryQuery): SaleFilter {
-  const filter: SaleFilter = { storeId: q.store_id, posId: q.pos_id, from: q.from, to: q.to };
+function scopedFilter(actor: Actor, q: SalesSummaryQuery, day?: Window): SaleFilter {
+  const filter: SaleFilter = {
+    storeId: q.store_id,
+    posId: q.pos_id,
+    from: day?.start ?? q.from,
+    to: day?.end ?? q.to,
+  };
   if (actor.role !== "pos") return filter;
   const binding = actor.binding;
   if (!binding) {
@@ -41,6 +47,23 @@ function scopedFilter(actor: Actor, q: SalesSummaryQuery): SaleFilter {
     throw new AppError("forbidden", "this API key may not list sales of that POS");
   }
   return { ...filter, storeId: binding.storeId, posId: binding.posId ?? q.pos_id };
+}
+
+interface Window {
+  start: Date;
+  end: Date;
+}
+
+/** The zone of a store's day (its time_zone, else the site's capital). */
+export type TimeZoneOf = (storeId: string) => Promise<string>;
+
+/**
+ * `date=` as the instants of that store's day. The schema made sure store_id comes with it;
+ * the bounds are compared as timestamptz instants, so the database session's zone plays no part.
+ */
+async function storeDay(q: SalesSummaryQuery, timeZoneOf: TimeZoneOf): Promise<Window | undefined> {
+  if (q.date === undefined || q.store_id === undefined) return undefined;
+  return localDayBounds(q.date, await timeZoneOf(q.store_id));
 }
 
 /** What a cursor is bound to: the effective filter, so a cursor replayed with others is a 400. */
@@ -94,6 +117,7 @@ async function streamCsv(
   list: SalesListRepository,
   filter: SaleFilter,
   start: ListPosition | null,
+  format: CsvFormat,
 ): Promise<void> {
   const headers = () => {
     res.status(200);
@@ -108,9 +132,10 @@ async function streamCsv(
   }
   let batch = await list.csvBatch(filter, start, CSV_BATCH_ROWS);
   headers();
-  res.write(csvHeaderLine());
+  // the BOM tells a spreadsheet the file is UTF-8 (else Excel reads it in the system's code page)
+  res.write(CSV_BOM + csvHeaderLine(format));
   for (;;) {
-    if (!res.write(batch.map(csvLine).join(""))) await drained(res);
+    if (!res.write(batch.map((r) => csvLine(r, format)).join(""))) await drained(res);
     if (res.destroyed) return; // the client went away: stop reading
     const last = batch.at(-1);
     if (!last || batch.length < CSV_BATCH_ROWS) break;
@@ -120,7 +145,7 @@ async function streamCsv(
 }
 
 /** `GET /sales` (a page as JSON, or every match as CSV) and `GET /sales/summary`. */
-export function createSalesListRouter(list: SalesListRepository): Router {
+export function createSalesListRouter(list: SalesListRepository, timeZoneOf: TimeZoneOf): Router {
   const router = Router();
 
   router.get(
@@ -128,14 +153,16 @@ export function createSalesListRouter(list: SalesListRepository): Router {
     permit(["full", "staff"], "read the sales summary"),
     async (req, res) => {
       const q = parseInput(SalesSummaryQuerySchema, req.query);
-      const summary = await list.summary(scopedFilter(actorOf(req), q));
+      const day = await storeDay(q, timeZoneOf);
+      const summary = await list.summary(scopedFilter(actorOf(req), q, day));
       res.json(presentSummary(summary));
     },
   );
 
   router.get("/sales", permit(["full", "staff", "pos"], "list sales"), async (req, res) => {
     const q = parseInput(SalesListQuerySchema, req.query);
-    const filter: SaleFilter = { ...scopedFilter(actorOf(req), q), statuses: q.status };
+    const day = await storeDay(q, timeZoneOf);
+    const filter: SaleFilter = { ...scopedFilter(actorOf(req), q, day), statuses: q.status };
     const key = filterKey(filter);
     let after: ListPosition | null = null;
     if (q.cursor !== undefined) {
@@ -151,7 +178,7 @@ export function createSalesListRouter(list: SalesListRepository): Router {
 
     if (req.accepts(["application/json", "text/csv"]) === "text/csv") {
       try {
-        await streamCsv(res, list, filter, after);
+        await streamCsv(res, list, filter, after, csvFormat(q.delimiter));
       } catch (err) {
         if (!res.headersSent) throw err;
         noteOnAccessLine(req, "error", { err }, "sales CSV cut short");

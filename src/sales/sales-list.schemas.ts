@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseLocalDate } from "../stores/store-day.ts";
 import { SALE_STATUSES, isSaleStatus, type SaleStatus } from "./sale-status.ts";
 
 export const LIST_LIMIT = { min: 1, max: 200, default: 50 } as const;
@@ -34,15 +35,44 @@ const statuses = z
   })
   .transform((list) => [...new Set(list as SaleStatus[])].sort());
 
+/** A store's calendar day, `YYYY-MM-DD`: midnight to midnight in the store's time_zone. */
+const localDate = z
+  .string()
+  .refine((s) => parseLocalDate(s) !== null, "must be a date YYYY-MM-DD, such as 2026-11-28");
+
 const window = {
   store_id: id(60).optional(),
   pos_id: id(40).optional(),
   from: instant.optional(),
   to: instant.optional(),
+  date: localDate.optional(),
 };
 
-const fromBeforeTo = (q: { from?: Date; to?: Date }) => !q.from || !q.to || q.from < q.to;
-const fromBeforeToMessage = { message: "from must be before to", path: ["to"] };
+type Window = { from?: Date; to?: Date; date?: string; store_id?: string };
+
+/** from before to; `date` is a store's day, so it needs the store and replaces from/to. */
+function windowRules(q: Window, ctx: z.RefinementCtx) {
+  if (q.from && q.to && q.from >= q.to) {
+    ctx.addIssue({ code: "custom", message: "from must be before to", path: ["to"] });
+  }
+  if (q.date !== undefined && q.store_id === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: "needs store_id: the day is that store's, in its time_zone",
+      path: ["date"],
+    });
+  }
+  if (q.date !== undefined && (q.from || q.to)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "cannot be combined with from or to: date is the whole day of the store",
+      path: ["date"],
+    });
+  }
+}
+
+/** CSV only: `comma` (default) or `semicolon` (with decimal comma, for es/pt spreadsheets). */
+const delimiter = z.enum(["comma", "semicolon"], { error: "must be comma or semicolon" });
 
 export const SalesListQuerySchema = z
   .strictObject({
@@ -57,12 +87,11 @@ export const SalesListQuerySchema = z
       })
       .optional(),
     cursor: z.string().max(200, "is not a cursor this service gave").optional(),
+    delimiter: delimiter.optional(),
   })
-  .refine(fromBeforeTo, fromBeforeToMessage);
+  .superRefine(windowRules);
 
-export const SalesSummaryQuerySchema = z
-  .strictObject(window)
-  .refine(fromBeforeTo, fromBeforeToMessage);
+export const SalesSummaryQuerySchema = z.strictObject(window).superRefine(windowRules);
 
 export type SalesListQuery = z.infer<typeof SalesListQuerySchema>;
 export type SalesSummaryQuery = z.infer<typeof SalesSummaryQuerySchema>;

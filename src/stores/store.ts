@@ -1,3 +1,5 @@
+import type { Locale } from "../sites.ts";
+
 /** A store's address as Mercado Pago takes it. */
 export interface StoreLocation {
   street_number: string;
@@ -16,8 +18,18 @@ export interface Store {
   name: string;
   location: StoreLocation;
   requestHash: string;
+  /** IANA zone of the store's day, as set with PATCH /stores; null: the site's default */
+  timeZone: string | null;
+  /** es, pt-BR or en, as set; null: DEFAULT_LOCALE */
+  locale: Locale | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** What a store that sets no zone or language of its own gets: from the site (src/sites.ts). */
+export interface StoreDefaults {
+  timeZone: string;
+  locale: Locale;
 }
 
 export interface Pos {

@@ -1,7 +1,8 @@
-import type { Pos, Store } from "./store.ts";
+import type { Pos, Store, StoreDefaults } from "./store.ts";
 import type { PosBody, StoreBody } from "./stores.responses.ts";
 
-export function presentStore(store: Store): StoreBody {
+/** A store with the zone and language it runs in: its own, else the site's default. */
+export function presentStore(store: Store, defaults: StoreDefaults): StoreBody {
   const l = store.location;
   return {
     external_id: store.externalId,
@@ -17,6 +18,8 @@ export function presentStore(store: Store): StoreBody {
       ...(l.reference !== undefined ? { reference: l.reference } : {}),
     },
     mercadopago_store_id: store.mercadopagoId,
+    time_zone: store.timeZone ?? defaults.timeZone,
+    locale: store.locale ?? defaults.locale,
     created_at: store.createdAt.toISOString(),
     updated_at: store.updatedAt.toISOString(),
   };

@@ -1,4 +1,5 @@
 import type { Db } from "../db/database.ts";
+import type { Locale } from "../sites.ts";
 import type { Pos, Store, StoreLocation } from "./store.ts";
 
 interface StoreRow {
@@ -7,6 +8,8 @@ interface StoreRow {
   name: string;
   location: unknown;
   requestHash: string;
+  timeZone: string | null;
+  locale: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -26,10 +29,15 @@ interface PosRow {
   updatedAt: Date;
 }
 
-const toStore = (r: StoreRow): Store => ({ ...r, location: r.location as StoreLocation });
+const toStore = (r: StoreRow): Store => ({
+  ...r,
+  location: r.location as StoreLocation,
+  // the column's CHECK allows only these
+  locale: r.locale as Locale | null,
+});
 const toPos = (r: PosRow): Pos => ({ ...r, mercadopagoId: r.mercadopagoId.toString() });
 
-export type NewStore = Omit<Store, "createdAt" | "updatedAt">;
+export type NewStore = Omit<Store, "createdAt" | "updatedAt" | "timeZone" | "locale">;
 export type NewPos = Omit<Pos, "createdAt" | "updatedAt">;
 
 export function createStoresRepository(db: Db) {
@@ -53,6 +61,14 @@ export function createStoresRepository(db: Db) {
       });
       const row = await db.store.findUniqueOrThrow({ where: { externalId: store.externalId } });
       return toStore(row);
+    },
+    /** Sets the zone and language given (null: back to the site's default); null if unknown. */
+    async updateStoreSettings(
+      externalId: string,
+      settings: { timeZone?: string | null; locale?: Locale | null },
+    ): Promise<Store | null> {
+      const rows = await db.store.updateManyAndReturn({ where: { externalId }, data: settings });
+      return rows[0] ? toStore(rows[0]) : null;
     },
     async findPos(externalId: string): Promise<Pos | null> {
       const row = await db.pos.findUnique({ where: { externalId } });

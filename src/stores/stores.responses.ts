@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LOCALES } from "../sites.ts";
 
 /**
  * What the stores routes answer, as zod schemas: the presenters (stores.presenter.ts) are typed
@@ -20,6 +21,10 @@ export const StoreSchema = z.object({
     reference: z.string().optional(),
   }),
   mercadopago_store_id: z.string(),
+  /** the store's own, else the site's capital */
+  time_zone: z.string(),
+  /** the store's own, else DEFAULT_LOCALE */
+  locale: z.enum(LOCALES),
   created_at: instant,
   updated_at: instant,
 });

@@ -12,6 +12,7 @@ import {
   ListPosQuerySchema,
   PosIdSchema,
   StoreIdSchema,
+  UpdateStoreSchema,
 } from "./stores.schemas.ts";
 import type { StoresService } from "./stores.service.ts";
 
@@ -47,6 +48,7 @@ function sendImage(res: Response, type: string, body: Buffer | string, filename:
 
 const readers = permit(["full", "staff"], "read stores and POS");
 const creators = permit(["full"], "register stores and POS");
+const changers = permit(["full"], "change stores");
 
 /**
  * Stores and POS. `guard` identifies the caller (401 without a key); each route then checks its
@@ -59,18 +61,32 @@ export function createStoresRouter(stores: StoresService, guard: RequestHandler[
   router.post("/stores", noStore, ...guard, creators, requireJson, json, async (req, res) => {
     const input = parseInput(CreateStoreSchema, req.body);
     const { value, replay } = await stores.createStore(input);
-    res.status(replay ? 200 : 201).json(presentStore(value));
+    res.status(replay ? 200 : 201).json(presentStore(value, stores.defaults));
   });
 
   router.get("/stores", noStore, ...guard, readers, async (_req, res) => {
     const list = await stores.listStores();
-    res.json({ data: list.map(presentStore) });
+    res.json({ data: list.map((s) => presentStore(s, stores.defaults)) });
   });
 
   router.get("/stores/:store_id", noStore, ...guard, readers, async (req, res) => {
     const store = await stores.getStore(pathId(StoreIdSchema, req.params.store_id, "store"));
-    res.json(presentStore(store));
+    res.json(presentStore(store, stores.defaults));
   });
+
+  router.patch(
+    "/stores/:store_id",
+    noStore,
+    ...guard,
+    changers,
+    requireJson,
+    json,
+    async (req, res) => {
+      const storeId = pathId(StoreIdSchema, req.params.store_id, "store");
+      const input = parseInput(UpdateStoreSchema, req.body);
+      res.json(presentStore(await stores.updateStore(storeId, input), stores.defaults));
+    },
+  );
 
   router.post(
     "/stores/:store_id/pos",

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { LOCALES, isLocale, type Locale } from "../sites.ts";
+import { canonicalTimeZone } from "./store-day.ts";
 
 /** Mercado Pago external ids: letters and digits only (its store search rejects anything else). */
 export const StoreIdSchema = z
@@ -58,3 +60,32 @@ export const CreatePosSchema = z.strictObject({
 export type CreatePosInput = z.infer<typeof CreatePosSchema>;
 
 export const ListPosQuerySchema = z.strictObject({ store_id: StoreIdSchema.optional() });
+
+/**
+ * `PATCH /stores/:store_id`: the store's zone and language; `null` puts one back on the site's
+ * default. A zone is an IANA name Intl knows, kept in its canonical spelling.
+ */
+export const UpdateStoreSchema = z.strictObject({
+  time_zone: z
+    .string({ error: "must be an IANA time zone such as America/Santiago, or null" })
+    .transform((name, ctx) => {
+      const zone = canonicalTimeZone(name.trim());
+      if (zone === null) {
+        ctx.addIssue({
+          code: "custom",
+          message: "must be an IANA time zone such as America/Santiago",
+        });
+        return z.NEVER;
+      }
+      return zone;
+    })
+    .nullable()
+    .optional(),
+  locale: z
+    .string({ error: `must be one of ${LOCALES.join(", ")}, or null` })
+    .refine(isLocale, `must be one of ${LOCALES.join(", ")}`)
+    .transform((s) => s as Locale)
+    .nullable()
+    .optional(),
+});
+export type UpdateStoreInput = z.infer<typeof UpdateStoreSchema>;

@@ -5,8 +5,8 @@ import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercado
 import type { MpPos, MpStore } from "../mercadopago/mercadopago.schemas.ts";
 import { readQrContent } from "./pos-qr.ts";
 import type { QrImageFetcher } from "./qr-image-fetch.ts";
-import type { Pos, Store } from "./store.ts";
-import type { CreatePosInput, CreateStoreInput } from "./stores.schemas.ts";
+import type { Pos, Store, StoreDefaults } from "./store.ts";
+import type { CreatePosInput, CreateStoreInput, UpdateStoreInput } from "./stores.schemas.ts";
 import type { StoresRepository } from "./stores.repository.ts";
 
 export interface StoresServiceDeps {
@@ -14,6 +14,8 @@ export interface StoresServiceDeps {
   mp: MercadoPagoClient;
   fetchQrImage: QrImageFetcher;
   logger: Logger;
+  /** a store's zone and language when it sets none: from the site the service runs as */
+  defaults: StoreDefaults;
 }
 
 /** What a create answered: `replay` when the same request had already done the work. */
@@ -185,6 +187,28 @@ export function createStoresService(deps: StoresServiceDeps) {
     },
 
     listStores: () => repo.listStores(),
+
+    /** The zone and language a store gets when it sets none of its own. */
+    defaults: deps.defaults,
+
+    /** Sets the store's zone and language (PATCH /stores/:store_id); only the fields given. */
+    async updateStore(externalId: string, input: UpdateStoreInput): Promise<Store> {
+      const store = await repo.updateStoreSettings(externalId, {
+        ...(input.time_zone !== undefined ? { timeZone: input.time_zone } : {}),
+        ...(input.locale !== undefined ? { locale: input.locale } : {}),
+      });
+      if (!store) throw new AppError("not_found", `no store ${externalId} here`);
+      return store;
+    },
+
+    /**
+     * The zone of a store's day: its own, else the site's. A store id no store here has (sales
+     * name their store freely) has the site's day too.
+     */
+    async timeZoneOf(externalId: string): Promise<string> {
+      const store = await repo.findStore(externalId);
+      return store?.timeZone ?? deps.defaults.timeZone;
+    },
 
     async getStore(externalId: string): Promise<Store> {
       const store = await repo.findStore(externalId);

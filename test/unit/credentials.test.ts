@@ -4,9 +4,10 @@ import { MercadoPagoError } from "../../src/mercadopago/mercadopago.client.ts";
 
 describe("what boot does with GET /users/me", () => {
   it("the collector's own token is verified", () => {
-    expect(credentialsVerdict({ userId: "123" }, "123")).toEqual({
+    expect(credentialsVerdict({ userId: "123", siteId: "MLC" }, "123")).toEqual({
       outcome: "verified",
       userId: "123",
+      siteId: "MLC",
     });
   });
 

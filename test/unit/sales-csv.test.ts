@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor } from "../../src/sales/sales-cursor.ts";
-import { csvAmount, csvText } from "../../src/sales/sales-csv.ts";
+import {
+  SEMICOLON_CSV,
+  csvAmount,
+  csvHeaderLine,
+  csvLine,
+  csvText,
+} from "../../src/sales/sales-csv.ts";
 
 describe("csvText", () => {
   it.each([
@@ -18,6 +24,7 @@ describe("csvText", () => {
     ["\rx", '"\'\rx"'],
     ['=HYPERLINK("u","x")', '"\'=HYPERLINK(""u"",""x"")"'],
     ["a=b", "a=b"],
+    ["a;b", '"a;b"'],
     ["Café ñ", "Café ñ"],
   ])("%j → %j", (input, output) => {
     expect(csvText(input)).toBe(output);
@@ -35,6 +42,49 @@ describe("csvAmount", () => {
     [Number.MAX_SAFE_INTEGER, "90071992547409.91"],
   ])("%i cents → %s", (cents, text) => {
     expect(csvAmount(cents)).toBe(text);
+  });
+});
+
+describe("csvAmount with a decimal comma", () => {
+  it.each([
+    [0, "0,00"],
+    [5, "0,05"],
+    [123456789, "1234567,89"],
+    [-250, "-2,50"],
+  ])("%i cents → %s", (cents, text) => {
+    expect(csvAmount(cents, ",")).toBe(text);
+  });
+});
+
+describe("the semicolon format", () => {
+  it("separates cells with ';' and writes amounts with a decimal comma", () => {
+    expect(csvHeaderLine(SEMICOLON_CSV)).toMatch(/^external_reference;status;order_state;/);
+    const line = csvLine(
+      {
+        externalReference: "r1",
+        status: "paid",
+        orderState: "withdrawn",
+        storeId: "S",
+        posId: "P",
+        title: "Café; leite",
+        description: "1,5 kg",
+        itemCount: 2,
+        totalCents: 150050,
+        paidCents: 150050,
+        refundedCents: 0,
+        merchantOrderId: null,
+        merchantOrderStatus: null,
+        createdAt: new Date("2026-11-28T12:00:00Z"),
+        updatedAt: new Date("2026-11-28T12:00:00Z"),
+        paidAt: null,
+        cancelledAt: null,
+      },
+      SEMICOLON_CSV,
+    );
+    expect(line).toBe(
+      'r1;paid;withdrawn;S;P;"Café; leite";"1,5 kg";2;1500,50;1500,50;0,00;;;' +
+        "2026-11-28T12:00:00.000Z;2026-11-28T12:00:00.000Z;;\r\n",
+    );
   });
 });
 

@@ -56,8 +56,10 @@ export const SALE_OPERATIONS: Operation[] = [
         status: "one status or a comma-separated list",
         from: "ISO-8601 instant with a zone (inclusive)",
         to: "ISO-8601 instant with a zone (exclusive)",
+        date: "YYYY-MM-DD with store_id: that store's day in its time_zone (not with from/to)",
         limit: "1-200, default 50 (JSON only)",
         cursor: "`next_cursor` of the page before",
+        delimiter: "CSV only: comma (default) or semicolon (with a decimal comma)",
       },
     },
     responses: {

@@ -9,6 +9,7 @@ import {
   CreatePosSchema,
   CreateStoreSchema,
   ListPosQuerySchema,
+  UpdateStoreSchema,
 } from "../../stores/stores.schemas.ts";
 import { AUTHENTICATED, binary, errors, json, text, type Operation } from "../define.ts";
 import {
@@ -17,6 +18,7 @@ import {
   DISPLAY_INFO_EXAMPLE,
   POS_EXAMPLE,
   STORE_EXAMPLE,
+  UPDATE_STORE_EXAMPLE,
 } from "../examples.ts";
 
 /** The QR images of a POS: Mercado Pago is read for the QR when it is not kept yet. */
@@ -53,6 +55,20 @@ export const STORE_OPERATIONS: Operation[] = [
     responses: {
       200: json(StoreSchema, "the store", STORE_EXAMPLE),
       ...errors([...AUTHENTICATED, 404]),
+    },
+  },
+  {
+    method: "patch",
+    path: "/stores/{store_id}",
+    summary: "Set the store's time zone and language",
+    description:
+      "`time_zone`: an IANA zone (its day for `date=`); `locale`: es, pt-BR or en; " +
+      "`null` puts one back on the site's default.",
+    tag: "stores",
+    body: { schema: UpdateStoreSchema, required: true, example: UPDATE_STORE_EXAMPLE },
+    responses: {
+      200: json(StoreSchema, "the store", STORE_EXAMPLE),
+      ...errors([400, ...AUTHENTICATED, 404, 413, 415]),
     },
   },
   {

@@ -88,7 +88,10 @@ function statusEntry(e) {
   };
 }
 
-/** A refund: asked at created_at; done or failed at updated_at (a partial one changes no status). */
+/**
+ * A refund: asked at created_at; processing, done or failed at updated_at (a partial one changes
+ * no status; a processing one is not money back yet).
+ */
 function refundEntries(r) {
   const line = (at, state, words, extra) => ({
     at,
@@ -119,6 +122,17 @@ function refundEntries(r) {
       ),
     ];
   }
+  if (r.status === "processing") {
+    return [
+      asked,
+      line(
+        r.updated_at,
+        "processing",
+        "Mercado Pago is processing it",
+        "No money back yet: the sale stays paid until Mercado Pago makes it.",
+      ),
+    ];
+  }
   if (r.status === "failed") {
     return [
       asked,
@@ -132,7 +146,12 @@ function refundEntries(r) {
   }
   return [asked];
 }
-const REFUND_WORDS = { requested: "requested", done: "processed", failed: "failed" };
+const REFUND_WORDS = {
+  requested: "requested",
+  processing: "processing",
+  done: "processed",
+  failed: "failed",
+};
 
 /** Status changes and refunds, oldest first. */
 function history(events, refunds) {

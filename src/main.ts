@@ -205,7 +205,15 @@ async function main(): Promise<void> {
   // A job makes at most three upstream calls of up to three tries each; a lease of ten call
   // timeouts outlives any live job, and is how long a job of a killed process waits to be resumed.
   const leaseMs = config.mercadoPago.timeoutMs * 10;
-  const worker = createNotificationWorker({ inbox, mp: jobsMp, sales: jobSales, logger, leaseMs });
+  const refundsRepo = createRefundsRepository(db.prisma);
+  const worker = createNotificationWorker({
+    inbox,
+    mp: jobsMp,
+    sales: jobSales,
+    refunds: refundsRepo,
+    logger,
+    leaseMs,
+  });
   const sweeper = createSalesSweeper({
     repo,
     sales: jobSales,
@@ -214,7 +222,6 @@ async function main(): Promise<void> {
     intervalMs: config.reconcileIntervalMs,
     leaseMs,
   });
-  const refundsRepo = createRefundsRepository(db.prisma);
   const refundsWith = (mp: ReturnType<typeof mercadoPago>, sales: ReturnType<typeof salesWith>) =>
     createRefundsService({
       refunds: refundsRepo,

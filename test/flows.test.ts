@@ -403,6 +403,28 @@ describe.each(APIS)("flows on $api with the simulator as Mercado Pago", (api) =>
     expect(next.res.status).toBe(201);
   });
 
+  it("an order Mercado Pago expired and then paid late (a payment in flight at the expiry): paid wins", async () => {
+    const { body } = await createSale();
+    const ref = body.external_reference;
+    if (orders) sim.sim.expireOrder(body.pos_id);
+    else {
+      sim.sim.scan(body.pos_id);
+      sim.sim.expire(body.pos_id);
+    }
+    await drain();
+    expect(await status(ref)).toBe("expired");
+    const truth = sim.sim.truth(ref);
+    if (orders) sim.sim.state.payApiOrder(truth.order_ids[0]!, "approved", undefined, true);
+    else sim.sim.state.pay(truth.merchant_order_ids[0]!, { status: "approved", late: true });
+    await drain();
+    expect(await status(ref)).toBe("paid");
+    expect(await transitions(ref)).toEqual([
+      "∅→pending:create",
+      "pending→expired:webhook",
+      "expired→paid:webhook",
+    ]);
+  });
+
   if (orders) {
     it("an order cancelled at Mercado Pago (its panel, another integration): the sale is cancelled at once", async () => {
       const { body } = await createSale();

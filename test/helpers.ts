@@ -191,15 +191,16 @@ export function buildHarness(
   });
   const inbox = createInboxRepository(db.prisma);
   // scenarios re-notify one merchant order and work it at once; quiet periods have their own test
+  const refundsRepo = createRefundsRepository(db.prisma);
   const worker = createNotificationWorker({
     inbox,
     mp,
     sales,
+    refunds: refundsRepo,
     logger,
     quietMs: opts.quietMs ?? { pending: 0, settled: 0 },
   });
   const sweeper = createSalesSweeper({ repo, sales, logger, now, intervalMs: 5000 });
-  const refundsRepo = createRefundsRepository(db.prisma);
   const refunds = createRefundsService({
     refunds: refundsRepo,
     salesRepo: repo,

@@ -157,7 +157,7 @@ describe.each(APIS)("refunds on $api against the simulator", (api) => {
   async function resolveNow(ref: string) {
     const sale = await db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
     await db.prisma.refund.updateMany({
-      where: { saleId: sale.id, status: "requested" },
+      where: { saleId: sale.id, status: { in: ["requested", "processing"] } },
       data: { nextCheckAt: new Date() },
     });
     await h.refundResolver.runOnce();
@@ -244,6 +244,73 @@ describe.each(APIS)("refunds on $api against the simulator", (api) => {
       expect(rest.body).toMatchObject({ status: "refunded", refunded_amount: 5 });
     });
   }
+
+  /** The sale's refunds as its history shows them. */
+  async function refundsOf(ref: string) {
+    const res = await request(h.app).get(`/orders/${ref}?include=events`).set(auth).expect(200);
+    return res.body.refunds as { status: string; refunded_amount: number; failure: unknown }[];
+  }
+
+  /** Lets Mercado Pago end the refunds it is processing (a read runs its clock). */
+  async function letMercadoPagoFinish() {
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    sim.sim.state.listPos();
+  }
+
+  it("a refund Mercado Pago is still processing is not money back: processing and paid, then refunded once", async () => {
+    const { ref, paymentIds } = await paidSale();
+    sim.sim.state.setRefunds({ mode: "async", settleMs: 30, outcome: "processed" });
+    const res = await refund(ref).expect(200);
+    expect(res.body).toMatchObject({ status: "paid", refunded_amount: 0 });
+    expect(await refundsOf(ref)).toMatchObject([{ status: "processing", refunded_amount: 0 }]);
+    // its amount stays reserved: nothing more can be refunded while it is processing
+    expect((await refund(ref, { amount: 1 })).body.error.code).toBe("not_refundable");
+    const csv = await request(h.app).get(`/sales`).set(auth).set("Accept", "text/csv");
+    const row = csv.text.split("\r\n").find((line) => line.startsWith(`${ref},`));
+    // paid, 0.00 refunded, 5.00 on its way back
+    expect(row).toMatch(/^[^,]+,paid,/);
+    expect(row?.split(",").slice(-1)).toEqual(["5.00"]);
+
+    await letMercadoPagoFinish();
+    await drain(); // Mercado Pago's notification that the money went back
+    await resolveNow(ref);
+    const after = await request(h.app).get(`/orders/${ref}`).set(auth);
+    expect(after.body).toMatchObject({ status: "refunded", paid_amount: 5, refunded_amount: 5 });
+    expect(await refundsOf(ref)).toMatchObject([{ status: "done", refunded_amount: 5 }]);
+    expect(refundsAtSimulator(paymentIds[0]!)).toEqual([5]);
+    expect(refundPosts()).toHaveLength(1);
+    const events = await db.prisma.saleEvent.findMany({
+      where: { sale: { externalReference: ref }, toStatus: "refunded" },
+    });
+    expect(events).toHaveLength(1);
+  });
+
+  it("a refund Mercado Pago ends without money back: failed in its words, the sale stays paid and can be refunded again", async () => {
+    const { ref } = await paidSale();
+    sim.sim.state.setRefunds({ mode: "async", settleMs: 30, outcome: "failed" });
+    await refund(ref, { amount: 2 }).expect(200);
+    expect(await refundsOf(ref)).toMatchObject([{ status: "processing" }]);
+
+    await letMercadoPagoFinish();
+    await drain();
+    await resolveNow(ref);
+    const [failed] = await refundsOf(ref);
+    expect(failed).toMatchObject({
+      status: "failed",
+      refunded_amount: 0,
+      failure: {
+        code: "mercadopago_rejected",
+        message: `Mercado Pago did not make the refund: Mercado Pago ended it ${orders ? "failed" : "rejected"}`,
+      },
+    });
+    const sale = await request(h.app).get(`/orders/${ref}`).set(auth);
+    expect(sale.body).toMatchObject({ status: "paid", refunded_amount: 0 });
+
+    // the amount is free again
+    sim.sim.state.setRefunds({ mode: "sync" });
+    const again = await refund(ref).expect(200);
+    expect(again.body).toMatchObject({ status: "refunded", refunded_amount: 5 });
+  });
 
   it("refunds made at Mercado Pago directly are picked up from its notifications", async () => {
     const { ref, paymentIds } = await paidSale();

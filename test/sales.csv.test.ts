@@ -150,6 +150,7 @@ describe("GET /sales as CSV", () => {
       "updated_at",
       "paid_at",
       "cancelled_at",
+      "refund_processing_amount",
     ]);
     // every match, whatever limit says; newest first
     expect(data).toHaveLength(texts.length);
@@ -224,11 +225,11 @@ describe("GET /sales as CSV", () => {
     expect(header).toBe(
       "external_reference;status;order_state;store_id;pos_id;title;description;item_count;" +
         "total_amount;paid_amount;refunded_amount;merchant_order_id;merchant_order_status;" +
-        "created_at;updated_at;paid_at;cancelled_at",
+        "created_at;updated_at;paid_at;cancelled_at;refund_processing_amount",
     );
     expect(row).toBe(
       'semi-1;paid;withdrawn;SEMISTORE;SEMIPOS;"Pão; queijo";"a,b";1;1234,56;1234,56;10,05;;;' +
-        "2026-11-27T10:00:00.000Z;2026-11-27T10:05:00.000Z;;",
+        "2026-11-27T10:00:00.000Z;2026-11-27T10:05:00.000Z;;;0,00",
     );
     expect(end).toBe("");
     // today's format stays the default, and can be named
@@ -237,7 +238,7 @@ describe("GET /sales as CSV", () => {
       const text = (comma.body as Buffer).toString("utf8");
       expect(text.split("\r\n")[1]).toBe(
         'semi-1,paid,withdrawn,SEMISTORE,SEMIPOS,"Pão; queijo","a,b",1,1234.56,1234.56,10.05,,,' +
-          "2026-11-27T10:00:00.000Z,2026-11-27T10:05:00.000Z,,",
+          "2026-11-27T10:00:00.000Z,2026-11-27T10:05:00.000Z,,,0.00",
       );
     }
     const bad = await get("&delimiter=tab");

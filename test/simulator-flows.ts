@@ -60,6 +60,7 @@ export function resetSimulatorFlows(f: SimulatorFlows): void {
     retrySchedule: [20, 40],
   });
   f.sim.sim.faults.clear();
+  f.sim.sim.state.setRefunds({ mode: "sync", settleMs: 1000, outcome: "processed" });
   f.sim.sim.requests.length = 0;
 }
 

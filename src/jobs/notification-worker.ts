@@ -11,6 +11,7 @@ import {
   type InboxRepository,
   type WorkedNotification,
 } from "../notifications/inbox.repository.ts";
+import type { RefundsRepository } from "../refunds/refunds.repository.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import { createLoop, type Loop } from "./loop.ts";
 
@@ -18,6 +19,8 @@ export interface NotificationWorkerDeps {
   inbox: InboxRepository;
   mp: MercadoPagoClient;
   sales: Pick<SalesService, "applyObservations">;
+  /** refunds Mercado Pago is processing are read again after a notification about their sale */
+  refunds?: Pick<RefundsRepository, "wakeProcessing">;
   logger: Logger;
   batchSize?: number;
   /** how long a claimed row stays ours before another process may take it over */
@@ -164,6 +167,10 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
       const byId = new Map(read.flatMap((o) => o.orders).map((o) => [`${o.api}:${o.id}`, o]));
       try {
         const sales = await deps.sales.applyObservations([...byId.values()], "webhook");
+        await deps.refunds?.wakeProcessing(
+          sales.map((s) => s.id),
+          new Date(),
+        );
         const pending = new Set(
           sales.filter((s) => s.status === "pending").map((s) => s.externalReference),
         );

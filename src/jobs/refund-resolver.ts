@@ -18,7 +18,9 @@ const MAX_GAP_MS = 5 * 60_000;
 /**
  * Finishes refunds whose outcome at Mercado Pago is unknown (an unclear answer to the refund
  * POST and an unreadable list of refunds, or a process that died mid-request): it reads the
- * payments' refunds and never sends a refund again. Postgres-driven, safe with N replicas.
+ * payments' refunds and never makes a refund twice. Refunds Mercado Pago is still processing are
+ * read the same way until they end. Each refund still open is read again after a gap that doubles
+ * up to five minutes. Postgres-driven, safe with N replicas.
  */
 export function createRefundResolver(deps: RefundResolverDeps): Loop {
   const batchSize = deps.batchSize ?? 20;
@@ -34,7 +36,7 @@ export function createRefundResolver(deps: RefundResolverDeps): Loop {
       for (const refund of due) {
         try {
           const after = await deps.service.resolve(refund);
-          if (after.status !== "requested") continue;
+          if (after.status === "done" || after.status === "failed") continue;
         } catch (err) {
           log.warn({ refundId: refund.id, message: messageOf(err) }, "refund not resolved yet");
         }

@@ -25,6 +25,17 @@ export interface ObservedPayment {
   refunded?: number;
 }
 
+/** An Orders API refund as the order shows it (`transactions.refunds[]`). */
+export interface ObservedRefund {
+  /** REF… (null when the answer names none) */
+  id: string | null;
+  /** the payment (PAY…) it gives money back from */
+  paymentId: string | null;
+  amountCents: number;
+  /** `processing`, `processed`, or a word of Mercado Pago's that ends it without money back */
+  status: string | null;
+}
+
 /** What one upstream resource (a merchant order, an Orders API order) says about a sale. */
 export interface UpstreamObservation {
   api: MercadoPagoApi;
@@ -50,6 +61,8 @@ export interface UpstreamObservation {
   /** expired or cancelled upstream */
   ended: boolean;
   payments: ObservedPayment[];
+  /** Orders API: the order's refunds, processing or not (instore v2 reads payment refunds) */
+  refunds?: ObservedRefund[];
   /** ISO time of the resource's last change, for "newest first" (may be empty) */
   updatedAt: string;
 }
@@ -133,7 +146,8 @@ export interface OrdersUpstream extends Upstream {
   problems(sale: Pick<PublishRequest, "description" | "items" | "taxes">): PublishProblem[];
   /**
    * Gives money back on the order's payment: all of it (`amountCents` null: no body, a total
-   * refund) or part of it. The idempotency key makes a repeat of the same refund safe.
+   * refund) or part of it. The idempotency key makes a repeat of the same refund safe. Answers
+   * the refunds the order shows after it (null when the answer is not an order).
    */
   refund(
     orderId: string,
@@ -141,5 +155,5 @@ export interface OrdersUpstream extends Upstream {
     amountCents: number | null,
     idempotencyKey: string,
     o?: CallOptions,
-  ): Promise<void>;
+  ): Promise<ObservedRefund[] | null>;
 }

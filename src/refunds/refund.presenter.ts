@@ -9,8 +9,9 @@ import type { RefundsService } from "./refunds.service.ts";
  */
 export function presentRefund(r: Refund): RefundEntry {
   return {
-    // requested: the outcome is not known yet; done: Mercado Pago made it (all of `amount`, or
-    // the `refunded_amount` part of it); failed: nothing was given back
+    // requested: the outcome is not known yet; processing: Mercado Pago took it, no money back
+    // yet; done: Mercado Pago made it (all of `amount`, or the `refunded_amount` part of it);
+    // failed: nothing was given back
     status: r.status,
     amount: fromCents(r.amountCents),
     refunded_amount: fromCents(r.refundedCents),

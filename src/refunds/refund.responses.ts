@@ -7,8 +7,10 @@ export const SaleRefundSchema = z
   .object({
     status: z.enum(REFUND_STATUSES).meta({
       description:
-        "requested: the outcome is not known yet; done: Mercado Pago made it (`refunded_amount` " +
-        "of `amount`); failed: nothing was given back",
+        "requested: the outcome is not known yet; processing: Mercado Pago took it and has not " +
+        "given the money back yet (the sale stays paid, `refunded_amount` does not count it); " +
+        "done: Mercado Pago made it (`refunded_amount` of `amount`); failed: nothing was given " +
+        "back (`failure` says why, in Mercado Pago's words when it ended the refund)",
     }),
     amount,
     refunded_amount: amount,

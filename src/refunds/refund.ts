@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import type { Refund as MercadoPagoRefund } from "../mercadopago/mercadopago.schemas.ts";
+import type { ObservedRefund } from "../mercadopago/upstream.ts";
 
 /**
  * One payment's share of a refund. `planned`: not sent; `sending`: the POST may be in flight or
  * may have landed (a crash, or the request ran out of time); `unknown`: the POST failed without a
- * definite answer and the payment's refunds could not be read; `done` / `failed`: settled.
+ * definite answer and the payment's refunds could not be read; `processing`: Mercado Pago took
+ * it and has not made it yet (no money back); `done` / `failed`: settled.
  */
-export type RefundPartState = "planned" | "sending" | "unknown" | "done" | "failed";
+export type RefundPartState = "planned" | "sending" | "unknown" | "processing" | "done" | "failed";
 
 export interface RefundPart {
   /** the instore payment's id; 0 for an Orders API refund, whose payment is `orderPaymentId` */
@@ -23,12 +25,23 @@ export interface RefundPart {
   state: RefundPartState;
   /** Mercado Pago's id of the refund made for this part */
   mpRefundId: number | null;
+  /** Orders API: the id (REF…) of the order's refund made for this part */
+  orderRefundId?: string;
+  /** Orders API: the order's refunds before this part was sent (one after it is ours) */
+  knownOrderRefundIds?: string[];
+  /** the refund's status as Mercado Pago last showed it (its words when it did not go through) */
+  mpStatus?: string;
   /** the payment's refunds before this part was sent: a new one after an unclear POST is ours */
   knownRefundIds: number[];
 }
 
-/** A refund's statuses, as the API shows them; the OpenAPI document's enum is this list. */
-export const REFUND_STATUSES = ["requested", "done", "failed"] as const;
+/**
+ * A refund's statuses, as the API shows them; the OpenAPI document's enum is this list.
+ * `requested`: its outcome is not known yet; `processing`: Mercado Pago took it and has not given
+ * the money back yet; `done`: Mercado Pago made it (all or part); `failed`: nothing went back.
+ * `requested` and `processing` hold their amount reserved.
+ */
+export const REFUND_STATUSES = ["requested", "processing", "done", "failed"] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 /** How a refund failed, as first answered, so a retry with the same Idempotency-Key answers the same. */
@@ -95,7 +108,31 @@ export function mercadoPagoIdempotencyKey(saleId: string, refundId: string, paym
   return createHash("sha256").update(`refund:${saleId}:${refundId}:${paymentId}`).digest("hex");
 }
 
-const NOT_MADE = new Set(["rejected", "cancelled"]);
+/** Statuses of a refund at an end with no money back (payment refunds; Orders API refunds). */
+const NOT_MADE = new Set(["rejected", "cancelled", "canceled", "failed"]);
+/** Statuses of a refund that is made: payment refunds `approved`, Orders API refunds `processed`. */
+const MADE = new Set(["approved", "processed"]);
+
+/**
+ * What a refund's status at Mercado Pago means for its part. Made: `approved` (payment refunds)
+ * or `processed` (Orders API). Not made: `rejected`, `cancelled`/`canceled`, `failed`. Anything
+ * else (`processing`, `in_process`, `pending`, `authorization_requested`, or a word not
+ * documented) is not money back yet: the part waits and is read again. An answer without a
+ * status is read as made: the endpoint answered 2xx for it, and what Mercado Pago then shows of
+ * the sale's money is read next either way.
+ */
+export function refundOutcome(status: string | null | undefined): "done" | "processing" | "failed" {
+  if (status === null || status === undefined || status === "") return "done";
+  if (MADE.has(status)) return "done";
+  if (NOT_MADE.has(status)) return "failed";
+  return "processing";
+}
+
+/** Whether the parts still unsettled are all waiting on Mercado Pago (none unknown or unsent). */
+export function onlyProcessing(parts: RefundPart[]): boolean {
+  const open = parts.filter((p) => p.state !== "done" && p.state !== "failed");
+  return open.length > 0 && open.every((p) => p.state === "processing");
+}
 
 /**
  * After a POST whose answer was lost: the refund of the payment that is ours is one that was not
@@ -115,6 +152,34 @@ export function findOurRefund(
     return Math.round(r.amount * 100) === part.amountCents;
   });
   return match ? Number(match.id) : null;
+}
+
+/**
+ * After an Orders API refund: the refund of the order that is this part's is one that was not
+ * there before it was sent, is claimed by no other refund of ours, is on its payment and is for
+ * its amount. Null when the order shows none such.
+ */
+export function findOrderRefund(
+  part: RefundPart,
+  shown: ObservedRefund[],
+  claimedElsewhere: ReadonlySet<string>,
+): ObservedRefund | null {
+  const known = new Set(part.knownOrderRefundIds ?? []);
+  return (
+    shown.find(
+      (r) =>
+        r.id !== null &&
+        !known.has(r.id) &&
+        !claimedElsewhere.has(r.id) &&
+        (r.paymentId === null || r.paymentId === part.orderPaymentId) &&
+        r.amountCents === part.amountCents,
+    ) ?? null
+  );
+}
+
+/** Whether a refund still holds its amount: not ended (`requested` or `processing`). */
+export function isOpen(refund: Pick<Refund, "status">): boolean {
+  return refund.status === "requested" || refund.status === "processing";
 }
 
 /** Whether every part has an outcome. */

@@ -48,6 +48,9 @@ export interface RefundUpdate {
   at: Date;
 }
 
+/** Refunds that hold their amount: not ended yet. */
+const OPEN_STATUSES = ["requested", "processing"] as const satisfies readonly RefundStatus[];
+
 export function createRefundsRepository(db: Db) {
   return {
     /**
@@ -73,14 +76,13 @@ export function createRefundsRepository(db: Db) {
           });
           if (existing) return { kind: "existing", refund: toRefund(existing) } as const;
         }
-        const inFlight = await tx.refund.aggregate({
-          where: { saleId: input.saleId, status: "requested" },
-          _sum: { amountCents: true },
-        });
+        // in flight: what requested and processing refunds hold and Mercado Pago has not made
+        // (a processing refund's made parts are in the sale's refunded cents already)
+        const inFlight = await tx.$queryRaw<{ cents: bigint | null }[]>`
+          SELECT sum(amount_cents - refunded_cents)::bigint AS cents FROM refunds
+           WHERE sale_id = ${input.saleId}::uuid AND status IN ('requested', 'processing')`;
         const remainder =
-          Number(sale.paid_cents) -
-          Number(sale.refunded_cents) -
-          Number(inFlight._sum.amountCents ?? 0n);
+          Number(sale.paid_cents) - Number(sale.refunded_cents) - Number(inFlight[0]?.cents ?? 0n);
         const amount = input.requestedCents ?? remainder;
         if (sale.status !== "paid" || amount <= 0 || amount > remainder) {
           return {
@@ -122,7 +124,7 @@ export function createRefundsRepository(db: Db) {
       return rows.map(toRefund);
     },
 
-    /** Records a refund's progress; only while it is still `requested` (null otherwise). */
+    /** Records a refund's progress; only while it is open, `requested` or `processing` (null otherwise). */
     async update(id: string, u: RefundUpdate): Promise<Refund | null> {
       const data: Prisma.RefundUpdateManyMutationInput = { updatedAt: u.at };
       if (u.parts) data.parts = u.parts as unknown as Prisma.InputJsonValue;
@@ -130,7 +132,10 @@ export function createRefundsRepository(db: Db) {
       if (u.refundedCents !== undefined) data.refundedCents = BigInt(u.refundedCents);
       if (u.failure) data.failure = u.failure as unknown as Prisma.InputJsonValue;
       if (u.nextCheckAt !== undefined) data.nextCheckAt = u.nextCheckAt;
-      const { count } = await db.refund.updateMany({ where: { id, status: "requested" }, data });
+      const { count } = await db.refund.updateMany({
+        where: { id, status: { in: [...OPEN_STATUSES] } },
+        data,
+      });
       return count === 0 ? null : this.findById(id);
     },
 
@@ -143,8 +148,21 @@ export function createRefundsRepository(db: Db) {
     },
 
     /**
-     * Claims refunds whose outcome is still unknown and whose request is over (SKIP LOCKED, so
-     * replicas share them; pushing next_check_at ahead is the lease).
+     * Brings forward the next read of the sales' refunds Mercado Pago is processing: a
+     * notification about a sale may be the one that says they ended.
+     */
+    async wakeProcessing(saleIds: string[], at: Date): Promise<void> {
+      if (saleIds.length === 0) return;
+      await db.refund.updateMany({
+        where: { saleId: { in: saleIds }, status: "processing" },
+        data: { nextCheckAt: at },
+      });
+    },
+
+    /**
+     * Claims refunds whose outcome is still unknown and whose request is over, and refunds Mercado
+     * Pago is still processing (SKIP LOCKED, so replicas share them; pushing next_check_at ahead
+     * is the lease).
      */
     async claimDue(limit: number, leaseMs: number): Promise<Refund[]> {
       const ids = await db.$queryRaw<{ id: string }[]>`
@@ -153,7 +171,7 @@ export function createRefundsRepository(db: Db) {
           check_attempts = check_attempts + 1
         WHERE id IN (
           SELECT id FROM refunds
-           WHERE status = 'requested' AND next_check_at <= now()
+           WHERE status IN ('requested', 'processing') AND next_check_at <= now()
            ORDER BY next_check_at
            LIMIT ${limit}
            FOR UPDATE SKIP LOCKED)

@@ -8,16 +8,20 @@ import {
 } from "../mercadopago/mercadopago.client.ts";
 import { observeMerchantOrder } from "../mercadopago/instore-v2/merchant-order.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
-import type { OrdersUpstream } from "../mercadopago/upstream.ts";
+import type { ObservedRefund, OrdersUpstream } from "../mercadopago/upstream.ts";
 import { centsFromApi, fromCents } from "../sales/money.ts";
 import type { Sale } from "../sales/sale.ts";
 import type { SalesRepository } from "../sales/sales.repository.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import {
   doneCents,
+  findOrderRefund,
   findOurRefund,
+  isOpen,
   mercadoPagoIdempotencyKey,
+  onlyProcessing,
   planRefund,
+  refundOutcome,
   settled,
   type Refund,
   type RefundFailure,
@@ -71,7 +75,7 @@ function refundables(mo: MerchantOrder): Refundable[] {
 function lessInFlight(list: Refundable[], others: Refund[]): Refundable[] {
   const held = new Map<number, number>();
   for (const r of others) {
-    if (r.status !== "requested") continue;
+    if (!isOpen(r)) continue;
     for (const p of r.parts) {
       if (p.state === "done" || p.state === "failed") continue;
       held.set(p.paymentId, (held.get(p.paymentId) ?? 0) + p.amountCents);
@@ -121,13 +125,26 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     );
   }
 
+  /** The same for the Orders API's refund ids (REF…). */
+  async function claimedOrderRefunds(refund: Refund): Promise<Set<string>> {
+    const all = await refunds.listForSale(refund.saleId);
+    return new Set(
+      all
+        .filter((r) => r.id !== refund.id)
+        .flatMap((r) => r.parts.map((p) => p.orderRefundId))
+        .filter((id): id is string => id !== undefined),
+    );
+  }
+
   /**
    * After the refund: the merchant order that paid the sale is read again and handed to the one
    * decision path (refunded cents as Mercado Pago shows them, refunds made at Mercado Pago
    * included). Its view may lag behind the refund just made, or be unreadable, so the sale's
    * refunded cents are also raised to what is known for sure: what was seen before this refund
    * plus what it confirmed, or all our own confirmed refunds (each a lower bound of the truth,
-   * so neither counts a refund twice). Once all that was paid is given back, the sale is
+   * so neither counts a refund twice). `sale` is the sale as it was before the refund was sent;
+   * a later read of it (the resolver's) passes 0, since what it shows may count the refund
+   * already. Never above what was paid. Once all that was paid is given back, the sale is
    * `refunded`.
    */
   async function applyOutcome(sale: Sale, confirmedCents: number, call: CallOptions) {
@@ -157,7 +174,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
       }
     }
     const ours = (await refunds.listForSale(sale.id)).reduce((s, r) => s + r.refundedCents, 0);
-    const floor = Math.max(sale.refundedCents + confirmedCents, ours);
+    const floor = Math.min(sale.paidCents, Math.max(sale.refundedCents + confirmedCents, ours));
     const current =
       (await salesRepo.raiseRefunded(sale.id, floor, deps.now())) ??
       (await salesRepo.findById(sale.id)) ??
@@ -180,6 +197,13 @@ export function createRefundsService(deps: RefundsServiceDeps) {
   /** Ends a refund whose parts all have an outcome; returns it as stored. */
   async function finish(refund: Refund, parts: RefundPart[], lastError: MercadoPagoError | null) {
     const refunded = doneCents(parts);
+    // a refund Mercado Pago took and then ended without money back, in its words
+    const ended = parts.find((p) => p.state === "failed" && p.mpStatus !== undefined)?.mpStatus;
+    const why = lastError
+      ? `: ${lastError.message}`
+      : ended !== undefined
+        ? `: Mercado Pago ended it ${ended}`
+        : "";
     const failure: RefundFailure | undefined =
       refunded === refund.amountCents
         ? undefined
@@ -191,14 +215,15 @@ export function createRefundsService(deps: RefundsServiceDeps) {
                 : "mercadopago_unavailable",
             message:
               refunded === 0
-                ? `Mercado Pago did not make the refund${lastError ? `: ${lastError.message}` : ""}`
-                : `Mercado Pago made only ${fromCents(refunded)} of the refund of ${fromCents(refund.amountCents)}`,
+                ? `Mercado Pago did not make the refund${why}`
+                : `Mercado Pago made only ${fromCents(refunded)} of the refund of ${fromCents(refund.amountCents)}${why}`,
             details: [
               {
                 refunded_amount: fromCents(refunded),
                 ...(lastError
                   ? { mercadopago_error: lastError.code, status: lastError.status }
                   : {}),
+                ...(ended !== undefined ? { mercadopago_status: ended } : {}),
               },
             ],
           };
@@ -214,6 +239,21 @@ export function createRefundsService(deps: RefundsServiceDeps) {
   }
 
   /**
+   * Keeps a refund Mercado Pago took and has not made yet: `processing`, its amount still
+   * reserved, what is made of it counted, and read again by the resolver until it ends.
+   */
+  async function hold(refund: Refund, parts: RefundPart[]) {
+    const held = await refunds.update(refund.id, {
+      parts,
+      status: "processing",
+      refundedCents: doneCents(parts),
+      nextCheckAt: new Date(deps.now().getTime() + config.resolveIntervalMs),
+      at: deps.now(),
+    });
+    return held ?? (await refunds.findById(refund.id)) ?? refund;
+  }
+
+  /**
    * Sends the planned parts in turn. A definite no stops the plan (the later parts are not
    * sent). An unclear answer (timeout, 5xx) is resolved by reading the payment's refunds, never
    * by sending again; when they cannot be read either, the part stays unknown and the resolver
@@ -222,13 +262,15 @@ export function createRefundsService(deps: RefundsServiceDeps) {
   async function send(sale: Sale, refund: Refund, parts: RefundPart[], call: CallOptions) {
     let lastError: MercadoPagoError | null = null;
     let sentAny = false;
+    // Mercado Pago took a part and ended it without money back: a definite no, as a rejection
+    let refused = false;
     const save = () => refunds.update(refund.id, { parts, at: deps.now() });
     for (const [i, part] of parts.entries()) {
       if (part.state !== "planned") continue;
       const stop = (state: "failed") => {
         for (const later of parts.slice(i)) if (later.state === "planned") later.state = state;
       };
-      if (lastError !== null || deadlinePassed(call.deadline)) {
+      if (lastError !== null || refused || deadlinePassed(call.deadline)) {
         stop("failed");
         break;
       }
@@ -250,8 +292,10 @@ export function createRefundsService(deps: RefundsServiceDeps) {
           mercadoPagoIdempotencyKey(sale.id, refund.id, part.paymentId),
           call,
         );
-        part.state = "done";
         part.mpRefundId = Number(made.id);
+        if (made.status) part.mpStatus = made.status;
+        part.state = refundOutcome(made.status);
+        if (part.state === "failed") refused = true;
       } catch (err) {
         if (!(err instanceof MercadoPagoError)) throw err;
         lastError = err;
@@ -283,8 +327,10 @@ export function createRefundsService(deps: RefundsServiceDeps) {
       if (deadlinePassed(call.deadline)) throw new MercadoPagoError("timeout", "out of time");
       const listed = await mp.listRefunds(part.paymentId, call);
       const ours = findOurRefund(part, listed, await claimedElsewhere(refund));
-      part.state = ours === null ? "failed" : "done";
+      const status = listed.find((r) => Number(r.id) === ours)?.status;
+      part.state = ours === null ? "failed" : refundOutcome(status);
       part.mpRefundId = ours;
+      if (status) part.mpStatus = status;
       log.info(
         { refundId: refund.id, paymentId: part.paymentId, found: ours !== null },
         "unclear refund resolved from the payment's refunds",
@@ -292,6 +338,50 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     } catch (err) {
       if (!(err instanceof MercadoPagoError)) throw err;
       part.state = "unknown";
+    }
+  }
+
+  /**
+   * Takes, from the refunds an Orders API order shows, the one that is this part's: it is made
+   * (`processed`), still `processing`, or ended without money back. None recognisable in a 2xx
+   * answer: made, as the endpoint said (the order read next shows what went back).
+   */
+  function takeOrderRefund(part: RefundPart, shown: ObservedRefund[], claimed: Set<string>) {
+    const ours = findOrderRefund(part, shown, claimed);
+    if (ours === null) {
+      part.state = "done";
+      return;
+    }
+    if (ours.id !== null) part.orderRefundId = ours.id;
+    if (ours.status) part.mpStatus = ours.status;
+    part.state = refundOutcome(ours.status);
+  }
+
+  /**
+   * Reads again a part Mercado Pago is processing: the payment's refunds (instore) or the
+   * order's (Orders API). Unreadable, or not shown yet: it stays processing.
+   */
+  async function readProcessing(sale: Sale, part: RefundPart) {
+    try {
+      if (sale.mercadopagoApi === "orders") {
+        const [seen] = await orders.read(sale, {});
+        const ours = seen?.refunds?.find((r) => r.id !== null && r.id === part.orderRefundId);
+        if (!ours) return;
+        if (ours.status) part.mpStatus = ours.status;
+        part.state = refundOutcome(ours.status);
+        return;
+      }
+      const listed = await mp.listRefunds(part.paymentId, {});
+      const ours = listed.find((r) => Number(r.id) === part.mpRefundId);
+      if (!ours) return;
+      if (ours.status) part.mpStatus = ours.status;
+      part.state = refundOutcome(ours.status);
+    } catch (err) {
+      if (!(err instanceof MercadoPagoError)) throw err;
+      log.warn(
+        { externalReference: sale.externalReference, message: err.message },
+        "cannot read a refund Mercado Pago is processing; read again later",
+      );
     }
   }
 
@@ -313,6 +403,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
         retryAfterS,
       );
     }
+    // done, or processing (Mercado Pago took it): the sale as it stands now
     if (refund.failure) throw failureError(refund.failure);
     return (await salesRepo.findById(sale.id)) ?? sale;
   }
@@ -320,7 +411,8 @@ export function createRefundsService(deps: RefundsServiceDeps) {
   /**
    * Sends an Orders API refund part (all of the order's payment, or part of it). An unclear
    * answer leaves it unknown: the resolver sends the same refund again with the same key, which
-   * Mercado Pago answers with the refund it already made instead of making a second one.
+   * Mercado Pago answers with the refund it already made instead of making a second one. The
+   * answer's refund that is ours says whether it is made (`processed`) or still `processing`.
    */
   async function sendOrderPart(
     sale: Sale,
@@ -330,14 +422,14 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     call: CallOptions,
   ) {
     try {
-      await orders.refund(
+      const answer = await orders.refund(
         sale.orderId ?? "",
         part.orderPaymentId ?? "",
         whole ? null : part.amountCents,
         mercadoPagoIdempotencyKey(sale.id, refund.id, part.paymentId),
         call,
       );
-      part.state = "done";
+      takeOrderRefund(part, answer ?? [], await claimedOrderRefunds(refund));
       return null;
     } catch (err) {
       if (!(err instanceof MercadoPagoError)) throw err;
@@ -368,8 +460,8 @@ export function createRefundsService(deps: RefundsServiceDeps) {
       );
     }
     const inFlight = (await refunds.listForSale(sale.id))
-      .filter((r) => r.id !== refund.id && r.status === "requested")
-      .reduce((s, r) => s + r.amountCents, 0);
+      .filter((r) => r.id !== refund.id && isOpen(r))
+      .reduce((s, r) => s + r.amountCents - r.refundedCents, 0);
     const left = seen ? seen.paidCents - seen.refundedCents - inFlight : 0;
     if (!seen || !sale.orderPaymentId || refund.amountCents > left) {
       await refunds.release(refund.id);
@@ -387,6 +479,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
       state: "sending",
       mpRefundId: null,
       knownRefundIds: [],
+      knownOrderRefundIds: (seen.refunds ?? []).flatMap((r) => (r.id === null ? [] : [r.id])),
       whole,
     };
     await refunds.update(refund.id, { parts: [part], at: deps.now() });
@@ -405,6 +498,14 @@ export function createRefundsService(deps: RefundsServiceDeps) {
         err?.kind === "timeout" ? 504 : 502,
         retryAfterS,
       );
+    }
+    if ((part.state as RefundPart["state"]) === "processing") {
+      await hold(refund, [part]);
+      log.info(
+        { externalReference: ref, refundId: refund.id, mercadopagoStatus: part.mpStatus },
+        "refund processing at Mercado Pago (Orders API); read again until it ends",
+      );
+      return (await salesRepo.findById(sale.id)) ?? sale;
     }
     const finished = await finish(refund, [part], err);
     const after =
@@ -492,6 +593,15 @@ export function createRefundsService(deps: RefundsServiceDeps) {
         retryAfterS,
       );
     }
+    if (onlyProcessing(sent.parts)) {
+      const held = await hold(refund, sent.parts);
+      log.info(
+        { externalReference: ref, refundId: refund.id, refundedCents: held.refundedCents },
+        "refund processing at Mercado Pago; read again until it ends",
+      );
+      if (held.refundedCents > 0) return applyOutcome(sale, held.refundedCents, call);
+      return (await salesRepo.findById(sale.id)) ?? sale;
+    }
     const finished = await finish(refund, sent.parts, sent.lastError);
     const after =
       finished.refundedCents > 0 ? await applyOutcome(sale, finished.refundedCents, call) : sale;
@@ -536,14 +646,16 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     },
 
     /**
-     * The resolver's turn at a refund whose request is over with its outcome unknown: parts
-     * that were sent (or may have been) are looked up in the payment's refunds, never sent
-     * again; parts never sent are given up. Returns the refund as stored, still `requested` when
-     * Mercado Pago could not be read.
+     * The resolver's turn at a refund whose request is over with its outcome unknown, or that
+     * Mercado Pago is still processing: parts that were sent (or may have been) are looked up in
+     * the payment's refunds (instore) or sent again under the same key (Orders API), never made
+     * twice; processing parts are read again; parts never sent are given up. Returns the refund
+     * as stored, still `requested` or `processing` while it has not ended.
      */
     async resolve(refund: Refund): Promise<Refund> {
       const parts = refund.parts.map((p) => ({ ...p }));
       const owner = await salesRepo.findById(refund.saleId);
+      const before = doneCents(refund.parts);
       for (const part of parts) {
         if (part.state === "planned") part.state = "failed";
         if (part.state === "sending" || part.state === "unknown") {
@@ -556,15 +668,23 @@ export function createRefundsService(deps: RefundsServiceDeps) {
           } else {
             await resolvePart(refund, part, {});
           }
+        } else if (part.state === "processing" && owner) {
+          await readProcessing(owner, part);
         }
       }
       if (!settled(parts)) {
-        return (await refunds.update(refund.id, { parts, at: deps.now() })) ?? refund;
+        const open = onlyProcessing(parts)
+          ? await hold(refund, parts)
+          : ((await refunds.update(refund.id, { parts, at: deps.now() })) ?? refund);
+        // what a processing refund has made so far counts, once
+        if (owner && open.refundedCents > before) await applyOutcome(owner, 0, {});
+        return open;
       }
       const finished = await finish(refund, parts, null);
       if (finished.refundedCents > 0) {
         const sale = await salesRepo.findById(refund.saleId);
-        if (sale) await applyOutcome(sale, finished.refundedCents, {});
+        // the sale as read now may count this refund already (its notification): ours only
+        if (sale) await applyOutcome(sale, 0, {});
       }
       log.info(
         { refundId: refund.id, status: finished.status, refundedCents: finished.refundedCents },

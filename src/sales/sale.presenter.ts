@@ -60,7 +60,8 @@ export function presentEvent(e: SaleEvent): SaleEventBody {
  * (refunds/refund.presenter.ts), so sales need not know how a refund is kept.
  */
 export interface RefundEntry {
-  status: "requested" | "done" | "failed";
+  /** the refunds feature's statuses (REFUND_STATUSES); processing: not money back yet */
+  status: "requested" | "processing" | "done" | "failed";
   amount: number;
   refunded_amount: number;
   failure: { code: string; message: string } | null;

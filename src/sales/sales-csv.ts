@@ -40,6 +40,8 @@ export interface SaleCsvRow {
   updatedAt: Date;
   paidAt: Date | null;
   cancelledAt: Date | null;
+  /** refunds Mercado Pago took and has not made yet: not money back, not in refundedCents */
+  refundProcessingCents: number;
 }
 
 export const CSV_HEADER = [
@@ -60,6 +62,7 @@ export const CSV_HEADER = [
   "updated_at",
   "paid_at",
   "cancelled_at",
+  "refund_processing_amount",
 ] as const;
 
 /**
@@ -109,5 +112,6 @@ export function csvLine(r: SaleCsvRow, format: CsvFormat = COMMA_CSV): string {
     time(r.updatedAt),
     time(r.paidAt),
     time(r.cancelledAt),
+    amount(r.refundProcessingCents),
   ].join(format.separator)}\r\n`;
 }

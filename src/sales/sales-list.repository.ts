@@ -68,6 +68,7 @@ interface CsvQueryRow {
   updatedAt: Date;
   paidAt: Date | null;
   cancelledAt: Date | null;
+  refundProcessingCents: bigint;
 }
 
 interface SummaryQueryRow {
@@ -107,7 +108,10 @@ export function createSalesListRepository(db: Db) {
                s.total_cents AS "totalCents", s.paid_cents AS "paidCents",
                s.refunded_cents AS "refundedCents", s.merchant_order_id AS "merchantOrderId",
                s.merchant_order_status AS "merchantOrderStatus", s.created_at AS "createdAt",
-               s.updated_at AS "updatedAt", s.paid_at AS "paidAt", s.cancelled_at AS "cancelledAt"
+               s.updated_at AS "updatedAt", s.paid_at AS "paidAt", s.cancelled_at AS "cancelledAt",
+               (SELECT coalesce(sum(r.amount_cents - r.refunded_cents), 0)::bigint
+                  FROM refunds r WHERE r.sale_id = s.id AND r.status = 'processing')
+                 AS "refundProcessingCents"
           FROM sales s ${where(filter, after)}
          ORDER BY s.created_at DESC, s.id DESC
          LIMIT ${limit}`;
@@ -116,6 +120,7 @@ export function createSalesListRepository(db: Db) {
         totalCents: Number(r.totalCents),
         paidCents: Number(r.paidCents),
         refundedCents: Number(r.refundedCents),
+        refundProcessingCents: Number(r.refundProcessingCents),
         merchantOrderId: r.merchantOrderId === null ? null : Number(r.merchantOrderId),
       }));
     },

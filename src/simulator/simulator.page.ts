@@ -123,7 +123,15 @@ export function renderPage(basePath: string): string {
       <button id="btn-pay" type="button" class="primary">Pay</button>
       <button id="btn-reject" type="button">Reject</button>
       <button id="btn-expire" type="button">Expire</button>
+      <button id="btn-cancel" type="button" title="Cancelled at Mercado Pago (Orders API)">Cancel</button>
     </div>
+    <label for="refund-mode">Refunds
+      <select id="refund-mode">
+        <option value="sync">made at once</option>
+        <option value="async processed">processing, then made</option>
+        <option value="async failed">processing, then failed</option>
+      </select>
+    </label>
     <p id="msg" role="status"></p>
     <form id="key-form">
       <label for="key">API key <input id="key" type="password" autocomplete="off"></label>
@@ -342,6 +350,8 @@ export const PAGE_SCRIPT = `"use strict";
     ["btn-scan", "btn-pay", "btn-reject", "btn-expire"].forEach(function (id) {
       $(id).disabled = busy || !hasOrder;
     });
+    // only an Orders API order can be cancelled at Mercado Pago
+    $("btn-cancel").disabled = busy || !hasOrder || entry.order.api !== "orders";
   }
 
   function askForKey(err) {
@@ -402,6 +412,8 @@ export const PAGE_SCRIPT = `"use strict";
         say("Scanned: order " + res.id, false);
       } else if (label === "Scan") {
         say("Scanned: merchant order " + res.id + " created", false);
+      } else if (label === "Cancel") {
+        say("Cancelled at Mercado Pago: order " + res.order.id, false);
       } else {
         say("Order expired", false);
       }
@@ -451,6 +463,15 @@ export const PAGE_SCRIPT = `"use strict";
   $("btn-pay").addEventListener("click", function () { act("Pay", "/pay", { status: "approved" }); });
   $("btn-reject").addEventListener("click", function () { act("Reject", "/pay", { status: "rejected" }); });
   $("btn-expire").addEventListener("click", function () { act("Expire", "/expire"); });
+  $("btn-cancel").addEventListener("click", function () { act("Cancel", "/cancel"); });
+  $("refund-mode").addEventListener("change", function (e) {
+    var choice = e.target.value.split(" ");
+    var change = choice[0] === "sync" ? { mode: "sync" } : { mode: "async", outcome: choice[1] };
+    api("PUT", "/api/refunds", change).then(function (s) {
+      say("Refunds from now on: " + (s.mode === "sync" ? "made at once" : "processing for "
+        + s.settle_ms + " ms, then " + s.outcome), false);
+    }).catch(function (err) { say("Refund mode failed: " + err.message, true); });
+  });
 
   refresh();
   setInterval(refresh, 1000);

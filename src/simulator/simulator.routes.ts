@@ -10,7 +10,8 @@ import { FaultRuleError } from "./simulator.faults.ts";
 import type { Notifier } from "./simulator.notifier.ts";
 import { ControlsError } from "./simulator.notifier.ts";
 import { PAGE_SCRIPT, renderPage } from "./simulator.page.ts";
-import type { PayOutcome, PosInfo, SimulatorState } from "./simulator.state.ts";
+import type { RefundSettings } from "./simulator.state.core.ts";
+import type { PayOptions, PayOutcome, PosInfo, SimulatorState } from "./simulator.state.ts";
 import type { ApiPayOutcome } from "./simulator.state.orders.ts";
 import { SimulatorError, isRecord, mpError } from "./simulator.util.ts";
 
@@ -481,8 +482,34 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
     return id;
   }
 
-  function payOptions(req: Request): { status: PayOutcome; amount?: number } {
+  /** `{ mode?, settle_ms?, outcome? }` of `PUT /api/refunds`; what is absent stays. */
+  function refundSettingsOf(b: Record<string, unknown>): Partial<RefundSettings> {
+    const change: Partial<RefundSettings> = {};
+    const { mode, settle_ms: settleMs, outcome } = b;
+    if (mode !== undefined) {
+      if (mode !== "sync" && mode !== "async") {
+        throw new SimulatorError(400, "bad_request", "mode must be sync or async");
+      }
+      change.mode = mode;
+    }
+    if (settleMs !== undefined) {
+      if (typeof settleMs !== "number" || !Number.isInteger(settleMs) || settleMs < 0) {
+        throw new SimulatorError(400, "bad_request", "settle_ms must be a whole number ≥ 0");
+      }
+      change.settleMs = settleMs;
+    }
+    if (outcome !== undefined) {
+      if (outcome !== "processed" && outcome !== "failed") {
+        throw new SimulatorError(400, "bad_request", "outcome must be processed or failed");
+      }
+      change.outcome = outcome;
+    }
+    return change;
+  }
+
+  function payOptions(req: Request): PayOptions {
     const b = body(req);
+    const late = b["late"] === true ? { late: true } : {};
     const status = b["status"] ?? "approved";
     if (typeof status !== "string" || !PAY_OUTCOMES.includes(status)) {
       throw new SimulatorError(
@@ -496,8 +523,8 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
       throw new SimulatorError(400, "bad_request", "amount must be a number");
     }
     return amount === undefined
-      ? { status: status as PayOutcome }
-      : { status: status as PayOutcome, amount };
+      ? { status: status as PayOutcome, ...late }
+      : { status: status as PayOutcome, amount, ...late };
   }
 
   router.get(
@@ -588,7 +615,55 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
     "/api/orders/:id/pay",
     helper((req) => ({
       status: 201,
-      body: { order: state.payApiOrder(param(req, "id"), apiPayOutcome(req), apiPayAmount(req)) },
+      body: {
+        order: state.payApiOrder(
+          param(req, "id"),
+          apiPayOutcome(req),
+          apiPayAmount(req),
+          body(req)["late"] === true,
+        ),
+      },
+    })),
+  );
+
+  // Seller side: the order is cancelled at Mercado Pago outside this integration.
+  router.post(
+    "/api/orders/:id/cancel",
+    helper((req) => ({
+      status: 200,
+      body: { order: state.cancelApiOrderElsewhere(param(req, "id")) },
+    })),
+  );
+  router.post(
+    "/api/pos/:posId/cancel",
+    helper((req) => {
+      const posId = param(req, "posId");
+      if (!state.apiOrderOnPos(posId)) {
+        throw new SimulatorError(
+          409,
+          "conflict",
+          `POS ${posId} holds no Orders API order; an instore v2 order is not cancelled at Mercado Pago`,
+        );
+      }
+      return { status: 200, body: { order: state.cancelApiOrderElsewhere(posId) } };
+    }),
+  );
+
+  // How refunds end from now on, on both APIs: at once, or processing and then made or not.
+  const refundsView = (r: RefundSettings) => ({
+    mode: r.mode,
+    settle_ms: r.settleMs,
+    outcome: r.outcome,
+  });
+  router.get(
+    "/api/refunds",
+    helper(() => ({ status: 200, body: refundsView(state.refundSettings()) })),
+  );
+  router.put(
+    "/api/refunds",
+    helper((req) => ({
+      status: 200,
+      body: refundsView(state.setRefunds(refundSettingsOf(body(req)))),
     })),
   );
 

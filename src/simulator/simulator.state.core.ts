@@ -75,10 +75,37 @@ export interface PaymentRecord {
   statusDetail: string;
   amountCents: number;
   refundedCents: number;
-  refunds: { id: number; amountCents: number; at: Date }[];
+  refunds: PaymentRefundRecord[];
   dateCreated: Date;
   dateApproved: Date | null;
   lastModified: Date;
+}
+
+/**
+ * A refund of a payment. `in_process` until `settleAt` (asynchronous refunds), then `approved`
+ * (money back: counted in the payment's refundedCents) or `rejected` as `outcome` says.
+ */
+export interface PaymentRefundRecord {
+  id: number;
+  amountCents: number;
+  at: Date;
+  status: "approved" | "in_process" | "rejected";
+  settleAt: Date | null;
+  outcome: RefundOutcome;
+}
+
+/** How an asynchronous refund ends: made, or not. */
+export type RefundOutcome = "processed" | "failed";
+
+/**
+ * How refunds of both APIs end. `sync`: made in the answer. `async`: the answer shows them
+ * processing (`in_process` for a payment refund, `processing` for an order's), and `settleMs`
+ * later they end as `outcome` says. Set at start (options) and at run time (`PUT /api/refunds`).
+ */
+export interface RefundSettings {
+  mode: "sync" | "async";
+  settleMs: number;
+  outcome: RefundOutcome;
 }
 
 export const CURRENCY_BY_SITE: Record<string, string> = {
@@ -147,6 +174,8 @@ export interface StateCore {
   readonly refundKeys: Map<string, { paymentId: number; refundId: number }>;
   /** Time rules of each module, run in registration order by `sweep()`. */
   readonly sweepers: (() => void)[];
+  /** How refunds end now (changed in place at run time). */
+  readonly refundSettings: RefundSettings;
   /** Next value of a counter (1, 2, …). */
   next(kind: IdKind): number;
   indexed<K, V>(index: Map<K, V[]>, key: K): V[];
@@ -186,6 +215,11 @@ export function createStateCore(opts: SimulatorStateOptions): StateCore {
     listeners,
     refundKeys: new Map(),
     sweepers,
+    refundSettings: {
+      mode: opts.refundMode ?? "sync",
+      settleMs: opts.refundSettleMs ?? 1000,
+      outcome: opts.refundOutcome ?? "processed",
+    },
     next(kind) {
       counters[kind] += 1;
       return counters[kind];

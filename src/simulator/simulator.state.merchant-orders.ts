@@ -351,7 +351,13 @@ export function createMerchantOrdersPayments(
       // Paying without a merchant order means the customer scans first.
       mo = latest ?? requireMo(scan(target).id);
     }
-    if (mo.expired) throw conflict(`merchant order ${mo.id} is expired`);
+    if (mo.expired && !(options.late && options.status === "approved")) {
+      throw conflict(`merchant order ${mo.id} is expired`);
+    }
+    if (mo.expired) {
+      mo.expired = false;
+      liveMerchantOrders.delete(mo);
+    }
     if (mo.closed) throw conflict(`merchant order ${mo.id} is already closed`);
 
     let amountCents: number;
@@ -443,7 +449,7 @@ export function createMerchantOrdersPayments(
       id: r.id,
       payment_id: p.id,
       amount: fromCents(r.amountCents),
-      status: "approved",
+      status: r.status,
       date_created: fmt(r.at),
     };
   }

@@ -11,7 +11,7 @@ import { validateOrderCreate, validateRefundBody } from "./simulator.orders.vali
 import type { QrMode, ValidOrderItem } from "./simulator.orders.validation.ts";
 import { SimulatorError, isRecord, ordersError } from "./simulator.util.ts";
 import { PAYMENT_ID_BASE } from "./simulator.state.core.ts";
-import type { PosRecord, StateCore } from "./simulator.state.core.ts";
+import type { PosRecord, RefundOutcome, StateCore } from "./simulator.state.core.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Public types (JSON shapes returned by the API)
@@ -36,7 +36,7 @@ export interface ApiOrderRefund {
   transaction_id: string;
   reference_id: string;
   amount: string;
-  status: "processing" | "processed";
+  status: "processing" | "processed" | "failed";
 }
 
 export interface ApiOrder {
@@ -81,8 +81,20 @@ interface RefundRecord {
   id: string;
   referenceId: string;
   amountCents: number;
-  /** When an asynchronous refund becomes `processed`; null once it is. */
+  /** When an asynchronous refund ends; null once it has. */
   settleAt: Date | null;
+  /** How it ends (`processed` at once for a synchronous refund). */
+  outcome: RefundOutcome;
+}
+
+/** A refund item's status as the order shows it. */
+function refundStatus(r: RefundRecord): "processing" | "processed" | "failed" {
+  return r.settleAt !== null ? "processing" : r.outcome;
+}
+
+/** Money a refund holds: given back, or on its way (a failed one holds nothing). */
+function heldCents(r: RefundRecord): number {
+  return refundStatus(r) === "failed" ? 0 : r.amountCents;
 }
 
 interface OrderRecord {
@@ -128,14 +140,19 @@ export interface OrdersApiOptions {
    */
   ordersAutoCreatePos?: boolean;
   /**
-   * `sync` (default, the Argentine guide): refund items are `processed` at once and the order
-   * changes in the answer. `async` (the Portuguese guide): the answer shows the items
-   * `processing` with the order unchanged; `ordersRefundSettleMs` later they are `processed`,
-   * the order changes and `order.refunded` is sent.
+   * How refunds end, on both APIs (changed at run time with `PUT /api/refunds`). `sync`
+   * (default, the Argentine guide): an order's refund items are `processed` at once and the
+   * order changes in the answer; a payment refund is `approved`. `async` (the Portuguese guide):
+   * the answer shows them `processing` (`in_process` for a payment refund) with the order or
+   * payment unchanged; `refundSettleMs` later they end as `refundOutcome` says: `processed`
+   * (the order changes and `order.refunded` is sent; the payment refund is `approved`) or
+   * `failed` (the order's refund item `failed`, the payment refund `rejected`; nothing given back).
    */
-  ordersRefundMode?: "sync" | "async";
+  refundMode?: "sync" | "async";
   /** Delay of an asynchronous refund, default 1000 ms (applied by the sweep). */
-  ordersRefundSettleMs?: number;
+  refundSettleMs?: number;
+  /** How an asynchronous refund ends, default `processed`. */
+  refundOutcome?: "processed" | "failed";
 }
 
 export interface OrdersApi extends Pick<
@@ -146,6 +163,7 @@ export interface OrdersApi extends Pick<
   | "refundApiOrder"
   | "payApiOrder"
   | "expireApiOrder"
+  | "cancelApiOrderElsewhere"
   | "apiOrderOnPos"
   | "apiOrdersByReference"
 > {
@@ -198,8 +216,6 @@ export function createOrdersApi(
   const live = new Set<OrderRecord>();
   // Orders with a refund still `processing` (async refund mode).
   const refunding = new Set<OrderRecord>();
-  const asyncRefunds = options.ordersRefundMode === "async";
-  const refundSettleMs = options.ordersRefundSettleMs ?? 1000;
   const idempotency = new Map<string, IdempotentAnswer>();
   const autoCreatePos = options.ordersAutoCreatePos ?? true;
   let lastUlidMs = 0;
@@ -276,7 +292,7 @@ export function createOrdersApi(
         transaction_id: o.paymentId,
         reference_id: r.referenceId,
         amount: amount(r.amountCents),
-        status: r.settleAt === null ? "processed" : "processing",
+        status: refundStatus(r),
       }));
     }
     if (o.body["items"] !== undefined) order.items = structuredClone(o.body["items"] as unknown[]);
@@ -473,7 +489,7 @@ export function createOrdersApi(
           `Order ${id} is ${o.status}; only a processed order can be refunded`,
         );
       }
-      const refunded = o.refunds.reduce((sum, r) => sum + r.amountCents, 0);
+      const refunded = o.refunds.reduce((sum, r) => sum + heldCents(r), 0);
       const remaining = o.paidCents - refunded;
       const wanted: number[] = [];
       if (partial === null) {
@@ -494,13 +510,16 @@ export function createOrdersApi(
           );
         }
       }
-      const settleAt = asyncRefunds ? new Date(now().getTime() + refundSettleMs) : null;
+      const settings = core.refundSettings;
+      const asyncRefunds = settings.mode === "async";
+      const settleAt = asyncRefunds ? new Date(now().getTime() + settings.settleMs) : null;
       for (const cents of wanted) {
         o.refunds.push({
           id: `REF${ulid()}`,
           referenceId: String(PAYMENT_ID_BASE + core.next("refund")),
           amountCents: cents,
           settleAt,
+          outcome: asyncRefunds ? settings.outcome : "processed",
         });
       }
       if (asyncRefunds) {
@@ -521,7 +540,7 @@ export function createOrdersApi(
    */
   function applyRefunds(o: OrderRecord): void {
     const total = o.refunds
-      .filter((r) => r.settleAt === null)
+      .filter((r) => refundStatus(r) === "processed")
       .reduce((sum, r) => sum + r.amountCents, 0);
     if (total >= o.paidCents) {
       o.status = "refunded";
@@ -543,10 +562,17 @@ export function createOrdersApi(
     return o;
   }
 
-  function payApiOrder(target: string, outcome: ApiPayOutcome, amountCents?: number): ApiOrder {
+  function payApiOrder(
+    target: string,
+    outcome: ApiPayOutcome,
+    amountCents?: number,
+    late = false,
+  ): ApiOrder {
     sweep();
     const o = resolve(target);
-    if (o.status !== "created") {
+    // `late`: a payment in flight when the order expired lands after it (not documented for
+    // QR; on request only, to show that a paid order wins over an expiry)
+    if (o.status !== "created" && !(late && o.status === "expired")) {
       throw new SimulatorError(409, "conflict", `order ${o.id} is ${o.status}, not created`);
     }
     if (outcome !== "approved" && outcome !== "rejected") {
@@ -570,6 +596,24 @@ export function createOrdersApi(
     o.paidCents = o.totalCents;
     o.referenceId = String(PAYMENT_ID_BASE + core.next("payment"));
     change(o, "order.processed");
+    return view(o);
+  }
+
+  /**
+   * The order is cancelled outside this integration (the seller's panel, another integration):
+   * as the cancel endpoint does, without its idempotency key.
+   */
+  function cancelApiOrderElsewhere(target: string): ApiOrder {
+    sweep();
+    const o = resolve(target);
+    if (o.status !== "created") {
+      throw new SimulatorError(409, "conflict", `order ${o.id} is ${o.status}, not created`);
+    }
+    o.status = "canceled";
+    o.statusDetail = "canceled";
+    o.paymentStatus = "canceled";
+    o.paymentStatusDetail = "canceled_by_api";
+    change(o, "order.canceled");
     return view(o);
   }
 
@@ -602,7 +646,14 @@ export function createOrdersApi(
       if (due.length === 0) continue;
       for (const r of due) r.settleAt = null;
       if (o.refunds.every((r) => r.settleAt === null)) refunding.delete(o);
-      applyRefunds(o);
+      if (due.some((r) => r.outcome === "processed")) {
+        applyRefunds(o);
+      } else {
+        // A refund that failed gives nothing back and the order's status stays; Mercado Pago
+        // documents no webhook for it, so none is sent: the refund item says it when read.
+        o.updatedAt = now();
+        o.version += 1;
+      }
     }
   }
 
@@ -616,6 +667,7 @@ export function createOrdersApi(
     refundApiOrder,
     payApiOrder,
     expireApiOrder,
+    cancelApiOrderElsewhere,
     apiOrderOnPos(posExternalId) {
       sweep();
       const id = posByExternalId.get(posExternalId)?.apiOrderId ?? null;

@@ -8,7 +8,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 
-import { createStateCore } from "./simulator.state.core.ts";
+import { createStateCore, type RefundSettings } from "./simulator.state.core.ts";
 import { createOrdersApi } from "./simulator.state.orders.ts";
 import type {
   ApiOrder,
@@ -95,7 +95,8 @@ export interface PaymentRefund {
   id: number;
   payment_id: number;
   amount: number;
-  status: "approved";
+  /** `in_process` while an asynchronous refund is not made yet; `rejected` when it was not */
+  status: "approved" | "in_process" | "rejected";
   date_created: string;
 }
 
@@ -231,6 +232,12 @@ export interface PayOptions {
   status: PayOutcome;
   /** Amount of the payment; default: what is still missing to cover the order. */
   amount?: number;
+  /**
+   * A payment that lands on a merchant order already expired (one in flight at the expiry):
+   * it reopens and closes the order. Not documented; on request only, to show that a paid
+   * order wins over an expiry.
+   */
+  late?: boolean;
 }
 
 export interface SimulatorState {
@@ -316,8 +323,21 @@ export interface SimulatorState {
     body: unknown,
     idempotencyKey: string | undefined,
   ): { status: number; body: ApiOrder };
-  /** Customer side: pays (or fails to pay) an order, by order id or by the POS it is on. */
-  payApiOrder(target: string, outcome: ApiPayOutcome, amountCents?: number): ApiOrder;
+  /**
+   * Customer side: pays (or fails to pay) an order, by order id or by the POS it is on; `late`
+   * pays an order that has expired (a payment in flight at the expiry).
+   */
+  payApiOrder(
+    target: string,
+    outcome: ApiPayOutcome,
+    amountCents?: number,
+    late?: boolean,
+  ): ApiOrder;
+  /** Seller side: the order is cancelled outside the integration (panel, another integration). */
+  cancelApiOrderElsewhere(target: string): ApiOrder;
+  /** How refunds end from now on (both APIs); the settings as they stand after the change. */
+  setRefunds(change: Partial<RefundSettings>): RefundSettings;
+  refundSettings(): RefundSettings;
   /** Customer side: makes a `created` order (by id or POS) expire now. */
   expireApiOrder(target: string): ApiOrder;
   /** The Orders API order on a POS while it is `created`, else null. */
@@ -340,7 +360,12 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
   const ordersApi = createOrdersApi(core, storesPos, opts);
   // Slots first: a merchant order's expiry does not depend on its slot, but this is the order
   // the rules always ran in.
-  core.sweepers.push(instore.sweepSlots, mos.sweepMerchantOrders, ordersApi.sweepOrders);
+  core.sweepers.push(
+    instore.sweepSlots,
+    mos.sweepMerchantOrders,
+    ordersApi.sweepOrders,
+    refunds.sweepRefunds,
+  );
   const { posView, ensurePosRecord } = storesPos;
   const { moView } = mos;
 
@@ -454,6 +479,11 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       core.liveMerchantOrders.clear();
       core.posWithExpiringSlot.clear();
       ordersApi.reset();
+      Object.assign(core.refundSettings, {
+        mode: opts.refundMode ?? "sync",
+        settleMs: opts.refundSettleMs ?? 1000,
+        outcome: opts.refundOutcome ?? "processed",
+      });
     },
     putOrder: instore.putOrder,
     getOrder: instore.getOrder,
@@ -493,6 +523,12 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     refundApiOrder: ordersApi.refundApiOrder,
     payApiOrder: ordersApi.payApiOrder,
     expireApiOrder: ordersApi.expireApiOrder,
+    cancelApiOrderElsewhere: ordersApi.cancelApiOrderElsewhere,
+    setRefunds(change) {
+      Object.assign(core.refundSettings, change);
+      return { ...core.refundSettings };
+    },
+    refundSettings: () => ({ ...core.refundSettings }),
     apiOrderOnPos: ordersApi.apiOrderOnPos,
     apiOrdersByReference: ordersApi.apiOrdersByReference,
   };

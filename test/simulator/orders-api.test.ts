@@ -500,8 +500,8 @@ describe("Orders API: get, pay, cancel, refund, expiry", () => {
   it("refund in async mode: processing in the answer, refunded (and notified) once settled", async () => {
     const events: string[] = [];
     const { create, refund, payPos, get, clock, sim } = setup({
-      ordersRefundMode: "async",
-      ordersRefundSettleMs: 5000,
+      refundMode: "async",
+      refundSettleMs: 5000,
     });
     sim.state.subscribe((e) => {
       if (e.type === "order") events.push(`${e.action}:${e.order.status}`);

@@ -78,12 +78,13 @@ describe("the semicolon format", () => {
         updatedAt: new Date("2026-11-28T12:00:00Z"),
         paidAt: null,
         cancelledAt: null,
+        refundProcessingCents: 250,
       },
       SEMICOLON_CSV,
     );
     expect(line).toBe(
       'r1;paid;withdrawn;S;P;"Café; leite";"1,5 kg";2;1500,50;1500,50;0,00;;;' +
-        "2026-11-28T12:00:00.000Z;2026-11-28T12:00:00.000Z;;\r\n",
+        "2026-11-28T12:00:00.000Z;2026-11-28T12:00:00.000Z;;;2,50\r\n",
     );
   });
 });

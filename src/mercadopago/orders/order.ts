@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { centsFromApi } from "../../money.ts";
-import type { PublishRequest, UpstreamObservation } from "../upstream.ts";
+import type { ObservedRefund, PublishRequest, UpstreamObservation } from "../upstream.ts";
 import type { Order, OrderBody, QrMode } from "./orders.schemas.ts";
 
 /** Limits of a QR order's body (reference/mercadopago-orders-api.md §1.2). */
@@ -202,6 +202,17 @@ export function observeOrder(order: Order): UpstreamObservation {
         ...(refunded > 0 ? { refunded: refunded / 100 } : {}),
       };
     }),
+    refunds: observeRefunds(order),
     updatedAt: order.last_updated_date ?? "",
   };
+}
+
+/** An order's refunds, processing or not, in cents. */
+export function observeRefunds(order: Order): ObservedRefund[] {
+  return order.transactions.refunds.map((r) => ({
+    id: r.id ?? null,
+    paymentId: r.transaction_id ?? null,
+    amountCents: centsFromApi(r.amount),
+    status: r.status ?? null,
+  }));
 }

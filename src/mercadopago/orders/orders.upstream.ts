@@ -4,6 +4,7 @@ import {
   cancelIdempotencyKey,
   createIdempotencyKey,
   observeOrder,
+  observeRefunds,
   orderAmount,
   orderBody,
   orderProblems,
@@ -62,7 +63,8 @@ export function createOrdersUpstream(
         amountCents === null
           ? undefined
           : { transactions: [{ id: paymentId, amount: orderAmount(amountCents) }] };
-      await mp.refundOrder(orderId, body, idempotencyKey, o);
+      const answer = await mp.refundOrder(orderId, body, idempotencyKey, o);
+      return answer ? observeRefunds(answer) : null;
     },
     async read(sale, o) {
       if (!sale.orderId) return [];

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  findOrderRefund,
   findOurRefund,
   mercadoPagoIdempotencyKey,
+  onlyProcessing,
   planRefund,
+  refundOutcome,
   type RefundPart,
 } from "../../src/refunds/refund.ts";
 
@@ -90,4 +93,58 @@ it("the X-Idempotency-Key is stable per sale, refund and payment", () => {
   expect(mercadoPagoIdempotencyKey("s", "r", 1)).toBe(k);
   expect(mercadoPagoIdempotencyKey("s", "r", 2)).not.toBe(k);
   expect(mercadoPagoIdempotencyKey("s", "r2", 1)).not.toBe(k);
+});
+
+describe("refundOutcome: Mercado Pago's word for a refund", () => {
+  it.each([
+    ["approved", "done"],
+    ["processed", "done"],
+    [null, "done"],
+    ["processing", "processing"],
+    ["in_process", "processing"],
+    ["pending", "processing"],
+    ["authorization_requested", "processing"],
+    ["a word nobody documented", "processing"],
+    ["rejected", "failed"],
+    ["cancelled", "failed"],
+    ["canceled", "failed"],
+    ["failed", "failed"],
+  ] as const)("%s → %s", (status, outcome) => {
+    expect(refundOutcome(status)).toBe(outcome);
+  });
+});
+
+describe("onlyProcessing", () => {
+  const withState = (...states: RefundPart["state"][]) =>
+    states.map((state) => ({ ...part(100), state }));
+  it("is true when every part still open waits on Mercado Pago", () => {
+    expect(onlyProcessing(withState("done", "processing"))).toBe(true);
+    expect(onlyProcessing(withState("processing", "unknown"))).toBe(false);
+    expect(onlyProcessing(withState("done", "failed"))).toBe(false);
+  });
+});
+
+describe("findOrderRefund", () => {
+  const orderPart = (known: string[] = []): RefundPart => ({
+    ...part(500),
+    paymentId: 0,
+    orderPaymentId: "PAY1",
+    knownOrderRefundIds: known,
+  });
+  const shown = (id: string, amountCents = 500, paymentId = "PAY1") => ({
+    id,
+    paymentId,
+    amountCents,
+    status: "processing",
+  });
+  it("takes the new refund of the part's payment and amount", () => {
+    expect(
+      findOrderRefund(orderPart(["REF0"]), [shown("REF0"), shown("REF1")], new Set())?.id,
+    ).toBe("REF1");
+  });
+  it("skips refunds claimed by another of ours, of another amount or payment", () => {
+    const list = [shown("REF1"), shown("REF2", 400), shown("REF3", 500, "PAY2"), shown("REF4")];
+    expect(findOrderRefund(orderPart(), list, new Set(["REF1"]))?.id).toBe("REF4");
+    expect(findOrderRefund(orderPart(), [shown("REF2", 400)], new Set())).toBeNull();
+  });
 });

@@ -1,14 +1,25 @@
 # syntax=docker/dockerfile:1
 # Build: install everything, generate the Prisma client, compile TypeScript, drop dev dependencies.
+# The Mercado Pago simulator (packages/mercadopago-simulator, a development dependency) is left out
+# of the image unless it is built for a trial: `--build-arg WITH_SIMULATOR=true` (docker compose
+# does so when MP_SIMULATOR=true).
 FROM node:20-bookworm-slim AS build
+ARG WITH_SIMULATOR=false
 WORKDIR /app
-COPY package.json package-lock.json prisma.config.ts ./
+COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
 COPY prisma ./prisma
 COPY scripts ./scripts
+COPY packages ./packages
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
+  && mkdir -p /out/packages \
+  && if [ "$WITH_SIMULATOR" = "true" ]; then \
+       mkdir -p /out/packages/mercadopago-simulator \
+       && cp -r packages/mercadopago-simulator/package.json packages/mercadopago-simulator/dist \
+            packages/mercadopago-simulator/bin /out/packages/mercadopago-simulator/ \
+       && ln -sfn ../packages/mercadopago-simulator node_modules/mercadopago-simulator; \
+     else rm -rf node_modules/mercadopago-simulator; fi
 
 # Run: compiled code, production dependencies and the migrations, as the unprivileged node user.
 FROM node:20-bookworm-slim
@@ -20,6 +31,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
+# empty unless built WITH_SIMULATOR=true
+COPY --from=build /out/packages ./packages
 # the dashboard's and the customer display's scripts and styles, served as files (src/pages/)
 COPY public ./public
 RUN mkdir -p /app/.data && chown node:node /app/.data

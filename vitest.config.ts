@@ -14,6 +14,9 @@ const FLOW_TESTS = [
 ];
 
 export default defineConfig({
+  // the simulator package from its sources (its "source" export), as the typecheck reads it
+  resolve: { conditions: ["source"] },
+  ssr: { resolve: { conditions: ["source"] } },
   test: {
     environment: "node",
     pool: "forks",
@@ -21,7 +24,13 @@ export default defineConfig({
     hookTimeout: 60_000,
     setupFiles: ["test/setup.ts"],
     projects: [
-      { extends: true, test: { name: "default", include: ["test/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "default",
+          include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+        },
+      },
       {
         extends: true,
         test: {

@@ -1,7 +1,7 @@
 // The built-in Mercado Pago simulator on a loopback port of its own, in its own process, so the
 // service is measured without Mercado Pago's side of the work (answering the API, sending
 // notifications) on its event loop. Run as a child of bench/run.ts.
-import { startSimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer } from "mercadopago-simulator";
 
 const port = Number(process.env.PORT);
 const accessToken = process.env.SIM_ACCESS_TOKEN ?? "";

@@ -13,7 +13,14 @@ export const STAMP = path.join(ROOT, "dist", ".source-hash");
 // src/generated is what `prisma generate` makes from prisma/schema.prisma (hashed instead): it
 // is rewritten by every install, dependencies-only installs included.
 const SKIP = new Set([path.join(ROOT, "src", "generated")]);
-const INPUTS = ["src", "prisma/schema.prisma", "tsconfig.json", "package-lock.json"];
+// the simulator package is built with the service (`npm start` without a token imports it)
+const INPUTS = [
+  "src",
+  "packages/mercadopago-simulator/src",
+  "prisma/schema.prisma",
+  "tsconfig.json",
+  "package-lock.json",
+];
 
 function files(p) {
   if (SKIP.has(p) || !existsSync(p)) return [];

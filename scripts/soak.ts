@@ -10,8 +10,8 @@ import { randomBytes } from "node:crypto";
 import axios from "axios";
 import pg from "pg";
 import { migrate } from "../src/db/database.ts";
-import { startSimulatorServer } from "../src/simulator/simulator.ts";
-import { axiosDeliver } from "../src/simulator/simulator.notifier.ts";
+import { startSimulatorServer } from "mercadopago-simulator";
+import { axiosDeliver } from "mercadopago-simulator";
 import { freePort, startService, type ServiceProcess } from "../test/process-helpers.ts";
 
 const SALES = Number(process.env.SOAK_SALES ?? 5000);

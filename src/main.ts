@@ -33,10 +33,11 @@ import { createRefundsRepository } from "./refunds/refunds.repository.ts";
 import { createRefundsService } from "./refunds/refunds.service.ts";
 import { createSalesRepository } from "./sales/sales.repository.ts";
 import { createSalesService } from "./sales/sales.service.ts";
-import { startSimulatorServer, type SimulatorServer } from "./simulator/simulator.ts";
 import { createQrImageFetcher } from "./stores/qr-image-fetch.ts";
 import { createStoresRepository } from "./stores/stores.repository.ts";
 import { createStoresService } from "./stores/stores.service.ts";
+// types only: the simulator is a development dependency, loaded below only when it is used
+import type { SimulatorServer } from "mercadopago-simulator";
 
 /**
  * In development with no API key of any role, one full-access key is made, kept under the data
@@ -75,6 +76,23 @@ interface Upstream {
 }
 
 /**
+ * The mercadopago-simulator package (packages/mercadopago-simulator), imported only when the
+ * service runs without a token: a production install (`npm ci --omit=dev --workspaces=false`) does not have it.
+ */
+async function loadSimulator(): Promise<typeof import("mercadopago-simulator")> {
+  try {
+    return await import("mercadopago-simulator");
+  } catch (err) {
+    throw new Error(
+      "no MP_ACCESS_TOKEN, and the built-in simulator (the mercadopago-simulator package, a " +
+        "development dependency) is not installed here: set MP_ACCESS_TOKEN and MP_COLLECTOR_ID, " +
+        "or install with development dependencies (npm ci)",
+      { cause: err },
+    );
+  }
+}
+
+/**
  * The real Mercado Pago with the seller's token, or, with no token, the built-in simulator on a
  * loopback port of its own (its page and helpers are also mounted at /simulator).
  */
@@ -89,9 +107,12 @@ async function mercadoPagoUpstream(
   }
   const accessToken = `APP_USR-simulator-${randomBytes(16).toString("hex")}`;
   const collectorId = mp.collectorId ?? "100000001";
+  const { startSimulatorServer } = await loadSimulator();
   const simulator = await startSimulatorServer({
     accessToken,
     collectorId: Number(collectorId),
+    // the simulator is the site MP_SITE names (its currency, site_id, whole-unit refusals)
+    ...(config.site.site ? { siteId: config.site.site } : {}),
     publicUrl: `${config.publicBaseUrl}/simulator`,
     // this port is only the upstream of the service's client; people use /simulator
     helpers: false,

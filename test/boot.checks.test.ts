@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import { COLLECTOR, TOKEN, createTestDb, type TestDb } from "./helpers.ts";
 import { freePort, runUntilExit, startService, type ServiceProcess } from "./process-helpers.ts";
 

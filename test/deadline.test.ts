@@ -1,6 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import {
   COLLECTOR,
   TOKEN,

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { instoreOrderBody } from "../src/mercadopago/instore-v2/instore.upstream.ts";
 import { createIdempotencyKey, orderBody } from "../src/mercadopago/orders/order.ts";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
-import type { FaultEndpoint } from "../src/simulator/simulator.faults.ts";
-import type { SimulatorServer } from "../src/simulator/simulator.ts";
+import type { FaultEndpoint } from "mercadopago-simulator";
+import type { SimulatorServer } from "mercadopago-simulator";
 import { COLLECTOR, TOKEN, auth, saleBody, type Harness, type TestDb } from "./helpers.ts";
 import {
   drainInbox,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import axios from "axios";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import { COLLECTOR, TOKEN, createTestDb, saleBody, type TestDb } from "./helpers.ts";
 import { freePort, startService, type ServiceProcess } from "./process-helpers.ts";
 import { openSse } from "./sse-client.ts";

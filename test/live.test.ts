@@ -8,7 +8,7 @@ import { HTTP_LIMITS, createHttpServer, listen } from "../src/http-server.ts";
 import { createLiveSales, type LiveSales } from "../src/live/live-sales.ts";
 import { createPgSaleFeed, type SaleChangeFeed } from "../src/live/sale-changes.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import {
   ADMIN_URL,
   COLLECTOR,

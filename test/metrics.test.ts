@@ -11,7 +11,7 @@ import {
   mercadoPagoRegistry,
   observeMercadoPagoCalls,
 } from "../src/metrics/mercadopago-calls.ts";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import {
   COLLECTOR,
   MP_BASE,

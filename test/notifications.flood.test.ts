@@ -5,7 +5,7 @@ import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebhookSecretStore } from "../src/notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets } from "../src/notifications/webhook-secrets.ts";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import {
   COLLECTOR,
   TOKEN,

@@ -5,7 +5,7 @@ import { createMetrics } from "../src/metrics/metrics.ts";
 import type { RefundsService } from "../src/refunds/refunds.service.ts";
 import type { SalesListRepository } from "../src/sales/sales-list.repository.ts";
 import type { SalesService } from "../src/sales/sales.service.ts";
-import { createSimulator } from "../src/simulator/simulator.ts";
+import { createSimulator } from "mercadopago-simulator";
 import type { StoresService } from "../src/stores/stores.service.ts";
 
 /** The routes the app mounts beside the OpenAPI document, shared by the OpenAPI tests. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLiveSales, type LiveSales } from "../src/live/live-sales.ts";
 import { createPgSaleFeed, type SaleChangeFeed } from "../src/live/sale-changes.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
-import { createSimulator, type Simulator } from "../src/simulator/simulator.ts";
+import { createSimulator, type Simulator } from "mercadopago-simulator";
 import {
   API_KEY,
   COLLECTOR,

@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import axios from "axios";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import { launchChromium } from "./browser.ts";
 import { COLLECTOR, TOKEN, createTestDb, saleBody, type TestDb } from "./helpers.ts";
 import { runUntilExit, startService, waitFor, type ServiceProcess } from "./process-helpers.ts";

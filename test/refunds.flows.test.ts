@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
-import type { FaultEndpoint } from "../src/simulator/simulator.faults.ts";
-import type { SimulatorServer } from "../src/simulator/simulator.ts";
+import type { FaultEndpoint } from "mercadopago-simulator";
+import type { SimulatorServer } from "mercadopago-simulator";
 import { auth, saleBody, type Harness, type TestDb } from "./helpers.ts";
 import {
   drainInbox,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import {
   COLLECTOR,
   TOKEN,

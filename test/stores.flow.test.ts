@@ -7,7 +7,7 @@ import axios from "axios";
 import { PNG } from "pngjs";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSimulatorServer, type SimulatorServer } from "../src/simulator/simulator.ts";
+import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import {
   COLLECTOR,
   TOKEN,

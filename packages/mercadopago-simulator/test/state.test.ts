@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { createSimulatorState } from "../../src/simulator/simulator.state.ts";
-import type { SimulatorEvent } from "../../src/simulator/simulator.state.ts";
+import { createSimulatorState } from "../src/state/index.ts";
+import type { SimulatorEvent } from "../src/state/index.ts";
 import { COLLECTOR, TOKEN, fakeClock, orderBody } from "./helpers.ts";
 
 function setup(opts: { defaultOrderTtlMs?: number; merchantOrderOnPut?: boolean } = {}) {

@@ -7,9 +7,9 @@ import { createHmac, randomUUID } from "node:crypto";
 
 import axios from "axios";
 
-import type { SimulatorEvent } from "./simulator.state.ts";
-import type { ApiOrderEvent } from "./simulator.state.orders.ts";
-import { createRandom, formatMpDate } from "./simulator.util.ts";
+import type { SimulatorEvent } from "./state/index.ts";
+import type { ApiOrderEvent } from "./state/types.ts";
+import { createRandom, formatMpDate } from "./util.ts";
 
 export type NotificationFormat = "ipn" | "webhooks";
 

@@ -1,7 +1,7 @@
 // Validation of the Instore Orders v2 PUT body, following the documented 400 error codes
 // (see the API reference, §1.1 and §1.2).
 
-import { SimulatorError, hasAtMostTwoDecimals, isRecord, toCents } from "./simulator.util.ts";
+import { SimulatorError, hasAtMostTwoDecimals, isRecord, toCents } from "./util.ts";
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const UNIT_MEASURES = new Set(["unit", "pack"]);

@@ -5,9 +5,9 @@ import axios from "axios";
 import type { Browser } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { startSimulatorServer } from "../../src/simulator/simulator.ts";
-import { launchChromium } from "../browser.ts";
-import type { SimulatorServer } from "../../src/simulator/simulator.ts";
+import { startSimulatorServer } from "../src/simulator.ts";
+import { launchChromium } from "./browser.ts";
+import type { SimulatorServer } from "../src/simulator.ts";
 import { AUTH, COLLECTOR, TOKEN, orderBody } from "./helpers.ts";
 
 const ARTIFACTS = join(process.cwd(), "test-artifacts");

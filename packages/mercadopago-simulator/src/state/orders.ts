@@ -5,74 +5,23 @@
 
 import { randomBytes } from "node:crypto";
 
-import type { SimulatorState } from "./simulator.state.ts";
-import type { StoresPos } from "./simulator.state.stores.ts";
-import { validateOrderCreate, validateRefundBody } from "./simulator.orders.validation.ts";
-import type { QrMode, ValidOrderItem } from "./simulator.orders.validation.ts";
-import { SimulatorError, isRecord, ordersError } from "./simulator.util.ts";
-import { PAYMENT_ID_BASE } from "./simulator.state.core.ts";
-import type { PosRecord, RefundOutcome, StateCore } from "./simulator.state.core.ts";
-
-// ---------------------------------------------------------------------------------------------
-// Public types (JSON shapes returned by the API)
-
-export type ApiOrderStatus = "created" | "processed" | "refunded" | "canceled" | "expired";
-export type ApiPaymentStatus = "created" | "processed" | "refunded" | "canceled" | "expired";
-export type ApiOrderAction =
-  "order.processed" | "order.canceled" | "order.refunded" | "order.expired";
-
-export interface ApiOrderPayment {
-  id: string;
-  amount: string;
-  status: ApiPaymentStatus;
-  status_detail: string;
-  paid_amount?: string;
-  payment_method?: { id: string; type: string; installments: number };
-  reference?: { id: string };
-}
-
-export interface ApiOrderRefund {
-  id: string;
-  transaction_id: string;
-  reference_id: string;
-  amount: string;
-  status: "processing" | "processed" | "failed";
-}
-
-export interface ApiOrder {
-  id: string;
-  type: "qr";
-  user_id: string;
-  external_reference: string;
-  description?: string;
-  total_amount: string;
-  total_paid_amount?: string;
-  expiration_time: string;
-  processing_mode: "automatic";
-  country_code: string;
-  status: ApiOrderStatus;
-  status_detail: string;
-  currency: string;
-  created_date: string;
-  last_updated_date: string;
-  integration_data: Record<string, unknown>;
-  config: { qr: { external_pos_id: string; mode: QrMode } };
-  transactions: { payments: ApiOrderPayment[]; refunds?: ApiOrderRefund[] };
-  items?: unknown[];
-  discounts?: unknown;
-  type_response?: { qr_data: string };
-}
-
-/** Outcomes the customer side can produce on an Orders API order. */
-export type ApiPayOutcome = "approved" | "rejected";
-
-export interface ApiOrderEvent {
-  type: "order";
-  action: ApiOrderAction;
-  order: ApiOrder;
-  /** Increases with each change of the order (`data.version` of the webhook). */
-  version: number;
-}
+import type {
+  ApiOrder,
+  ApiOrderAction,
+  ApiOrderPayment,
+  ApiOrderStatus,
+  ApiPaymentStatus,
+  ApiPayOutcome,
+  OrdersApiOptions,
+  RefundOutcome,
+  SimulatorState,
+} from "./types.ts";
+import type { StoresPos } from "./stores.ts";
+import { validateOrderCreate, validateRefundBody } from "../orders-validation.ts";
+import type { QrMode, ValidOrderItem } from "../orders-validation.ts";
+import { SimulatorError, isRecord, ordersError } from "../util.ts";
+import { PAYMENT_ID_BASE } from "./core.ts";
+import type { PosRecord, StateCore } from "./core.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Internal records
@@ -128,31 +77,6 @@ interface IdempotentAnswer {
   status: number;
   body: unknown;
   at: number;
-}
-
-export interface OrdersApiOptions {
-  /** Ids `ORDTST…`, as observed for orders created with test credentials. Default false. */
-  ordersTestIds?: boolean;
-  /**
-   * Create an unknown POS (and its store) on `POST /v1/orders`, as the Instore PUT convenience
-   * does, instead of answering 404 `pos_not_found`. Default true, so the simulator works without
-   * setup; Mercado Pago needs `POST /pos` first.
-   */
-  ordersAutoCreatePos?: boolean;
-  /**
-   * How refunds end, on both APIs (changed at run time with `PUT /api/refunds`). `sync`
-   * (default, the Argentine guide): an order's refund items are `processed` at once and the
-   * order changes in the answer; a payment refund is `approved`. `async` (the Portuguese guide):
-   * the answer shows them `processing` (`in_process` for a payment refund) with the order or
-   * payment unchanged; `refundSettleMs` later they end as `refundOutcome` says: `processed`
-   * (the order changes and `order.refunded` is sent; the payment refund is `approved`) or
-   * `failed` (the order's refund item `failed`, the payment refund `rejected`; nothing given back).
-   */
-  refundMode?: "sync" | "async";
-  /** Delay of an asynchronous refund, default 1000 ms (applied by the sweep). */
-  refundSettleMs?: number;
-  /** How an asynchronous refund ends, default `processed`. */
-  refundOutcome?: "processed" | "failed";
 }
 
 export interface OrdersApi extends Pick<

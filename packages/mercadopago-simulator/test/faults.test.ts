@@ -2,8 +2,8 @@ import axios from "axios";
 import type { AxiosResponse } from "axios";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { startSimulatorServer } from "../../src/simulator/simulator.ts";
-import type { SimulatorServer } from "../../src/simulator/simulator.ts";
+import { startSimulatorServer } from "../src/simulator.ts";
+import type { SimulatorServer } from "../src/simulator.ts";
 import { AUTH, COLLECTOR, TOKEN, orderBody } from "./helpers.ts";
 
 const servers: SimulatorServer[] = [];

@@ -2,7 +2,7 @@ import express from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
 
-import type { Simulator } from "../../src/simulator/simulator.ts";
+import type { Simulator } from "../src/simulator.ts";
 import { COLLECTOR, fakeClock, orderBody, testSimulator } from "./helpers.ts";
 
 // How Mercado Pago ends a refund, and what the seller's side does to an order, as the simulator

@@ -5,15 +5,15 @@ import express from "express";
 import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from "express";
 import QRCode from "qrcode";
 
-import type { FaultController, FaultDecision, FaultEndpoint } from "./simulator.faults.ts";
-import { FaultRuleError } from "./simulator.faults.ts";
-import type { Notifier } from "./simulator.notifier.ts";
-import { ControlsError } from "./simulator.notifier.ts";
-import { PAGE_SCRIPT, renderPage } from "./simulator.page.ts";
-import type { RefundSettings } from "./simulator.state.core.ts";
-import type { PayOptions, PayOutcome, PosInfo, SimulatorState } from "./simulator.state.ts";
-import type { ApiPayOutcome } from "./simulator.state.orders.ts";
-import { SimulatorError, isRecord, mpError } from "./simulator.util.ts";
+import type { FaultController, FaultDecision, FaultEndpoint } from "./faults.ts";
+import { FaultRuleError } from "./faults.ts";
+import type { Notifier } from "./notifier.ts";
+import { ControlsError } from "./notifier.ts";
+import { PAGE_SCRIPT, renderPage } from "./page.ts";
+import type { RefundSettings } from "./state/types.ts";
+import type { PayOptions, PayOutcome, PosInfo, SimulatorState } from "./state/index.ts";
+import type { ApiPayOutcome } from "./state/types.ts";
+import { SimulatorError, isRecord, mpError } from "./util.ts";
 
 export interface RequestLogEntry {
   seq: number;

@@ -1,16 +1,12 @@
 // Instore Orders v2 (legacy QR attended model): the POS's single order slot filled by PUT, read
 // by GET and emptied by DELETE, and the slot's expiry. Pure logic, no HTTP.
 
-import type { SimulatorState } from "./simulator.state.ts";
-import type { StoresPos } from "./simulator.state.stores.ts";
-import type { MerchantOrdersPayments } from "./simulator.state.merchant-orders.ts";
-import {
-  validateCollectorId,
-  validateInstoreOrder,
-  validatePosExternalId,
-} from "./simulator.validation.ts";
-import { notFound } from "./simulator.state.core.ts";
-import type { StateCore } from "./simulator.state.core.ts";
+import type { SimulatorState } from "./types.ts";
+import type { StoresPos } from "./stores.ts";
+import type { MerchantOrdersPayments } from "./merchant-orders.ts";
+import { validateCollectorId, validateInstoreOrder, validatePosExternalId } from "../validation.ts";
+import { notFound } from "./core.ts";
+import type { StateCore } from "./core.ts";
 
 export interface InstoreOrders extends Pick<
   SimulatorState,

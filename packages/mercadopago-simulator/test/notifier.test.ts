@@ -2,11 +2,11 @@ import express from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
 
-import type { Simulator } from "../../src/simulator/simulator.ts";
-import type { DeliverFn } from "../../src/simulator/simulator.notifier.ts";
-import { appendQuery, createNotifier } from "../../src/simulator/simulator.notifier.ts";
+import type { Simulator } from "../src/simulator.ts";
+import type { DeliverFn } from "../src/notifier.ts";
+import { appendQuery, createNotifier } from "../src/notifier.ts";
 import { COLLECTOR, fakeClock, orderBody, startReceiver, testSimulator } from "./helpers.ts";
-import type { SimulatorOptions } from "../../src/simulator/simulator.ts";
+import type { SimulatorOptions } from "../src/simulator.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

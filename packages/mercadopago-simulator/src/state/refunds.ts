@@ -1,12 +1,12 @@
 // Refunds of legacy payments (`POST/GET /v1/payments/{id}/refunds`) and the customer side refund
 // helper. Pure logic, no HTTP.
 
-import type { MerchantOrder, Payment, PaymentRefund, SimulatorState } from "./simulator.state.ts";
-import type { PaymentRecord, PaymentRefundRecord } from "./simulator.state.core.ts";
-import type { MerchantOrdersPayments } from "./simulator.state.merchant-orders.ts";
-import { hasAtMostTwoDecimals, toCents } from "./simulator.util.ts";
-import { REFUND_ID_BASE, badRequest, conflict } from "./simulator.state.core.ts";
-import type { StateCore } from "./simulator.state.core.ts";
+import type { MerchantOrder, Payment, PaymentRefund, SimulatorState } from "./types.ts";
+import type { PaymentRecord, PaymentRefundRecord } from "./core.ts";
+import type { MerchantOrdersPayments } from "./merchant-orders.ts";
+import { hasAtMostTwoDecimals, toCents } from "../util.ts";
+import { REFUND_ID_BASE, badRequest, conflict } from "./core.ts";
+import type { StateCore } from "./core.ts";
 
 export type Refunds = Pick<SimulatorState, "refund" | "createRefund" | "listRefunds"> & {
   /** Ends the asynchronous refunds that are due (a sweep rule). */

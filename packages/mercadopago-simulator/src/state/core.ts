@@ -1,15 +1,18 @@
 // Shared core of the simulator state: the internal records, the in-memory store every resource
 // module reads and writes, id counters, the clock, events and the sweep (time rules) registry.
-// Each resource lives in its own `simulator.state.<resource>.ts` and gets this core.
+// Each resource lives in its own `<resource>.ts` and gets this core; the public types are in
+// `types.ts`.
 
 import type {
   PaymentStatus,
   SimulatorEvent,
   SimulatorListener,
+  RefundOutcome,
+  RefundSettings,
   SimulatorStateOptions,
   Store,
-} from "./simulator.state.ts";
-import { SimulatorError, formatMpDate } from "./simulator.util.ts";
+} from "./types.ts";
+import { SimulatorError, formatMpDate } from "../util.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Internal records
@@ -91,20 +94,6 @@ export interface PaymentRefundRecord {
   at: Date;
   status: "approved" | "in_process" | "rejected";
   settleAt: Date | null;
-  outcome: RefundOutcome;
-}
-
-/** How an asynchronous refund ends: made, or not. */
-export type RefundOutcome = "processed" | "failed";
-
-/**
- * How refunds of both APIs end. `sync`: made in the answer. `async`: the answer shows them
- * processing (`in_process` for a payment refund, `processing` for an order's), and `settleMs`
- * later they end as `outcome` says. Set at start (options) and at run time (`PUT /api/refunds`).
- */
-export interface RefundSettings {
-  mode: "sync" | "async";
-  settleMs: number;
   outcome: RefundOutcome;
 }
 

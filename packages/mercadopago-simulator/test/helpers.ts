@@ -3,8 +3,8 @@ import { createServer } from "node:http";
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { createSimulator } from "../../src/simulator/simulator.ts";
-import type { Simulator, SimulatorOptions } from "../../src/simulator/simulator.ts";
+import { createSimulator } from "../src/simulator.ts";
+import type { Simulator, SimulatorOptions } from "../src/simulator.ts";
 
 export const TOKEN = "APP_USR-1234567890-simulator-test-token";
 export const COLLECTOR = 446566691;

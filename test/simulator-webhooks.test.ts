@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 
-import { validMercadoPagoSignature } from "../../src/mercadopago/signature.ts";
-import type { Simulator, SimulatorOptions } from "../../src/simulator/simulator.ts";
-import { DEFAULT_ORDERS_WEBHOOK_SECRET } from "../../src/simulator/simulator.notifier.ts";
-import type { ReceivedRequest } from "./helpers.ts";
-import { COLLECTOR, startReceiver, testSimulator } from "./helpers.ts";
+import { validMercadoPagoSignature } from "../src/mercadopago/signature.ts";
+import {
+  DEFAULT_ORDERS_WEBHOOK_SECRET,
+  type Simulator,
+  type SimulatorOptions,
+} from "mercadopago-simulator";
+import type { ReceivedRequest } from "../packages/mercadopago-simulator/test/helpers.ts";
+import { COLLECTOR, startReceiver, testSimulator } from "../packages/mercadopago-simulator/test/helpers.ts";
 
 const SECRET = "a-signing-secret-of-the-application";
 

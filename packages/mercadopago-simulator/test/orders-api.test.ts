@@ -2,7 +2,7 @@ import express from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
 
-import type { Simulator, SimulatorOptions } from "../../src/simulator/simulator.ts";
+import type { Simulator, SimulatorOptions } from "../src/simulator.ts";
 import { AUTH, COLLECTOR, fakeClock, orderBody, orderPath, testSimulator } from "./helpers.ts";
 
 const sims: Simulator[] = [];

@@ -2,7 +2,7 @@
 // the QR "Create order" reference: field list, limits and error codes (reference doc §1.2, §1.6,
 // §2.3). Codes the QR reference does not list for a case are the generic Orders API ones.
 
-import { SimulatorError, isRecord, ordersError } from "./simulator.util.ts";
+import { SimulatorError, isRecord, ordersError } from "./util.ts";
 
 export type QrMode = "static" | "dynamic" | "hybrid";
 

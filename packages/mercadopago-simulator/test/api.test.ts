@@ -2,8 +2,8 @@ import express from "express";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { startSimulatorServer } from "../../src/simulator/simulator.ts";
-import type { Simulator } from "../../src/simulator/simulator.ts";
+import { startSimulatorServer } from "../src/simulator.ts";
+import type { Simulator } from "../src/simulator.ts";
 import {
   AUTH,
   COLLECTOR,

@@ -3,15 +3,11 @@
 
 import { randomUUID } from "node:crypto";
 
-import type { PosInfo, SimulatorState, Store } from "./simulator.state.ts";
-import {
-  POS_EXTERNAL_ID,
-  STORE_EXTERNAL_ID,
-  validatePosExternalId,
-} from "./simulator.validation.ts";
-import { SimulatorError, isRecord } from "./simulator.util.ts";
-import { POS_ID_BASE, STORE_ID_BASE, badRequest, notFound } from "./simulator.state.core.ts";
-import type { PosRecord, StateCore, StoreRecord } from "./simulator.state.core.ts";
+import type { PosInfo, SimulatorState, Store } from "./types.ts";
+import { POS_EXTERNAL_ID, STORE_EXTERNAL_ID, validatePosExternalId } from "../validation.ts";
+import { SimulatorError, isRecord } from "../util.ts";
+import { POS_ID_BASE, STORE_ID_BASE, badRequest, notFound } from "./core.ts";
+import type { PosRecord, StateCore, StoreRecord } from "./core.ts";
 
 export interface StoresPos extends Pick<
   SimulatorState,

@@ -9,15 +9,15 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Router } from "express";
 
-import { createFaultController } from "./simulator.faults.ts";
-import type { FaultController } from "./simulator.faults.ts";
-import { createNotifier } from "./simulator.notifier.ts";
-import type { DeliverFn, NotificationControls, Notifier } from "./simulator.notifier.ts";
-import { createSimulatorRouter } from "./simulator.routes.ts";
-import type { RequestLogEntry } from "./simulator.routes.ts";
-import { createSimulatorState } from "./simulator.state.ts";
-import type { ApiOrder, ApiPayOutcome } from "./simulator.state.orders.ts";
-import { mpError } from "./simulator.util.ts";
+import { createFaultController } from "./faults.ts";
+import type { FaultController } from "./faults.ts";
+import { createNotifier } from "./notifier.ts";
+import type { DeliverFn, NotificationControls, Notifier } from "./notifier.ts";
+import { createSimulatorRouter } from "./routes.ts";
+import type { RequestLogEntry } from "./routes.ts";
+import { createSimulatorState } from "./state/index.ts";
+import type { ApiOrder, ApiPayOutcome } from "./state/types.ts";
+import { mpError } from "./util.ts";
 import type {
   MerchantOrder,
   PayOptions,
@@ -25,7 +25,7 @@ import type {
   ReferenceTruth,
   SimulatorState,
   SimulatorStateOptions,
-} from "./simulator.state.ts";
+} from "./state/index.ts";
 
 export interface SimulatorOptions extends SimulatorStateOptions {
   /** Seed for every random decision (drops, random delays and orders, fault rates). */

@@ -1,29 +1,12 @@
-// In-memory state of the Mercado Pago simulator: stores, POS with their single order slot,
-// merchant orders and payments. Pure logic, no HTTP. Time is read from `now()` and every
-// time-dependent rule (order expiry) is evaluated lazily, so tests can drive a fake clock.
+// The simulator's public types: the JSON shapes its API answers (Mercado Pago's merchant orders,
+// payments, stores, POS and Orders API orders), its events, options and the state's interface.
+// Every state module and the facade (index.ts) import these; this file imports no module of the
+// state, so no import runs back up.
 
-//
-// Each resource lives in its own module (`simulator.state.<resource>.ts`) over a shared core
-// (`simulator.state.core.ts`); this file holds the public types and puts the modules together.
-
-import { timingSafeEqual } from "node:crypto";
-
-import { createStateCore, type RefundSettings } from "./simulator.state.core.ts";
-import { createOrdersApi } from "./simulator.state.orders.ts";
-import type {
-  ApiOrder,
-  ApiOrderEvent,
-  ApiPayOutcome,
-  OrdersApiOptions,
-} from "./simulator.state.orders.ts";
-import { createInstoreOrders } from "./simulator.state.instore.ts";
-import { createMerchantOrdersPayments } from "./simulator.state.merchant-orders.ts";
-import { createRefunds } from "./simulator.state.refunds.ts";
-import { createStoresPos } from "./simulator.state.stores.ts";
-import { fromCents, toCents } from "./simulator.util.ts";
+import type { QrMode } from "../orders-validation.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Public types (JSON shapes returned by the API)
+// Merchant orders, payments, stores, POS
 
 export type MerchantOrderStatus = "opened" | "closed" | "expired";
 export type OrderStatus =
@@ -347,189 +330,103 @@ export interface SimulatorState {
 
 // ---------------------------------------------------------------------------------------------
 // Internal records
-export function createSimulatorState(opts: SimulatorStateOptions): SimulatorState {
-  const core = createStateCore(opts);
-  const { fmt, now, collectorId, siteId, currencyId, sweep } = core;
-  const { stores, posByExternalId, merchantOrders, payments, moByPos } = core;
-  const tokenBuffer = Buffer.from(opts.accessToken, "utf8");
 
-  const storesPos = createStoresPos(core);
-  const mos = createMerchantOrdersPayments(core, storesPos);
-  const refunds = createRefunds(core, mos);
-  const instore = createInstoreOrders(core, storesPos, mos);
-  const ordersApi = createOrdersApi(core, storesPos, opts);
-  // Slots first: a merchant order's expiry does not depend on its slot, but this is the order
-  // the rules always ran in.
-  core.sweepers.push(
-    instore.sweepSlots,
-    mos.sweepMerchantOrders,
-    ordersApi.sweepOrders,
-    refunds.sweepRefunds,
-  );
-  const { posView, ensurePosRecord } = storesPos;
-  const { moView } = mos;
+// ---------------------------------------------------------------------------------------------
+// Orders API
 
-  function listPos(): PosOverview[] {
-    sweep();
-    return [...posByExternalId.values()].map((pos) => {
-      const api = ordersApi.pageView(pos);
-      const expiresAt = pos.slot?.expiresAt ?? api?.expiresAt;
-      return {
-        pos: posView(pos),
-        auto_created: pos.autoCreated,
-        order: pos.slot ? structuredClone(pos.slot.order) : (api?.order ?? null),
-        order_put_at: pos.slot ? fmt(pos.slot.putAt) : null,
-        order_expires_at: expiresAt ? fmt(expiresAt) : null,
-        api_order: ordersApi.apiOrderOnPos(pos.externalId),
-        merchant_orders: [...(moByPos.get(pos.externalId) ?? [])]
-          .sort((a, b) => b.id - a.id)
-          .slice(0, 20)
-          .map(moView),
-      };
-    });
-  }
+export type ApiOrderStatus = "created" | "processed" | "refunded" | "canceled" | "expired";
+export type ApiPaymentStatus = "created" | "processed" | "refunded" | "canceled" | "expired";
+export type ApiOrderAction =
+  "order.processed" | "order.canceled" | "order.refunded" | "order.expired";
 
-  function truth(externalReference: string): ReferenceTruth {
-    const instoreTruth = mos.truth(externalReference);
-    const orders = ordersApi.apiOrdersByReference(externalReference);
-    // processed (partially refunded included) with the paid money covering the order's total,
-    // as a closed merchant order counts; a fully refunded order is not paid, as for instore
-    const paidOrders = orders.filter(
-      (o) =>
-        o.status === "processed" &&
-        toCents(Number(o.total_paid_amount ?? "0")) >= toCents(Number(o.total_amount)),
-    );
-    const ordersPaidCents = paidOrders.reduce(
-      (sum, o) => sum + toCents(Number(o.total_paid_amount ?? "0")),
-      0,
-    );
-    const paidOrderId = paidOrders[0]?.id ?? null;
-    return {
-      ...instoreTruth,
-      paid: instoreTruth.paid || paidOrderId !== null,
-      paid_order_id: paidOrderId,
-      order_ids: orders.map((o) => o.id),
-      approved_amount: fromCents(toCents(instoreTruth.approved_amount) + ordersPaidCents),
-    };
-  }
+export interface ApiOrderPayment {
+  id: string;
+  amount: string;
+  status: ApiPaymentStatus;
+  status_detail: string;
+  paid_amount?: string;
+  payment_method?: { id: string; type: string; installments: number };
+  reference?: { id: string };
+}
 
-  function summary(): Record<string, unknown> {
-    sweep();
-    return {
-      collector_id: collectorId,
-      site_id: siteId,
-      currency_id: currencyId,
-      now: fmt(now()),
-      stores: [...stores.values()].map((s) => ({
-        id: String(s.id),
-        external_id: s.externalId,
-        auto_created: s.autoCreated,
-      })),
-      pos: [...posByExternalId.values()].map((p) => ({
-        id: p.id,
-        external_id: p.externalId,
-        external_store_id: p.externalStoreId,
-        auto_created: p.autoCreated,
-        current_order: p.slot
-          ? {
-              external_reference: p.slot.externalReference,
-              total_amount: fromCents(p.slot.totalCents),
-            }
-          : null,
-      })),
-      merchant_orders: [...merchantOrders.values()].map((mo) => {
-        const view = moView(mo);
-        return {
-          id: view.id,
-          external_reference: view.external_reference,
-          status: view.status,
-          order_status: view.order_status,
-          total_amount: view.total_amount,
-          paid_amount: view.paid_amount,
-          payments: view.payments.map((p) => ({ id: p.id, status: p.status })),
-        };
-      }),
-      payments: payments.size,
-      orders: ordersApi.summaries(),
-    };
-  }
+export interface ApiOrderRefund {
+  id: string;
+  transaction_id: string;
+  reference_id: string;
+  amount: string;
+  status: "processing" | "processed" | "failed";
+}
 
-  return {
-    collectorId,
-    siteId,
-    currencyId,
-    isValidAccessToken(token: string): boolean {
-      const candidate = Buffer.from(token, "utf8");
-      return candidate.length === tokenBuffer.length && timingSafeEqual(candidate, tokenBuffer);
-    },
-    subscribe(listener) {
-      core.listeners.add(listener);
-      return () => {
-        core.listeners.delete(listener);
-      };
-    },
-    sweep,
-    reset() {
-      stores.clear();
-      posByExternalId.clear();
-      merchantOrders.clear();
-      payments.clear();
-      core.moByReference.clear();
-      moByPos.clear();
-      core.liveMerchantOrders.clear();
-      core.posWithExpiringSlot.clear();
-      ordersApi.reset();
-      Object.assign(core.refundSettings, {
-        mode: opts.refundMode ?? "sync",
-        settleMs: opts.refundSettleMs ?? 1000,
-        outcome: opts.refundOutcome ?? "processed",
-      });
-    },
-    putOrder: instore.putOrder,
-    getOrder: instore.getOrder,
-    deleteOrder: instore.deleteOrder,
-    createStore: storesPos.createStore,
-    searchStores: storesPos.searchStores,
-    createPos: storesPos.createPos,
-    getPos: storesPos.getPos,
-    searchPos: storesPos.searchPos,
-    findPosByExternalId: storesPos.findPosByExternalId,
-    getMerchantOrder(id) {
-      sweep();
-      return moView(mos.requireMo(id));
-    },
-    searchMerchantOrders: mos.searchMerchantOrders,
-    getPayment(id) {
-      sweep();
-      return mos.paymentView(mos.requirePayment(id));
-    },
-    ensurePos(externalId, storeExternalId) {
-      return posView(ensurePosRecord(externalId, storeExternalId));
-    },
-    scan: mos.scan,
-    pay: mos.pay,
-    settlePayment: mos.settlePayment,
-    expire: mos.expire,
-    refund: refunds.refund,
-    createRefund: refunds.createRefund,
-    listRefunds: refunds.listRefunds,
-    listPos,
-    merchantOrdersByReference: mos.merchantOrdersByReference,
-    truth,
-    summary,
-    createApiOrder: ordersApi.createApiOrder,
-    getApiOrder: ordersApi.getApiOrder,
-    cancelApiOrder: ordersApi.cancelApiOrder,
-    refundApiOrder: ordersApi.refundApiOrder,
-    payApiOrder: ordersApi.payApiOrder,
-    expireApiOrder: ordersApi.expireApiOrder,
-    cancelApiOrderElsewhere: ordersApi.cancelApiOrderElsewhere,
-    setRefunds(change) {
-      Object.assign(core.refundSettings, change);
-      return { ...core.refundSettings };
-    },
-    refundSettings: () => ({ ...core.refundSettings }),
-    apiOrderOnPos: ordersApi.apiOrderOnPos,
-    apiOrdersByReference: ordersApi.apiOrdersByReference,
-  };
+export interface ApiOrder {
+  id: string;
+  type: "qr";
+  user_id: string;
+  external_reference: string;
+  description?: string;
+  total_amount: string;
+  total_paid_amount?: string;
+  expiration_time: string;
+  processing_mode: "automatic";
+  country_code: string;
+  status: ApiOrderStatus;
+  status_detail: string;
+  currency: string;
+  created_date: string;
+  last_updated_date: string;
+  integration_data: Record<string, unknown>;
+  config: { qr: { external_pos_id: string; mode: QrMode } };
+  transactions: { payments: ApiOrderPayment[]; refunds?: ApiOrderRefund[] };
+  items?: unknown[];
+  discounts?: unknown;
+  type_response?: { qr_data: string };
+}
+
+/** Outcomes the customer side can produce on an Orders API order. */
+export type ApiPayOutcome = "approved" | "rejected";
+
+export interface ApiOrderEvent {
+  type: "order";
+  action: ApiOrderAction;
+  order: ApiOrder;
+  /** Increases with each change of the order (`data.version` of the webhook). */
+  version: number;
+}
+
+export interface OrdersApiOptions {
+  /** Ids `ORDTST…`, as observed for orders created with test credentials. Default false. */
+  ordersTestIds?: boolean;
+  /**
+   * Create an unknown POS (and its store) on `POST /v1/orders`, as the Instore PUT convenience
+   * does, instead of answering 404 `pos_not_found`. Default true, so the simulator works without
+   * setup; Mercado Pago needs `POST /pos` first.
+   */
+  ordersAutoCreatePos?: boolean;
+  /**
+   * How refunds end, on both APIs (changed at run time with `PUT /api/refunds`). `sync`
+   * (default, the Argentine guide): an order's refund items are `processed` at once and the
+   * order changes in the answer; a payment refund is `approved`. `async` (the Portuguese guide):
+   * the answer shows them `processing` (`in_process` for a payment refund) with the order or
+   * payment unchanged; `refundSettleMs` later they end as `refundOutcome` says: `processed`
+   * (the order changes and `order.refunded` is sent; the payment refund is `approved`) or
+   * `failed` (the order's refund item `failed`, the payment refund `rejected`; nothing given back).
+   */
+  refundMode?: "sync" | "async";
+  /** Delay of an asynchronous refund, default 1000 ms (applied by the sweep). */
+  refundSettleMs?: number;
+  /** How an asynchronous refund ends, default `processed`. */
+  refundOutcome?: "processed" | "failed";
+}
+
+/** How an asynchronous refund ends: made, or not. */
+export type RefundOutcome = "processed" | "failed";
+
+/**
+ * How refunds of both APIs end. `sync`: made in the answer. `async`: the answer shows them
+ * processing (`in_process` for a payment refund, `processing` for an order's), and `settleMs`
+ * later they end as `outcome` says. Set at start (options) and at run time (`PUT /api/refunds`).
+ */
+export interface RefundSettings {
+  mode: "sync" | "async";
+  settleMs: number;
+  outcome: RefundOutcome;
 }

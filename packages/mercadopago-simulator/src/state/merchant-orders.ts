@@ -15,9 +15,9 @@ import type {
   PaymentRefund,
   ReferenceTruth,
   SimulatorState,
-} from "./simulator.state.ts";
-import type { StoresPos } from "./simulator.state.stores.ts";
-import { fromCents, hasAtMostTwoDecimals, isRecord, toCents } from "./simulator.util.ts";
+} from "./types.ts";
+import type { StoresPos } from "./stores.ts";
+import { fromCents, hasAtMostTwoDecimals, isRecord, toCents } from "../util.ts";
 import {
   BUYER,
   MERCHANT_ORDER_ID_BASE,
@@ -27,8 +27,8 @@ import {
   notFound,
   numberOrNull,
   stringOrNull,
-} from "./simulator.state.core.ts";
-import type { MerchantOrderRecord, PaymentRecord, StateCore } from "./simulator.state.core.ts";
+} from "./core.ts";
+import type { MerchantOrderRecord, PaymentRecord, StateCore } from "./core.ts";
 
 /** What the merchant orders alone say of a reference (`ReferenceTruth` without the Orders API). */
 export type InstoreTruth = Omit<ReferenceTruth, "paid_order_id" | "order_ids">;

@@ -1,7 +1,7 @@
 // Fault injection for the simulated Mercado Pago endpoints: server errors, rate limiting,
 // hanging requests, HTML error pages, empty 204 answers and extra latency.
 
-import { createRandom } from "./simulator.util.ts";
+import { createRandom } from "./util.ts";
 
 export const FAULT_ENDPOINTS = [
   "put_order",

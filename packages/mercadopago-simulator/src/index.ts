@@ -1,0 +1,20 @@
+// The package's public face: create a simulator (an Express router to mount) or start one on a
+// port of its own, and the types its API, events and controls are written in.
+
+export {
+  createSimulator,
+  startSimulatorServer,
+  type Simulator,
+  type SimulatorOptions,
+  type SimulatorServer,
+  type SimulatorServerOptions,
+} from "./simulator.ts";
+export {
+  DEFAULT_ORDERS_WEBHOOK_SECRET,
+  axiosDeliver,
+  signOrderNotification,
+  type DeliverFn,
+  type NotificationControls,
+} from "./notifier.ts";
+export { FAULT_ENDPOINTS, type FaultEndpoint, type FaultRule } from "./faults.ts";
+export type * from "./state/types.ts";

@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "packages/*/dist/", "src/generated/", "node_modules/", ".data/", "test-artifacts/"] },
+  {
+    ignores: [
+      "dist/",
+      "packages/*/dist/",
+      "src/generated/",
+      "node_modules/",
+      ".data/",
+      "test-artifacts/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,11 @@ import {
   type SimulatorOptions,
 } from "mercadopago-simulator";
 import type { ReceivedRequest } from "../packages/mercadopago-simulator/test/helpers.ts";
-import { COLLECTOR, startReceiver, testSimulator } from "../packages/mercadopago-simulator/test/helpers.ts";
+import {
+  COLLECTOR,
+  startReceiver,
+  testSimulator,
+} from "../packages/mercadopago-simulator/test/helpers.ts";
 
 const SECRET = "a-signing-secret-of-the-application";
 

@@ -103,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       simulatorNeedsKey: e.NODE_ENV !== "development",
       accessToken: e.MP_ACCESS_TOKEN,
       collectorId: e.MP_COLLECTOR_ID,
-      // In simulator mode main.ts points the client at the in-process simulator instead.
+      // In simulator mode boot (src/boot/mercadopago.ts) points the client at the simulator instead.
       baseUrl: (e.MP_BASE_URL ?? MERCADO_PAGO_API).replace(/\/+$/, ""),
       sponsorId: e.MP_SPONSOR_ID,
       api: e.MP_API,

@@ -42,7 +42,7 @@ export interface MercadoPagoClientOptions {
   retryBaseMs?: number;
   /**
    * Called once with the HTTP instance before any call, so the metrics layer can time every
-   * call (main.ts passes `observeMercadoPagoCalls`) without this adapter importing it.
+   * call (boot passes `observeMercadoPagoCalls`) without this adapter importing it.
    */
   observe?: (http: AxiosInstance) => void;
 }

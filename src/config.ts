@@ -1,11 +1,11 @@
-import { crossFieldProblems } from "./config.cross-field.ts";
-import { MERCADO_PAGO_API } from "./config.public-url.ts";
-import { EnvSchema } from "./config.schema.ts";
+import { crossFieldProblems } from "./config/cross-field.ts";
+import { MERCADO_PAGO_API } from "./config/public-url.ts";
+import { EnvSchema } from "./config/schema.ts";
 import { parseSiteSettings, type SiteSettings } from "./site-config.ts";
 
-// The one config object. Its parts: the form of each kind of setting (config.fields.ts), the
-// environment's schema (config.schema.ts), the rules between variables (config.cross-field.ts)
-// and what Mercado Pago can reach (config.public-url.ts).
+// The one config object. Its parts, in src/config/: the form of each kind of setting (fields.ts),
+// the environment's schema (schema.ts), the rules between variables (cross-field.ts) and what
+// Mercado Pago can reach (public-url.ts).
 
 /** Where the service finds Mercado Pago: the real API with a seller token, or the built-in simulator. */
 export type MercadoPagoMode = "live" | "simulator";

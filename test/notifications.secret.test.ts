@@ -1,7 +1,7 @@
 import nock from "nock";
 import request from "supertest";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { WEBHOOK_SECRET_PATTERN } from "../src/config.fields.ts";
+import { WEBHOOK_SECRET_PATTERN } from "../src/config/fields.ts";
 import { createWebhookSecretStore } from "../src/notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets, webhookSecretsFrom } from "../src/notifications/webhook-secrets.ts";
 import {

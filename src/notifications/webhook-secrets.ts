@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { WEBHOOK_SECRET_PATTERN } from "../config.fields.ts";
+import { WEBHOOK_SECRET_PATTERN } from "../config/fields.ts";
 
 /** The secret the service keeps in the database when WEBHOOK_SECRET is unset. */
 export interface StoredWebhookSecret {

@@ -51,7 +51,8 @@ export function placeOf(file: string): Place | null {
   const folder = parts[1]!;
   if (folder === BOOT) return { rank: COMPOSITION, unit: "composition" };
   if (folder === "simulator") return null;
-  if (folder === "generated") return { rank: 0, unit: "base" };
+  // Prisma's generated client, and the config's pure parts (src/config.ts composes them)
+  if (folder === "generated" || folder === "config") return { rank: 0, unit: "base" };
   const rank = FOLDERS[folder];
   if (rank === undefined) throw new Error(`${file}: a folder ARCHITECTURE.md does not place`);
   return { rank, unit: folder };
@@ -166,6 +167,17 @@ describe("layers", () => {
     ]);
     expect(layerViolations(fromBelow)).toEqual([
       "src/jobs/loop.ts -> src/boot/services.ts: runs up or sideways (layer 6 -> 7)",
+    ]);
+  });
+
+  it("places the config's parts (src/config/) in the base, below the layers that use them", () => {
+    const files = new Map([
+      ["src/notifications/webhook-secrets.ts", 'import { A } from "../config/fields.ts";'],
+      ["src/config/fields.ts", 'import { parseKeyEntry } from "../auth.ts";'],
+      ["src/config/cross-field.ts", 'import { B } from "../notifications/webhook-secrets.ts";'],
+    ]);
+    expect(layerViolations(files)).toEqual([
+      "src/config/cross-field.ts -> src/notifications/webhook-secrets.ts: runs up or sideways (layer 0 -> 2)",
     ]);
   });
 

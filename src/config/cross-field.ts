@@ -1,6 +1,6 @@
-import { parseKeyEntry } from "./auth.ts";
-import { KEY_LISTS, splitList } from "./config.fields.ts";
-import { MERCADO_PAGO_API, unreachablePublicUrl } from "./config.public-url.ts";
+import { parseKeyEntry } from "../auth.ts";
+import { KEY_LISTS, splitList } from "./fields.ts";
+import { MERCADO_PAGO_API, unreachablePublicUrl } from "./public-url.ts";
 
 /**
  * Rules between variables, checked on the raw environment so they are reported together with

@@ -9,7 +9,7 @@ import {
   optionalString,
   positiveInt,
   publicUrl,
-} from "./config.fields.ts";
+} from "./fields.ts";
 
 /** Every variable of the environment, each with its form and its default. */
 export const EnvSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseKeyEntry, type Role } from "./auth.ts";
+import { parseKeyEntry, type Role } from "../auth.ts";
 
 // What each kind of setting must look like, as zod fields the environment schema is made of.
 

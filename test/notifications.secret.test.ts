@@ -1,12 +1,9 @@
 import nock from "nock";
 import request from "supertest";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { WEBHOOK_SECRET_PATTERN } from "../src/config/fields.ts";
 import { createWebhookSecretStore } from "../src/notifications/service-secrets.repository.ts";
-import {
-  WEBHOOK_SECRET_PATTERN,
-  loadWebhookSecrets,
-  webhookSecretsFrom,
-} from "../src/notifications/webhook-secrets.ts";
+import { loadWebhookSecrets, webhookSecretsFrom } from "../src/notifications/webhook-secrets.ts";
 import {
   MP_BASE,
   PUBLIC_BASE,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSalesRepository, toSale } from "../src/sales/sales.repository.ts";
+import { toSale } from "../src/sales/sale-rows.ts";
+import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createTestDb, type TestDb } from "./helpers.ts";
 
 // The lookups by reference go through pg itself, not Prisma (the hottest reads): each must give

@@ -1,5 +1,5 @@
 import "dotenv/config";
-import { DatabaseConnectTimeoutS } from "../config.ts";
+import { DatabaseConnectTimeoutS } from "../config/fields.ts";
 import { migrate, waitForDatabase } from "./database.ts";
 
 // `npm run db:migrate` (and the container, before the service starts): applies prisma/migrations

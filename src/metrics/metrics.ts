@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Request, RequestHandler } from "express";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { SaleTransitionObserver } from "../sales/sales.repository.ts";
+import type { SaleTransitionObserver } from "../sales/sales.repository.writes.ts";
 import { mercadoPagoRegistry } from "./mercadopago-calls.ts";
 import type { MetricsRepository } from "./metrics.repository.ts";
 

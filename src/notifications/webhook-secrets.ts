@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-
-/** What WEBHOOK_SECRET entries must look like; a generated secret follows the same rule. */
-export const WEBHOOK_SECRET_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+import { WEBHOOK_SECRET_PATTERN } from "../config/fields.ts";
 
 /** The secret the service keeps in the database when WEBHOOK_SECRET is unset. */
 export interface StoredWebhookSecret {

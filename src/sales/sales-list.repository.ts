@@ -2,7 +2,7 @@ import type { Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Sale as SaleRow } from "../generated/prisma/client.ts";
 import type { Sale } from "./sale.ts";
-import { saleColumns, toSale } from "./sales.repository.ts";
+import { saleColumns, toSale } from "./sale-rows.ts";
 import { SALE_STATUSES, type SaleStatus } from "./sale-status.ts";
 import type { ListPosition } from "./sales-cursor.ts";
 import type { SaleCsvRow } from "./sales-csv.ts";

@@ -38,6 +38,8 @@ const COMPOSITION_FILES = new Set([
   "src/config.ts",
   "src/db/migrate-cli.ts",
 ]);
+/** The composition root's boot steps, each a module of src/boot/ that src/main.ts runs. */
+const BOOT = "boot";
 const DOMAIN = new Set(["stores", "notifications", "sales", "refunds"]);
 
 /** Where a file of src/ stands; null: outside the service's layers (the simulator). */
@@ -47,8 +49,10 @@ export function placeOf(file: string): Place | null {
   if (parts[0] !== "src") throw new Error(`not a source file: ${file}`);
   if (parts.length === 2) return { rank: 0, unit: "base" };
   const folder = parts[1]!;
+  if (folder === BOOT) return { rank: COMPOSITION, unit: "composition" };
   if (folder === "simulator") return null;
-  if (folder === "generated") return { rank: 0, unit: "base" };
+  // Prisma's generated client, and the config's pure parts (src/config.ts composes them)
+  if (folder === "generated" || folder === "config") return { rank: 0, unit: "base" };
   const rank = FOLDERS[folder];
   if (rank === undefined) throw new Error(`${file}: a folder ARCHITECTURE.md does not place`);
   return { rank, unit: folder };
@@ -152,6 +156,28 @@ describe("layers", () => {
       "src/refunds/refund.ts -> src/sales/sales.routes.ts: the domain never imports another feature's routes",
       "src/simulator/simulator.ts -> src/logger.ts: the simulator imports nothing of the service",
       "src/sales/sale.ts -> src/simulator/simulator.ts: only main/app start the simulator",
+    ]);
+  });
+
+  it("places the boot steps (src/boot/) with the composition root, above every layer", () => {
+    expect(placeOf("src/boot/services.ts")).toEqual({ rank: COMPOSITION, unit: "composition" });
+    const fromBelow = new Map([
+      ["src/jobs/loop.ts", 'import { buildServices } from "../boot/services.ts";'],
+      ["src/boot/services.ts", 'import { createSalesService } from "../sales/sales.service.ts";'],
+    ]);
+    expect(layerViolations(fromBelow)).toEqual([
+      "src/jobs/loop.ts -> src/boot/services.ts: runs up or sideways (layer 6 -> 7)",
+    ]);
+  });
+
+  it("places the config's parts (src/config/) in the base, below the layers that use them", () => {
+    const files = new Map([
+      ["src/notifications/webhook-secrets.ts", 'import { A } from "../config/fields.ts";'],
+      ["src/config/fields.ts", 'import { parseKeyEntry } from "../auth.ts";'],
+      ["src/config/cross-field.ts", 'import { B } from "../notifications/webhook-secrets.ts";'],
+    ]);
+    expect(layerViolations(files)).toEqual([
+      "src/config/cross-field.ts -> src/notifications/webhook-secrets.ts: runs up or sideways (layer 0 -> 2)",
     ]);
   });
 

@@ -1,0 +1,51 @@
+// How fast the reconciler settles sales paid with their notifications dropped.
+import { count, createSales, pad, pay, pool, setNotifications, until } from "../driver.ts";
+import { cpuMsOf } from "../proc.ts";
+import type { Service } from "../service.ts";
+import { log } from "../session.ts";
+import { DRIVER_CONCURRENCY, RECONCILE_SALES } from "../settings.ts";
+
+export interface ReconcileFigure {
+  sales: number;
+  seconds: number | null;
+  salesPerSec: number | null;
+  settled: number;
+  /** service CPU from the sales being made due until the last one was paid */
+  cpuMs: number;
+  cpuMsPerSale: number;
+}
+
+export async function phaseReconcile(s: Service): Promise<ReconcileFigure> {
+  const n = RECONCILE_SALES;
+  const posIds = Array.from({ length: n }, (_, i) => `BR${pad(i, 5)}`);
+  log(`reconciliation: creating ${n} sales, paying them with notifications dropped`);
+  await createSales(
+    s,
+    posIds,
+    posIds.map((p) => `bench-${p}`),
+  );
+  await setNotifications(s, "PUT", { drop: true });
+  try {
+    await pool(posIds, DRIVER_CONCURRENCY, (pos) => pay(s, pos));
+    // Due now instead of RECONCILE_AFTER_MS from their creation: the clock starts here.
+    const cpuBefore = cpuMsOf(s.child.pid);
+    await s.db.query(
+      `UPDATE sales SET next_check_at = now() WHERE pos_id LIKE 'BR%' AND status = 'pending'`,
+    );
+    log("reconciliation: sales are due; waiting for the reconciler");
+    const query = `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BR%' AND status = 'paid'`;
+    const seconds = await until(async () => (await count(s, query)) === n);
+    const cpuMs = cpuMsOf(s.child.pid) - cpuBefore;
+    const settled = await count(s, query);
+    return {
+      sales: n,
+      seconds,
+      salesPerSec: seconds === null ? null : n / seconds,
+      settled,
+      cpuMs,
+      cpuMsPerSale: settled > 0 ? cpuMs / settled : NaN,
+    };
+  } finally {
+    await setNotifications(s, "DELETE");
+  }
+}

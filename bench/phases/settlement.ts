@@ -1,0 +1,68 @@
+// How fast notified payments settle: sales made through POST /sales, then all paid at once.
+import { count, createSales, pad, pay, pool, quiet, until } from "../driver.ts";
+import { cpuMsOf } from "../proc.ts";
+import type { Service } from "../service.ts";
+import { log } from "../session.ts";
+import { DRIVER_CONCURRENCY, PHASE_TIMEOUT_MS, SETTLE_SALES } from "../settings.ts";
+
+export interface SettlementFigure {
+  sales: number;
+  /** from the first pay call until the last sale is paid in the database */
+  seconds: number | null;
+  salesPerSec: number | null;
+  /** how fast the sales were created beforehand (POST /sales, DRIVER_CONCURRENCY in flight) */
+  createdPerSec: number;
+  /**
+   * how fast the simulator took the payments (its pay helper, DRIVER_CONCURRENCY in flight, each
+   * payment's notifications sent): the pace at which Mercado Pago's side hands us work here
+   */
+  paidPerSec: number;
+  settled: number;
+  /** service CPU from the first pay until the last sale was paid */
+  cpuMs: number;
+  cpuMsPerSale: number;
+}
+
+export async function phaseSettlement(
+  s: Service,
+): Promise<{ fig: SettlementFigure; moIds: number[] }> {
+  const n = SETTLE_SALES;
+  const posIds = Array.from({ length: n }, (_, i) => `BS${pad(i, 5)}`);
+  const refs = posIds.map((p) => `bench-${p}`);
+  log(`settlement: creating ${n} sales through POST /sales`);
+  const createdPerSec = await createSales(s, posIds, refs);
+  await quiet(s, { allowPending: true });
+  log(`settlement: paying ${n} sales with notifications on`);
+  const started = performance.now();
+  const cpuBefore = cpuMsOf(s.child.pid);
+  const paying = pool(posIds, DRIVER_CONCURRENCY, (pos) => pay(s, pos));
+  const done = async () =>
+    (await count(
+      s,
+      `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BS%' AND status = 'paid'`,
+    )) === n;
+  const moIds = (await paying).filter((id): id is number => id !== null);
+  const paidPerSec = n / ((performance.now() - started) / 1000);
+  const left = PHASE_TIMEOUT_MS - (performance.now() - started);
+  const finished = (await until(done, Math.max(0, left))) !== null;
+  const seconds = finished ? (performance.now() - started) / 1000 : null;
+  const cpuMs = cpuMsOf(s.child.pid) - cpuBefore;
+  const settled = await count(
+    s,
+    `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BS%' AND status = 'paid'`,
+  );
+  await quiet(s);
+  return {
+    fig: {
+      sales: n,
+      seconds,
+      salesPerSec: seconds === null ? null : n / seconds,
+      createdPerSec,
+      paidPerSec,
+      settled,
+      cpuMs,
+      cpuMsPerSale: settled > 0 ? cpuMs / settled : NaN,
+    },
+    moIds,
+  };
+}

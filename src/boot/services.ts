@@ -1,0 +1,142 @@
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import { poolOf, type Database } from "../db/database.ts";
+import { createNotificationPruner } from "../jobs/notification-pruner.ts";
+import { createNotificationWorker } from "../jobs/notification-worker.ts";
+import { createRefundResolver } from "../jobs/refund-resolver.ts";
+import { createSalesSweeper } from "../jobs/sales-sweeper.ts";
+import { createMetrics } from "../metrics/metrics.ts";
+import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
+import { createMetricsRepository } from "../metrics/metrics.repository.ts";
+import { createInstoreUpstream } from "../mercadopago/instore-v2/instore.upstream.ts";
+import { createMercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import { createOrdersUpstream } from "../mercadopago/orders/orders.upstream.ts";
+import { createInboxRepository } from "../notifications/inbox.repository.ts";
+import { notificationUrl } from "../notifications/notification-url.ts";
+import type { WebhookSecrets } from "../notifications/webhook-secrets.ts";
+import { createRefundsRepository } from "../refunds/refunds.repository.ts";
+import { createRefundsService } from "../refunds/refunds.service.ts";
+import { createSalesRepository } from "../sales/sales.repository.ts";
+import { createSalesService } from "../sales/sales.service.ts";
+import type { Upstream } from "./mercadopago.ts";
+
+/**
+ * The sales, refunds and notifications services and their background jobs, on the database and
+ * Mercado Pago as boot found them. The jobs are built, not started.
+ */
+export function buildServices(
+  config: Config,
+  logger: Logger,
+  db: Database,
+  upstream: Upstream,
+  webhookSecrets: WebhookSecrets,
+) {
+  // Two clients, each with its own limit on calls in flight: a cashier's call (create, cancel,
+  // refresh) never queues behind a batch of background reads (notifications, reconciliation).
+  const mercadoPago = () =>
+    createMercadoPagoClient({
+      baseUrl: upstream.baseUrl,
+      accessToken: upstream.accessToken,
+      collectorId: upstream.collectorId,
+      timeoutMs: config.mercadoPago.timeoutMs,
+      logger,
+      observe: observeMercadoPagoCalls,
+    });
+  const cashierMp = mercadoPago();
+  const jobsMp = mercadoPago();
+
+  const ordersWith = (mp: ReturnType<typeof mercadoPago>) =>
+    createOrdersUpstream(mp, {
+      mode: config.mercadoPago.qrMode,
+      ttlSeconds: config.orderTtlSeconds,
+      sponsorId: config.mercadoPago.sponsorId,
+    });
+  const metrics = createMetrics({
+    repo: createMetricsRepository(db.prisma),
+    pool: poolOf(db.prisma),
+    logger,
+  });
+  const repo = createSalesRepository(db.prisma, metrics);
+  const salesWith = (mp: ReturnType<typeof mercadoPago>) =>
+    createSalesService({
+      repo,
+      instore: createInstoreUpstream(mp, {
+        notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
+        sponsorId: config.mercadoPago.sponsorId,
+      }),
+      orders: ordersWith(mp),
+      logger,
+      now: () => new Date(),
+      config: {
+        api: config.mercadoPago.api,
+        orderTtlSeconds: config.orderTtlSeconds,
+        reconcileAfterMs: config.reconcileAfterMs,
+        cashierDeadlineMs: config.cashierDeadlineMs,
+        sweepIntervalMs: config.reconcileIntervalMs,
+      },
+    });
+  const sales = salesWith(cashierMp);
+  const jobSales = salesWith(jobsMp);
+  const inbox = createInboxRepository(db.prisma);
+  // A job makes at most three upstream calls of up to three tries each; a lease of ten call
+  // timeouts outlives any live job, and is how long a job of a killed process waits to be resumed.
+  const leaseMs = config.mercadoPago.timeoutMs * 10;
+  const refundsRepo = createRefundsRepository(db.prisma);
+  const worker = createNotificationWorker({
+    inbox,
+    mp: jobsMp,
+    sales: jobSales,
+    refunds: refundsRepo,
+    logger,
+    leaseMs,
+  });
+  const sweeper = createSalesSweeper({
+    repo,
+    sales: jobSales,
+    logger,
+    now: () => new Date(),
+    intervalMs: config.reconcileIntervalMs,
+    leaseMs,
+  });
+  const refundsWith = (mp: ReturnType<typeof mercadoPago>, sales: ReturnType<typeof salesWith>) =>
+    createRefundsService({
+      refunds: refundsRepo,
+      salesRepo: repo,
+      sales,
+      mp,
+      orders: ordersWith(mp),
+      logger,
+      now: () => new Date(),
+      config: {
+        cashierDeadlineMs: config.cashierDeadlineMs,
+        resolveIntervalMs: config.reconcileIntervalMs,
+      },
+    });
+  const refunds = refundsWith(cashierMp, sales);
+  const refundResolver = createRefundResolver({
+    refunds: refundsRepo,
+    service: refundsWith(jobsMp, jobSales),
+    logger,
+    intervalMs: config.reconcileIntervalMs,
+    leaseMs,
+  });
+  const pruner = createNotificationPruner({
+    inbox,
+    logger,
+    now: () => new Date(),
+    retentionDays: config.notificationRetentionDays,
+  });
+
+  return {
+    cashierMp,
+    metrics,
+    repo,
+    sales,
+    inbox,
+    worker,
+    sweeper,
+    refunds,
+    refundResolver,
+    pruner,
+  };
+}

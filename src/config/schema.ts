@@ -1,0 +1,113 @@
+import { z } from "zod";
+import {
+  ACCESS_TOKEN_PATTERN,
+  DatabaseConnectTimeoutS,
+  WEBHOOK_SECRET_PATTERN,
+  commaList,
+  isOrigin,
+  keyList,
+  optionalString,
+  positiveInt,
+  publicUrl,
+} from "./fields.ts";
+
+/** Every variable of the environment, each with its form and its default. */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
+  // LISTEN (live updates) is session state: behind a transaction-mode pooler it needs a direct URL
+  DATABASE_DIRECT_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .refine(
+        (u) => !/[?&]pgbouncer=true(&|$)/.test(u),
+        "must reach the database directly, not through a pooler (no pgbouncer=true)",
+      )
+      .optional(),
+  ),
+  DATABASE_CONNECT_TIMEOUT_S: DatabaseConnectTimeoutS,
+  LIVE_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(10_000).default(20),
+  MP_ACCESS_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        ACCESS_TOKEN_PATTERN,
+        "does not look like a Mercado Pago access token (APP_USR-… or TEST-…); copy the Access Token from Your integrations > Credentials, not the Public Key or Client Secret",
+      )
+      .optional(),
+  ),
+  MP_VERIFY_CREDENTIALS: optionalString.pipe(
+    z.enum(["true", "false"], { error: "must be true or false" }).optional(),
+  ),
+  MP_SIMULATOR: optionalString.pipe(
+    z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+  ),
+  MP_COLLECTOR_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,20}$/, "must be the seller's numeric user id")
+      .optional(),
+  ),
+  MP_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  MP_SPONSOR_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,20}$/, "must be a numeric Mercado Pago user id")
+      .optional(),
+  ),
+  MP_API: optionalString.pipe(
+    z
+      .enum(["instore_v2", "orders"], { error: "must be instore_v2 or orders" })
+      .default("instore_v2"),
+  ),
+  MP_QR_MODE: optionalString.pipe(
+    z
+      .enum(["static", "hybrid", "dynamic"], { error: "must be static, hybrid or dynamic" })
+      .default("static"),
+  ),
+  PUBLIC_BASE_URL: optionalString.pipe(publicUrl.optional()),
+  API_KEYS: keyList("full"),
+  STAFF_API_KEYS: keyList("staff"),
+  POS_API_KEYS: keyList("pos"),
+  ORDER_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+  MP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  CASHIER_DEADLINE_MS: z.coerce.number().int().min(500).max(120_000).default(12_000),
+  RECONCILE_AFTER_MS: positiveInt(30_000),
+  RECONCILE_INTERVAL_MS: positiveInt(5_000),
+  NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  // Lists, so a secret can be rotated: the first is current, the others still accepted.
+  WEBHOOK_SECRET: commaList.pipe(
+    z.array(z.string().regex(WEBHOOK_SECRET_PATTERN, "must be 16-128 characters of [A-Za-z0-9_-]")),
+  ),
+  MP_WEBHOOK_SIGNING_SECRET: commaList.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[\x21-\x7e]{16,256}$/, "must be 16-256 printable characters without spaces"),
+    ),
+  ),
+  CORS_ORIGINS: commaList.pipe(
+    z.array(
+      z.string().refine(isOrigin, "each entry must be an origin such as https://pos.example.com"),
+    ),
+  ),
+  RATE_LIMIT_PER_MINUTE: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().positive().optional(),
+  ),
+  METRICS_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{16,512}$/, "must be 16-512 printable characters without spaces")
+      .optional(),
+  ),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().default(".data"),
+});

@@ -1,0 +1,53 @@
+import {
+  PaymentSchema,
+  RefundListSchema,
+  RefundSchema,
+  type Payment,
+  type Refund,
+} from "./mercadopago.schemas.ts";
+import { parse, type CallOptions, type Transport } from "./mercadopago.transport.ts";
+
+/** Payments (`/v1/payments`) and their refunds. */
+export interface PaymentCalls {
+  getPayment(id: string, o?: CallOptions): Promise<Payment | null>;
+  /**
+   * Refunds `amount` of a payment. Never retried here: a failure other than a definite no leaves
+   * the refund's fate unknown, and the caller reads the payment's refunds before anything else.
+   * `idempotencyKey` is sent as X-Idempotency-Key (required by Mercado Pago on this call).
+   */
+  refundPayment(
+    paymentId: number,
+    amount: number,
+    idempotencyKey: string,
+    o?: CallOptions,
+  ): Promise<Refund>;
+  /** The refunds of a payment (`GET /v1/payments/{id}/refunds`). */
+  listRefunds(paymentId: number, o?: CallOptions): Promise<Refund[]>;
+}
+
+export function createPaymentCalls({ send, find, withRetry }: Transport): PaymentCalls {
+  return {
+    getPayment: (id, o) =>
+      find(`/v1/payments/${encodeURIComponent(id)}`, PaymentSchema, "payment", o?.deadline),
+    async refundPayment(paymentId, amount, idempotencyKey, o) {
+      const res = await send({
+        method: "POST",
+        url: `/v1/payments/${encodeURIComponent(String(paymentId))}/refunds`,
+        data: { amount },
+        ok: [200, 201],
+        deadline: o?.deadline,
+        idempotencyKey,
+      });
+      return parse(RefundSchema, res, "refund");
+    },
+    listRefunds: (paymentId, o) =>
+      withRetry(o?.deadline, async () => {
+        const res = await send({
+          method: "GET",
+          url: `/v1/payments/${encodeURIComponent(String(paymentId))}/refunds`,
+          deadline: o?.deadline,
+        });
+        return parse(RefundListSchema, res, "refund list");
+      }),
+  };
+}

@@ -1,0 +1,136 @@
+import { Prisma } from "../generated/prisma/client.ts";
+import type { Sale as SaleRow, SaleEvent as SaleEventRow } from "../generated/prisma/client.ts";
+import { isMercadoPagoApi, type MercadoPagoApi } from "../mercadopago/upstream.ts";
+import {
+  ORDER_STATES,
+  type CreateFailure,
+  type OrderState,
+  type Sale,
+  type SaleEvent,
+  type SaleEventSource,
+  type SaleItem,
+} from "./sale.ts";
+import { isSaleStatus, type SaleStatus } from "./sale-status.ts";
+
+// How a row of `sales` or `sale_events` becomes a Sale or a SaleEvent, and the columns that make
+// a raw row read like a Prisma row: shared by the sales repository and the sales list.
+
+/** A status as stored; another is a bug, not a value to carry on with. */
+export function status(s: string): SaleStatus {
+  if (!isSaleStatus(s)) throw new Error(`unknown sale status in the database: ${s}`);
+  return s;
+}
+
+function mercadopagoApi(s: string): MercadoPagoApi {
+  if (!isMercadoPagoApi(s)) throw new Error(`unknown Mercado Pago API in the database: ${s}`);
+  return s;
+}
+
+function orderState(s: string): OrderState {
+  if (!(ORDER_STATES as readonly string[]).includes(s)) {
+    throw new Error(`unknown order state in the database: ${s}`);
+  }
+  return s as OrderState;
+}
+
+/**
+ * A row read through pg directly (the hottest reads, see directPg): pg gives int8 as text, where
+ * Prisma gives a bigint; every other column arrives as Prisma's does (jsonb parsed, timestamptz
+ * as a Date, the session being in UTC).
+ */
+export type PgSaleRow = Omit<
+  SaleRow,
+  "totalCents" | "merchantOrderId" | "paidCents" | "refundedCents"
+> & {
+  totalCents: string;
+  merchantOrderId: string | null;
+  paidCents: string;
+  refundedCents: string;
+};
+
+export function toSale(row: SaleRow | PgSaleRow): Sale {
+  return {
+    id: row.id,
+    externalReference: row.externalReference,
+    storeId: row.storeId,
+    posId: row.posId,
+    title: row.title,
+    description: row.description,
+    items: row.items as unknown as SaleItem[],
+    taxes: (row.taxes as unknown as Sale["taxes"]) ?? null,
+    totalCents: Number(row.totalCents),
+    status: status(row.status),
+    orderState: orderState(row.orderState),
+    failure: (row.failure as unknown as CreateFailure | null) ?? null,
+    merchantOrderId: row.merchantOrderId === null ? null : Number(row.merchantOrderId),
+    merchantOrderStatus: row.merchantOrderStatus,
+    paidCents: Number(row.paidCents),
+    refundedCents: Number(row.refundedCents),
+    payments: row.payments as unknown as Sale["payments"],
+    requestHash: row.requestHash,
+    expiresAt: row.expiresAt,
+    paidAt: row.paidAt,
+    cancelledAt: row.cancelledAt,
+    nextCheckAt: row.nextCheckAt,
+    checkAttempts: row.checkAttempts,
+    mercadopagoApi: mercadopagoApi(row.mercadopagoApi),
+    orderId: row.orderId,
+    orderPaymentId: row.orderPaymentId,
+    orderStatus: row.orderStatus,
+    qrData: row.qrData,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function toEvent(row: SaleEventRow): SaleEvent {
+  return {
+    from: row.fromStatus === null ? null : status(row.fromStatus),
+    to: status(row.toStatus),
+    source: row.source as SaleEventSource,
+    merchantOrderId: row.merchantOrderId === null ? null : Number(row.merchantOrderId),
+    detail: row.detail,
+    at: row.at,
+  };
+}
+
+/** The columns of `sales` under Prisma's field names, so a raw row maps like a Prisma row. */
+export function saleColumns(table: string): Prisma.Sql {
+  return Prisma.raw(saleColumnList(table));
+}
+
+export function saleColumnList(table: string): string {
+  const fields = Object.entries({
+    id: "id",
+    externalReference: "external_reference",
+    storeId: "store_id",
+    posId: "pos_id",
+    title: "title",
+    description: "description",
+    items: "items",
+    taxes: "taxes",
+    totalCents: "total_cents",
+    status: "status",
+    orderState: "order_state",
+    failure: "failure",
+    merchantOrderId: "merchant_order_id",
+    merchantOrderStatus: "merchant_order_status",
+    paidCents: "paid_cents",
+    refundedCents: "refunded_cents",
+    payments: "payments",
+    requestHash: "request_hash",
+    expiresAt: "expires_at",
+    paidAt: "paid_at",
+    cancelledAt: "cancelled_at",
+    nextCheckAt: "next_check_at",
+    checkAttempts: "check_attempts",
+    mercadopagoApi: "mercadopago_api",
+    orderId: "order_id",
+    orderPaymentId: "order_payment_id",
+    orderStatus: "order_status",
+    qrData: "qr_data",
+    createdAt: "created_at",
+    updatedAt: "updated_at",
+  });
+  return fields.map(([field, column]) => `${table}.${column} AS "${field}"`).join(", ");
+}

@@ -1,0 +1,71 @@
+import type { Db } from "../db/database.ts";
+import type { Sale } from "./sale.ts";
+import { toSale } from "./sale-rows.ts";
+
+/** The sweeper's side of the sales repository: the sales whose look is due, and when next. */
+export function createSalesClaims(db: Db) {
+  /**
+   * Claims sales whose look is due: pending sales to reconcile (an expiring sale is always due
+   * by its expires_at, see the scheduler in the sweeper), publications and withdrawals left
+   * over, and settled sales still watched for a late payment. SKIP LOCKED lets replicas share
+   * the work; pushing next_check_at ahead is the lease, so a process that dies mid-check leaves
+   * the sale to be claimed again once the lease runs out. Sales that owe nothing have no
+   * next_check_at and are not in the partial index the claim walks.
+   */
+  async function claimDue(limit: number, leaseMs: number): Promise<Sale[]> {
+    const ids = await db.$queryRaw<{ id: string }[]>`
+      UPDATE sales SET
+        next_check_at = now() + make_interval(secs => ${leaseMs / 1000}::float8),
+        check_attempts = check_attempts + 1
+      WHERE id IN (
+        SELECT id FROM sales
+         WHERE next_check_at <= now()
+         ORDER BY next_check_at
+         LIMIT ${limit}
+         FOR UPDATE SKIP LOCKED)
+      RETURNING id`;
+    if (ids.length === 0) return [];
+    const rows = await db.sale.findMany({ where: { id: { in: ids.map((r) => r.id) } } });
+    return rows.map(toSale);
+  }
+
+  /**
+   * When the sweeper should next look at a sale (null: nothing owed), as long as the sale is
+   * still as seen: whoever changed it since set its next look.
+   */
+  async function scheduleCheck(
+    saleId: string,
+    at: Date | null,
+    seen: Pick<Sale, "status" | "orderState">,
+  ): Promise<void> {
+    await db.sale.updateMany({
+      where: { id: saleId, status: seen.status, orderState: seen.orderState },
+      data: { nextCheckAt: at },
+    });
+  }
+
+  /**
+   * Makes pending sales created before `createdBefore` due for a look-up now (a notification
+   * without the webhook secret may be about one of them); a publication keeps its own lease. Returns how many.
+   */
+  async function checkPendingCreatedBefore(createdBefore: Date): Promise<number> {
+    return db.$executeRaw`
+      UPDATE sales SET next_check_at = now()
+       WHERE status = 'pending' AND order_state = 'on_pos' AND created_at < ${createdBefore} AND next_check_at > now()`;
+  }
+
+  /**
+   * After a DELETE that may have hit the order of a sale created on the POS meanwhile: that
+   * sale is published again (the sweeper looks at the POS and PUTs if its order is gone).
+   */
+  async function republishPending(posId: string, at: Date): Promise<number> {
+    return db.sale
+      .updateMany({
+        where: { posId, status: "pending", orderState: { in: ["publishing", "on_pos"] } },
+        data: { orderState: "publishing", nextCheckAt: at },
+      })
+      .then((r) => r.count);
+  }
+
+  return { claimDue, scheduleCheck, checkPendingCreatedBefore, republishPending };
+}

@@ -21,6 +21,7 @@ export default tseslint.config(
           "document",
           "window",
           "location",
+          "navigator",
           "sessionStorage",
           "fetch",
           "URL",

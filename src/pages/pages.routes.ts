@@ -6,6 +6,7 @@ import { AppError } from "../errors.ts";
 import { inScope } from "../scope.ts";
 import { formattingLocale, MESSAGES } from "../i18n/catalogue.ts";
 import { LOCALES, siteProfile, type SiteId } from "../sites.ts";
+import type { DisplayInfoBody } from "../stores/stores.responses.ts";
 import { PosIdSchema } from "../stores/stores.schemas.ts";
 import type { StoresService } from "../stores/stores.service.ts";
 import { renderDashboard, renderDisplay, type DashboardPage, type PageSite } from "./pages.html.ts";
@@ -128,7 +129,7 @@ export function createPagesRouter(deps: {
       if (!pos) throw new AppError("not_found", `no POS ${posId} registered here`);
       const store = await deps.stores?.getStore(pos.storeExternalId);
       const locale = store?.locale ?? defaults.locale;
-      res.json({
+      const body: DisplayInfoBody = {
         pos_id: pos.externalId,
         pos_name: pos.name,
         store_id: pos.storeExternalId,
@@ -137,7 +138,8 @@ export function createPagesRouter(deps: {
         locale,
         time_zone: store?.timeZone ?? defaults.timeZone,
         currency: profile.currency,
-      });
+      };
+      res.json(body);
     },
   );
   return router;

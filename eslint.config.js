@@ -30,6 +30,7 @@ export default tseslint.config(
           "document",
           "window",
           "location",
+          "navigator",
           "sessionStorage",
           "fetch",
           "URL",

@@ -1,6 +1,7 @@
 // Shared by the dashboard and the customer display: the key (this tab only), calls to the API
-// with it, errors in words, event streams read with fetch (EventSource cannot send the key),
-// and dates in the browser's time zone, labelled.
+// with it, errors in words, event streams read with fetch (EventSource cannot send the key).
+// Words, amounts and dates: i18n.js.
+import { hasMessage, t } from "./i18n.js";
 
 const KEY_SLOT = "mp-qr-pos-key";
 
@@ -32,7 +33,7 @@ export function signOut() {
 export class ApiError extends Error {
   constructor(status, body) {
     const error = (body && body.error) || {};
-    super(error.message || `HTTP ${status}`);
+    super(error.message || t("error.http", { status }));
     this.status = status;
     this.code = error.code || (status === 0 ? "network" : "http_" + status);
     this.details = error.details || [];
@@ -55,7 +56,7 @@ export async function api(path, opts = {}) {
     res = await fetch(path, { method: opts.method || "GET", headers, body, signal: opts.signal });
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
-    throw new ApiError(0, { error: { message: "the service cannot be reached" } });
+    throw new ApiError(0, { error: { message: t("error.unreachable") } });
   }
   if (!res.ok) {
     const json = await res.json().catch(() => null);
@@ -65,38 +66,42 @@ export async function api(path, opts = {}) {
   return res.status === 204 ? null : res.json();
 }
 
-/** An API error in words a cashier understands; never the raw body. */
+/**
+ * An API error in words a cashier understands, in the page's language; never the raw body. The
+ * API's own message (English, as clients depend on it) is quoted only where it names what to fix.
+ */
 export function explain(err) {
-  if (!(err instanceof ApiError))
-    return "Something went wrong in this page: " + String(err && err.message);
+  if (!(err instanceof ApiError)) return t("error.page", { message: String(err && err.message) });
   const blocking = err.details.find((d) => d && d.external_reference);
-  const words = {
-    network: "The service cannot be reached. Check the connection; this page keeps trying.",
-    unauthorized: "This key is not recognised. Check it and sign in again.",
-    forbidden: "Your key is not allowed to do this (" + err.message + ").",
-    not_found: "Not found: " + err.message + ".",
-    pos_busy:
-      "This till already has a sale waiting: " +
-      (blocking ? blocking.external_reference : "another sale") +
-      ". Cancel it, or wait until it is paid or expires.",
-    already_paid:
-      "The customer has already paid this sale, so it cannot be cancelled. Refund it instead.",
-    not_refundable:
-      "This sale cannot be refunded: it is not paid, or that is more than what is left to give back.",
-    in_progress: "Mercado Pago is still working on this sale. Try again in a few seconds.",
-    mercadopago_unavailable: "Mercado Pago is not answering right now. Try again in a moment.",
-    mercadopago_rejected: "Mercado Pago refused this: " + err.message + ".",
-    validation_failed: "Please check what you typed: " + err.message + ".",
-    conflict: "That clashes with what is already registered: " + err.message + ".",
-    rate_limited: "Too many requests in a minute. Wait a moment and try again.",
-    service_unavailable: "The service cannot reach its database right now. Try again shortly.",
-    payload_too_large: "That is too large to send.",
-    internal:
-      "Something went wrong in the service" +
-      (err.requestId ? " (request " + err.requestId + ")" : "") +
-      ".",
-  };
-  return words[err.code] || "The service answered: " + err.message + ".";
+  const message = err.message;
+  switch (err.code) {
+    case "pos_busy":
+      return blocking
+        ? t("error.pos_busy", { ref: blocking.external_reference })
+        : t("error.pos_busy_unknown");
+    case "internal":
+      return err.requestId
+        ? t("error.internal_request", { request: err.requestId })
+        : t("error.internal");
+    case "network":
+    case "unauthorized":
+    case "forbidden":
+    case "not_found":
+    case "already_paid":
+    case "not_refundable":
+    case "in_progress":
+    case "mercadopago_unavailable":
+    case "mercadopago_rejected":
+    case "merchant_not_connected":
+    case "validation_failed":
+    case "conflict":
+    case "rate_limited":
+    case "service_unavailable":
+    case "payload_too_large":
+      return t("error." + err.code, { message });
+    default:
+      return t("error.other", { message });
+  }
 }
 
 /**
@@ -175,49 +180,6 @@ export function follow(path, { onEvent, onState, onReopen }) {
   };
 }
 
-// ----- time: the browser's zone, said once on each page ----------------------------------------
-
-export const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
-const timeFmt = new Intl.DateTimeFormat(undefined, {
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
-  dateStyle: "medium",
-  timeStyle: "medium",
-});
-
-export function time(iso) {
-  return iso ? timeFmt.format(new Date(iso)) : "";
-}
-export function dateTime(iso) {
-  return iso ? dateTimeFmt.format(new Date(iso)) : "—";
-}
-export function labelZone() {
-  for (const node of document.querySelectorAll("[data-zone]")) {
-    node.textContent =
-      "Times are in " +
-      ZONE +
-      " (this browser's time zone; stores have no zone of their own here).";
-  }
-}
-
-/** The instants that bound a local calendar day ("2026-11-28") in the browser's zone. */
-export function dayBounds(day) {
-  const [y, m, d] = day.split("-").map(Number);
-  return { from: new Date(y, m - 1, d).toISOString(), to: new Date(y, m - 1, d + 1).toISOString() };
-}
-export function today() {
-  const now = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
-}
-
-export function money(n) {
-  return typeof n === "number" ? n.toFixed(2) : "";
-}
-
 /** A small element builder: el("td", { class: "num" }, "1.00"). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -234,8 +196,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-export function badge(status) {
-  return el("span", { class: "badge " + status, "data-status": status }, status);
+/** A status in a badge: `kind` "sale_status" or "payment_status" (the words differ in gender). */
+export function badge(status, kind = "sale_status") {
+  const key = kind + "." + status;
+  // a status this page does not know yet (a newer service) is shown as the API says it
+  const words = hasMessage(key) ? t(key) : status;
+  return el("span", { class: "badge " + status, "data-status": status }, words);
 }
 
 export function say(node, text, isError) {
@@ -303,12 +269,11 @@ export function signIn({
 function signOutOnSecondTap(e) {
   const button = e.currentTarget;
   if (button.dataset.armed === "yes") return signOut();
-  const label = button.textContent;
   button.dataset.armed = "yes";
-  button.textContent = "Tap again to sign out";
+  button.textContent = t("signout.again");
   setTimeout(() => {
     button.dataset.armed = "";
-    button.textContent = label;
+    button.textContent = t("signout.button");
   }, 4000);
 }
 function signOutQuietly() {

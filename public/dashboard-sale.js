@@ -1,51 +1,42 @@
-// One sale: everything the API returns, its history, and re-check / cancel / refund.
+// One sale: everything the API returns, its history, and re-check / cancel / refund. Its amounts
+// are in its currency, its times in its store's zone.
+import { $, api, badge, el, explain, follow, say, signIn } from "./common.js";
 import {
-  $,
-  api,
-  badge,
+  SITE,
+  currencyDecimals,
   dateTime,
-  el,
-  explain,
-  follow,
+  hasMessage,
   labelZone,
+  languageSelector,
   money,
-  say,
-  signIn,
-} from "./common.js";
+  onLocale,
+  t,
+} from "./i18n.js";
 
 const ref = decodeURIComponent(location.pathname.split("/").pop() || "");
 const path = "/orders/" + encodeURIComponent(ref);
 let sale = null;
+let lastEvents = null;
 let busy = false;
+let storeZone = null; // the sale's store's zone and name, once read
+let storeName = null;
 
-const LABELS = {
-  external_reference: "Reference",
-  status: "Status",
-  order_state: "Order on the POS",
-  title: "Title",
-  description: "Description",
-  store_id: "Store",
-  pos_id: "POS",
-  total_amount: "Total",
-  paid_amount: "Paid",
-  refunded_amount: "Refunded",
-  merchant_order_id: "Merchant order",
-  merchant_order_status: "Merchant order status",
-  mercadopago_api: "Mercado Pago API",
-  order_id: "Mercado Pago order",
-  qr_data: "QR data",
-  created_at: "Created",
-  updated_at: "Updated",
-  expires_at: "Expires",
-  paid_at: "Paid at",
-  cancelled_at: "Cancelled at",
-};
+const zone = () => storeZone || SITE.timeZone;
+/** An amount of this sale, in its currency (a sale made before currencies were kept: the site's). */
+const amount = (n) => money(n, (sale && sale.currency) || SITE.currency);
+
 const SHOWN_ELSEWHERE = new Set(["items", "payments", "events", "refunds", "taxes"]);
+
+function label(key) {
+  return hasMessage("field." + key) ? t("field." + key) : key;
+}
 
 function value(key, v) {
   if (v === null || v === undefined) return "—";
-  if (key.endsWith("_at")) return dateTime(v);
-  if (key.endsWith("_amount")) return money(v);
+  if (key.endsWith("_at")) return dateTime(v, zone());
+  if (key.endsWith("_amount")) return amount(v);
+  if (key === "status" && hasMessage("sale_status." + v)) return t("sale_status." + v);
+  if (typeof v === "boolean") return t(v ? "value.yes" : "value.no");
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }
@@ -54,16 +45,25 @@ function remaining(s) {
   return Math.round((s.paid_amount - s.refunded_amount) * 100) / 100;
 }
 
-/** An event's detail ({ refunded_cents: 500, order_id: "ORD1" }) as "refunded 5.00 · order id ORD1". */
+/**
+ * An event's detail ({ refunded_cents: 500, order_id: "ORD1" }) as "refunded $ 5,00 · order id
+ * ORD1": the amounts in words, other fields as the API names them (they are data, not prose).
+ */
 function detailWords(detail) {
   if (typeof detail !== "object") return String(detail);
   return Object.entries(detail)
-    .map(([k, v]) =>
-      k.endsWith("_cents") && typeof v === "number"
-        ? k.slice(0, -6).replaceAll("_", " ") + " " + money(v / 100)
-        : k.replaceAll("_", " ") + " " + (typeof v === "object" ? JSON.stringify(v) : String(v)),
-    )
+    .map(([k, v]) => {
+      if (k === "refunded_cents" && typeof v === "number")
+        return t("detail.refunded", { amount: amount(v / 100) });
+      if (k.endsWith("_cents") && typeof v === "number")
+        return k.slice(0, -6).replaceAll("_", " ") + " " + amount(v / 100);
+      return k.replaceAll("_", " ") + " " + (typeof v === "object" ? JSON.stringify(v) : String(v));
+    })
     .join(" · ");
+}
+
+function sourceWords(source) {
+  return hasMessage("source." + source) ? t("source." + source) : source;
 }
 
 /** A status change of the sale's audit trail. */
@@ -73,7 +73,7 @@ function statusEntry(e) {
     node: el(
       "li",
       { "data-to": e.to },
-      el("time", { datetime: e.at }, dateTime(e.at)),
+      el("time", { datetime: e.at }, dateTime(e.at, zone())),
       " ",
       e.from ? badge(e.from) : null,
       e.from ? " → " : null,
@@ -81,7 +81,10 @@ function statusEntry(e) {
       el(
         "span",
         { class: "muted" },
-        " by " + e.source + (e.merchant_order_id ? ", merchant order " + e.merchant_order_id : ""),
+        " " +
+          (e.merchant_order_id
+            ? t("event.by_order", { source: sourceWords(e.source), order: e.merchant_order_id })
+            : t("event.by", { source: sourceWords(e.source) })),
       ),
       e.detail ? el("div", { class: "muted" }, detailWords(e.detail)) : null,
     ),
@@ -89,8 +92,8 @@ function statusEntry(e) {
 }
 
 /**
- * A refund: asked at created_at; processing, done or failed at updated_at (a partial one changes
- * no status; a processing one is not money back yet).
+ * A refund: asked at created_at; then processing, done or failed at updated_at (a partial one
+ * changes no status of the sale).
  */
 function refundEntries(r) {
   const line = (at, state, words, extra) => ({
@@ -98,19 +101,30 @@ function refundEntries(r) {
     node: el(
       "li",
       { "data-refund": state, class: "refund" },
-      el("time", { datetime: at }, dateTime(at)),
+      el("time", { datetime: at }, dateTime(at, zone())),
       " ",
-      el("span", { class: "badge refund-" + state }, "refund " + REFUND_WORDS[state]),
+      el(
+        "span",
+        { class: "badge refund-" + state },
+        t("refund.badge", { status: t("refund_status." + state) }),
+      ),
       " " + words,
       extra ? el("div", { class: "muted" }, extra) : null,
     ),
   });
+  const waiting = r.status === "requested" || r.status === "processing";
   const asked = line(
     r.created_at,
     "requested",
-    money(r.amount) + " asked",
-    r.status === "requested" ? "Waiting for Mercado Pago's answer." : null,
+    t("refund.asked", { amount: amount(r.amount) }),
+    waiting ? t("refund.waiting") : null,
   );
+  if (r.status === "processing") {
+    return [
+      asked,
+      line(r.updated_at, "processing", t("refund.in_progress", { amount: amount(r.amount) })),
+    ];
+  }
   if (r.status === "done") {
     const partly = r.refunded_amount < r.amount;
     return [
@@ -118,18 +132,9 @@ function refundEntries(r) {
       line(
         r.updated_at,
         "done",
-        money(r.refunded_amount) + " given back" + (partly ? " of " + money(r.amount) : ""),
-      ),
-    ];
-  }
-  if (r.status === "processing") {
-    return [
-      asked,
-      line(
-        r.updated_at,
-        "processing",
-        "Mercado Pago is processing it",
-        "No money back yet: the sale stays paid until Mercado Pago makes it.",
+        partly
+          ? t("refund.given_of", { amount: amount(r.refunded_amount), asked: amount(r.amount) })
+          : t("refund.given", { amount: amount(r.refunded_amount) }),
       ),
     ];
   }
@@ -139,19 +144,13 @@ function refundEntries(r) {
       line(
         r.updated_at,
         "failed",
-        "nothing given back of " + money(r.amount),
+        t("refund.none_given", { amount: amount(r.amount) }),
         r.failure ? r.failure.message : null,
       ),
     ];
   }
   return [asked];
 }
-const REFUND_WORDS = {
-  requested: "requested",
-  processing: "processing",
-  done: "processed",
-  failed: "failed",
-};
 
 /** Status changes and refunds, oldest first. */
 function history(events, refunds) {
@@ -162,38 +161,41 @@ function history(events, refunds) {
 
 function render(s, events) {
   sale = s;
+  if (events) lastEvents = events;
   $("ref").textContent = s.external_reference;
   const status = $("status");
   status.className = "badge " + s.status;
   status.dataset.status = s.status;
-  status.textContent = s.status;
+  status.textContent = hasMessage("sale_status." + s.status)
+    ? t("sale_status." + s.status)
+    : s.status;
   $("amounts").replaceChildren(
     ...[
-      ["Total", s.total_amount],
-      ["Paid", s.paid_amount],
-      ["Refunded", s.refunded_amount],
-    ].map(([label, n]) =>
-      el("div", { class: "stat" }, el("span", {}, label), el("strong", {}, money(n))),
+      ["amount.total", s.total_amount],
+      ["amount.paid", s.paid_amount],
+      ["amount.refunded", s.refunded_amount],
+    ].map(([key, n]) =>
+      el("div", { class: "stat" }, el("span", {}, t(key)), el("strong", {}, amount(n))),
     ),
   );
   // every field the API gives, known or not (a newer service may add some)
   const fields = [];
   for (const [key, v] of Object.entries(s)) {
     if (SHOWN_ELSEWHERE.has(key)) continue;
-    fields.push(el("dt", {}, LABELS[key] || key), el("dd", { "data-field": key }, value(key, v)));
+    fields.push(el("dt", {}, label(key)), el("dd", { "data-field": key }, value(key, v)));
   }
-  for (const t of s.taxes || [])
-    fields.push(el("dt", {}, "Tax " + t.type), el("dd", {}, money(t.value)));
+  for (const tax of s.taxes || [])
+    fields.push(el("dt", {}, t("field.tax", { type: tax.type })), el("dd", {}, amount(tax.value)));
   $("fields").replaceChildren(...fields);
   $("items").replaceChildren(
     ...s.items.map((i) =>
       el(
         "tr",
         {},
-        el("td", { "data-label": "Item" }, i.title),
-        el("td", { class: "num", "data-label": "Qty" }, i.quantity),
-        el("td", { class: "num", "data-label": "Price" }, money(i.unit_price)),
-        el("td", { class: "num", "data-label": "Total" }, money(i.total_amount)),
+        el("td", { "data-label": t("col.item") }, i.title),
+        el("td", { class: "num", "data-label": t("col.qty") }, i.quantity),
+        el("td", { class: "num", "data-label": t("col.price") }, amount(i.unit_price)),
+        el("td", { class: "num", "data-label": t("col.total") }, amount(i.total_amount)),
       ),
     ),
   );
@@ -202,9 +204,9 @@ function render(s, events) {
       el(
         "tr",
         {},
-        el("td", { "data-label": "Payment" }, p.id),
-        el("td", { "data-label": "Status" }, badge(p.status)),
-        el("td", { class: "num", "data-label": "Amount" }, money(p.amount)),
+        el("td", { "data-label": t("col.payment") }, p.id),
+        el("td", { "data-label": t("col.status") }, badge(p.status, "payment_status")),
+        el("td", { class: "num", "data-label": t("col.amount") }, amount(p.amount)),
       ),
     ),
   );
@@ -215,19 +217,33 @@ function render(s, events) {
   for (const id of ["recheck", "cancel", "refund"]) $(id).disabled = busy;
 }
 
+/** The zone of the sale's store, for its times; a key that may not read stores keeps the site's. */
+async function loadStore(storeId) {
+  if (storeZone) return;
+  try {
+    const store = await api("/stores/" + encodeURIComponent(storeId));
+    storeZone = store.time_zone || null;
+    storeName = store.name;
+  } catch {
+    // a store not registered here, or a key that may not read it: the site's zone, said so
+  }
+  labelZone(zone(), storeZone ? storeName : null);
+}
+
 async function load() {
   try {
     const s = await api(path + "?include=events");
+    await loadStore(s.store_id);
     render(s, s.events);
   } catch (err) {
     say($("message"), explain(err), true);
   }
 }
 
-async function act(label, call, done) {
+async function act(doing, call, done) {
   busy = true;
   render(sale);
-  say($("message"), label + "…");
+  say($("message"), t("sale.working", { action: doing }));
   try {
     await call();
     say($("message"), done);
@@ -253,79 +269,74 @@ function confirmWith(title, body, yes) {
 
 async function cancelSale() {
   const ok = await confirmWith(
-    "Cancel this sale?",
-    el(
-      "p",
-      {},
-      "The order of " +
-        money(sale.total_amount) +
-        " is taken off the QR of " +
-        sale.pos_id +
-        ". The customer can no longer pay it.",
-    ),
-    "Cancel the sale",
+    t("cancel.title"),
+    el("p", {}, t("cancel.body", { amount: amount(sale.total_amount), pos: sale.pos_id })),
+    t("cancel.yes"),
   );
-  if (ok) await act("Cancelling", () => api(path, { method: "DELETE" }), "Sale cancelled.");
+  if (ok) await act(t("cancel.doing"), () => api(path, { method: "DELETE" }), t("cancel.done"));
 }
 
 async function refundSale() {
   const max = remaining(sale);
-  const amount = el("input", {
+  // the smallest amount the currency has: a cent, or a whole peso in Chile and Colombia
+  const decimals = currencyDecimals(sale.currency || SITE.currency);
+  const least = decimals === 0 ? 1 : 0.01;
+  const input = el("input", {
     id: "refund-amount",
     type: "number",
-    min: "0.01",
+    min: String(least),
     max: String(max),
-    step: "0.01",
+    step: String(least),
     value: String(max),
     required: true,
-    inputmode: "decimal",
+    inputmode: decimals === 0 ? "numeric" : "decimal",
   });
   const note = el("p", { id: "refund-note", class: "big" });
+  const range = () => ({ min: amount(least), max: amount(max) });
   const update = () => {
-    const n = Number(amount.value);
+    const n = Number(input.value);
     note.textContent =
       n > 0 && n <= max
-        ? "Give back " + money(n) + (n === max ? " (everything left)" : " of " + money(max))
-        : "Type an amount from 0.01 to " + money(max);
+        ? n === max
+          ? t("refund.all", { amount: amount(n) })
+          : t("refund.part", { amount: amount(n), max: amount(max) })
+        : t("refund.range", range());
   };
-  amount.addEventListener("input", update);
+  input.addEventListener("input", update);
   update();
   const body = el(
     "div",
     {},
-    el("label", { for: "refund-amount" }, "Amount to give back"),
-    amount,
+    el("label", { for: "refund-amount" }, t("refund.amount")),
+    input,
     note,
   );
-  const ok = await confirmWith("Refund this sale", body, "Refund");
+  const ok = await confirmWith(t("refund.title"), body, t("refund.yes"));
   if (!ok) return;
-  const n = Math.round(Number(amount.value) * 100) / 100;
+  const n = Math.round(Number(input.value) * 100) / 100;
   if (!(n > 0 && n <= max)) {
-    say(
-      $("message"),
-      "Nothing was refunded: the amount must be from 0.01 to " + money(max) + ".",
-      true,
-    );
+    say($("message"), t("refund.refused", range()), true);
     return;
   }
   // the whole remainder is sent as {} so a refund made meanwhile elsewhere cannot be exceeded
   const request = n === max ? {} : { amount: n };
   const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now());
   await act(
-    "Refunding " + money(n),
+    t("refund.doing", { amount: amount(n) }),
     () =>
       api(path + "/refund", { method: "POST", body: request, headers: { "idempotency-key": key } }),
-    "Refunded " + money(n) + ".",
+    t("refund.done", { amount: amount(n) }),
   );
 }
 
-labelZone();
+languageSelector($("language"));
+labelZone(zone(), null);
+onLocale(() => {
+  labelZone(zone(), storeZone ? storeName : null);
+  if (sale) render(sale, lastEvents);
+});
 $("recheck").addEventListener("click", () =>
-  act(
-    "Asking Mercado Pago",
-    () => api(path + "/refresh", { method: "POST" }),
-    "Checked with Mercado Pago.",
-  ),
+  act(t("recheck.doing"), () => api(path + "/refresh", { method: "POST" }), t("recheck.done")),
 );
 $("cancel").addEventListener("click", cancelSale);
 $("refund").addEventListener("click", refundSale);

@@ -1,24 +1,18 @@
-// Stores and their POS: each POS's QR (with its printable sheet) and current sale; new ones.
-import {
-  $,
-  api,
-  badge,
-  el,
-  explain,
-  loadImage,
-  money,
-  say,
-  saveBlob,
-  signIn,
-  time,
-  labelZone,
-} from "./common.js";
+// Stores and their POS: each POS's QR (with its printable sheet) and current sale; new ones. Each
+// store's times are in its own zone, and it says which zone and language it has.
+import { $, api, badge, el, explain, loadImage, say, saveBlob, signIn } from "./common.js";
+import { SITE, languageSelector, locale, money, onLocale, parts, t, time } from "./i18n.js";
 
-function posCard(pos) {
+function posCard(pos, store) {
   const id = encodeURIComponent(pos.external_id);
-  const qr = el("img", { class: "qr", alt: "QR of " + pos.name, width: "160", height: "160" });
+  const qr = el("img", {
+    class: "qr",
+    alt: t("pos.qr_alt", { pos: pos.name }),
+    width: "160",
+    height: "160",
+  });
   const current = el("p", { class: "current", "data-pos-sale": pos.external_id }, "…");
-  const print = el("button", { type: "button" }, "Print QR (PDF)");
+  const print = el("button", { type: "button" }, t("pos.print"));
   print.addEventListener("click", async () => {
     try {
       await saveBlob(await api("/pos/" + id + "/qr.pdf", { raw: true }), pos.external_id + ".pdf");
@@ -31,17 +25,19 @@ function posCard(pos) {
     (sale) =>
       current.replaceChildren(
         // the POS's pending sale, else its most recent: a paid one is not "current"
-        sale.status === "pending" ? "Waiting to be paid: " : "Last sale: ",
-        el(
-          "a",
-          { href: "/dashboard/sales/" + encodeURIComponent(sale.external_reference) },
-          sale.external_reference,
-        ),
-        " ",
-        badge(sale.status),
-        " " + money(sale.total_amount) + " at " + time(sale.created_at),
+        ...parts(sale.status === "pending" ? "pos.waiting" : "pos.last", {
+          ref: el(
+            "a",
+            { href: "/dashboard/sales/" + encodeURIComponent(sale.external_reference) },
+            sale.external_reference,
+          ),
+          status: badge(sale.status),
+          amount: money(sale.total_amount, sale.currency),
+          time: time(sale.created_at, store.time_zone || SITE.timeZone),
+        }),
       ),
-    (err) => say(current, err.status === 404 ? "No sales yet." : explain(err), err.status !== 404),
+    (err) =>
+      say(current, err.status === 404 ? t("pos.no_sales") : explain(err), err.status !== 404),
   );
   return el(
     "article",
@@ -56,10 +52,21 @@ function posCard(pos) {
         "p",
         { class: "actions" },
         print,
-        el("a", { href: "/display/" + id, class: "button" }, "Customer display"),
+        el("a", { href: "/display/" + id, class: "button" }, t("pos.display")),
       ),
     ),
   );
+}
+
+/** "Time zone America/Sao_Paulo · português (Brasil)": the language named in the page's own. */
+function settings(store) {
+  let language = store.locale;
+  try {
+    language = new Intl.DisplayNames([locale()], { type: "language" }).of(store.locale);
+  } catch {
+    // a browser without DisplayNames shows the tag
+  }
+  return t("stores.settings", { zone: store.time_zone, language });
 }
 
 async function load() {
@@ -77,7 +84,8 @@ async function load() {
             { class: "muted" },
             [s.location.street_name, s.location.street_number, s.location.city_name].join(" "),
           ),
-          ...pos.data.filter((p) => p.store_id === s.external_id).map(posCard),
+          el("p", { class: "muted", "data-store-settings": s.external_id }, settings(s)),
+          ...pos.data.filter((p) => p.store_id === s.external_id).map((p) => posCard(p, s)),
         ),
       ),
     );
@@ -108,7 +116,10 @@ function submitter(formId, build, done) {
   });
 }
 
-labelZone();
+languageSelector($("language"));
+// once signed in: another language draws the stores again
+let signedIn = false;
+onLocale(() => signedIn && load());
 submitter(
   "new-store",
   (d) => [
@@ -126,7 +137,7 @@ submitter(
       },
     },
   ],
-  (d) => "Store " + d.external_id + " registered.",
+  (d) => t("store.registered", { id: d.external_id }),
 );
 submitter(
   "new-pos",
@@ -134,7 +145,13 @@ submitter(
     "/stores/" + encodeURIComponent(d.store_id) + "/pos",
     { external_id: d.external_id, name: d.name },
   ],
-  (d) => "POS " + d.external_id + " registered.",
+  (d) => t("pos.registered", { id: d.external_id }),
 );
 
-signIn({ check: (key) => api("/stores", { key }), start: load });
+signIn({
+  check: (key) => api("/stores", { key }),
+  start() {
+    signedIn = true;
+    load();
+  },
+});

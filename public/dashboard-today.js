@@ -1,20 +1,18 @@
-// The day's sales, live: filters, the summary, the list (newest first) and the CSV export.
+// The day's sales, live: filters, the summary, the list (newest first) and the CSV export. The
+// day and the times are a chosen store's, in its zone; with every store, the site's zone.
+import { $, api, badge, el, explain, follow, saveBlob, say, signIn } from "./common.js";
 import {
-  $,
-  api,
-  badge,
+  SITE,
   dayBounds,
-  el,
-  explain,
-  follow,
+  decimalComma,
   labelZone,
+  languageSelector,
   money,
-  saveBlob,
-  say,
-  signIn,
+  onLocale,
+  t,
   time,
   today,
-} from "./common.js";
+} from "./i18n.js";
 
 const STATUSES = ["pending", "paid", "refunded", "cancelled", "expired", "failed"];
 let rows = new Map(); // external_reference -> sale
@@ -22,12 +20,21 @@ let nextCursor = null;
 let stopStream = null;
 let streamKey = "";
 let summaryTimer = null;
+let summary = null; // the last summary read, drawn again in another language
+let liveState = "connecting";
+const storesById = new Map(); // external_id -> store (its name and time zone)
+
+/** The zone of the page's day: the chosen store's, else the site's. */
+function zone() {
+  const store = storesById.get($("f-store").value);
+  return (store && store.time_zone) || SITE.timeZone;
+}
 
 function filters() {
-  const day = $("f-date").value || today();
+  const day = $("f-date").value || today(zone());
   return {
     day,
-    ...dayBounds(day),
+    ...dayBounds(day, zone()),
     store_id: $("f-store").value,
     pos_id: $("f-pos").value,
     status: $("f-status").value,
@@ -53,11 +60,15 @@ function row(sale) {
   return el(
     "tr",
     { "data-ref": sale.external_reference, "data-status": sale.status },
-    el("td", { "data-label": "Time" }, time(sale.created_at)),
-    el("td", { "data-label": "Reference" }, el("a", { href }, sale.external_reference)),
-    el("td", { "data-label": "Store / POS" }, sale.store_id + " / " + sale.pos_id),
-    el("td", { class: "num", "data-label": "Amount" }, money(sale.total_amount)),
-    el("td", { "data-label": "Status" }, badge(sale.status)),
+    el("td", { "data-label": t("col.time") }, time(sale.created_at, zone())),
+    el("td", { "data-label": t("col.reference") }, el("a", { href }, sale.external_reference)),
+    el("td", { "data-label": t("col.store_pos") }, sale.store_id + " / " + sale.pos_id),
+    el(
+      "td",
+      { class: "num", "data-label": t("col.amount") },
+      money(sale.total_amount, sale.currency),
+    ),
+    el("td", { "data-label": t("col.status") }, badge(sale.status)),
   );
 }
 
@@ -71,12 +82,13 @@ function render() {
 }
 
 function renderSummary(s) {
+  summary = s;
   const box = $("summary");
   const cards = [
     el(
       "div",
       { class: "stat" },
-      el("span", {}, "Sales"),
+      el("span", {}, t("summary.count")),
       el("strong", { id: "sum-count" }, s.count),
     ),
   ];
@@ -88,7 +100,7 @@ function renderSummary(s) {
         "div",
         { class: "stat", "data-status": status },
         badge(status),
-        el("strong", {}, b.count + " · " + money(b.amount)),
+        el("strong", {}, t("summary.by_status", { count: b.count, amount: money(b.amount) })),
       ),
     );
   }
@@ -96,7 +108,7 @@ function renderSummary(s) {
     el(
       "div",
       { class: "stat net" },
-      el("span", {}, "Paid minus refunded"),
+      el("span", {}, t("summary.net")),
       el(
         "strong",
         { id: "sum-net" },
@@ -145,12 +157,10 @@ function live() {
   if (stopStream && key === streamKey) return;
   if (stopStream) stopStream();
   streamKey = key;
-  const state = $("live");
   stopStream = follow("/events" + (key ? "?" + key : ""), {
     onState(s, err) {
-      state.dataset.state = s;
-      state.textContent =
-        s === "live" ? "live" : s === "reconnecting" ? "reconnecting…" : "not live";
+      liveState = s;
+      showLive();
       if (err) say($("message"), explain(err), true);
     },
     onReopen() {
@@ -173,6 +183,12 @@ function live() {
   });
 }
 
+function showLive() {
+  const state = $("live");
+  state.dataset.state = liveState;
+  state.textContent = t("live." + liveState);
+}
+
 let allPos = []; // every POS, for the POS filter of the chosen store
 
 /** The POS filter offers the chosen store's POS only; a POS of another store is let go. */
@@ -182,7 +198,7 @@ function narrowPos() {
   const chosen = select.value;
   const shown = allPos.filter((p) => !store || p.store_id === store);
   select.replaceChildren(
-    el("option", { value: "" }, store ? "All POS of this store" : "All POS"),
+    el("option", { value: "" }, t(store ? "filter.all_pos_of_store" : "filter.all_pos")),
     ...shown.map((p) =>
       el("option", { value: p.external_id }, p.name + " (" + p.external_id + ")"),
     ),
@@ -193,10 +209,12 @@ function narrowPos() {
 async function loadChoices() {
   try {
     const [stores, pos] = await Promise.all([api("/stores"), api("/pos")]);
-    for (const s of stores.data)
+    for (const s of stores.data) {
+      storesById.set(s.external_id, s);
       $("f-store").append(
         el("option", { value: s.external_id }, s.name + " (" + s.external_id + ")"),
       );
+    }
     allPos = pos.data;
     narrowPos();
   } catch {
@@ -207,22 +225,42 @@ async function loadChoices() {
 async function exportCsv() {
   const f = filters();
   try {
-    const res = await api("/sales?" + query(f), { raw: true, headers: { accept: "text/csv" } });
+    // a spreadsheet in a language with a decimal comma reads semicolons (the API's second format)
+    const extra = decimalComma() ? { delimiter: "semicolon" } : {};
+    const res = await api("/sales?" + query(f, extra), {
+      raw: true,
+      headers: { accept: "text/csv" },
+    });
     await saveBlob(res, "sales-" + f.day + ".csv");
-    say($("message"), "CSV saved.");
+    say($("message"), t("today.exported"));
   } catch (err) {
     say($("message"), explain(err), true);
   }
 }
 
+/** The zone's sentence under the filters: the chosen store's, else the site's. */
+function sayZone() {
+  const store = storesById.get($("f-store").value);
+  labelZone(zone(), store ? store.name : null);
+}
+
 function changed() {
+  sayZone();
   load();
   loadSummary();
   live();
 }
 
-labelZone();
-$("f-date").value = today();
+languageSelector($("language"));
+onLocale(() => {
+  render();
+  if (summary) renderSummary(summary);
+  narrowPos();
+  showLive();
+  sayZone();
+});
+sayZone();
+$("f-date").value = today(zone());
 $("filters").addEventListener("change", (e) => {
   if (e.target === $("f-store")) narrowPos();
   changed();

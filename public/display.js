@@ -1,18 +1,9 @@
 // The customer display beside a till. A POS key may read only its own POS's sales: the current
 // sale is asked for (GET /pos/:id/sale) every 1.5 s while idle; a pending sale is then followed
-// through its own event stream, so its payment shows at once.
-import {
-  $,
-  ApiError,
-  api,
-  explain,
-  follow,
-  loadImage,
-  money,
-  say,
-  signIn,
-  signOut,
-} from "./common.js";
+// through its own event stream, so its payment shows at once. It speaks its store's language
+// (the store's `locale`, from the display's info), in the site's currency.
+import { $, ApiError, api, explain, follow, loadImage, say, signIn, signOut } from "./common.js";
+import { money, setLocale, t, translatePage } from "./i18n.js";
 
 const posId = document.body.dataset.pos || "";
 const pos = encodeURIComponent(posId);
@@ -25,6 +16,7 @@ let paidUntil = 0;
 let qrFor = null;
 let info = null; // the POS's names, read when signing in (null: not registered here)
 let stopped = false; // the key was refused: nothing more is asked
+let currency; // the site's, as the info said it; a sale that names its own currency wins
 
 function screen(state) {
   for (const id of ["idle", "pending", "paid", "problem"]) $(id).hidden = id !== state;
@@ -36,7 +28,7 @@ function connection(text) {
 }
 
 async function showPending(sale) {
-  $("amount").textContent = "$ " + money(sale.total_amount);
+  $("amount").textContent = money(sale.total_amount, sale.currency || currency);
   screen("pending");
   if (qrFor === sale.external_reference) return;
   qrFor = sale.external_reference;
@@ -54,7 +46,10 @@ async function showPending(sale) {
 }
 
 function showPaid(sale) {
-  $("paid-amount").textContent = "$ " + money(sale.paid_amount || sale.total_amount);
+  $("paid-amount").textContent = money(
+    sale.paid_amount || sale.total_amount,
+    sale.currency || currency,
+  );
   screen("paid");
   paidUntil = Date.now() + PAID_SHOWN_MS;
   setTimeout(() => {
@@ -100,7 +95,7 @@ function watch(ref) {
   stopStream = follow("/orders/" + encodeURIComponent(ref) + "/events", {
     onState(state, err) {
       if (state === "live") connection("");
-      else if (state === "reconnecting") connection("Reconnecting…");
+      else if (state === "reconnecting") connection(t("display.reconnecting"));
       else if (err && refusal(err)) refused(err);
       else if (err) {
         connection("");
@@ -144,29 +139,27 @@ async function poll() {
   setTimeout(poll, IDLE_POLL_MS);
 }
 
-/** The display's names; a POS not registered here (404) has its id as all there is to show. */
+/**
+ * The display's names and its store's language; a POS not registered here (404) has its id as
+ * all there is to show, in the site's language.
+ */
 function names(info) {
-  $("store-name").textContent = info ? info.store_name : "Welcome";
+  if (info && info.locale) setLocale(info.locale);
+  if (info && info.currency) currency = info.currency;
+  $("store-name").textContent = info ? info.store_name : t("display.welcome");
   $("pos-name").textContent = info ? info.pos_name : posId;
 }
 
 /** A refusal in words for whoever stands at the till. */
 function describeRefusal(err) {
   if (err instanceof ApiError && err.status === 403) {
-    return (
-      "Wrong till: " +
-      err.message +
-      ". Sign in with the key of till " +
-      posId +
-      ", or open the display of the key's own till."
-    );
+    return t("display.wrong_till", { message: err.message, pos: posId });
   }
-  if (err instanceof ApiError && err.status === 401) {
-    return "This key is not recognised (any more). Sign in again with this till's key.";
-  }
+  if (err instanceof ApiError && err.status === 401) return t("display.refused");
   return explain(err);
 }
 
+translatePage();
 $("problem-signin").addEventListener("click", signOut);
 
 signIn({

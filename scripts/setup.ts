@@ -156,6 +156,8 @@ async function main(): Promise<string> {
       storeId: store.externalId,
       posId: pos.externalId,
       content: await stores.qrContent(pos),
+      // the store's language; a store set up here has none of its own yet
+      locale: store.locale ?? stores.defaults.locale,
     });
     const out = path.resolve(args.out ?? `qr-${pos.externalId}.pdf`);
     writeFileSync(out, pdf);

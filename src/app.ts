@@ -24,6 +24,7 @@ import { createPosSaleRouter } from "./sales/pos-sale.routes.ts";
 import { createSaleQrRouter } from "./sales/sale-qr.routes.ts";
 import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
+import type { SiteId } from "./sites.ts";
 import { createStoresRouter } from "./stores/stores.routes.ts";
 import type { StoresService } from "./stores/stores.service.ts";
 
@@ -36,6 +37,8 @@ export interface AppDeps {
   refunds?: RefundsService;
   /** stores and POS routes; main.ts always gives it */
   stores?: StoresService;
+  /** the site the service runs as (resolved at boot); without it, MLA as with the simulator */
+  site?: SiteId;
   recordNotification(ref: NotificationRef): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
@@ -210,7 +213,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
   // the dashboard and the customer display: pages and scripts; the data comes from the API
   const pagesGuard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
-  app.use(createPagesRouter({ stores: deps.stores, guard: pagesGuard }));
+  app.use(createPagesRouter({ stores: deps.stores, guard: pagesGuard, site: deps.site ?? "MLA" }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

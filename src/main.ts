@@ -109,6 +109,7 @@ async function main(): Promise<void> {
 
   const app = createApp({
     logger,
+    site: site.site,
     sales,
     salesList: createSalesListRepository(db.prisma),
     refunds,

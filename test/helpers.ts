@@ -28,6 +28,7 @@ import { createRefundsRepository } from "../src/refunds/refunds.repository.ts";
 import { createRefundsService } from "../src/refunds/refunds.service.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createSalesService } from "../src/sales/sales.service.ts";
+import { siteProfile, type SiteId } from "../src/sites.ts";
 import { createQrImageFetcher } from "../src/stores/qr-image-fetch.ts";
 import { createStoresRepository } from "../src/stores/stores.repository.ts";
 import { createStoresService } from "../src/stores/stores.service.ts";
@@ -141,6 +142,8 @@ export function buildHarness(
     metrics?: boolean | string;
     /** a simulator router mounted at /simulator, as main.ts mounts it in development */
     simulator?: Router;
+    /** the site the service runs as: its stores' default zone and language, the pages' currency */
+    site?: SiteId;
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -222,8 +225,11 @@ export function buildHarness(
     mp,
     fetchQrImage: createQrImageFetcher({ timeoutMs: opts.timeoutMs ?? 1000, allowHttp: true }),
     logger,
-    // MLA's, as the service runs with the simulator and no MP_SITE
-    defaults: { timeZone: "America/Argentina/Buenos_Aires", locale: "es" },
+    // the site's, MLA by default as the service runs with the simulator and no MP_SITE
+    defaults: {
+      timeZone: siteProfile(opts.site ?? "MLA").timeZone,
+      locale: siteProfile(opts.site ?? "MLA").locale,
+    },
   });
   const app = createApp({
     logger,
@@ -231,6 +237,7 @@ export function buildHarness(
     salesList: createSalesListRepository(db.prisma),
     refunds,
     stores,
+    ...(opts.site ? { site: opts.site } : {}),
     async recordNotification(ref) {
       await inbox.record(ref.topic, ref.id);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker

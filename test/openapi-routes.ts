@@ -34,6 +34,10 @@ export const UNDOCUMENTED: readonly { route: string; why: string }[] = [
   { route: "GET /dashboard/stores", why: "the dashboard's stores and POS page (HTML)" },
   { route: "GET /display/:pos_id", why: "the customer display's page (HTML)" },
   { route: "GET /docs/assets/:file", why: "Swagger UI's files for the /docs page" },
+  {
+    route: "GET /assets/messages.js",
+    why: "the pages' message catalogue, as a script module they import",
+  },
 ];
 
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];

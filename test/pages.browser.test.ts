@@ -100,6 +100,11 @@ interface Win {
   requestAnimationFrame(cb: () => void): void;
 }
 
+/** An element's text with Intl's no-break spaces as plain ones ("ARS\u00a05.00" → "ARS 5.00"). */
+async function shown(p: Page, selector: string) {
+  return ((await p.textContent(selector)) ?? "").replace(/[\u00a0\u202f]/g, " ");
+}
+
 /** Waits until the image matched by `selector` has loaded. */
 async function imageLoaded(p: Page, selector: string) {
   const loaded = () =>
@@ -184,7 +189,8 @@ beforeAll(async () => {
     .expect(201);
 
   browser = await launchChromium();
-  // a zone other than the machine's: the day's bounds and the times are the browser's
+  // a browser in another zone than the site's: the day and the times stay the site's (or the
+  // chosen store's), whatever the browser's zone
   staff = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
@@ -235,9 +241,11 @@ describe("dashboard", () => {
 
     sim.pay(POS1, { status: "approved" });
     await line.locator('[data-status="paid"]').waitFor({ timeout: 10_000 });
-    await expect.poll(() => page.textContent("#sum-net"), SOON).toBe("5.00");
+    // the browser's language (en-US), the site's currency (MLA: ARS) as Intl writes it
+    await expect.poll(() => shown(page, "#sum-net"), SOON).toBe("ARS 5.00");
     expect((await row(ref)).status).toBe("paid");
-    expect(await page.textContent("[data-zone]")).toContain("America/Sao_Paulo");
+    // the site's zone, not the browser's: no store is chosen
+    expect(await page.textContent("[data-zone]")).toContain("America/Argentina/Buenos_Aires");
 
     const download = page.waitForEvent("download");
     await page.click("#export");
@@ -285,11 +293,13 @@ describe("dashboard", () => {
     await page.locator('#status[data-status="paid"]').waitFor();
     await page.click("#refund");
     await page.fill("#refund-amount", "1.25");
-    await expect.poll(() => page.textContent("#refund-note"), SOON).toBe("Give back 1.25 of 10.00");
+    await expect
+      .poll(() => shown(page, "#refund-note"), SOON)
+      .toBe("Give back ARS 1.25 of ARS 10.00");
     await page.click("#confirm-yes");
     await expect
-      .poll(() => page.textContent("#message"), { timeout: 10_000 })
-      .toBe("Refunded 1.25.");
+      .poll(() => shown(page, "#message"), { timeout: 10_000 })
+      .toBe("Refunded ARS 1.25.");
     const after = await row(sold);
     expect(Number(after.refundedCents)).toBe(125);
     expect(after.status).toBe("paid");
@@ -348,13 +358,14 @@ describe("customer display", () => {
     await shoot(display, "display-idle");
 
     const ref = await createSale(POS1, 6.25);
-    await expect.poll(() => display.textContent("#amount"), { timeout: 8000 }).toBe("$ 12.50");
+    // the store's language (es, the site's default) and ARS as Intl writes them in Argentina
+    await expect.poll(() => shown(display, "#amount"), { timeout: 8000 }).toBe("$ 12,50");
     await imageLoaded(display, "#qr");
     await shoot(display, "display-pending");
 
     sim.pay(POS1, { status: "approved" });
     await display.locator("#paid").waitFor({ timeout: 10_000 });
-    expect(await display.textContent("#paid")).toContain("Paid — thank you");
+    expect(await display.textContent("#paid")).toContain("Pago recibido, ¡gracias!");
     expect((await row(ref)).status).toBe("paid");
     await shoot(display, "display-paid");
     // then back to the store's name
@@ -362,7 +373,7 @@ describe("customer display", () => {
 
     // a sale cancelled at the till: back to idle at once
     const cancelled = await createSale(POS1, 1);
-    await expect.poll(() => display.textContent("#amount"), { timeout: 8000 }).toBe("$ 2.00");
+    await expect.poll(() => shown(display, "#amount"), { timeout: 8000 }).toBe("$ 2,00");
     await request(h.app).delete(`/orders/${cancelled}`).set(auth).expect(200);
     await display.locator("#idle").waitFor({ timeout: 5000 });
     await tablet.close();
@@ -379,8 +390,9 @@ describe("customer display", () => {
     await expect
       .poll(() => display.textContent("#signin-error"), SOON)
       .toBe(
-        `Wrong till: this key is for the till ${POS1}, not ${POS2}. Sign in with the key of ` +
-          `till ${POS2}, or open the display of the key's own till.`,
+        // refused before it knows its store: in the site's language; the API's message as it is
+        `Caja equivocada: this key is for the till ${POS1}, not ${POS2}. Inicia sesión con la ` +
+          `clave de la caja ${POS2} o abre la pantalla de la caja de esa clave.`,
       );
     expect(await display.locator("#screen").isHidden()).toBe(true);
     await shoot(display, "display-wrong-till");
@@ -392,7 +404,7 @@ describe("customer display", () => {
     await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
     // a customer's stray tap on Sign out does not take the screen away; a second tap does
     await display.click("#signout");
-    expect(await display.textContent("#signout")).toBe("Tap again to sign out");
+    expect(await display.textContent("#signout")).toBe("Toca otra vez para cerrar sesión");
     expect(await display.locator("#idle").isVisible()).toBe(true);
     expect(await display.evaluate(() => (globalThis as unknown as Win).sessionStorage.length)).toBe(
       1,
@@ -416,7 +428,7 @@ describe("customer display", () => {
     );
     await display.locator("#problem").waitFor({ timeout: 5000 });
     expect(await display.locator("#idle").isHidden()).toBe(true);
-    expect(await display.textContent("#problem-text")).toMatch(/not recognised/);
+    expect(await display.textContent("#problem-text")).toMatch(/ya no se reconoce/);
     await shoot(display, "display-refused");
     await display.click("#problem-signin");
     await display.locator("#signin-key").waitFor();

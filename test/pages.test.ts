@@ -1,5 +1,6 @@
 import request from "supertest";
 import { describe, expect, it } from "vitest";
+import { MESSAGES } from "../src/i18n/catalogue.ts";
 import { auth, useHarness } from "./helpers.ts";
 
 // The pages as HTTP: their headers, their assets, and the display's one JSON route (the browser
@@ -58,9 +59,11 @@ describe("pages", () => {
   it("the display's page escapes the POS id it names", async () => {
     const res = await request(t.h.app).get("/display/%22%3E%3Cimg%20src=x%3E").expect(200);
     expect(res.text).toContain('data-pos="&quot;&gt;&lt;img src=x&gt;"');
+    // in the site's default language (es for MLA) until a key says which store it is
     expect(res.text).toContain(
-      "Customer display of till <strong>&quot;&gt;&lt;img src=x&gt;</strong>",
+      "Pantalla del cliente de la caja <strong>&quot;&gt;&lt;img src=x&gt;</strong>",
     );
+    expect(res.text).toContain('data-i18n-strong-pos="&quot;&gt;&lt;img src=x&gt;"');
   });
 
   it("serves the scripts and styles as files, and nothing beside them", async () => {
@@ -70,6 +73,27 @@ describe("pages", () => {
     await request(t.h.app).get("/assets/../package.json").expect(404);
     await request(t.h.app).get("/assets/%2e%2e/package.json").expect(404);
     await request(t.h.app).get("/assets/nothing.js").expect(404);
+  });
+
+  it("serves the catalogue as a module of the same origin, every language in it", async () => {
+    const res = await request(t.h.app).get("/assets/messages.js").expect(200);
+    expect(res.type).toBe("text/javascript");
+    expect(res.headers["cache-control"]).toBe("no-cache");
+    const json = /^export const MESSAGES = (.*);\n$/s.exec(res.text)?.[1] ?? "";
+    expect(JSON.parse(json)).toEqual(MESSAGES);
+  });
+
+  it("tells the scripts the site's currency, the formats of each language and the default one", async () => {
+    const res = await request(t.h.app).get("/dashboard").expect(200);
+    expect(res.text).toContain('<html lang="es">');
+    expect(res.text).toContain('data-currency="ARS"');
+    expect(res.text).toContain('data-decimals="2"');
+    expect(res.text).toContain('data-default-locale="es"');
+    expect(res.text).toContain('data-time-zone="America/Argentina/Buenos_Aires"');
+    expect(res.text).toContain(
+      'data-formatting="{&quot;es&quot;:&quot;es-AR&quot;,&quot;pt-BR&quot;:&quot;pt-BR&quot;,&quot;en&quot;:&quot;en-AR&quot;}"',
+    );
+    expect(res.text).toContain('<h1 data-i18n="signin.title">Iniciar sesión</h1>');
   });
 });
 
@@ -81,11 +105,27 @@ describe("GET /display/:pos_id/info", () => {
       pos_name: "Caja Sur",
       store_id: "PGSTORE",
       store_name: "Sucursal Sur",
+      // a store without a language or zone of its own has the site's
+      locale: "es",
+      time_zone: "America/Argentina/Buenos_Aires",
+      currency: "ARS",
     };
     for (const key of [bearer(OWN), bearer(STAFF), auth]) {
       const res = await request(t.h.app).get("/display/PGPOS1/info").set(key).expect(200);
       expect(res.body).toEqual(names);
     }
+  });
+
+  it("gives the store's own language and zone when it has them", async () => {
+    await register();
+    await request(t.h.app)
+      .patch("/stores/PGSTORE")
+      .set(auth)
+      .send({ locale: "pt-BR", time_zone: "America/Sao_Paulo" })
+      .expect(200);
+    const res = await request(t.h.app).get("/display/PGPOS1/info").set(auth).expect(200);
+    expect(res.body).toMatchObject({ locale: "pt-BR", time_zone: "America/Sao_Paulo" });
+    await request(t.h.app).patch("/stores/PGSTORE").set(auth).send({ locale: "es" }).expect(200);
   });
 
   it("401 without a key; 404 for a POS not registered here", async () => {

@@ -5,6 +5,7 @@ import { PNG } from "pngjs";
 import QRCode from "qrcode";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
+import { MESSAGES } from "../src/i18n/catalogue.ts";
 import {
   API_KEY,
   COLLECTOR,
@@ -554,8 +555,37 @@ describe("the POS's QR", () => {
     const words = pdfText(pdf.body as Buffer);
     expect(words).toContain("Sucursal Centro");
     expect(words).toContain("Caja 1");
-    expect(words).toContain("Scan to pay with Mercado Pago");
+    // the store has no language of its own: the site's default (es for MLA)
+    expect(words).toContain("Escanea y paga con Mercado Pago");
+    expect(words).toContain(`Sucursal ${store} · Caja ${pos}`);
+    expect(words).not.toContain("Scan to pay");
+    expect(raw).toContain("/Lang (es)");
     expect(decodePdfQr(pdf.body as Buffer)).toBe(qrContentOf(100020));
+  });
+
+  it("the PDF sheet speaks the store's language", async () => {
+    const store = uniqueId("ST");
+    const pos = uniqueId("P");
+    await registerStore(store);
+    await registerPos(store, pos, 100022);
+    const sheet = async () => {
+      const res = await request(t.h.app).get(`/pos/${pos}/qr.pdf`).set(auth).parse(binary);
+      expect(res.status).toBe(200);
+      return pdfText(res.body as Buffer);
+    };
+    const cases = [
+      ["pt-BR", "Escaneie e pague com o Mercado Pago", `Loja ${store} · Caixa ${pos}`],
+      ["en", "Scan to pay with Mercado Pago", `Store ${store} · POS ${pos}`],
+      ["es", "Escanea y paga con Mercado Pago", `Sucursal ${store} · Caja ${pos}`],
+    ] as const;
+    for (const [locale, scan, ids] of cases) {
+      await request(t.h.app).patch(`/stores/${store}`).set(auth).send({ locale }).expect(200);
+      const words = await sheet();
+      expect(words, locale).toContain(scan);
+      expect(words, locale).toContain(ids);
+      // the catalogue's own words, not a copy of them
+      expect(words).toContain(MESSAGES[locale]["qr_sheet.scan"]);
+    }
   });
 
   it("when Mercado Pago's image could not be read at registration, the QR route reads it later", async () => {

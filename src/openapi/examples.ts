@@ -148,4 +148,7 @@ export const DISPLAY_INFO_EXAMPLE = {
   pos_name: "Caja 1",
   store_id: "SUC001",
   store_name: "Sucursal Centro",
+  locale: "es",
+  time_zone: "America/Argentina/Buenos_Aires",
+  currency: "ARS",
 };

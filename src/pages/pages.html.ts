@@ -1,5 +1,10 @@
 // The pages' HTML: plain shells that hold no data (every figure is read with the signed-in key
 // by the page's script, a file under public/). Nothing here is inline script or inline style.
+// Every word comes from the catalogue (src/i18n/): an element that shows one carries its key
+// (`data-i18n`, `data-i18n-attr`), so the script can put the page in another language.
+
+import { translate, type MessageKey } from "../i18n/catalogue.ts";
+import type { Locale } from "../sites.ts";
 
 export type DashboardPage = "today" | "sale" | "stores";
 
@@ -12,9 +17,56 @@ export function escapeHtml(value: string): string {
     .replaceAll("'", "&#39;");
 }
 
-function head(title: string): string {
+/**
+ * What the pages' scripts need of the site, on `<body>` as data attributes: the currency of
+ * amounts (a sale may name its own), the country their numbers and dates are written for, the
+ * language when nothing else decides it and the zone of a day that is no store's.
+ */
+export interface PageSite {
+  site: string;
+  currency: string;
+  decimals: number;
+  /** the tag Intl formats each language with here ("es" → "es-AR" on MLA) */
+  formatting: Record<string, string>;
+  defaultLocale: Locale;
+  timeZone: string;
+}
+
+function siteAttributes(site: PageSite): string {
+  return [
+    `data-site="${escapeHtml(site.site)}"`,
+    `data-currency="${escapeHtml(site.currency)}"`,
+    `data-decimals="${site.decimals}"`,
+    `data-formatting="${escapeHtml(JSON.stringify(site.formatting))}"`,
+    `data-default-locale="${escapeHtml(site.defaultLocale)}"`,
+    `data-time-zone="${escapeHtml(site.timeZone)}"`,
+  ].join(" ");
+}
+
+/** The words of one language, as HTML. */
+function words(locale: Locale) {
+  const t = (key: MessageKey) => escapeHtml(translate(locale, key));
+  return {
+    t,
+    /** an element whose whole text is one message */
+    tag: (name: string, key: MessageKey, attrs = "") =>
+      `<${name} data-i18n="${key}"${attrs ? ` ${attrs}` : ""}>${t(key)}</${name}>`,
+    /** attributes shown to a person (placeholder, alt), each with its key */
+    attrs: (pairs: Record<string, MessageKey>) =>
+      Object.entries(pairs)
+        .map(([name, key]) => `${name}="${t(key)}"`)
+        .concat(
+          `data-i18n-attr="${Object.entries(pairs)
+            .map(([name, key]) => `${name}:${key}`)
+            .join(",")}"`,
+        )
+        .join(" "),
+  };
+}
+
+function head(locale: Locale, title: string): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -24,78 +76,91 @@ function head(title: string): string {
 </head>`;
 }
 
-const SIGN_IN = `
+function signIn(locale: Locale, hint: MessageKey, extra = ""): string {
+  const { tag, t } = words(locale);
+  return `
 <section id="signin" class="card narrow" hidden>
-  <h1>Sign in</h1>
+  ${tag("h1", "signin.title")}${extra}
   <form id="signin-form">
-    <label for="signin-key">API key</label>
+    ${tag("label", "signin.key", 'for="signin-key"')}
     <input id="signin-key" name="key" type="password" autocomplete="off" required>
-    <p class="muted">A staff or full-access key. It is kept in this browser tab only and sent
-    with each request; closing the tab or signing out forgets it.</p>
-    <button type="submit" class="primary">Sign in</button>
+    ${tag("p", hint, 'class="muted"')}
+    <button type="submit" class="primary" data-i18n="signin.submit">${t("signin.submit")}</button>
     <p id="signin-error" class="error" role="alert"></p>
   </form>
 </section>`;
+}
 
-const TODAY = `
+const STATUSES = ["pending", "paid", "refunded", "cancelled", "expired", "failed"] as const;
+
+function today(locale: Locale): string {
+  const { tag, t } = words(locale);
+  const label = (key: MessageKey, control: string) =>
+    `<label>${tag("span", key)} ${control}</label>`;
+  const option = (value: string, key: MessageKey) =>
+    `<option value="${value}" data-i18n="${key}">${t(key)}</option>`;
+  return `
 <section class="card">
-  <h1>Sales <span id="live" class="live" role="status">connecting…</span></h1>
+  <h1>${tag("span", "today.heading")} ${tag("span", "live.connecting", 'id="live" class="live" role="status"')}</h1>
   <form id="filters" class="filters">
-    <label>Date <input id="f-date" name="date" type="date" required></label>
-    <label>Store <select id="f-store" name="store_id"><option value="">All stores</option></select></label>
-    <label>POS <select id="f-pos" name="pos_id"><option value="">All POS</option></select></label>
-    <label>Status <select id="f-status" name="status">
-      <option value="">Any status</option><option value="pending">pending</option>
-      <option value="paid">paid</option><option value="refunded">refunded</option>
-      <option value="cancelled">cancelled</option><option value="expired">expired</option>
-      <option value="failed">failed</option></select></label>
-    <button id="export" type="button">Export CSV</button>
+    ${label("filter.date", '<input id="f-date" name="date" type="date" required>')}
+    ${label("filter.store", `<select id="f-store" name="store_id">${option("", "filter.all_stores")}</select>`)}
+    ${label("filter.pos", `<select id="f-pos" name="pos_id">${option("", "filter.all_pos")}</select>`)}
+    ${label(
+      "filter.status",
+      `<select id="f-status" name="status">
+      ${option("", "filter.any_status")}${STATUSES.map((s) => option(s, `sale_status.${s}`)).join("")}</select>`,
+    )}
+    ${tag("button", "today.export", 'id="export" type="button"')}
   </form>
   <p class="muted zone" data-zone></p>
 </section>
 <section class="card">
-  <h2>Summary of the day</h2>
+  ${tag("h2", "today.summary")}
   <div id="summary" class="summary"></div>
 </section>
 <section class="card">
-  <h2>Sales, newest first</h2>
+  ${tag("h2", "today.list")}
   <p id="message" role="status"></p>
   <table class="sales">
-    <thead><tr><th>Time</th><th>Reference</th><th>Store / POS</th><th class="num">Amount</th><th>Status</th></tr></thead>
+    <thead><tr>${tag("th", "col.time")}${tag("th", "col.reference")}${tag("th", "col.store_pos")}${tag("th", "col.amount", 'class="num"')}${tag("th", "col.status")}</tr></thead>
     <tbody id="sales"></tbody>
   </table>
-  <p id="empty" class="muted" hidden>No sales match.</p>
-  <button id="more" type="button" hidden>Load more</button>
+  ${tag("p", "today.empty", 'id="empty" class="muted" hidden')}
+  ${tag("button", "today.more", 'id="more" type="button" hidden')}
 </section>`;
+}
 
-const SALE = `
+function sale(locale: Locale): string {
+  const { tag } = words(locale);
+  return `
 <section class="card">
-  <p><a href="/dashboard">← Today's sales</a></p>
-  <h1>Sale <span id="ref"></span> <span id="status" class="badge"></span></h1>
+  <p>${tag("a", "sale.back", 'href="/dashboard"')}</p>
+  <h1>${tag("span", "sale.title")} <span id="ref"></span> <span id="status" class="badge"></span></h1>
   <p id="message" role="status"></p>
   <div id="amounts" class="summary"></div>
   <div class="actions">
-    <button id="recheck" type="button">Re-check with Mercado Pago</button>
-    <button id="cancel" type="button" hidden>Cancel sale</button>
-    <button id="refund" type="button" hidden>Refund…</button>
+    ${tag("button", "sale.recheck", 'id="recheck" type="button"')}
+    ${tag("button", "sale.cancel", 'id="cancel" type="button" hidden')}
+    ${tag("button", "sale.refund", 'id="refund" type="button" hidden')}
   </div>
   <p class="muted zone" data-zone></p>
 </section>
 <section class="card">
-  <h2>Items</h2>
-  <table><thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Price</th><th class="num">Total</th></tr></thead>
+  ${tag("h2", "sale.items")}
+  <table><thead><tr>${tag("th", "col.item")}${tag("th", "col.qty", 'class="num"')}${tag("th", "col.price", 'class="num"')}${tag("th", "col.total", 'class="num"')}</tr></thead>
   <tbody id="items"></tbody></table>
-  <h2>Payments</h2>
-  <table><thead><tr><th>Payment</th><th>Status</th><th class="num">Amount</th></tr></thead>
+  ${tag("h2", "sale.payments")}
+  <table><thead><tr>${tag("th", "col.payment")}${tag("th", "col.status")}${tag("th", "col.amount", 'class="num"')}</tr></thead>
   <tbody id="payments"></tbody></table>
-  <p id="no-payments" class="muted" hidden>No payments yet.</p>
+  ${tag("p", "sale.no_payments", 'id="no-payments" class="muted" hidden')}
 </section>
 <section class="card">
-  <h2>History</h2>
+  ${tag("h2", "sale.history")}
   <ol id="timeline" class="timeline"></ol>
 </section>
 <section class="card">
-  <h2>Details</h2>
+  ${tag("h2", "sale.details")}
   <dl id="fields" class="fields"></dl>
 </section>
 <dialog id="confirm">
@@ -103,64 +168,79 @@ const SALE = `
     <h2 id="confirm-title"></h2>
     <div id="confirm-body"></div>
     <div class="actions">
-      <button value="cancel" type="submit" id="confirm-no">Go back</button>
-      <button value="ok" type="submit" class="primary" id="confirm-yes">Confirm</button>
+      ${tag("button", "dialog.back", 'value="cancel" type="submit" id="confirm-no"')}
+      ${tag("button", "dialog.confirm", 'value="ok" type="submit" class="primary" id="confirm-yes"')}
     </div>
   </form>
 </dialog>`;
+}
 
-const STORES = `
+function stores(locale: Locale): string {
+  const { tag, attrs } = words(locale);
+  const field = (key: MessageKey, input: string) => `<label>${tag("span", key)} ${input}</label>`;
+  return `
 <section class="card">
-  <h1>Stores and POS</h1>
+  ${tag("h1", "stores.title")}
   <p id="message" role="status"></p>
   <div id="stores"></div>
-  <p id="no-stores" class="muted" hidden>No stores registered here yet.</p>
-  <p class="muted zone" data-zone></p>
+  ${tag("p", "stores.none", 'id="no-stores" class="muted" hidden')}
 </section>
 <section class="card forms">
   <form id="new-store">
-    <h2>New store</h2>
-    <p class="muted">Registered at Mercado Pago too. Needs a full-access key.</p>
-    <label>Id <input name="external_id" required pattern="[A-Za-z0-9]{1,60}" placeholder="SUC002"></label>
-    <label>Name <input name="name" required placeholder="Sucursal Norte"></label>
-    <label>Street <input name="street_name" required></label>
-    <label>Number <input name="street_number" required></label>
-    <label>City <input name="city_name" required></label>
-    <label>State <input name="state_name" required></label>
-    <label>Latitude <input name="latitude" required inputmode="decimal" placeholder="-34.56"></label>
-    <label>Longitude <input name="longitude" required inputmode="decimal" placeholder="-58.45"></label>
-    <button type="submit" class="primary">Create store</button>
+    ${tag("h2", "store.new")}
+    ${tag("p", "store.new_hint", 'class="muted"')}
+    ${field("form.id", `<input name="external_id" required pattern="[A-Za-z0-9]{1,60}" ${attrs({ placeholder: "example.store_id" })}>`)}
+    ${field("form.name", `<input name="name" required ${attrs({ placeholder: "example.store_name" })}>`)}
+    ${field("form.street", '<input name="street_name" required>')}
+    ${field("form.number", '<input name="street_number" required>')}
+    ${field("form.city", '<input name="city_name" required>')}
+    ${field("form.state", '<input name="state_name" required>')}
+    ${field("form.latitude", `<input name="latitude" required inputmode="decimal" ${attrs({ placeholder: "example.latitude" })}>`)}
+    ${field("form.longitude", `<input name="longitude" required inputmode="decimal" ${attrs({ placeholder: "example.longitude" })}>`)}
+    ${tag("button", "store.create", 'type="submit" class="primary"')}
   </form>
   <form id="new-pos">
-    <h2>New POS</h2>
-    <p class="muted">A till of a store, with its own QR. Needs a full-access key.</p>
-    <label>Store <select name="store_id" id="pos-store" required></select></label>
-    <label>Id <input name="external_id" required pattern="[A-Za-z0-9]{1,40}" placeholder="SUC001POS002"></label>
-    <label>Name <input name="name" required placeholder="Caja 2"></label>
-    <button type="submit" class="primary">Create POS</button>
+    ${tag("h2", "pos.new")}
+    ${tag("p", "pos.new_hint", 'class="muted"')}
+    ${field("form.store", '<select name="store_id" id="pos-store" required></select>')}
+    ${field("form.id", `<input name="external_id" required pattern="[A-Za-z0-9]{1,40}" ${attrs({ placeholder: "example.pos_id" })}>`)}
+    ${field("form.name", `<input name="name" required ${attrs({ placeholder: "example.pos_name" })}>`)}
+    ${tag("button", "pos.create", 'type="submit" class="primary"')}
   </form>
 </section>`;
+}
 
-const BODIES: Record<DashboardPage, { title: string; body: string; script: string }> = {
-  today: { title: "Today's sales", body: TODAY, script: "dashboard-today.js" },
-  sale: { title: "Sale", body: SALE, script: "dashboard-sale.js" },
-  stores: { title: "Stores and POS", body: STORES, script: "dashboard-stores.js" },
+const BODIES: Record<
+  DashboardPage,
+  { title: MessageKey; body: (locale: Locale) => string; script: string }
+> = {
+  today: { title: "today.title", body: today, script: "dashboard-today.js" },
+  sale: { title: "sale.title", body: sale, script: "dashboard-sale.js" },
+  stores: { title: "stores.title", body: stores, script: "dashboard-stores.js" },
 };
 
-export function renderDashboard(page: DashboardPage): string {
+/**
+ * A dashboard page in `locale` (the site's default): its script then shows it in the language
+ * the user chose, else the browser's.
+ */
+export function renderDashboard(page: DashboardPage, site: PageSite): string {
+  const locale = site.defaultLocale;
+  const { tag, t } = words(locale);
   const { title, body, script } = BODIES[page];
-  const link = (href: string, label: string, current: boolean) =>
-    `<a href="${href}"${current ? ' aria-current="page"' : ""}>${label}</a>`;
-  return `${head(`${title} — dashboard`)}
-<body class="dashboard">
+  const link = (href: string, key: MessageKey, current: boolean) =>
+    tag("a", key, `href="${href}"${current ? ' aria-current="page"' : ""}`);
+  const pageTitle = translate(locale, "dashboard.title", { page: translate(locale, title) });
+  return `${head(locale, pageTitle)}
+<body class="dashboard" data-page-title="${title}" ${siteAttributes(site)}>
 <header class="bar">
-  <strong>Dashboard</strong>
-  <nav>${link("/dashboard", "Today", page === "today")}
-  ${link("/dashboard/stores", "Stores and POS", page === "stores")}</nav>
-  <button id="signout" type="button" hidden>Sign out</button>
+  ${tag("strong", "dashboard.brand")}
+  <nav>${link("/dashboard", "nav.today", page === "today")}
+  ${link("/dashboard/stores", "nav.stores", page === "stores")}</nav>
+  <label class="language">${tag("span", "language.label")} <select id="language"></select></label>
+  <button id="signout" type="button" hidden data-i18n="signout.button">${t("signout.button")}</button>
 </header>
-<main>${SIGN_IN}
-<div id="app" hidden>${body}
+<main>${signIn(locale, "signin.hint_dashboard")}
+<div id="app" hidden>${body(locale)}
 </div>
 </main>
 <script type="module" src="/assets/${script}"></script>
@@ -169,42 +249,46 @@ export function renderDashboard(page: DashboardPage): string {
 `;
 }
 
-export function renderDisplay(posId: string): string {
-  // a function, not a string, as the replacement: a "$&" in the id stays text
-  const signIn = SIGN_IN.replace(
-    "A staff or full-access key.",
-    "This till's POS key (or a staff key).",
-  ).replace(
-    "<h1>Sign in</h1>",
-    () =>
-      `<h1>Sign in</h1>\n  <p>Customer display of till <strong>${escapeHtml(posId)}</strong></p>`,
+/**
+ * The customer display, first in the site's default language; once signed in, its script
+ * shows it in its store's.
+ */
+export function renderDisplay(posId: string, site: PageSite): string {
+  const locale = site.defaultLocale;
+  const { tag, t, attrs } = words(locale);
+  const id = escapeHtml(posId);
+  // the till's id in bold inside the sentence; the script fills it the same way
+  const forTill = escapeHtml(translate(locale, "display.signin_for")).replace(
+    "{pos}",
+    () => `<strong>${id}</strong>`,
   );
-  return `${head("Customer display")}
-<body class="display" data-pos="${escapeHtml(posId)}">
-<main>${signIn}
+  const signInFor = `\n  <p data-i18n="display.signin_for" data-i18n-strong-pos="${id}">${forTill}</p>`;
+  return `${head(locale, translate(locale, "display.title"))}
+<body class="display" data-pos="${id}" data-page-title="display.title" ${siteAttributes(site)}>
+<main>${signIn(locale, "signin.hint_display", signInFor)}
 <div id="screen" hidden>
   <section id="idle" class="state">
     <p id="store-name" class="huge"></p>
     <p id="pos-name" class="big muted"></p>
   </section>
   <section id="pending" class="state" hidden>
-    <p class="big">To pay</p>
+    ${tag("p", "display.to_pay", 'class="big"')}
     <p id="amount" class="huge"></p>
-    <img id="qr" alt="QR code to scan with the Mercado Pago app">
-    <p class="big">Scan with the Mercado Pago app</p>
+    <img id="qr" ${attrs({ alt: "display.qr_alt" })}>
+    ${tag("p", "display.scan", 'class="big"')}
   </section>
   <section id="paid" class="state paid" hidden>
-    <p class="huge">Paid — thank you</p>
+    ${tag("p", "display.paid", 'class="huge"')}
     <p id="paid-amount" class="big"></p>
   </section>
   <section id="problem" class="state problem" role="alert" hidden>
-    <p class="huge">Not ready</p>
+    ${tag("p", "display.not_ready", 'class="huge"')}
     <p id="problem-text" class="big"></p>
-    <button id="problem-signin" type="button" class="primary">Sign in again</button>
+    ${tag("button", "display.signin_again", 'id="problem-signin" type="button" class="primary"')}
   </section>
 </div>
 <p id="connection" class="connection" role="status"></p>
-<button id="signout" type="button" class="corner" hidden>Sign out</button>
+<button id="signout" type="button" class="corner" hidden data-i18n="signout.button">${t("signout.button")}</button>
 </main>
 <script type="module" src="/assets/display.js"></script>
 </body>

@@ -4,9 +4,12 @@ import express, { Router, type RequestHandler, type Response } from "express";
 import { actorOf, permit } from "../auth.ts";
 import { AppError } from "../errors.ts";
 import { inScope } from "../scope.ts";
+import { formattingLocale, MESSAGES } from "../i18n/catalogue.ts";
+import { LOCALES, siteProfile, type SiteId } from "../sites.ts";
+import type { DisplayInfoBody } from "../stores/stores.responses.ts";
 import { PosIdSchema } from "../stores/stores.schemas.ts";
 import type { StoresService } from "../stores/stores.service.ts";
-import { renderDashboard, renderDisplay, type DashboardPage } from "./pages.html.ts";
+import { renderDashboard, renderDisplay, type DashboardPage, type PageSite } from "./pages.html.ts";
 
 /**
  * The pages' scripts and styles, as plain files: `public/` beside `src/` and `dist/`, so the same
@@ -45,11 +48,31 @@ function sendPage(res: Response, html: string): void {
 export function createPagesRouter(deps: {
   stores?: StoresService;
   guard: RequestHandler[];
+  /** the site the service runs as: the currency and country of the pages' amounts and dates */
+  site: SiteId;
 }): Router {
   const router = Router();
   if (!existsSync(PUBLIC_DIR)) {
     throw new Error(`the pages' assets are missing: ${PUBLIC_DIR} (ship public/ beside dist/)`);
   }
+  const profile = siteProfile(deps.site);
+  // DEFAULT_LOCALE and the site's zone, as stores without their own get them
+  const defaults = deps.stores?.defaults ?? { locale: profile.locale, timeZone: profile.timeZone };
+  const site: PageSite = {
+    site: deps.site,
+    currency: profile.currency,
+    decimals: profile.decimals,
+    formatting: Object.fromEntries(LOCALES.map((l) => [l, formattingLocale(l, deps.site)])),
+    defaultLocale: defaults.locale,
+    timeZone: defaults.timeZone,
+  };
+
+  // the catalogue as a module the pages' scripts import: the same words as the server's
+  const messagesJs = `export const MESSAGES = ${JSON.stringify(MESSAGES)};\n`;
+  router.get("/assets/messages.js", (_req, res) => {
+    res.setHeader("Cache-Control", "no-cache");
+    res.type("text/javascript").send(messagesJs);
+  });
   router.use(
     "/assets",
     express.static(PUBLIC_DIR, {
@@ -67,10 +90,10 @@ export function createPagesRouter(deps: {
     "/dashboard/stores": "stores",
   };
   for (const [path, page] of Object.entries(pages)) {
-    router.get(path, (_req, res) => sendPage(res, renderDashboard(page)));
+    router.get(path, (_req, res) => sendPage(res, renderDashboard(page, site)));
   }
   router.get("/display/:pos_id", (req, res) => {
-    sendPage(res, renderDisplay(String(req.params.pos_id)));
+    sendPage(res, renderDisplay(String(req.params.pos_id), site));
   });
 
   // What the display shows while idle. A POS key may not read stores or POS (GET /stores is
@@ -105,12 +128,18 @@ export function createPagesRouter(deps: {
       }
       if (!pos) throw new AppError("not_found", `no POS ${posId} registered here`);
       const store = await deps.stores?.getStore(pos.storeExternalId);
-      res.json({
+      const locale = store?.locale ?? defaults.locale;
+      const body: DisplayInfoBody = {
         pos_id: pos.externalId,
         pos_name: pos.name,
         store_id: pos.storeExternalId,
         store_name: store?.name ?? pos.storeExternalId,
-      });
+        // the display speaks its store's language and shows amounts in the site's currency
+        locale,
+        time_zone: store?.timeZone ?? defaults.timeZone,
+        currency: profile.currency,
+      };
+      res.json(body);
     },
   );
   return router;

@@ -2,6 +2,8 @@ import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
 import pngjs from "pngjs";
 import QRCode from "qrcode";
+import { translate } from "../i18n/catalogue.ts";
+import type { Locale } from "../sites.ts";
 
 // jsqr is CommonJS whose export is the decoder itself; its typings describe an ES default
 // export that TypeScript cannot call under NodeNext, so it is loaded as what it is.
@@ -53,6 +55,8 @@ export interface QrSheet {
   posId: string;
   storeId: string;
   content: string;
+  /** the store's language (its own, else DEFAULT_LOCALE) */
+  locale: Locale;
 }
 
 const A5 = { width: 419.53, height: 595.28 };
@@ -69,15 +73,20 @@ async function qrVector(content: string): Promise<{ modules: number; path: strin
   return { modules: Number(modules), path };
 }
 
-/** A printable A5 sheet: store and POS names, the QR, and how to pay. */
+/**
+ * A printable A5 sheet in the store's language: store and POS names, the QR, and how to pay.
+ * Helvetica's WinAnsi encoding has every letter of Spanish and Portuguese (á, ñ, ã, ç).
+ */
 export async function renderQrSheet(sheet: QrSheet): Promise<Buffer> {
   const qr = await qrVector(sheet.content);
+  const scan = translate(sheet.locale, "qr_sheet.scan");
   const doc = new PDFDocument({
     size: "A5",
     margin: 36,
+    lang: sheet.locale,
     info: {
       Title: `${sheet.storeName} - ${sheet.posName}`,
-      Subject: "Scan to pay with Mercado Pago",
+      Subject: scan,
     },
   });
   const chunks: Buffer[] = [];
@@ -100,15 +109,20 @@ export async function renderQrSheet(sheet: QrSheet): Promise<Buffer> {
   doc
     .font("Helvetica-Bold")
     .fontSize(18)
-    .text("Scan to pay with Mercado Pago", 36, top + size + 24, { width, align: "center" });
+    .text(scan, 36, top + size + 24, { width, align: "center" });
   doc
     .font("Helvetica")
     .fontSize(9)
     .fillColor("#555555")
-    .text(`Store ${sheet.storeId} · POS ${sheet.posId}`, 36, A5.height - 60, {
-      width,
-      align: "center",
-    });
+    .text(
+      translate(sheet.locale, "qr_sheet.ids", { store: sheet.storeId, pos: sheet.posId }),
+      36,
+      A5.height - 60,
+      {
+        width,
+        align: "center",
+      },
+    );
   doc.end();
   return done;
 }

@@ -48,13 +48,23 @@ export const PosSchema = z.object({
 export const StoreListSchema = z.object({ data: z.array(StoreSchema) });
 export const PosListSchema = z.object({ data: z.array(PosSchema) });
 
-/** `GET /display/:pos_id/info` (src/pages/pages.routes.ts): the two names a display shows. */
+/**
+ * `GET /display/:pos_id/info` (src/pages/pages.routes.ts): the two names a display shows, and the
+ * language, zone and currency it shows them in.
+ */
 export const DisplayInfoSchema = z.object({
   pos_id: z.string(),
   pos_name: z.string(),
   store_id: z.string(),
   store_name: z.string(),
+  /** the store's own, else DEFAULT_LOCALE: the display's language */
+  locale: z.enum(LOCALES),
+  /** the store's own, else the site's capital */
+  time_zone: z.string(),
+  /** ISO 4217, the site's */
+  currency: z.string(),
 });
+export type DisplayInfoBody = z.output<typeof DisplayInfoSchema>;
 
 export type StoreBody = z.output<typeof StoreSchema>;
 export type PosBody = z.output<typeof PosSchema>;

@@ -151,6 +151,7 @@ export function createStoresRouter(stores: StoresService, guard: RequestHandler[
       storeId: store.externalId,
       posId: pos.externalId,
       content,
+      locale: store.locale ?? stores.defaults.locale,
     });
     sendImage(res, "application/pdf", pdf, `${pos.externalId}.pdf`);
   });

@@ -21,6 +21,7 @@ const COMPOSITION = 7;
 const FOLDERS: Record<string, number> = {
   db: 1,
   mercadopago: 1,
+  i18n: 1,
   stores: 2,
   notifications: 2,
   sales: 3,

@@ -53,19 +53,6 @@ async function main(): Promise<void> {
   }
 
   const upstream = await mercadoPagoUpstream(config, logger, webhookSecrets.current);
-  const {
-    cashierMp,
-    metrics,
-    repo,
-    sales,
-    inbox,
-    worker,
-    sweeper,
-    refunds,
-    refundResolver,
-    pruner,
-  } = buildServices(config, logger, db, upstream, webhookSecrets);
-
   // the site gives a store's default day and language: known once the token's site is
   const site = resolveSite(config.site, {
     live: config.mercadoPago.mode === "live",
@@ -78,6 +65,22 @@ async function main(): Promise<void> {
   }
   if (site.warning) logger.warn(site.warning);
   logger.info({ site: site.site, defaultLocale: site.defaultLocale }, `site ${site.site}`);
+  const {
+    cashierMp,
+    metrics,
+    repo,
+    sales,
+    inbox,
+    worker,
+    sweeper,
+    refunds,
+    refundResolver,
+    pruner,
+  } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
+
+  const filled = await repo.fillCurrency(siteProfile(site.site).currency);
+  if (filled > 0)
+    logger.info({ sales: filled }, "sales stored before currencies: given the site's");
   const stores = createStoresService({
     repo: createStoresRepository(db.prisma),
     defaults: { timeZone: siteProfile(site.site).timeZone, locale: site.defaultLocale },

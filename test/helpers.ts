@@ -162,6 +162,7 @@ export function buildHarness(
     mode: opts.qrMode ?? "static",
     ttlSeconds: 600,
     sponsorId: opts.sponsorId,
+    decimals: siteProfile(opts.site ?? "MLA").decimals,
   });
   const metrics = opts.metrics
     ? createMetrics({
@@ -190,6 +191,7 @@ export function buildHarness(
       reconcileAfterMs: 30_000,
       cashierDeadlineMs: opts.cashierDeadlineMs ?? 12_000,
       sweepIntervalMs: 5000,
+      money: siteProfile(opts.site ?? "MLA"),
     },
   });
   const inbox = createInboxRepository(db.prisma);

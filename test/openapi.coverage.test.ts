@@ -229,6 +229,7 @@ describe("the presenters answer what the document says", () => {
     ],
     taxes: [{ type: "IVA", valueCents: 300 }],
     totalCents: 1700,
+    currency: "ARS",
     status: "paid",
     orderState: "withdrawn",
     failure: null,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
+import type { SiteId } from "../src/sites.ts";
 import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import {
   COLLECTOR,
@@ -26,6 +27,8 @@ export interface SimulatorFlows {
 export async function startSimulatorFlows(
   api: MercadoPagoApi,
   signingSecret: string,
+  /** the site both run as (the simulator's currency and the service's), MLA by default */
+  site?: SiteId,
 ): Promise<SimulatorFlows> {
   const db = await createTestDb();
   const sim = await startSimulatorServer({
@@ -33,11 +36,13 @@ export async function startSimulatorFlows(
     collectorId: Number(COLLECTOR),
     sweepIntervalMs: 0,
     ordersWebhookSecret: signingSecret,
+    ...(site ? { siteId: site } : {}),
   });
   const h = buildHarness(db, {
     mpBaseUrl: sim.baseUrl,
     timeoutMs: 400,
     mpApi: api,
+    ...(site ? { site } : {}),
     ...(api === "orders" ? { signingSecret } : {}),
   });
   const server = createServer(h.app).listen(0, "127.0.0.1");

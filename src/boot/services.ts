@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
+import { siteProfile, type SiteId } from "../sites.ts";
 import { poolOf, type Database } from "../db/database.ts";
 import { createNotificationPruner } from "../jobs/notification-pruner.ts";
 import { createNotificationWorker } from "../jobs/notification-worker.ts";
@@ -30,7 +31,10 @@ export function buildServices(
   db: Database,
   upstream: Upstream,
   webhookSecrets: WebhookSecrets,
+  /** the site the service runs as: the sales' currency, its decimals and cap */
+  site: SiteId,
 ) {
+  const money = siteProfile(site);
   // Two clients, each with its own limit on calls in flight: a cashier's call (create, cancel,
   // refresh) never queues behind a batch of background reads (notifications, reconciliation).
   const mercadoPago = () =>
@@ -50,6 +54,7 @@ export function buildServices(
       mode: config.mercadoPago.qrMode,
       ttlSeconds: config.orderTtlSeconds,
       sponsorId: config.mercadoPago.sponsorId,
+      decimals: money.decimals,
     });
   const metrics = createMetrics({
     repo: createMetricsRepository(db.prisma),
@@ -73,6 +78,7 @@ export function buildServices(
         reconcileAfterMs: config.reconcileAfterMs,
         cashierDeadlineMs: config.cashierDeadlineMs,
         sweepIntervalMs: config.reconcileIntervalMs,
+        money,
       },
     });
   const sales = salesWith(cashierMp);

@@ -44,6 +44,7 @@ export const SALE_EXAMPLE = {
   mercadopago_api: "instore_v2",
   order_id: null,
   qr_data: null,
+  currency: "ARS",
   created_at: at,
   updated_at: at,
   expires_at: "2026-11-28T15:14:05.000Z",

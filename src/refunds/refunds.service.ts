@@ -11,6 +11,8 @@ import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
 import type { ObservedRefund, OrdersUpstream } from "../mercadopago/upstream.ts";
 import { centsFromApi, fromCents } from "../sales/money.ts";
 import type { Sale } from "../sales/sale.ts";
+import { amountProblem } from "../sales/sale-currency.ts";
+import { profileOfCurrency } from "../sites.ts";
 import type { SalesRepository } from "../sales/sales.repository.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import {
@@ -625,6 +627,13 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     async refund(externalReference: string, req: RefundRequest): Promise<Sale> {
       const call = { deadline: Date.now() + config.cashierDeadlineMs };
       const sale = await mustFind(externalReference);
+      // in the sale's currency: no cents in CLP or COP, before anything is reserved
+      const money = sale.currency ? profileOfCurrency(sale.currency) : undefined;
+      const why = money && req.amountCents !== null ? amountProblem(req.amountCents, money) : null;
+      if (why)
+        throw new AppError("validation_failed", `amount: ${why}`, [
+          { path: "amount", message: why },
+        ]);
       const now = deps.now();
       const reserved = await refunds.reserve({
         saleId: sale.id,

@@ -78,6 +78,7 @@ export function toSale(row: SaleRow | PgSaleRow): Sale {
     orderPaymentId: row.orderPaymentId,
     orderStatus: row.orderStatus,
     qrData: row.qrData,
+    currency: row.currency,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -129,6 +130,7 @@ export function saleColumnList(table: string): string {
     orderPaymentId: "order_payment_id",
     orderStatus: "order_status",
     qrData: "qr_data",
+    currency: "currency",
     createdAt: "created_at",
     updatedAt: "updated_at",
   });

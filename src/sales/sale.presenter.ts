@@ -15,6 +15,7 @@ export function presentSale(sale: Sale): SaleBody {
     pos_id: sale.posId,
     title: sale.title,
     description: sale.description,
+    currency: sale.currency,
     total_amount: fromCents(sale.totalCents),
     paid_amount: fromCents(sale.paidCents),
     refunded_amount: fromCents(sale.refundedCents),

@@ -34,6 +34,15 @@ export const SaleSchema = z
     pos_id: z.string(),
     title: z.string(),
     description: z.string(),
+    currency: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          "ISO 4217 currency of the amounts (ARS, BRL, CLP, COP, MXN, PEN, UYU): the site's when " +
+          "the sale was made. CLP and COP are whole units.",
+        example: "ARS",
+      }),
     total_amount: amount,
     paid_amount: amount,
     refunded_amount: amount,

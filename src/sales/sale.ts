@@ -67,6 +67,8 @@ export interface Sale {
   orderStatus: string | null;
   /** hybrid/dynamic Orders API orders: the text of the sale's own QR */
   qrData: string | null;
+  /** ISO 4217 (ARS, BRL, CLP…), the site's currency when the sale was made; null: stored before */
+  currency: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -8,6 +8,7 @@ import type {
   Upstream,
 } from "../mercadopago/upstream.ts";
 import { inScope, type SaleScope } from "../scope.ts";
+import type { SiteProfile } from "../sites.ts";
 import { PUBLICATION_MARGIN_MS } from "./sale-lifecycle.ts";
 import type { CreateFailure, Sale } from "./sale.ts";
 import type { SalesRepository } from "./sales.repository.ts";
@@ -29,6 +30,8 @@ export interface SalesServiceDeps {
     cashierDeadlineMs: number;
     /** RECONCILE_INTERVAL_MS: how soon the sweeper takes over what a request left */
     sweepIntervalMs: number;
+    /** the site's money: its currency, decimals and cap (sites.ts) */
+    money: Pick<SiteProfile, "currency" | "decimals" | "maxTotal">;
   };
 }
 

@@ -10,6 +10,7 @@ import { toCents } from "./money.ts";
 import { inScope, type SaleScope } from "../scope.ts";
 import type { CreateFailure, OrderState, Sale, SaleItem } from "./sale.ts";
 import { asMercadoPagoError, failureError, type SalesContext } from "./sales.context.ts";
+import { currencyProblems } from "./sale-currency.ts";
 import type { SalePublication } from "./sales.publication.ts";
 import { itemCents, totalCents, type CreateSaleInput } from "./sales.schemas.ts";
 import type { SaleSettling } from "./sales.settle.ts";
@@ -197,6 +198,15 @@ export function createSaleCreation(
     const taxes =
       input.taxes?.map((t) => ({ type: t.type, valueCents: toCents(t.value) ?? 0 })) ?? null;
     const description = input.description ?? title;
+    // the currency's own rules (whole pesos in Chile and Colombia, its cap): before anything is stored
+    const money = currencyProblems(input, config.money);
+    if (money.length > 0) {
+      throw new AppError(
+        "validation_failed",
+        money.map((p) => `${p.path}: ${p.message}`).join("; "),
+        money,
+      );
+    }
     if (config.api === "orders") {
       // the Orders API's own limits: refused here, before anything is stored, never cut short
       const problems = orders.problems({ description, items, taxes });
@@ -219,6 +229,7 @@ export function createSaleCreation(
       taxes,
       totalCents: totalCents(input.items),
       mercadopagoApi: config.api,
+      currency: config.money.currency,
       requestHash: hash,
       expiresAt: new Date(now.getTime() + config.orderTtlSeconds * 1000),
       nextCheckAt: lease,

@@ -8,7 +8,12 @@ import { saleColumns, status, toSale } from "./sale-rows.ts";
 import type { SalesReads } from "./sales.repository.reads.ts";
 
 /** A new sale; `mercadopagoApi` defaults to instore orders v2. */
-export type NewSale = { nextCheckAt: Date; mercadopagoApi?: MercadoPagoApi } & Pick<
+export type NewSale = {
+  nextCheckAt: Date;
+  mercadopagoApi?: MercadoPagoApi;
+  /** ISO 4217; absent: none recorded */
+  currency?: string;
+} & Pick<
   Sale,
   | "externalReference"
   | "storeId"
@@ -132,12 +137,13 @@ export function createSalesWrites(
         WITH sale AS (
           INSERT INTO sales (external_reference, store_id, pos_id, title, description, items,
                              taxes, total_cents, status, order_state, request_hash, expires_at,
-                             next_check_at, mercadopago_api, created_at, updated_at)
+                             next_check_at, mercadopago_api, currency, created_at, updated_at)
           VALUES (${input.externalReference}, ${input.storeId}, ${input.posId}, ${input.title},
                   ${input.description}, ${JSON.stringify(input.items)}::jsonb,
                   ${input.taxes === null ? null : JSON.stringify(input.taxes)}::jsonb,
                   ${BigInt(input.totalCents)}, 'pending', 'publishing', ${input.requestHash},
-                  ${input.expiresAt}, ${input.nextCheckAt}, ${input.mercadopagoApi ?? "instore_v2"}, ${now},
+                  ${input.expiresAt}, ${input.nextCheckAt}, ${input.mercadopagoApi ?? "instore_v2"},
+                  ${input.currency ?? null}, ${now},
                   ${now})
           RETURNING *
         ), event AS (
@@ -282,8 +288,18 @@ export function createSalesWrites(
     return row ? toSale(row) : null;
   }
 
+  /**
+   * Gives the sales stored before currencies were recorded the site's currency (at boot, once
+   * the site is known); a no-op once none is left. Returns how many it filled.
+   */
+  async function fillCurrency(currency: string): Promise<number> {
+    const { count } = await db.sale.updateMany({ where: { currency: null }, data: { currency } });
+    return count;
+  }
+
   return {
     create,
+    fillCurrency,
     transition,
     observe,
     observeRefunds,

@@ -107,3 +107,15 @@ export function ordersError(
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** Currencies Mercado Pago takes in whole units only (Chile's and Colombia's pesos). */
+const WHOLE_UNIT_CURRENCIES = new Set(["CLP", "COP"]);
+
+/**
+ * Why an amount is refused in this currency, in Mercado Pago's words ("Prices in COP currency
+ * must be expressed with integer values"); null when it is fine.
+ */
+export function wholeUnitProblem(amountCents: number, currency: string): string | null {
+  if (!WHOLE_UNIT_CURRENCIES.has(currency) || amountCents % 100 === 0) return null;
+  return `Prices in ${currency} currency must be expressed with integer values`;
+}

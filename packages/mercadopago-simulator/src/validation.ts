@@ -1,7 +1,13 @@
 // Validation of the Instore Orders v2 PUT body, following the documented 400 error codes
 // (see the API reference, §1.1 and §1.2).
 
-import { SimulatorError, hasAtMostTwoDecimals, isRecord, toCents } from "./util.ts";
+import {
+  SimulatorError,
+  hasAtMostTwoDecimals,
+  isRecord,
+  toCents,
+  wholeUnitProblem,
+} from "./util.ts";
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const UNIT_MEASURES = new Set(["unit", "pack"]);
@@ -71,8 +77,13 @@ export interface ValidatedOrder {
  */
 export function validateInstoreOrder(
   raw: unknown,
-  ctx: { collectorId: number; now: Date },
+  ctx: { collectorId: number; now: Date; currencyId?: string },
 ): ValidatedOrder {
+  const currency = ctx.currencyId ?? "ARS";
+  const whole = (amount: number, code: string) => {
+    const why = wholeUnitProblem(toCents(amount), currency);
+    if (why) throw bad(code, why);
+  };
   const body = isRecord(raw) ? raw : {};
 
   requireString(
@@ -94,6 +105,7 @@ export function validateInstoreOrder(
   if (!hasAtMostTwoDecimals(total)) {
     throw bad("invalid_total_amount", "total_amount must have a maximum of 2 decimals");
   }
+  whole(total, "invalid_total_amount");
 
   const sponsor = body["sponsor"];
   if (sponsor !== undefined && sponsor !== null) {
@@ -146,6 +158,7 @@ export function validateInstoreOrder(
     if (!hasAtMostTwoDecimals(unitPrice)) {
       throw bad("invalid_items.unit_price", "items.unit_price must have a maximum of 2 decimals");
     }
+    whole(unitPrice, "invalid_items.unit_price");
 
     const quantity = requireNumber(item["quantity"], "items.quantity", "invalid_items.quantity");
     if (!Number.isInteger(quantity) || quantity <= 0) {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { centsFromApi } from "../../money.ts";
+import { ordersApiAmount } from "../../sites.ts";
 import type { ObservedRefund, PublishRequest, UpstreamObservation } from "../upstream.ts";
 import type { Order, OrderBody, QrMode } from "./orders.schemas.ts";
 
@@ -12,13 +13,12 @@ export const ORDER_LIMITS = {
 } as const;
 
 /**
- * Two decimals, always. UNCONFIRMED (reference §9.1): the references disagree on "two decimals or
- * none" and "must contain two decimals"; two decimals satisfy both readings.
+ * The currency's decimals: two ("12.50"), or none for CLP and COP ("1500"), which Mercado Pago
+ * refuses with decimals. UNCONFIRMED (reference §9.1): the references disagree on "two decimals
+ * or none" and "must contain two decimals"; for two-decimal currencies two satisfy both readings.
  */
-export function orderAmount(cents: number): string {
-  const sign = cents < 0 ? "-" : "";
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+export function orderAmount(cents: number, decimals: 0 | 2 = 2): string {
+  return ordersApiAmount(cents, { decimals });
 }
 
 /** An ISO-8601 duration for a whole number of seconds: 600 → "PT10M", 3661 → "PT1H1M1S". */
@@ -110,9 +110,9 @@ export function orderProblems(
  */
 export function orderBody(
   sale: PublishRequest,
-  opts: { mode: QrMode; ttlSeconds: number; sponsorId: string | undefined },
+  opts: { mode: QrMode; ttlSeconds: number; sponsorId: string | undefined; decimals?: 0 | 2 },
 ): OrderBody {
-  const total = orderAmount(sale.totalCents);
+  const total = orderAmount(sale.totalCents, opts.decimals);
   return {
     type: "qr",
     external_reference: sale.externalReference,
@@ -123,7 +123,7 @@ export function orderBody(
     transactions: { payments: [{ amount: total }] },
     items: sale.items.map((item) => ({
       title: item.title,
-      unit_price: orderAmount(item.unitPriceCents),
+      unit_price: orderAmount(item.unitPriceCents, opts.decimals),
       quantity: item.quantity,
       unit_measure: item.unitMeasure,
       ...(item.skuNumber ? { external_code: item.skuNumber } : {}),

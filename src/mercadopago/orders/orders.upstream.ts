@@ -32,7 +32,7 @@ import type { QrMode } from "./orders.schemas.ts";
  */
 export function createOrdersUpstream(
   mp: MercadoPagoClient,
-  config: { mode: QrMode; ttlSeconds: number; sponsorId: string | undefined },
+  config: { mode: QrMode; ttlSeconds: number; sponsorId: string | undefined; decimals?: 0 | 2 },
 ): OrdersUpstream {
   return {
     api: "orders",
@@ -62,7 +62,9 @@ export function createOrdersUpstream(
       const body =
         amountCents === null
           ? undefined
-          : { transactions: [{ id: paymentId, amount: orderAmount(amountCents) }] };
+          : {
+              transactions: [{ id: paymentId, amount: orderAmount(amountCents, config.decimals) }],
+            };
       const answer = await mp.refundOrder(orderId, body, idempotencyKey, o);
       return answer ? observeRefunds(answer) : null;
     },

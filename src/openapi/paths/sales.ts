@@ -27,8 +27,11 @@ export const SALE_OPERATIONS: Operation[] = [
     path: "/sales",
     summary: "Register a sale and put its order on the POS's QR",
     description:
-      "`unit_price` > 0 with at most 2 decimals; the total (computed by the server in " +
-      "integer cents) at most 10 000 000; the taxes' sum below the total. " +
+      "`unit_price` > 0 with at most the currency's decimals (2; none for CLP and COP: 400 " +
+      "`validation_failed` naming the field and the currency); the total (computed by the " +
+      "server) at most the currency's cap (ARS 10 000 000, BRL 50 000, MXN 200 000, CLP " +
+      "10 000 000, COP 40 000 000, PEN 35 000, UYU 400 000); taxes follow the same rules and " +
+      "their sum is below the total. " +
       "`external_reference` is the client's idempotency key.",
     tag: "sales",
     body: { schema: CreateSaleSchema, required: true, example: CREATE_SALE_EXAMPLE },

@@ -47,7 +47,11 @@ export function createInstoreOrders(
     validateCollectorId(userId, collectorId);
     validatePosExternalId(posExternalId);
     const at = now();
-    const valid = validateInstoreOrder(body, { collectorId, now: at });
+    const valid = validateInstoreOrder(body, {
+      collectorId,
+      now: at,
+      currencyId: core.currencyId,
+    });
     // Simulator convenience: an unknown POS (and its store) is created on first PUT, so the
     // simulator works without any setup. Mercado Pago requires POST /pos beforehand.
     const pos = ensurePosRecord(posExternalId, storeExternalId);

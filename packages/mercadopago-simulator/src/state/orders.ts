@@ -19,7 +19,7 @@ import type {
 import type { StoresPos } from "./stores.ts";
 import { validateOrderCreate, validateRefundBody } from "../orders-validation.ts";
 import type { QrMode, ValidOrderItem } from "../orders-validation.ts";
-import { SimulatorError, isRecord, ordersError } from "../util.ts";
+import { SimulatorError, isRecord, ordersError, wholeUnitProblem } from "../util.ts";
 import { PAYMENT_ID_BASE } from "./core.ts";
 import type { PosRecord, StateCore } from "./core.ts";
 
@@ -325,6 +325,22 @@ export function createOrdersApi(
     sweep();
     const answer = idempotent(key, `create:${canonical(raw)}`, () => {
       const valid = validateOrderCreate(raw);
+      // whole pesos in Chile and Colombia, as Mercado Pago words the refusal
+      const fraction = [
+        { cents: valid.totalCents, path: "total_amount" },
+        ...valid.items.map((it, i) => ({
+          cents: it.unitPriceCents,
+          path: `items[${i}].unit_price`,
+        })),
+      ].find((a) => wholeUnitProblem(a.cents, currencyId) !== null);
+      if (fraction) {
+        throw ordersError(
+          400,
+          "property_value",
+          wholeUnitProblem(fraction.cents, currencyId) ?? "",
+          [fraction.path],
+        );
+      }
       const pos = requirePosForOrder(valid.posExternalId);
       const current = pos.apiOrderId ? orders.get(pos.apiOrderId) : undefined;
       if (current?.status === "created") {

@@ -1,11 +1,10 @@
 import { isLocale, type Locale, type SiteId } from "../sites.ts";
-import { en, type MessageKey } from "./en.ts";
+import { en, type MessageKey, type Messages } from "./en.ts";
 import { es } from "./es.ts";
 import { ptBR } from "./pt-BR.ts";
 
-export type { MessageKey };
+export type { MessageKey, Messages };
 /** One language's words: every key of the English catalogue. */
-export type Messages = Record<MessageKey, string>;
 
 /**
  * The words of the dashboard, the customer display and the QR sheet, in each language a store

@@ -238,3 +238,5 @@ export const en = {
 } as const;
 
 export type MessageKey = keyof typeof en;
+/** A locale's catalogue: every key of the English one (es.ts and pt-BR.ts are typed by it). */
+export type Messages = Record<MessageKey, string>;

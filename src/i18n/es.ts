@@ -1,4 +1,4 @@
-import type { Messages } from "./catalogue.ts";
+import type { Messages } from "./en.ts";
 
 /**
  * Neutral Latin American Spanish, as the stores of Mercado Pago's Spanish-speaking markets read it:

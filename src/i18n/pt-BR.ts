@@ -1,4 +1,4 @@
-import type { Messages } from "./catalogue.ts";
+import type { Messages } from "./en.ts";
 
 /**
  * Brazilian Portuguese, as a store in Brazil reads it: "loja" and "caixa" (o PDV) for store and

@@ -173,6 +173,15 @@ export interface StateCore {
   sweep(): void;
 }
 
+/** How refunds end before anyone changes it: the options, else at once. */
+export function initialRefundSettings(opts: SimulatorStateOptions): RefundSettings {
+  return {
+    mode: opts.refundMode ?? "sync",
+    settleMs: opts.refundSettleMs ?? 1000,
+    outcome: opts.refundOutcome ?? "processed",
+  };
+}
+
 export function createStateCore(opts: SimulatorStateOptions): StateCore {
   const offset = opts.utcOffsetMinutes ?? -180;
   const siteId = opts.siteId ?? "MLA";
@@ -204,11 +213,7 @@ export function createStateCore(opts: SimulatorStateOptions): StateCore {
     listeners,
     refundKeys: new Map(),
     sweepers,
-    refundSettings: {
-      mode: opts.refundMode ?? "sync",
-      settleMs: opts.refundSettleMs ?? 1000,
-      outcome: opts.refundOutcome ?? "processed",
-    },
+    refundSettings: initialRefundSettings(opts),
     next(kind) {
       counters[kind] += 1;
       return counters[kind];

@@ -8,7 +8,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 
-import { createStateCore } from "./core.ts";
+import { createStateCore, initialRefundSettings } from "./core.ts";
 import { createOrdersApi } from "./orders.ts";
 import { createInstoreOrders } from "./instore.ts";
 import { createMerchantOrdersPayments } from "./merchant-orders.ts";
@@ -156,11 +156,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       core.liveMerchantOrders.clear();
       core.posWithExpiringSlot.clear();
       ordersApi.reset();
-      Object.assign(core.refundSettings, {
-        mode: opts.refundMode ?? "sync",
-        settleMs: opts.refundSettleMs ?? 1000,
-        outcome: opts.refundOutcome ?? "processed",
-      });
+      Object.assign(core.refundSettings, initialRefundSettings(opts));
     },
     putOrder: instore.putOrder,
     getOrder: instore.getOrder,

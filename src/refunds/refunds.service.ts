@@ -116,26 +116,20 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     return sale;
   }
 
-  /** The Mercado Pago refund ids our other refunds of the sale already account for. */
-  async function claimedElsewhere(refund: Refund): Promise<Set<number>> {
-    const all = await refunds.listForSale(refund.saleId);
-    return new Set(
-      all
-        .filter((r) => r.id !== refund.id)
-        .flatMap((r) => r.parts.map((p) => p.mpRefundId))
-        .filter((id): id is number => id !== null),
-    );
-  }
-
-  /** The same for the Orders API's refund ids (REF…). */
-  async function claimedOrderRefunds(refund: Refund): Promise<Set<string>> {
-    const all = await refunds.listForSale(refund.saleId);
-    return new Set(
-      all
-        .filter((r) => r.id !== refund.id)
-        .flatMap((r) => r.parts.map((p) => p.orderRefundId))
-        .filter((id): id is string => id !== undefined),
-    );
+  /**
+   * The Mercado Pago refund ids our other refunds of the sale already account for: payment
+   * refunds (instore) and the Orders API's (REF…).
+   */
+  async function claimedElsewhere(refund: Refund) {
+    const parts = (await refunds.listForSale(refund.saleId))
+      .filter((r) => r.id !== refund.id)
+      .flatMap((r) => r.parts);
+    return {
+      payments: new Set(parts.flatMap((p) => (p.mpRefundId === null ? [] : [p.mpRefundId]))),
+      orders: new Set(
+        parts.flatMap((p) => (p.orderRefundId === undefined ? [] : [p.orderRefundId])),
+      ),
+    };
   }
 
   /**
@@ -328,7 +322,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
     try {
       if (deadlinePassed(call.deadline)) throw new MercadoPagoError("timeout", "out of time");
       const listed = await mp.listRefunds(part.paymentId, call);
-      const ours = findOurRefund(part, listed, await claimedElsewhere(refund));
+      const ours = findOurRefund(part, listed, (await claimedElsewhere(refund)).payments);
       const status = listed.find((r) => Number(r.id) === ours)?.status;
       part.state = ours === null ? "failed" : refundOutcome(status);
       part.mpRefundId = ours;
@@ -431,7 +425,7 @@ export function createRefundsService(deps: RefundsServiceDeps) {
         mercadoPagoIdempotencyKey(sale.id, refund.id, part.paymentId),
         call,
       );
-      takeOrderRefund(part, answer ?? [], await claimedOrderRefunds(refund));
+      takeOrderRefund(part, answer ?? [], (await claimedElsewhere(refund)).orders);
       return null;
     } catch (err) {
       if (!(err instanceof MercadoPagoError)) throw err;

@@ -167,8 +167,9 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
       const byId = new Map(read.flatMap((o) => o.orders).map((o) => [`${o.api}:${o.id}`, o]));
       try {
         const sales = await deps.sales.applyObservations([...byId.values()], "webhook");
+        // only a paid (or refunded) sale can have a refund: a pending sale's payment costs no query
         await deps.refunds?.wakeProcessing(
-          sales.map((s) => s.id),
+          sales.filter((s) => s.status === "paid" || s.status === "refunded").map((s) => s.id),
           new Date(),
         );
         const pending = new Set(

@@ -34,8 +34,15 @@ export function createSaleReconciling(
       log.info({ externalReference: ref, posId: sale.posId }, "publication resumed");
       return published(sale);
     }
-    const failed = await failCreate(
-      settled,
+    const failed = await notPublished(settled);
+    if (failed) log.warn({ externalReference: ref }, "publication given up: sale failed");
+    return failed ?? (await mustFind(ref));
+  }
+
+  /** Gives up a publication Mercado Pago never took in time: the sale fails, its POS freed. */
+  function notPublished(sale: Sale) {
+    return failCreate(
+      sale,
       {
         status: 504,
         code: "mercadopago_unavailable",
@@ -46,8 +53,6 @@ export function createSaleReconciling(
       "withdrawn",
       true,
     );
-    if (failed) log.warn({ externalReference: ref }, "publication given up: sale failed");
-    return failed ?? (await mustFind(ref));
   }
 
   /**
@@ -75,18 +80,7 @@ export function createSaleReconciling(
       upstreamEnds: false,
     });
     if (settled.status !== "pending") return settled;
-    const failed = await failCreate(
-      settled,
-      {
-        status: 504,
-        code: "mercadopago_unavailable",
-        message: "Mercado Pago did not take the order in time",
-        details: [{ reason: "not_published" }],
-      },
-      { reason: "not_published" },
-      "withdrawn",
-      true,
-    );
+    const failed = await notPublished(settled);
     return failed ?? (await mustFind(sale.externalReference));
   }
 

@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { pino } from "pino";
 import request from "supertest";
@@ -21,7 +20,7 @@ import {
   type Harness,
   type TestDb,
 } from "./helpers.ts";
-import { launchChromium } from "./browser.ts";
+import { ARTIFACTS, launchChromium, shootAtWidths, watchPage } from "./browser.ts";
 
 // The dashboard and the customer display in headless Chromium, against the service on a real
 // port with the simulator mounted in it as in development (notifications come back over HTTP,
@@ -34,7 +33,6 @@ const POS2 = "SUCPG1POS2";
 const STORE2 = "SUCPG2";
 const POS3 = "SUCPG2POS1";
 const POS_KEY = `pos-key-pages-0123456789`; // bound to STORE/POS1
-const ARTIFACTS = join(process.cwd(), "test-artifacts");
 const WIDTHS = [390, 1280] as const;
 /** how long a page may take to show what was asked of it (the whole suite shares two cores) */
 const SOON = { timeout: 5000 };
@@ -51,31 +49,6 @@ let staff: BrowserContext;
 let page: Page;
 /** console errors and uncaught exceptions of every page, as "page: text" */
 const problems: string[] = [];
-
-function watch(p: Page, name: string) {
-  p.on("console", (msg) => {
-    if (msg.type() !== "error") return;
-    // a failed load names its URL (path only: the port changes), so each one is accounted for
-    const url = msg.location().url ? new URL(msg.location().url).pathname : "";
-    problems.push(`${name}: ${msg.text()}${url ? ` ${url}` : ""}`);
-  });
-  p.on("pageerror", (err) => problems.push(`${name}: ${err.message}`));
-}
-
-async function shoot(p: Page, name: string) {
-  for (const width of WIDTHS) {
-    await p.setViewportSize({ width, height: width === 390 ? 844 : 800 });
-    // the layout settles before it is measured
-    await p.evaluate(
-      () => new Promise((r) => (globalThis as unknown as Win).requestAnimationFrame(() => r(null))),
-    );
-    const scrollWidth = await p.evaluate(
-      () => (globalThis as unknown as Win).document.documentElement.scrollWidth,
-    );
-    await p.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
-    expect(scrollWidth, `${name} at ${width} px`).toBeLessThanOrEqual(width);
-  }
-}
 
 async function createSale(posId: string, unitPrice = 2.5) {
   const ref = uniqueRef();
@@ -199,7 +172,7 @@ beforeAll(async () => {
   // a wait that cannot succeed fails within the test's own bound, saying what it waited for
   staff.setDefaultTimeout(10_000);
   page = await staff.newPage();
-  watch(page, "dashboard");
+  watchPage(page, "dashboard", problems);
 }, 60_000);
 
 afterAll(async () => {
@@ -219,7 +192,7 @@ describe("dashboard", () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("unsafe-inline");
     await page.locator("#signin-key").waitFor();
-    await shoot(page, "dashboard-signin");
+    await shootAtWidths(page, "dashboard-signin", WIDTHS);
 
     await page.fill("#signin-key", "not-a-key-0123456789");
     await page.press("#signin-key", "Enter");
@@ -254,7 +227,7 @@ describe("dashboard", () => {
     for await (const chunk of csv) text += String(chunk);
     expect(text.split("\n")[0]).toContain("external_reference");
     expect(text).toContain(ref);
-    await shoot(page, "dashboard-today");
+    await shootAtWidths(page, "dashboard-today", WIDTHS);
   }, 45_000);
 
   it("offers, once a store is chosen, only that store's POS in the POS filter", async () => {
@@ -313,7 +286,7 @@ describe("dashboard", () => {
       .waitFor();
     // and in the history only, not again as raw data among the details
     expect(await page.locator('[data-field="refunds"]').count()).toBe(0);
-    await shoot(page, "dashboard-sale");
+    await shootAtWidths(page, "dashboard-sale", WIDTHS);
   }, 60_000);
 
   it("lists stores and POS with their QR and current sale", async () => {
@@ -326,7 +299,7 @@ describe("dashboard", () => {
     const download = page.waitForEvent("download");
     await card.locator("button", { hasText: "Print" }).click();
     expect((await download).suggestedFilename()).toBe(`${POS2}.pdf`);
-    await shoot(page, "dashboard-stores");
+    await shootAtWidths(page, "dashboard-stores", WIDTHS);
 
     // registering is for full-access keys: a staff key is told so in words
     await page.fill('#new-pos [name="external_id"]', "SUCPG1POS9");
@@ -349,25 +322,25 @@ describe("customer display", () => {
     const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     tablet.setDefaultTimeout(10_000);
     const display = await tablet.newPage();
-    watch(display, "display");
+    watchPage(display, "display", problems);
     const res = await display.goto(`${base}/display/${POS1}`);
     expect(res?.headers()["content-security-policy"]).toContain("script-src 'self'");
     await display.fill("#signin-key", POS_KEY);
     await display.press("#signin-key", "Enter");
     await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
-    await shoot(display, "display-idle");
+    await shootAtWidths(display, "display-idle", WIDTHS);
 
     const ref = await createSale(POS1, 6.25);
     // the store's language (es, the site's default) and ARS as Intl writes them in Argentina
     await expect.poll(() => shown(display, "#amount"), { timeout: 8000 }).toBe("$ 12,50");
     await imageLoaded(display, "#qr");
-    await shoot(display, "display-pending");
+    await shootAtWidths(display, "display-pending", WIDTHS);
 
     sim.pay(POS1, { status: "approved" });
     await display.locator("#paid").waitFor({ timeout: 10_000 });
     expect(await display.textContent("#paid")).toContain("Pago recibido, ¡gracias!");
     expect((await row(ref)).status).toBe("paid");
-    await shoot(display, "display-paid");
+    await shootAtWidths(display, "display-paid", WIDTHS);
     // then back to the store's name
     await display.locator("#idle").waitFor({ timeout: 10_000 });
 
@@ -383,7 +356,7 @@ describe("customer display", () => {
     const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     tablet.setDefaultTimeout(10_000);
     const display = await tablet.newPage();
-    watch(display, "display");
+    watchPage(display, "display", problems);
     await display.goto(`${base}/display/${POS2}`);
     await display.fill("#signin-key", POS_KEY);
     await display.press("#signin-key", "Enter");
@@ -395,7 +368,7 @@ describe("customer display", () => {
           `clave de la caja ${POS2} o abre la pantalla de la caja de esa clave.`,
       );
     expect(await display.locator("#screen").isHidden()).toBe(true);
-    await shoot(display, "display-wrong-till");
+    await shootAtWidths(display, "display-wrong-till", WIDTHS);
 
     // on its own till it works; then the service stops taking the key (its keys changed)
     await display.goto(`${base}/display/${POS1}`);
@@ -429,7 +402,7 @@ describe("customer display", () => {
     await display.locator("#problem").waitFor({ timeout: 5000 });
     expect(await display.locator("#idle").isHidden()).toBe(true);
     expect(await display.textContent("#problem-text")).toMatch(/ya no se reconoce/);
-    await shoot(display, "display-refused");
+    await shootAtWidths(display, "display-refused", WIDTHS);
     await display.click("#problem-signin");
     await display.locator("#signin-key").waitFor();
     expect(await display.locator("#screen").isHidden()).toBe(true);
@@ -453,7 +426,7 @@ describe("customer display", () => {
 describe("simulator page in the service", () => {
   it("rings up a sale and shows the service's status beside the merchant orders", async () => {
     const p = await staff.newPage();
-    watch(p, "simulator");
+    watchPage(p, "simulator", problems);
     await p.goto(`${base}/simulator`);
     await p.locator("#pos-select option").first().waitFor({ state: "attached" });
     expect(await p.textContent("#qr-note")).toMatch(/real\s+phone cannot scan it/);
@@ -481,7 +454,7 @@ describe("simulator page in the service", () => {
       .waitFor({ timeout: 10_000 });
     expect((await row(ref)).status).toBe("paid");
     expect(await p.textContent("#zone")).toContain("America/Sao_Paulo");
-    await shoot(p, "simulator");
+    await shootAtWidths(p, "simulator", WIDTHS);
     await p.close();
   }, 45_000);
 });

@@ -110,6 +110,19 @@ describe.each(CASES)("a $currency sale ($site, $api)", ({ site, currency, api, c
       message: `total must be at most ${cap} ${currency}`,
     });
   });
+
+  it("refuses a body its currency cannot carry before looking at the reference it reuses", async () => {
+    const first = saleBody({ items: [{ title: "Pan", unit_price: 100, quantity: 1 }] });
+    await create(first).expect(201);
+    // the same reference with a body that is invalid in this currency: the body is what is wrong,
+    // not the reference (a 409 would tell the till to pick a new reference for a bad body)
+    const reused = await create({
+      ...first,
+      items: [{ title: "Pan", unit_price: 100.5, quantity: 1 }],
+    });
+    expect(reused.status).toBe(400);
+    expect(reused.body.error.code).toBe("validation_failed");
+  });
 });
 
 describe("the simulator as a whole-peso site", () => {

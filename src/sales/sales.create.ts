@@ -177,14 +177,6 @@ export function createSaleCreation(
   ): Promise<CreateSaleResult> {
     const call = cashierCall();
     const externalReference = input.external_reference ?? newReference();
-    const hash = requestHash(input, externalReference);
-    // a reference we just made (96 random bits) cannot be taken: only a client's can be a replay
-    if (input.external_reference !== undefined) {
-      const existing = await repo.findByReference(externalReference);
-      if (existing) return replayOf(existing, hash);
-    }
-
-    const now = deps.now();
     const items: SaleItem[] = input.items.map((i) => ({
       title: i.title,
       unitPriceCents: itemCents({ unit_price: i.unit_price, quantity: 1 }),
@@ -218,6 +210,16 @@ export function createSaleCreation(
         );
       }
     }
+    // only a body that could be a sale is matched against a reference: a bad body is a 400, never a
+    // 409 that would send the till after a new reference for the same mistake
+    const hash = requestHash(input, externalReference);
+    // a reference we just made (96 random bits) cannot be taken: only a client's can be a replay
+    if (input.external_reference !== undefined) {
+      const existing = await repo.findByReference(externalReference);
+      if (existing) return replayOf(existing, hash);
+    }
+
+    const now = deps.now();
     const lease = publicationLease(now);
     const created = await repo.create({
       externalReference,

@@ -23,6 +23,29 @@ export interface ObservedPayment {
   amount: number;
   /** how much of it was given back, when some was */
   refunded?: number;
+  /**
+   * What Mercado Pago says of how it was paid, where the read that saw it gives it (null: it did
+   * not). Decimal amounts as Mercado Pago shows them; dates ISO 8601 as Mercado Pago sent them.
+   */
+  details?: PaymentDetails;
+}
+
+/** A payment's details (contract v1.2 "Payments, receipts, the day close"). */
+export interface PaymentDetails {
+  /** payment_method_id: visa, master, account_money, pix … */
+  method: string | null;
+  /** payment_type_id: credit_card, debit_card, account_money, bank_transfer … */
+  type: string | null;
+  installments: number | null;
+  cardLastFour: string | null;
+  authorizationCode: string | null;
+  /** the sum of fee_details[].amount */
+  fee: number | null;
+  /** transaction_details.net_received_amount */
+  net: number | null;
+  moneyReleaseDate: string | null;
+  statusDetail: string | null;
+  dateApproved: string | null;
 }
 
 /** An Orders API refund as the order shows it (`transactions.refunds[]`). */

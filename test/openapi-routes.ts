@@ -1,3 +1,4 @@
+import type { CloseoutRepository } from "../src/closeout/closeout.repository.ts";
 import pino from "pino";
 import { createApp, type AppDeps } from "../src/app.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
@@ -122,6 +123,7 @@ export function appWithEveryRouter(overrides: Partial<AppDeps> = {}) {
     logger: pino({ level: "silent" }),
     sales: {} as SalesService,
     salesList: {} as SalesListRepository,
+    closeout: {} as CloseoutRepository,
     refunds: {} as RefundsService,
     stores: {} as StoresService,
     live: {} as LiveSales,

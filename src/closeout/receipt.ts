@@ -3,7 +3,7 @@ import { translate, type MessageKey } from "../i18n/catalogue.ts";
 import type { PaymentDetails } from "../mercadopago/upstream.ts";
 import type { RefundEntry } from "../sales/sale.presenter.ts";
 import type { Sale } from "../sales/sale.ts";
-import { center, plain, row, rule, wrap, type TillLine } from "./till-layout.ts";
+import { center, indent, plain, row, rule, type TillLine } from "./till-layout.ts";
 import type { TillWords } from "./till-words.ts";
 
 /**
@@ -132,7 +132,14 @@ export function receiptLines(r: Receipt, w: TillWords): TillLine[] {
     translate(w.locale, key, vars);
   const lines: TillLine[] = [
     ...plain(center(r.store.name), true),
-    ...plain(center(`${t("receipt.pos", { pos: r.pos.name })} (${r.pos.id})`)),
+    // a POS registered here by its name and id; one known only by its id, as "POS <id>"
+    ...plain(
+      center(
+        r.pos.name === r.pos.id
+          ? t("receipt.pos", { pos: r.pos.id })
+          : `${r.pos.name} (${r.pos.id})`,
+      ),
+    ),
     { text: rule() },
     ...plain(row(t("receipt.date"), w.dateTime(r.at))),
     ...plain(row(t("receipt.sale"), r.externalReference)),
@@ -141,9 +148,7 @@ export function receiptLines(r: Receipt, w: TillWords): TillLine[] {
   for (const item of r.items) {
     lines.push(...plain(row(`${item.quantity} x ${item.title}`, w.money(item.totalCents))));
     if (item.quantity > 1) {
-      lines.push(
-        ...plain(wrap(`  ${t("receipt.each", { amount: w.money(item.unitPriceCents) })}`)),
-      );
+      lines.push(...plain(indent(t("receipt.each", { amount: w.money(item.unitPriceCents) }))));
     }
   }
   lines.push({ text: rule() });
@@ -155,15 +160,15 @@ export function receiptLines(r: Receipt, w: TillWords): TillLine[] {
   for (const p of r.payments) {
     lines.push(...plain(row(paymentWords(p, w), w.money(p.amountCents))));
     if (p.cardLastFour) {
-      lines.push(...plain(wrap(`  ${t("receipt.card", { last_four: p.cardLastFour })}`)));
+      lines.push(...plain(indent(t("receipt.card", { last_four: p.cardLastFour }))));
     }
     if (p.installments !== null && p.installments > 1) {
-      lines.push(...plain(wrap(`  ${t("receipt.installments", { count: p.installments })}`)));
+      lines.push(...plain(indent(t("receipt.installments", { count: p.installments }))));
     }
     if (p.authorizationCode) {
-      lines.push(...plain(wrap(`  ${t("receipt.authorization", { code: p.authorizationCode })}`)));
+      lines.push(...plain(indent(t("receipt.authorization", { code: p.authorizationCode }))));
     }
-    lines.push(...plain(wrap(`  ${t("receipt.operation", { id: p.id })}`)));
+    lines.push(...plain(indent(t("receipt.operation", { id: p.id }))));
   }
   if (r.refundedCents > 0) {
     lines.push({ text: rule() });

@@ -36,6 +36,11 @@ export function wrap(text: string, columns = TILL_COLUMNS): string[] {
 }
 
 /** `left` and `right` on one line, `right` flush right; a long `left` wraps above it. */
+/** `text` wrapped under a two-space indent (a detail of the line above). */
+export function indent(text: string, columns = TILL_COLUMNS): string[] {
+  return wrap(text, columns - 2).map((l) => `  ${l}`);
+}
+
 export function row(left: string, right: string, columns = TILL_COLUMNS): string[] {
   const r = width(right);
   const lines = wrap(left, columns);

@@ -198,7 +198,11 @@ export function closeLines(b: CloseBody, storeName: string, w: TillWords): TillL
       wrap(
         r.status === "discrepancies"
           ? t("close.reconciliation_discrepancies", { count: r.discrepancies.length })
-          : t(`close.reconciliation_${r.status}`),
+          : t(
+              r.status === "matched"
+                ? "close.reconciliation_matched"
+                : "close.reconciliation_pending",
+            ),
       ),
     ),
   );

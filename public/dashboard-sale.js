@@ -1,6 +1,6 @@
 // One sale: everything the API returns, its history, and re-check / cancel / refund. Its amounts
 // are in its currency, its times in its store's zone.
-import { $, api, badge, el, explain, follow, say, signIn } from "./common.js";
+import { $, api, badge, el, explain, follow, saveBlob, say, signIn } from "./common.js";
 import {
   SITE,
   currencyDecimals,
@@ -8,6 +8,7 @@ import {
   hasMessage,
   labelZone,
   languageSelector,
+  locale,
   money,
   onLocale,
   t,
@@ -214,7 +215,9 @@ function render(s, events) {
   if (events) $("timeline").replaceChildren(...history(events, s.refunds || []));
   $("cancel").hidden = s.status !== "pending";
   $("refund").hidden = !(s.status === "paid" && remaining(s) > 0);
-  for (const id of ["recheck", "cancel", "refund"]) $(id).disabled = busy;
+  // a paid sale has a receipt; a refunded one too (it was paid, and shows what went back)
+  $("receipt").hidden = !(s.status === "paid" || s.status === "refunded");
+  for (const id of ["recheck", "cancel", "refund", "receipt"]) $(id).disabled = busy;
 }
 
 /** The zone of the sale's store, for its times; a key that may not read stores keeps the site's. */
@@ -329,6 +332,31 @@ async function refundSale() {
   );
 }
 
+/**
+ * The 80 mm receipt as a PDF, in the page's language, opened for printing: the window is opened
+ * at the tap (a window opened after the fetch would be blocked) and shown the PDF once read; a
+ * browser that opens none saves the file.
+ */
+async function printReceipt() {
+  const win = window.open("", "_blank");
+  say($("message"), t("sale.working", { action: t("receipt.printing") }));
+  try {
+    const res = await api(path + "/receipt?locale=" + encodeURIComponent(locale()), {
+      raw: true,
+      headers: { accept: "application/pdf" },
+    });
+    if (win) {
+      win.location.href = URL.createObjectURL(await res.blob());
+    } else {
+      await saveBlob(res, "receipt-" + ref + ".pdf");
+    }
+    say($("message"), "");
+  } catch (err) {
+    if (win) win.close();
+    say($("message"), explain(err), true);
+  }
+}
+
 languageSelector($("language"));
 labelZone(zone(), null);
 onLocale(() => {
@@ -340,6 +368,7 @@ $("recheck").addEventListener("click", () =>
 );
 $("cancel").addEventListener("click", cancelSale);
 $("refund").addEventListener("click", refundSale);
+$("receipt").addEventListener("click", printReceipt);
 
 signIn({
   check: (key) => api(path, { key }),

@@ -10,6 +10,9 @@ import { createMetricsRouter } from "./metrics/metrics.routes.ts";
 import type { LiveSales } from "./live/live-sales.ts";
 import { createHttpLogger, logAtDebug, noteOnAccessLine } from "./logger.ts";
 
+import type { CloseoutRepository } from "./closeout/closeout.repository.ts";
+import { createCloseoutRouter } from "./closeout/closeout.routes.ts";
+import type { ReconciliationOfDay } from "./closeout/reconciliation-port.ts";
 import { createPagesRouter } from "./pages/pages.routes.ts";
 import { securityHeaders } from "./security-headers.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
@@ -35,6 +38,10 @@ export interface AppDeps {
   salesList?: SalesListRepository;
   /** refunds of paid sales (POST /orders/:ref/refund); without it the route is not served */
   refunds?: RefundsService;
+  /** the day close's reads (GET /sales/close); with stores, also the receipts */
+  closeout?: CloseoutRepository;
+  /** the reconciliation of a store's day, shown in the close-out; unset: "pending" */
+  reconciliationOfDay?: ReconciliationOfDay;
   /** stores and POS routes; main.ts always gives it */
   stores?: StoresService;
   /** the site the service runs as (resolved at boot); without it, MLA as with the simulator */
@@ -202,6 +209,24 @@ export function createApp(deps: AppDeps): express.Express {
   }
   if (deps.live) {
     app.use(createLiveRouter({ sales: deps.sales, live: deps.live, refunds: refundHistory }));
+  }
+  if (deps.closeout && deps.stores) {
+    // before the sales routes: /sales/close is no sale, /orders/:ref/receipt no other route's
+    const stores = deps.stores;
+    app.use(
+      createCloseoutRouter({
+        sales: deps.sales,
+        refunds: refundHistory,
+        stores: {
+          defaults: stores.defaults,
+          findStore: (id) => stores.findStore(id),
+          findPos: (id) => stores.findPos(id),
+        },
+        repo: deps.closeout,
+        site: deps.site ?? "MLA",
+        reconciliationOfDay: deps.reconciliationOfDay,
+      }),
+    );
   }
   app.use(createPosSaleRouter(deps.sales));
   app.use(createSalesRouter(deps.sales, refundHistory));

@@ -1,5 +1,6 @@
 import "dotenv/config";
 import { createApp } from "./app.ts";
+import { createCloseoutRepository } from "./closeout/closeout.repository.ts";
 import { connectDatabase } from "./boot/database.ts";
 import { developmentApiKeys } from "./boot/dev-api-key.ts";
 import { checkCredentials, mercadoPagoUpstream } from "./boot/mercadopago.ts";
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     site: site.site,
     sales,
     salesList: createSalesListRepository(db.prisma),
+    closeout: createCloseoutRepository(db.prisma),
     refunds,
     stores,
     live,

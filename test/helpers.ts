@@ -5,6 +5,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { createApp } from "../src/app.ts";
+import { createCloseoutRepository } from "../src/closeout/closeout.repository.ts";
 import { createPrisma, migrate, poolOf, type Db } from "../src/db/database.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
 import { createNotificationWorker } from "../src/jobs/notification-worker.ts";
@@ -237,6 +238,7 @@ export function buildHarness(
     logger,
     sales,
     salesList: createSalesListRepository(db.prisma),
+    closeout: createCloseoutRepository(db.prisma),
     refunds,
     stores,
     ...(opts.site ? { site: opts.site } : {}),

@@ -1,3 +1,4 @@
+import type { CloseoutRepository } from "../src/closeout/closeout.repository.ts";
 import pino from "pino";
 import { createApp, type AppDeps } from "../src/app.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
@@ -32,6 +33,7 @@ export const UNDOCUMENTED: readonly { route: string; why: string }[] = [
   },
   { route: "GET /dashboard/sales/:ref", why: "the dashboard's sale page (HTML)" },
   { route: "GET /dashboard/stores", why: "the dashboard's stores and POS page (HTML)" },
+  { route: "GET /dashboard/close", why: "the dashboard's day close page (HTML)" },
   { route: "GET /display/:pos_id", why: "the customer display's page (HTML)" },
   { route: "GET /docs/assets/:file", why: "Swagger UI's files for the /docs page" },
   {
@@ -122,6 +124,7 @@ export function appWithEveryRouter(overrides: Partial<AppDeps> = {}) {
     logger: pino({ level: "silent" }),
     sales: {} as SalesService,
     salesList: {} as SalesListRepository,
+    closeout: {} as CloseoutRepository,
     refunds: {} as RefundsService,
     stores: {} as StoresService,
     live: {} as LiveSales,

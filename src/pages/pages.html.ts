@@ -6,7 +6,7 @@
 import { translate, type MessageKey } from "../i18n/catalogue.ts";
 import type { Locale } from "../sites.ts";
 
-export type DashboardPage = "today" | "sale" | "stores";
+export type DashboardPage = "today" | "sale" | "stores" | "close";
 
 export function escapeHtml(value: string): string {
   return value
@@ -143,6 +143,7 @@ function sale(locale: Locale): string {
     ${tag("button", "sale.recheck", 'id="recheck" type="button"')}
     ${tag("button", "sale.cancel", 'id="cancel" type="button" hidden')}
     ${tag("button", "sale.refund", 'id="refund" type="button" hidden')}
+    ${tag("button", "receipt.print", 'id="receipt" type="button" hidden')}
   </div>
   <p class="muted zone" data-zone></p>
 </section>
@@ -210,6 +211,50 @@ function stores(locale: Locale): string {
 </section>`;
 }
 
+/** The day close of one store: its figures, per method and POS, disputes, and the check. */
+function close(locale: Locale): string {
+  const { tag } = words(locale);
+  const label = (key: MessageKey, control: string) =>
+    `<label>${tag("span", key)} ${control}</label>`;
+  const th = (key: MessageKey, num = false) => tag("th", key, num ? 'class="num"' : "");
+  return `
+<section class="card">
+  ${tag("h1", "close.title")}
+  <form id="filters" class="filters">
+    ${label("filter.store", '<select id="c-store" name="store_id" required></select>')}
+    ${label("filter.date", '<input id="c-date" name="date" type="date" required>')}
+    ${label("filter.pos", `<select id="c-pos" name="pos_id">${tag("option", "filter.all_pos", 'value=""')}</select>`)}
+    ${tag("button", "close.csv", 'id="c-csv" type="button"')}
+    ${tag("button", "close.pdf", 'id="c-pdf" type="button"')}
+  </form>
+  <p class="muted zone" data-zone></p>
+  <p id="message" role="status"></p>
+  ${tag("p", "close.choose_store", 'id="no-store" class="muted" hidden')}
+</section>
+<section class="card">
+  <div id="figures" class="summary"></div>
+  ${tag("p", "close.empty", 'id="c-empty" class="muted" hidden')}
+</section>
+<section class="card">
+  ${tag("h2", "close.by_method")}
+  <table><thead><tr>${th("col.payment")}${th("summary.count", true)}${th("col.amount", true)}</tr></thead>
+  <tbody id="by-method"></tbody></table>
+  ${tag("h2", "close.by_pos")}
+  <table><thead><tr>${th("field.pos_id")}${th("summary.count", true)}${th("close.gross", true)}${th("close.fees", true)}${th("close.net", true)}${th("amount.refunded", true)}</tr></thead>
+  <tbody id="by-pos"></tbody></table>
+  ${tag("h2", "close.by_status")}
+  <div id="by-status" class="summary"></div>
+</section>
+<section class="card">
+  ${tag("h2", "close.disputes")}
+  <ul id="disputes"></ul>
+  ${tag("p", "close.no_disputes", 'id="no-disputes" class="muted" hidden')}
+  ${tag("h2", "close.reconciliation")}
+  <p id="reconciliation"></p>
+  <ul id="discrepancies"></ul>
+</section>`;
+}
+
 const BODIES: Record<
   DashboardPage,
   { title: MessageKey; body: (locale: Locale) => string; script: string }
@@ -217,6 +262,7 @@ const BODIES: Record<
   today: { title: "today.title", body: today, script: "dashboard-today.js" },
   sale: { title: "sale.title", body: sale, script: "dashboard-sale.js" },
   stores: { title: "stores.title", body: stores, script: "dashboard-stores.js" },
+  close: { title: "close.title", body: close, script: "dashboard-close.js" },
 };
 
 /**
@@ -235,7 +281,8 @@ export function renderDashboard(page: DashboardPage, site: PageSite): string {
 <header class="bar">
   ${tag("strong", "dashboard.brand")}
   <nav>${link("/dashboard", "nav.today", page === "today")}
-  ${link("/dashboard/stores", "nav.stores", page === "stores")}</nav>
+  ${link("/dashboard/stores", "nav.stores", page === "stores")}
+  ${link("/dashboard/close", "nav.close", page === "close")}</nav>
   <label class="language">${tag("span", "language.label")} <select id="language"></select></label>
   <button id="signout" type="button" hidden data-i18n="signout.button">${t("signout.button")}</button>
 </header>

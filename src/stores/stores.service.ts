@@ -210,6 +210,9 @@ export function createStoresService(deps: StoresServiceDeps) {
       return store?.timeZone ?? deps.defaults.timeZone;
     },
 
+    /** The store registered here, or null (sales may name a store that is not). */
+    findStore: (externalId: string) => repo.findStore(externalId),
+
     async getStore(externalId: string): Promise<Store> {
       const store = await repo.findStore(externalId);
       if (!store) throw new AppError("not_found", `no store ${externalId} here`);

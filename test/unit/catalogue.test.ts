@@ -25,6 +25,8 @@ const SOURCES = [
     .filter((f) => f.endsWith(".ts"))
     .map((f) => `src/pages/${f}`),
   "src/stores/pos-qr.ts",
+  "src/closeout/receipt.ts",
+  "src/closeout/close.presenter.ts",
 ];
 
 const KEYS = Object.keys(en) as MessageKey[];

@@ -28,6 +28,7 @@ const FOLDERS: Record<string, number> = {
   refunds: 4,
   live: 5,
   metrics: 5,
+  closeout: 5,
   jobs: 6,
   pages: 6,
   openapi: 6,

@@ -1,4 +1,5 @@
 import type { Operation } from "../define.ts";
+import { CLOSEOUT_OPERATIONS } from "./closeout.ts";
 import { LIVE_OPERATIONS } from "./live.ts";
 import { NOTIFICATION_OPERATIONS } from "./notifications.ts";
 import { SERVICE_OPERATIONS } from "./operations.ts";
@@ -11,6 +12,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...SERVICE_OPERATIONS,
   ...NOTIFICATION_OPERATIONS,
   ...SALE_OPERATIONS,
+  ...CLOSEOUT_OPERATIONS,
   ...REFUND_OPERATIONS,
   ...LIVE_OPERATIONS,
   ...STORE_OPERATIONS,

@@ -26,6 +26,9 @@ import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
 import type { SiteId } from "./sites.ts";
 import { createStoresRouter } from "./stores/stores.routes.ts";
+import type { UrlPolicy } from "./webhooks-out/endpoint-url.ts";
+import type { WebhooksOutRepository } from "./webhooks-out/webhooks-out.repository.ts";
+import { createWebhooksOutRouter } from "./webhooks-out/webhooks-out.routes.ts";
 import type { StoresService } from "./stores/stores.service.ts";
 
 export interface AppDeps {
@@ -64,6 +67,8 @@ export interface AppDeps {
   live?: LiveSales;
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
   simulator?: Router;
+  /** webhooks to the store's systems: endpoints and deliveries; without it not served */
+  webhooksOut?: { repo: WebhooksOutRepository; policy: UrlPolicy; wake?: () => void };
   /** GET /metrics (behind `metricsToken` when set) and the HTTP request histogram */
   metrics?: Metrics;
   metricsToken?: string;
@@ -210,6 +215,11 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.stores) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
     app.use(createStoresRouter(deps.stores, guard));
+  }
+  if (deps.webhooksOut) {
+    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+    const w = deps.webhooksOut;
+    app.use(createWebhooksOutRouter(w.repo, w.policy, guard, w.wake));
   }
   // the dashboard and the customer display: pages and scripts; the data comes from the API
   const pagesGuard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];

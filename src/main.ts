@@ -76,6 +76,9 @@ async function main(): Promise<void> {
     refunds,
     refundResolver,
     pruner,
+    webhooksOutRepo,
+    webhookPolicy,
+    webhookDeliverer,
   } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
 
   const filled = await repo.fillCurrency(siteProfile(site.site).currency);
@@ -147,6 +150,11 @@ async function main(): Promise<void> {
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
     metrics,
     metricsToken: config.metricsToken,
+    webhooksOut: {
+      repo: webhooksOutRepo,
+      policy: webhookPolicy,
+      wake: () => webhookDeliverer.wake(),
+    },
   });
 
   const server = createHttpServer(app);
@@ -155,6 +163,7 @@ async function main(): Promise<void> {
   sweeper.start();
   refundResolver.start();
   pruner.start();
+  webhookDeliverer.start();
   logger.info(
     {
       port: config.port,
@@ -176,6 +185,7 @@ async function main(): Promise<void> {
       sweeper.stop(),
       refundResolver.stop(),
       pruner.stop(),
+      webhookDeliverer.stop(),
       feed?.stop(),
     ]);
     await upstream.simulator?.close();

@@ -138,6 +138,8 @@ export function buildHarness(
     mpApi?: MercadoPagoApi;
     qrMode?: QrMode;
     sponsorId?: string;
+    /** webhooks out: the endpoints' and deliveries' routes */
+    webhooksOut?: Parameters<typeof createApp>[0]["webhooksOut"];
     /** GET /metrics and the metrics hooks, as main.ts wires them; a string is METRICS_TOKEN */
     metrics?: boolean | string;
     /** a simulator router mounted at /simulator, as main.ts mounts it in development */
@@ -266,6 +268,7 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
     ...(opts.live ? { live: opts.live } : {}),
+    ...(opts.webhooksOut ? { webhooksOut: opts.webhooksOut } : {}),
     ...(metrics
       ? { metrics, metricsToken: typeof opts.metrics === "string" ? opts.metrics : undefined }
       : {}),

@@ -1,3 +1,4 @@
+import type { WebhooksOutRepository } from "../src/webhooks-out/webhooks-out.repository.ts";
 import pino from "pino";
 import { createApp, type AppDeps } from "../src/app.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
@@ -130,6 +131,10 @@ export function appWithEveryRouter(overrides: Partial<AppDeps> = {}) {
     metricsToken: "metrics-token-0123456789",
     recordNotification: async () => {},
     ping: async () => {},
+    webhooksOut: {
+      repo: {} as WebhooksOutRepository,
+      policy: { publicOnly: true, resolve: async () => [] },
+    },
     config: {
       apiKeys: ["full-key-0123456789abcdef"],
       webhookSecret: undefined,

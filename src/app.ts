@@ -45,6 +45,9 @@ export interface AppDeps {
   recordNotification(ref: NotificationRef): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
+  /** an Orders API order id of our own pending sale (the signature-mismatch fallback) */
+  isOwnPendingOrder?: (orderId: string) => Promise<boolean>;
+  onSignatureMismatchReread?: () => void;
   /** resolves when the database answers */
   ping(): Promise<void>;
   config: {
@@ -159,6 +162,8 @@ export function createApp(deps: AppDeps): express.Express {
       previousWebhookSecrets: deps.config.previousWebhookSecrets,
       signingSecrets: deps.config.webhookSigningSecrets,
       onDeliveryWithoutSecret: deps.onNotificationWithoutSecret,
+      isOwnPendingOrder: deps.isOwnPendingOrder,
+      onSignatureMismatchReread: deps.onSignatureMismatchReread,
       logger: deps.logger,
     }),
   );

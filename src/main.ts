@@ -10,6 +10,7 @@ import { createHttpServer, listen } from "./http-server.ts";
 import { createLiveSales } from "./live/live-sales.ts";
 import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
+import { observeSignatureMismatchReread } from "./metrics/webhooks-out-metrics.ts";
 import { createSecretlessDeliveryHandler } from "./notifications/secretless-deliveries.ts";
 import { createWebhookSecretStore } from "./notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets } from "./notifications/webhook-secrets.ts";
@@ -125,6 +126,8 @@ async function main(): Promise<void> {
       await inbox.record(ref.topic, ref.id);
       worker.wake();
     },
+    isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
+    onSignatureMismatchReread: observeSignatureMismatchReread,
     onNotificationWithoutSecret: createSecretlessDeliveryHandler({
       generatedAt: webhookSecrets.generatedAt,
       orderTtlSeconds: config.orderTtlSeconds,

@@ -17,6 +17,7 @@ import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
 import { observeMercadoPagoCalls } from "../src/metrics/mercadopago-calls.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import { createMetricsRepository } from "../src/metrics/metrics.repository.ts";
+import { observeSignatureMismatchReread } from "../src/metrics/webhooks-out-metrics.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
 import { notificationUrl } from "../src/notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "../src/notifications/secretless-deliveries.ts";
@@ -246,6 +247,8 @@ export function buildHarness(
       await inbox.record(ref.topic, ref.id);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker
     },
+    isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
+    onSignatureMismatchReread: observeSignatureMismatchReread,
     onNotificationWithoutSecret: createSecretlessDeliveryHandler({
       generatedAt: opts.webhookSecrets?.generatedAt ?? null,
       orderTtlSeconds: 600,

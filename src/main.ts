@@ -106,6 +106,8 @@ async function main(): Promise<void> {
   });
   if (unavailable) logger.warn(unavailable);
   await feed?.start();
+  // a sale change is when most events are written: the deliverer looks at once, not at its poll
+  feed?.subscribe({ change: () => webhookDeliverer.wake(), resync: () => webhookDeliverer.wake() });
   const live = createLiveSales({
     feed,
     unavailable,

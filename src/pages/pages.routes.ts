@@ -88,6 +88,7 @@ export function createPagesRouter(deps: {
     "/dashboard": "today",
     "/dashboard/sales/:ref": "sale",
     "/dashboard/stores": "stores",
+    "/dashboard/webhooks": "webhooks",
   };
   for (const [path, page] of Object.entries(pages)) {
     router.get(path, (_req, res) => sendPage(res, renderDashboard(page, site)));

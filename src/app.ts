@@ -29,6 +29,9 @@ import { createSalesRouter } from "./sales/sales.routes.ts";
 import type { SalesService } from "./sales/sales.service.ts";
 import type { SiteId } from "./sites.ts";
 import { createStoresRouter } from "./stores/stores.routes.ts";
+import type { UrlPolicy } from "./webhooks-out/endpoint-url.ts";
+import type { WebhooksOutRepository } from "./webhooks-out/webhooks-out.repository.ts";
+import { createWebhooksOutRouter } from "./webhooks-out/webhooks-out.routes.ts";
 import type { StoresService } from "./stores/stores.service.ts";
 
 export interface AppDeps {
@@ -49,6 +52,9 @@ export interface AppDeps {
   recordNotification(ref: NotificationRef): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
+  /** an Orders API order id of our own pending sale (the signature-mismatch fallback) */
+  isOwnPendingOrder?: (orderId: string) => Promise<boolean>;
+  onSignatureMismatchReread?: () => void;
   /** resolves when the database answers */
   ping(): Promise<void>;
   config: {
@@ -71,6 +77,8 @@ export interface AppDeps {
   live?: LiveSales;
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
   simulator?: Router;
+  /** webhooks to the store's systems: endpoints and deliveries; without it not served */
+  webhooksOut?: { repo: WebhooksOutRepository; policy: UrlPolicy; wake?: () => void };
   /** GET /metrics (behind `metricsToken` when set) and the HTTP request histogram */
   metrics?: Metrics;
   metricsToken?: string;
@@ -161,6 +169,8 @@ export function createApp(deps: AppDeps): express.Express {
       previousWebhookSecrets: deps.config.previousWebhookSecrets,
       signingSecrets: deps.config.webhookSigningSecrets,
       onDeliveryWithoutSecret: deps.onNotificationWithoutSecret,
+      isOwnPendingOrder: deps.isOwnPendingOrder,
+      onSignatureMismatchReread: deps.onSignatureMismatchReread,
       logger: deps.logger,
     }),
   );
@@ -235,6 +245,11 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.stores) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
     app.use(createStoresRouter(deps.stores, guard));
+  }
+  if (deps.webhooksOut) {
+    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+    const w = deps.webhooksOut;
+    app.use(createWebhooksOutRouter(w.repo, w.policy, guard, w.wake));
   }
   // the dashboard and the customer display: pages and scripts; the data comes from the API
   const pagesGuard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];

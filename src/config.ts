@@ -54,6 +54,16 @@ export interface Config {
   reconcileIntervalMs: number;
   /** worked notifications older than this many days are deleted */
   notificationRetentionDays: number;
+  /** webhooks out: timeouts, retries, disabling (docs/webhooks.md) */
+  webhooksOut: {
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryForMs: number;
+    disableAfterMs: number;
+    pollMs: number;
+    /** outside development: https to public addresses only */
+    publicOnly: boolean;
+  };
   /** the current WEBHOOK_SECRET, put into notification_url; unset: one is generated and stored */
   webhookSecret: string | undefined;
   /** earlier WEBHOOK_SECRETs, still accepted while orders that carry them may notify */
@@ -122,6 +132,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     notificationRetentionDays: e.NOTIFICATION_RETENTION_DAYS,
+    webhooksOut: Object.freeze({
+      timeoutMs: e.WEBHOOK_OUT_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_OUT_RETRY_BASE_MS,
+      retryForMs: e.WEBHOOK_OUT_RETRY_HOURS * 3_600_000,
+      disableAfterMs: e.WEBHOOK_OUT_DISABLE_HOURS * 3_600_000,
+      pollMs: e.WEBHOOK_OUT_POLL_MS,
+      publicOnly: e.NODE_ENV !== "development",
+    }),
     webhookSecret: e.WEBHOOK_SECRET[0],
     previousWebhookSecrets: Object.freeze(e.WEBHOOK_SECRET.slice(1)) as string[],
     webhookSigningSecrets: Object.freeze([...e.MP_WEBHOOK_SIGNING_SECRET]) as string[],

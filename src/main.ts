@@ -11,6 +11,7 @@ import { createHttpServer, listen } from "./http-server.ts";
 import { createLiveSales } from "./live/live-sales.ts";
 import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
+import { observeSignatureMismatchReread } from "./metrics/webhooks-out-metrics.ts";
 import { createSecretlessDeliveryHandler } from "./notifications/secretless-deliveries.ts";
 import { createWebhookSecretStore } from "./notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets } from "./notifications/webhook-secrets.ts";
@@ -77,6 +78,9 @@ async function main(): Promise<void> {
     refunds,
     refundResolver,
     pruner,
+    webhooksOutRepo,
+    webhookPolicy,
+    webhookDeliverer,
   } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
 
   const filled = await repo.fillCurrency(siteProfile(site.site).currency);
@@ -103,6 +107,8 @@ async function main(): Promise<void> {
   });
   if (unavailable) logger.warn(unavailable);
   await feed?.start();
+  // a sale change is when most events are written: the deliverer looks at once, not at its poll
+  feed?.subscribe({ change: () => webhookDeliverer.wake(), resync: () => webhookDeliverer.wake() });
   const live = createLiveSales({
     feed,
     unavailable,
@@ -124,6 +130,8 @@ async function main(): Promise<void> {
       await inbox.record(ref.topic, ref.id);
       worker.wake();
     },
+    isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
+    onSignatureMismatchReread: observeSignatureMismatchReread,
     onNotificationWithoutSecret: createSecretlessDeliveryHandler({
       generatedAt: webhookSecrets.generatedAt,
       orderTtlSeconds: config.orderTtlSeconds,
@@ -149,6 +157,11 @@ async function main(): Promise<void> {
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
     metrics,
     metricsToken: config.metricsToken,
+    webhooksOut: {
+      repo: webhooksOutRepo,
+      policy: webhookPolicy,
+      wake: () => webhookDeliverer.wake(),
+    },
   });
 
   const server = createHttpServer(app);
@@ -157,6 +170,7 @@ async function main(): Promise<void> {
   sweeper.start();
   refundResolver.start();
   pruner.start();
+  webhookDeliverer.start();
   logger.info(
     {
       port: config.port,
@@ -178,6 +192,7 @@ async function main(): Promise<void> {
       sweeper.stop(),
       refundResolver.stop(),
       pruner.stop(),
+      webhookDeliverer.stop(),
       feed?.stop(),
     ]);
     await upstream.simulator?.close();

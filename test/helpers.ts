@@ -18,6 +18,7 @@ import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
 import { observeMercadoPagoCalls } from "../src/metrics/mercadopago-calls.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import { createMetricsRepository } from "../src/metrics/metrics.repository.ts";
+import { observeSignatureMismatchReread } from "../src/metrics/webhooks-out-metrics.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
 import { notificationUrl } from "../src/notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "../src/notifications/secretless-deliveries.ts";
@@ -139,6 +140,8 @@ export function buildHarness(
     mpApi?: MercadoPagoApi;
     qrMode?: QrMode;
     sponsorId?: string;
+    /** webhooks out: the endpoints' and deliveries' routes */
+    webhooksOut?: Parameters<typeof createApp>[0]["webhooksOut"];
     /** GET /metrics and the metrics hooks, as main.ts wires them; a string is METRICS_TOKEN */
     metrics?: boolean | string;
     /** a simulator router mounted at /simulator, as main.ts mounts it in development */
@@ -246,6 +249,8 @@ export function buildHarness(
       await inbox.record(ref.topic, ref.id);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker
     },
+    isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
+    onSignatureMismatchReread: observeSignatureMismatchReread,
     onNotificationWithoutSecret: createSecretlessDeliveryHandler({
       generatedAt: opts.webhookSecrets?.generatedAt ?? null,
       orderTtlSeconds: 600,
@@ -268,6 +273,7 @@ export function buildHarness(
       rateLimitPerMinute: opts.rateLimitPerMinute,
     },
     ...(opts.live ? { live: opts.live } : {}),
+    ...(opts.webhooksOut ? { webhooksOut: opts.webhooksOut } : {}),
     ...(metrics
       ? { metrics, metricsToken: typeof opts.metrics === "string" ? opts.metrics : undefined }
       : {}),

@@ -1,4 +1,5 @@
 import type { CloseoutRepository } from "../src/closeout/closeout.repository.ts";
+import type { WebhooksOutRepository } from "../src/webhooks-out/webhooks-out.repository.ts";
 import pino from "pino";
 import { createApp, type AppDeps } from "../src/app.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
@@ -133,6 +134,10 @@ export function appWithEveryRouter(overrides: Partial<AppDeps> = {}) {
     metricsToken: "metrics-token-0123456789",
     recordNotification: async () => {},
     ping: async () => {},
+    webhooksOut: {
+      repo: {} as WebhooksOutRepository,
+      policy: { publicOnly: true, resolve: async () => [] },
+    },
     config: {
       apiKeys: ["full-key-0123456789abcdef"],
       webhookSecret: undefined,

@@ -20,6 +20,10 @@ import { createRefundsService } from "../refunds/refunds.service.ts";
 import { createSalesRepository } from "../sales/sales.repository.ts";
 import { createSalesService } from "../sales/sales.service.ts";
 import type { Upstream } from "./mercadopago.ts";
+import { createWebhookDeliverer } from "../jobs/webhook-deliverer.ts";
+import { observeWebhookDelivery, setQueueSource } from "../metrics/webhooks-out-metrics.ts";
+import { systemResolve } from "../webhooks-out/endpoint-url.ts";
+import { createWebhooksOutRepository } from "../webhooks-out/webhooks-out.repository.ts";
 
 /**
  * The sales, refunds and notifications services and their background jobs, on the database and
@@ -133,7 +137,21 @@ export function buildServices(
     retentionDays: config.notificationRetentionDays,
   });
 
+  const webhooksOutRepo = createWebhooksOutRepository(db.prisma);
+  setQueueSource(() => webhooksOutRepo.queueStats());
+  const webhookPolicy = { publicOnly: config.webhooksOut.publicOnly, resolve: systemResolve };
+  const webhookDeliverer = createWebhookDeliverer({
+    repo: webhooksOutRepo,
+    logger,
+    policy: webhookPolicy,
+    config: config.webhooksOut,
+    observe: observeWebhookDelivery,
+  });
+
   return {
+    webhooksOutRepo,
+    webhookPolicy,
+    webhookDeliverer,
     cashierMp,
     metrics,
     repo,

@@ -82,6 +82,13 @@ export const EnvSchema = z.object({
   RECONCILE_AFTER_MS: positiveInt(30_000),
   RECONCILE_INTERVAL_MS: positiveInt(5_000),
   NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  // webhooks out (docs/webhooks.md): a receiver's deadline, the first retry's delay, how long a
+  // delivery is retried and how long an endpoint may fail before it is disabled
+  WEBHOOK_OUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  WEBHOOK_OUT_RETRY_BASE_MS: positiveInt(5_000),
+  WEBHOOK_OUT_RETRY_HOURS: z.coerce.number().min(0.001).max(720).default(24),
+  WEBHOOK_OUT_DISABLE_HOURS: z.coerce.number().min(0.001).max(2160).default(72),
+  WEBHOOK_OUT_POLL_MS: positiveInt(1_000),
   // Lists, so a secret can be rotated: the first is current, the others still accepted.
   WEBHOOK_SECRET: commaList.pipe(
     z.array(z.string().regex(WEBHOOK_SECRET_PATTERN, "must be 16-128 characters of [A-Za-z0-9_-]")),

@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { SaleTransitionObserver } from "../sales/sales.repository.writes.ts";
 import { mercadoPagoRegistry } from "./mercadopago-calls.ts";
 import type { MetricsRepository } from "./metrics.repository.ts";
+import { webhooksOutRegistry } from "./webhooks-out-metrics.ts";
 
 /** What pg's Pool tells of its connections. */
 export interface PoolStats {
@@ -170,7 +171,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   }
 
   // merged last: a merge holds the metrics its registries have at that moment
-  const registry = Registry.merge([processMetrics(), mercadoPagoRegistry, own]);
+  const registry = Registry.merge([
+    processMetrics(),
+    mercadoPagoRegistry,
+    webhooksOutRegistry,
+    own,
+  ]);
   return {
     contentType: registry.contentType,
     async scrape() {

@@ -24,6 +24,15 @@ export interface WebhookDeps {
    * created before the service had one); it does no inbox work of its own.
    */
   onDeliveryWithoutSecret?: () => void;
+  /**
+   * Whether an Orders API order id names one of our own sales still pending: an `order`
+   * notification whose x-signature does not verify (Mercado Pago's docs and SDKs disagree on the
+   * id's casing in the signed text) is then still worked, so a real payment is never kept
+   * waiting; any other id costs no row and no read.
+   */
+  isOwnPendingOrder?: (orderId: string) => Promise<boolean>;
+  /** counted: an unverified order notification that named a pending sale of ours */
+  onSignatureMismatchReread?: () => void;
   logger: Logger;
 }
 
@@ -109,6 +118,17 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
           dataId: typeof dataId === "string" ? dataId : undefined,
         };
         if (!validOrderSignature(signed, signingSecrets)) {
+          // the inbox row is coalesced by order id: repeats cost one read per quiet period
+          if (deps.isOwnPendingOrder && (await deps.isOwnPendingOrder(early.id))) {
+            log.info(
+              { orderId: early.id },
+              "unverified order notification for a pending sale of ours: re-read",
+            );
+            deps.onSignatureMismatchReread?.();
+            await deps.record(early);
+            res.status(200).json({ received: true });
+            return;
+          }
           ignoredUnsigned();
           res.status(200).json({ received: true });
           return;

@@ -9,7 +9,8 @@ import { ErrorSchema } from "./schemas.ts";
  */
 
 export type Method = "get" | "post" | "patch" | "delete";
-export type Tag = "sales" | "refunds" | "live" | "stores" | "notifications" | "operations";
+export type Tag =
+  "sales" | "refunds" | "live" | "stores" | "notifications" | "webhooks" | "operations";
 
 /** A media type's schema and, when given, an example of it. */
 export interface Content {
@@ -49,6 +50,7 @@ export const PATH_PARAMETERS: Record<string, string> = {
   ref: "the sale's `external_reference`",
   pos_id: "the POS's external id",
   store_id: "the store's external id",
+  id: "the webhook endpoint's or delivery's id (a UUID)",
 };
 
 const ERROR_MEANING: Record<number, string> = {

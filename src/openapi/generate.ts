@@ -15,6 +15,14 @@ import {
   StoreSchema,
 } from "../stores/stores.responses.ts";
 import { CreatePosSchema, CreateStoreSchema, UpdateStoreSchema } from "../stores/stores.schemas.ts";
+import {
+  CreatedEndpointSchema,
+  CreateEndpointSchema,
+  DeliveryListSchema,
+  DeliverySchema,
+  EndpointListSchema,
+  EndpointSchema,
+} from "../webhooks-out/webhooks-out.schemas.ts";
 import { PATH_PARAMETERS, type Operation, type ParameterSet } from "./define.ts";
 import { OPERATIONS } from "./paths/index.ts";
 import {
@@ -44,6 +52,7 @@ const REQUEST_COMPONENTS: Record<string, z.ZodType> = {
   UpdateStore: UpdateStoreSchema,
   Refund: RefundBodySchema,
   Notification: NotificationBodySchema,
+  CreateWebhookEndpoint: CreateEndpointSchema,
 };
 const ANSWER_COMPONENTS: Record<string, z.ZodType> = {
   Error: ErrorSchema,
@@ -56,6 +65,11 @@ const ANSWER_COMPONENTS: Record<string, z.ZodType> = {
   Store: StoreSchema,
   Pos: PosSchema,
   StoreList: StoreListSchema,
+  WebhookEndpoint: EndpointSchema,
+  WebhookEndpointCreated: CreatedEndpointSchema,
+  WebhookEndpointList: EndpointListSchema,
+  WebhookDelivery: DeliverySchema,
+  WebhookDeliveryList: DeliveryListSchema,
   PosList: PosListSchema,
   Health: HealthSchema,
   Ready: ReadySchema,
@@ -238,9 +252,11 @@ export function buildOpenApiDocument(version: string, operations = OPERATIONS): 
     // is JSON Schema 2020-12 plus OpenAPI's own keywords, so zod's 2020-12 output is already in
     // it; naming plain 2020-12 instead makes Swagger UI put a warning banner over /docs.
     security: [{ bearer: [] }],
-    tags: ["sales", "refunds", "live", "stores", "notifications", "operations"].map((name) => ({
-      name,
-    })),
+    tags: ["sales", "refunds", "live", "stores", "notifications", "webhooks", "operations"].map(
+      (name) => ({
+        name,
+      }),
+    ),
     paths,
     components: {
       securitySchemes: {

@@ -6,7 +6,7 @@
 import { translate, type MessageKey } from "../i18n/catalogue.ts";
 import type { Locale } from "../sites.ts";
 
-export type DashboardPage = "today" | "sale" | "stores" | "close";
+export type DashboardPage = "today" | "sale" | "stores" | "close" | "webhooks";
 
 export function escapeHtml(value: string): string {
   return value
@@ -255,6 +255,25 @@ function close(locale: Locale): string {
 </section>`;
 }
 
+function webhooks(locale: Locale): string {
+  const { tag } = words(locale);
+  return `
+<section class="card">
+  ${tag("h1", "webhooks.title")}
+  <p id="message" role="status"></p>
+  ${tag("h2", "webhooks.endpoints")}
+  <table><thead><tr>${tag("th", "col.url")}${tag("th", "col.events")}${tag("th", "col.status")}</tr></thead>
+  <tbody id="endpoints"></tbody></table>
+  ${tag("p", "webhooks.no_endpoints", 'id="no-endpoints" class="muted" hidden')}
+</section>
+<section class="card">
+  ${tag("h2", "webhooks.deliveries")}
+  <table><thead><tr>${tag("th", "col.time")}${tag("th", "col.event")}${tag("th", "col.reference")}${tag("th", "col.status")}${tag("th", "col.answer", 'class="num"')}${tag("th", "col.latency", 'class="num"')}${tag("th", "col.error")}${tag("th", "col.action")}</tr></thead>
+  <tbody id="deliveries"></tbody></table>
+  ${tag("p", "webhooks.no_deliveries", 'id="no-deliveries" class="muted" hidden')}
+</section>`;
+}
+
 const BODIES: Record<
   DashboardPage,
   { title: MessageKey; body: (locale: Locale) => string; script: string }
@@ -263,6 +282,7 @@ const BODIES: Record<
   sale: { title: "sale.title", body: sale, script: "dashboard-sale.js" },
   stores: { title: "stores.title", body: stores, script: "dashboard-stores.js" },
   close: { title: "close.title", body: close, script: "dashboard-close.js" },
+  webhooks: { title: "webhooks.title", body: webhooks, script: "dashboard-webhooks.js" },
 };
 
 /**
@@ -282,7 +302,8 @@ export function renderDashboard(page: DashboardPage, site: PageSite): string {
   ${tag("strong", "dashboard.brand")}
   <nav>${link("/dashboard", "nav.today", page === "today")}
   ${link("/dashboard/stores", "nav.stores", page === "stores")}
-  ${link("/dashboard/close", "nav.close", page === "close")}</nav>
+  ${link("/dashboard/close", "nav.close", page === "close")}
+  ${link("/dashboard/webhooks", "nav.webhooks", page === "webhooks")}</nav>
   <label class="language">${tag("span", "language.label")} <select id="language"></select></label>
   <button id="signout" type="button" hidden data-i18n="signout.button">${t("signout.button")}</button>
 </header>

@@ -89,6 +89,7 @@ export function createPagesRouter(deps: {
     "/dashboard/sales/:ref": "sale",
     "/dashboard/stores": "stores",
     "/dashboard/close": "close",
+    "/dashboard/webhooks": "webhooks",
   };
   for (const [path, page] of Object.entries(pages)) {
     router.get(path, (_req, res) => sendPage(res, renderDashboard(page, site)));

@@ -60,6 +60,12 @@ export function createSalesReads(db: Db) {
     return n > 0;
   }
 
+  /** Whether an Orders API order id is one of our sales still pending (unique index on order_id). */
+  async function isPendingOrder(orderId: string): Promise<boolean> {
+    const n = await db.sale.count({ where: { orderId, status: "pending" } });
+    return n > 0;
+  }
+
   async function events(saleId: string): Promise<SaleEvent[]> {
     const rows = await db.saleEvent.findMany({ where: { saleId }, orderBy: { id: "asc" } });
     return rows.map(toEvent);
@@ -71,6 +77,7 @@ export function createSalesReads(db: Db) {
     findById,
     currentOfPos,
     posHeldByAnother,
+    isPendingOrder,
     events,
   };
 }

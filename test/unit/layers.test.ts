@@ -26,6 +26,7 @@ const FOLDERS: Record<string, number> = {
   notifications: 2,
   sales: 3,
   refunds: 4,
+  "webhooks-out": 4,
   live: 5,
   metrics: 5,
   closeout: 5,
@@ -42,7 +43,7 @@ const COMPOSITION_FILES = new Set([
 ]);
 /** The composition root's boot steps, each a module of src/boot/ that src/main.ts runs. */
 const BOOT = "boot";
-const DOMAIN = new Set(["stores", "notifications", "sales", "refunds"]);
+const DOMAIN = new Set(["stores", "notifications", "sales", "refunds", "webhooks-out"]);
 
 /** Where a file of src/ stands; null: outside the service's layers (the simulator). */
 export function placeOf(file: string): Place | null {

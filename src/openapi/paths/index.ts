@@ -6,6 +6,7 @@ import { SERVICE_OPERATIONS } from "./operations.ts";
 import { REFUND_OPERATIONS } from "./refunds.ts";
 import { SALE_OPERATIONS } from "./sales.ts";
 import { STORE_OPERATIONS } from "./stores.ts";
+import { WEBHOOK_OUT_OPERATIONS } from "./webhooks-out.ts";
 
 /** Every operation of the API, by feature: what the OpenAPI document is generated from. */
 export const OPERATIONS: readonly Operation[] = [
@@ -16,4 +17,5 @@ export const OPERATIONS: readonly Operation[] = [
   ...REFUND_OPERATIONS,
   ...LIVE_OPERATIONS,
   ...STORE_OPERATIONS,
+  ...WEBHOOK_OUT_OPERATIONS,
 ];

@@ -23,6 +23,9 @@ export async function pool<T, R>(
   return results;
 }
 
+/** Which server a phase drives, for the log. */
+export const who = (s: Service) => (s.tag === "F" ? "floor" : "service");
+
 export const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
 export const auth = { authorization: `Bearer ${API_KEY}` };

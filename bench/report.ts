@@ -5,6 +5,8 @@ import type { ReconcileFigure } from "./phases/reconcile.ts";
 import type { SalesPhase } from "./phases/sales.ts";
 import type { SettlementFigure } from "./phases/settlement.ts";
 import type { WebhookRuns } from "./phases/webhooks.ts";
+import { floorReport, type FloorFigures } from "./floor-report.ts";
+import { f0, f1, f3, median, pct, table, type Target } from "./format.ts";
 import {
   CONNECTIONS,
   DURATION_S,
@@ -13,30 +15,6 @@ import {
   SIMULATOR,
   WARMUP_S,
 } from "./settings.ts";
-
-const f0 = (n: number) => n.toFixed(0);
-const f1 = (n: number) => n.toFixed(1);
-const f3 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? "" : n.toFixed(3));
-const pct = (r: number | undefined) => (r === undefined ? "" : `${(r * 100).toFixed(1)} %`);
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
-  const line = (r: string[]) =>
-    `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join(" | ")} |`;
-  const sep = `|${widths.map((w, c) => (c === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`;
-  return [line(rows[0] ?? []), sep, ...rows.slice(1).map(line)].join("\n");
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
-
-export interface Target {
-  target: string;
-  value: string;
-  met: boolean;
-}
 
 /** What a run measured; a phase that was not run is undefined. */
 export interface Figures {
@@ -47,6 +25,8 @@ export interface Figures {
   webhooks?: WebhookRuns;
   reconcile?: ReconcileFigure;
   peakRssMb: number;
+  /** the floor's figures of the same run (none: not run) */
+  floor?: FloorFigures;
 }
 
 /**
@@ -54,7 +34,7 @@ export interface Figures {
  * each HTTP figure's ratio to the baseline figure it is compared with.
  */
 export function buildReport(figures: Figures) {
-  const { baseline, orders, sales, settlement, webhooks, reconcile, peakRssMb } = figures;
+  const { baseline, orders, sales, settlement, webhooks, reconcile, peakRssMb, floor } = figures;
   const ratioTo = (fig: HttpFigure) =>
     (fig.ratio = fig.reqPerSec / (fig.against === "get" ? baseline.get : baseline.post).reqPerSec);
 
@@ -199,6 +179,7 @@ export function buildReport(figures: Figures) {
   if (settlement) cpuRow("settlement", settlement.cpuMs, "settled sale", settlement.cpuMsPerSale);
   if (reconcile) cpuRow("reconciliation", reconcile.cpuMs, "settled sale", reconcile.cpuMsPerSale);
 
+  const against = floorReport({ orders, sales, settlement, reconcile, webhook, peakRssMb }, floor);
   const report = [
     `connections ${CONNECTIONS}, ${DURATION_S} s per figure after ${WARMUP_S} s warm-up, ` +
       `LOG_LEVEL=${LOG_LEVEL}, simulator ${SIMULATOR}, Node ${process.version}, ` +
@@ -211,9 +192,11 @@ export function buildReport(figures: Figures) {
     table(cpu),
     "",
     table([
-      ["target", "measured", "met"],
+      ["target (issue 16)", "measured", "met"],
       ...targets.map((t) => [t.target, t.value, t.met ? "yes" : "NO"]),
     ]),
+    "",
+    against.text,
   ].join("\n");
-  return { report, webhook, targets };
+  return { report, webhook, targets, issue28: against.targets };
 }

@@ -7,12 +7,14 @@ import os from "node:os";
 import path from "node:path";
 import { runBaseline, type HttpFigure } from "./baseline.ts";
 import { createRetries, quiet } from "./driver.ts";
-import { phaseOrders } from "./phases/orders.ts";
+import { startFloor } from "./floor.ts";
+import { phaseOrders, seedOrders } from "./phases/orders.ts";
 import { phaseReconcile, type ReconcileFigure } from "./phases/reconcile.ts";
 import { phaseSales, type SalesPhase } from "./phases/sales.ts";
 import { phaseSettlement, type SettlementFigure } from "./phases/settlement.ts";
 import { phaseWebhooks, webhookOrders, type WebhookRuns } from "./phases/webhooks.ts";
 import { memoryOf } from "./proc.ts";
+import type { FloorFigures } from "./floor-report.ts";
 import { buildReport } from "./report.ts";
 import { startService, stopService } from "./service.ts";
 import { log, workDir } from "./session.ts";
@@ -21,6 +23,7 @@ import {
   CPU_PROF,
   DRIVER_CONCURRENCY,
   DURATION_S,
+  FLOOR,
   LOG_LEVEL,
   ORDERS,
   PHASES,
@@ -41,8 +44,10 @@ async function main(): Promise<void> {
   let webhooks: WebhookRuns | undefined;
   let reconcile: ReconcileFigure | undefined;
   let peakRssMb: number;
+  let floor: FloorFigures | undefined;
   try {
-    if (PHASES.has("orders")) orders = await phaseOrders(service);
+    const refs = PHASES.has("orders") ? await seedOrders(service) : [];
+    if (PHASES.has("orders")) orders = await phaseOrders(service, refs);
     if (PHASES.has("sales")) {
       sales = await phaseSales(service);
       await quiet(service);
@@ -58,10 +63,27 @@ async function main(): Promise<void> {
     }
     if (PHASES.has("reconcile")) reconcile = await phaseReconcile(service);
     peakRssMb = memoryOf(service.child.pid).peakMb;
+    // the floor, on the same database and simulator once the service is stopped
+    const f = FLOOR ? await startFloor(service) : null;
+    if (f) {
+      try {
+        floor = {};
+        if (PHASES.has("orders")) floor.orders = await phaseOrders(f, refs);
+        if (PHASES.has("sales")) {
+          floor.sales = await phaseSales(f);
+          await quiet(f);
+        }
+        if (PHASES.has("settle")) floor.settlement = (await phaseSettlement(f)).fig;
+        if (PHASES.has("reconcile")) floor.reconcile = await phaseReconcile(f);
+      } finally {
+        await f.cleanup();
+      }
+    } else if (FLOOR)
+      log("no floor: the simulator runs inside the service (BENCH_SIMULATOR=inline)");
   } finally {
     await stopService(service);
   }
-  const { report, webhook, targets } = buildReport({
+  const { report, webhook, targets, issue28 } = buildReport({
     baseline,
     orders,
     sales,
@@ -69,6 +91,7 @@ async function main(): Promise<void> {
     webhooks,
     reconcile,
     peakRssMb,
+    floor,
   });
   console.log(report);
   if (createRetries > 0) log(`note: ${createRetries} POST /sales calls of the setup were retried`);
@@ -98,7 +121,9 @@ async function main(): Promise<void> {
       reconcile,
       peakRssMb,
     },
+    floor,
     targets,
+    targetsIssue28: issue28,
     logs: workDir,
   };
   writeFileSync(path.join(ROOT, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
+import { countsOf, startCounter, type Counter, type Counts } from "./counts.ts";
 import { HOST, freePort, startNode, waitForHttp, type Child } from "./proc.ts";
 import { cleanups, workDir } from "./session.ts";
 import {
@@ -22,6 +23,14 @@ export interface Service {
   simUrl: string;
   db: pg.Client;
   dbName: string;
+  /** the prefix of the POS ids the phases make: "B" for the service, "F" for the floor */
+  tag: string;
+  /** the database through the counting proxy, as the service reaches it */
+  databaseUrl: string;
+  /** the simulator's credentials and URL as the service was given them (null: inline) */
+  mpEnv: Record<string, string> | null;
+  /** SQL statements, transactions and Mercado Pago calls counted so far */
+  counts(): Promise<Counts>;
   cleanup(): Promise<void>;
 }
 
@@ -60,7 +69,11 @@ function extraServiceEnv(): Record<string, string> {
 }
 
 /** The simulator in its own process; the service then talks to it as to Mercado Pago. */
-async function startSimulator(): Promise<{ child: Child; url: string; env: NodeJS.ProcessEnv }> {
+async function startSimulator(): Promise<{
+  child: Child;
+  url: string;
+  env: Record<string, string>;
+}> {
   const port = await freePort();
   const accessToken = `APP_USR-bench-${randomBytes(16).toString("hex")}`;
   const collectorId = "100000001";
@@ -94,6 +107,14 @@ export async function startService(): Promise<Service> {
           throw err;
         })
       : null;
+  let counter: Counter;
+  try {
+    counter = await startCounter(database.url);
+  } catch (err) {
+    await simulator?.child.stop();
+    await dropDatabase(database.name);
+    throw err;
+  }
   const port = await freePort();
   const url = `http://${HOST}:${port}`;
   const env: NodeJS.ProcessEnv = {
@@ -101,7 +122,8 @@ export async function startService(): Promise<Service> {
     HOME: process.env.HOME,
     NODE_ENV: "production",
     PORT: String(port),
-    DATABASE_URL: database.url,
+    // through the counting proxy: the bench counts what the service sends
+    DATABASE_URL: counter.databaseUrl,
     API_KEYS: API_KEY,
     WEBHOOK_SECRET,
     LOG_LEVEL,
@@ -125,6 +147,7 @@ export async function startService(): Promise<Service> {
   const cleanup = async () => {
     await child.stop();
     await simulator?.child.stop();
+    await counter.child.stop();
     await dropDatabase(database.name);
   };
   cleanups.add(cleanup);
@@ -138,7 +161,18 @@ export async function startService(): Promise<Service> {
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   const simUrl = simulator?.url ?? `${url}/simulator`;
-  return { child, url, simUrl, db, dbName: database.name, cleanup };
+  return {
+    child,
+    url,
+    simUrl,
+    db,
+    dbName: database.name,
+    tag: "B",
+    databaseUrl: counter.databaseUrl,
+    mpEnv: simulator?.env ?? null,
+    counts: () => countsOf(counter, simUrl),
+    cleanup,
+  };
 }
 
 export async function stopService(s: Service): Promise<void> {

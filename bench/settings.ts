@@ -28,6 +28,8 @@ export const PHASE_TIMEOUT_MS = intEnv("BENCH_PHASE_TIMEOUT_S", 300) * 1000;
 /** how long to wait for the backlog to clear between phases */
 export const QUIET_TIMEOUT_MS = intEnv("BENCH_QUIET_TIMEOUT_S", 120) * 1000;
 export const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
+/** BENCH_FLOOR=0: no floor server after the service (bench/floor-server.ts) */
+export const FLOOR = process.env.BENCH_FLOOR !== "0";
 export const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 /** "process": the simulator in a process of its own (default); "inline": zero-config mode */
 export const SIMULATOR = process.env.BENCH_SIMULATOR ?? "process";

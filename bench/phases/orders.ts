@@ -1,13 +1,13 @@
 // GET /orders/:ref over paid sales seeded straight into the database.
 import type { HttpFigure } from "../baseline.ts";
-import { auth, pad } from "../driver.ts";
+import { auth, pad, who } from "../driver.ts";
 import { measure } from "../load.ts";
 import type { Service } from "../service.ts";
 import { log } from "../session.ts";
 import { CONNECTIONS, DURATION_S, ORDERS, WARMUP_S } from "../settings.ts";
 
 /** 10 000 paid sales with distinct references, written in one statement. */
-async function seedOrders(s: Service): Promise<string[]> {
+export async function seedOrders(s: Service): Promise<string[]> {
   await s.db.query(
     `INSERT INTO sales (external_reference, store_id, pos_id, title, description, items,
                         total_cents, status, order_state, merchant_order_id, merchant_order_status,
@@ -26,9 +26,10 @@ async function seedOrders(s: Service): Promise<string[]> {
   return Array.from({ length: ORDERS }, (_, i) => `seed-${pad(i + 1, 6)}`);
 }
 
-export async function phaseOrders(s: Service): Promise<HttpFigure> {
-  const refs = await seedOrders(s);
-  log(`service: GET /orders/:ref over ${refs.length} seeded sales`);
+/** `refs`: sales already seeded (the floor reads the service's), else seeded here. */
+export async function phaseOrders(s: Service, seeded?: string[]): Promise<HttpFigure> {
+  const refs = seeded ?? (await seedOrders(s));
+  log(`${who(s)}: GET /orders/:ref over ${refs.length} seeded sales`);
   let i = 0;
   const figures = await measure({
     url: s.url,

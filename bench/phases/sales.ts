@@ -1,6 +1,6 @@
 // POST /sales under load, each sale paid right after so its POS is free for the next.
 import type { HttpFigure } from "../baseline.ts";
-import { auth, count, json, pad, pay, pool, quiet, saleBody, until } from "../driver.ts";
+import { auth, count, json, pad, who, pay, pool, quiet, saleBody, until } from "../driver.ts";
 import { measure } from "../load.ts";
 import { cpuMsOf, sleep } from "../proc.ts";
 import type { Service } from "../service.ts";
@@ -16,13 +16,17 @@ export interface SalesPhase {
   cpuMs: number;
   /** that CPU per sale of the measured run (created, published, paid, notified, settled) */
   cpuMsPerSale: number;
+  /** the measured run's answers that were not 2xx, by status (409: pos_busy) */
+  non2xx: Record<string, number>;
 }
 
 export async function phaseSales(s: Service): Promise<SalesPhase> {
-  const posIds = Array.from({ length: SALES_POS }, (_, i) => `BP${pad(i, 5)}`);
+  const posIds = Array.from({ length: SALES_POS }, (_, i) => `${s.tag}P${pad(i, 5)}`);
   const toPay: string[] = [];
   let loadRunning = true;
   let payFailures = 0;
+  let measuring = false;
+  const non2xx: Record<string, number> = {};
   // The payer: every POS that got a sale is paid at once through the simulator's helper, and
   // the resulting notifications free the POS for its next sale.
   const payers = Array.from({ length: 8 }, async () => {
@@ -47,7 +51,7 @@ export async function phaseSales(s: Service): Promise<SalesPhase> {
     for (;;) {
       await sleep(500);
       const pending = await s.db.query<{ pos_id: string }>(
-        `SELECT pos_id FROM sales WHERE pos_id LIKE 'BP%' AND status = 'pending'`,
+        `SELECT pos_id FROM sales WHERE pos_id LIKE '${s.tag}P%' AND status = 'pending'`,
       );
       if (pending.rows.length === 0) return;
       if (performance.now() - started > PHASE_TIMEOUT_MS) {
@@ -82,20 +86,24 @@ export async function phaseSales(s: Service): Promise<SalesPhase> {
           onResponse: (status, _body, context) => {
             const pos = (context as { pos?: string }).pos;
             if (status === 201 && pos) toPay.push(pos);
+            if (measuring && (status < 200 || status > 299))
+              non2xx[status] = (non2xx[status] ?? 0) + 1;
           },
         },
       ],
     });
-  log(`service: POST /sales over ${SALES_POS} POS, each paid right after`);
+  log(`${who(s)}: POST /sales over ${SALES_POS} POS, each paid right after`);
   if (WARMUP_S > 0) {
     await load(WARMUP_S);
     await payStragglers();
     await quiet(s);
   }
-  const paidQuery = `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BP%' AND status = 'paid'`;
+  const paidQuery = `SELECT count(*) AS n FROM sales WHERE pos_id LIKE '${s.tag}P%' AND status = 'paid'`;
   const paidBefore = await count(s, paidQuery);
   const cpuBefore = cpuMsOf(s.child.pid);
+  measuring = true;
   const figures = await load(DURATION_S, s.child.pid);
+  measuring = false;
   await payStragglers();
   loadRunning = false;
   await Promise.all(payers);
@@ -103,7 +111,7 @@ export async function phaseSales(s: Service): Promise<SalesPhase> {
     async () =>
       (await count(
         s,
-        `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BP%' AND status = 'pending'`,
+        `SELECT count(*) AS n FROM sales WHERE pos_id LIKE '${s.tag}P%' AND status = 'pending'`,
       )) === 0,
   );
   await quiet(s);
@@ -118,5 +126,6 @@ export async function phaseSales(s: Service): Promise<SalesPhase> {
     paid,
     cpuMs,
     cpuMsPerSale: settledInRun > 0 ? cpuMs / settledInRun : NaN,
+    non2xx,
   };
 }

@@ -1,5 +1,6 @@
 // How fast notified payments settle: sales made through POST /sales, then all paid at once.
-import { count, createSales, pad, pay, pool, quiet, until } from "../driver.ts";
+import { perItem, type PerItem } from "../counts.ts";
+import { count, createSales, pad, pay, pool, quiet, until, who } from "../driver.ts";
 import { cpuMsOf } from "../proc.ts";
 import type { Service } from "../service.ts";
 import { log } from "../session.ts";
@@ -21,25 +22,35 @@ export interface SettlementFigure {
   /** service CPU from the first pay until the last sale was paid */
   cpuMs: number;
   cpuMsPerSale: number;
+  /** per POST /sales of the creation (until no notification is left), counted */
+  perCreate: PerItem;
+  /** CPU per POST /sales of the creation, 32 in flight, nothing paid meanwhile */
+  createCpuMsPerSale: number;
+  /** per settled sale, from the first pay until the last is paid and its inbox work done */
+  perSettled: PerItem;
 }
 
 export async function phaseSettlement(
   s: Service,
 ): Promise<{ fig: SettlementFigure; moIds: number[] }> {
   const n = SETTLE_SALES;
-  const posIds = Array.from({ length: n }, (_, i) => `BS${pad(i, 5)}`);
+  const posIds = Array.from({ length: n }, (_, i) => `${s.tag}S${pad(i, 5)}`);
   const refs = posIds.map((p) => `bench-${p}`);
-  log(`settlement: creating ${n} sales through POST /sales`);
+  log(`${who(s)} settlement: creating ${n} sales through POST /sales`);
+  const beforeCreate = await s.counts();
+  const cpuBeforeCreate = cpuMsOf(s.child.pid);
   const createdPerSec = await createSales(s, posIds, refs);
   await quiet(s, { allowPending: true });
-  log(`settlement: paying ${n} sales with notifications on`);
+  const createCpuMs = cpuMsOf(s.child.pid) - cpuBeforeCreate;
+  const afterCreate = await s.counts();
+  log(`${who(s)} settlement: paying ${n} sales with notifications on`);
   const started = performance.now();
   const cpuBefore = cpuMsOf(s.child.pid);
   const paying = pool(posIds, DRIVER_CONCURRENCY, (pos) => pay(s, pos));
   const done = async () =>
     (await count(
       s,
-      `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BS%' AND status = 'paid'`,
+      `SELECT count(*) AS n FROM sales WHERE pos_id LIKE '${s.tag}S%' AND status = 'paid'`,
     )) === n;
   const moIds = (await paying).filter((id): id is number => id !== null);
   const paidPerSec = n / ((performance.now() - started) / 1000);
@@ -49,9 +60,10 @@ export async function phaseSettlement(
   const cpuMs = cpuMsOf(s.child.pid) - cpuBefore;
   const settled = await count(
     s,
-    `SELECT count(*) AS n FROM sales WHERE pos_id LIKE 'BS%' AND status = 'paid'`,
+    `SELECT count(*) AS n FROM sales WHERE pos_id LIKE '${s.tag}S%' AND status = 'paid'`,
   );
   await quiet(s);
+  const afterSettle = await s.counts();
   return {
     fig: {
       sales: n,
@@ -62,6 +74,9 @@ export async function phaseSettlement(
       settled,
       cpuMs,
       cpuMsPerSale: settled > 0 ? cpuMs / settled : NaN,
+      perCreate: perItem(beforeCreate, afterCreate, n),
+      createCpuMsPerSale: createCpuMs / n,
+      perSettled: perItem(afterCreate, afterSettle, settled),
     },
     moIds,
   };

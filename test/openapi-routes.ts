@@ -35,6 +35,7 @@ export const UNDOCUMENTED: readonly { route: string; why: string }[] = [
   { route: "GET /dashboard/sales/:ref", why: "the dashboard's sale page (HTML)" },
   { route: "GET /dashboard/stores", why: "the dashboard's stores and POS page (HTML)" },
   { route: "GET /dashboard/close", why: "the dashboard's day close page (HTML)" },
+  { route: "GET /dashboard/webhooks", why: "the dashboard's webhooks page (HTML)" },
   { route: "GET /display/:pos_id", why: "the customer display's page (HTML)" },
   { route: "GET /docs/assets/:file", why: "Swagger UI's files for the /docs page" },
   {

@@ -30,6 +30,7 @@ const FOLDERS: Record<string, number> = {
   live: 5,
   metrics: 5,
   closeout: 5,
+  reconciliation: 5,
   jobs: 6,
   pages: 6,
   openapi: 6,

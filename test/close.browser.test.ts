@@ -1,3 +1,4 @@
+import { NO_PAYMENT_DETAILS } from "../src/mercadopago/upstream.ts";
 import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,19 +30,7 @@ let context: BrowserContext;
 let page: Page;
 const problems: string[] = [];
 
-const details = (d: Record<string, unknown>) => ({
-  method: null,
-  type: null,
-  installments: null,
-  cardLastFour: null,
-  authorizationCode: null,
-  fee: null,
-  net: null,
-  moneyReleaseDate: null,
-  statusDetail: null,
-  dateApproved: null,
-  ...d,
-});
+const details = (d: Record<string, unknown>) => ({ ...NO_PAYMENT_DETAILS, ...d });
 
 async function insert(
   ref: string,

@@ -1,3 +1,4 @@
+import { NO_PAYMENT_DETAILS } from "../src/mercadopago/upstream.ts";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDayBounds } from "../src/stores/store-day.ts";
@@ -21,19 +22,7 @@ let h: Harness;
 const staff = { Authorization: "Bearer staff-key-0123456789abcdef" };
 const till = { Authorization: "Bearer pos-till-key-0123456789ab" };
 
-const details = (d: Record<string, unknown>) => ({
-  method: null,
-  type: null,
-  installments: null,
-  cardLastFour: null,
-  authorizationCode: null,
-  fee: null,
-  net: null,
-  moneyReleaseDate: null,
-  statusDetail: null,
-  dateApproved: null,
-  ...d,
-});
+const details = (d: Record<string, unknown>) => ({ ...NO_PAYMENT_DETAILS, ...d });
 
 interface Row {
   ref: string;

@@ -1,3 +1,4 @@
+import { NO_PAYMENT_DETAILS } from "../src/mercadopago/upstream.ts";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auth, buildHarness, createTestDb, type Harness, type TestDb } from "./helpers.ts";
@@ -11,19 +12,7 @@ import { pageWidthMm, pdfText } from "./pdf-text.ts";
 let db: TestDb;
 let h: Harness;
 
-const details = (d: Record<string, unknown>) => ({
-  method: null,
-  type: null,
-  installments: null,
-  cardLastFour: null,
-  authorizationCode: null,
-  fee: null,
-  net: null,
-  moneyReleaseDate: null,
-  statusDetail: null,
-  dateApproved: null,
-  ...d,
-});
+const details = (d: Record<string, unknown>) => ({ ...NO_PAYMENT_DETAILS, ...d });
 
 async function store(id: string, name: string, zone: string, locale: string) {
   await db.prisma.store.create({

@@ -1,6 +1,6 @@
 import { centsFromApi } from "../money.ts";
 import { translate, type MessageKey } from "../i18n/catalogue.ts";
-import type { PaymentDetails } from "../mercadopago/upstream.ts";
+import { NO_PAYMENT_DETAILS } from "../mercadopago/upstream.ts";
 import type { RefundEntry } from "../sales/sale.presenter.ts";
 import type { Sale } from "../sales/sale.ts";
 import { center, indent, plain, row, rule, type TillLine } from "./till-layout.ts";
@@ -46,19 +46,6 @@ export interface Receipt {
   refunds: { at: Date; amountCents: number }[];
 }
 
-const NO_DETAILS: PaymentDetails = {
-  method: null,
-  type: null,
-  installments: null,
-  cardLastFour: null,
-  authorizationCode: null,
-  fee: null,
-  net: null,
-  moneyReleaseDate: null,
-  statusDetail: null,
-  dateApproved: null,
-};
-
 export function buildReceipt(input: {
   sale: Sale;
   storeName: string;
@@ -86,7 +73,7 @@ export function buildReceipt(input: {
       .filter((p) => COLLECTED.has(p.status))
       .map((p) => {
         // sales stored before payment details were kept have none: every detail unknown
-        const d = p.details ?? NO_DETAILS;
+        const d = p.details ?? NO_PAYMENT_DETAILS;
         return {
           id: String(p.id),
           status: p.status,

@@ -48,6 +48,20 @@ export interface PaymentDetails {
   dateApproved: string | null;
 }
 
+/** A payment of which the read gave no details (and a sale stored before details were kept). */
+export const NO_PAYMENT_DETAILS: PaymentDetails = {
+  method: null,
+  type: null,
+  installments: null,
+  cardLastFour: null,
+  authorizationCode: null,
+  fee: null,
+  net: null,
+  moneyReleaseDate: null,
+  statusDetail: null,
+  dateApproved: null,
+};
+
 /** An Orders API refund as the order shows it (`transactions.refunds[]`). */
 export interface ObservedRefund {
   /** REF… (null when the answer names none) */

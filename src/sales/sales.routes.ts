@@ -1,7 +1,8 @@
-import express, { Router, type RequestHandler } from "express";
+import express, { Router } from "express";
 import { z } from "zod";
 import { actorOf, permit, type Actor } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { requireJson as jsonBody } from "../route-input.ts";
 import { presentEvent, presentSale, type RefundHistory } from "./sale.presenter.ts";
 import type { Sale } from "./sale.ts";
 import { inScope, type SaleScope } from "../scope.ts";
@@ -43,14 +44,7 @@ export function scopeOf(actor: Actor): SaleScope {
   return actor.binding ? { storeId: actor.binding.storeId, posId: actor.binding.posId } : "all";
 }
 
-/** 415 unless the body is declared JSON: checked before a byte of it is read. */
-const requireJson: RequestHandler = (req, _res, next) => {
-  next(
-    req.is("application/json")
-      ? undefined
-      : new AppError("unsupported_media_type", "send the sale as application/json"),
-  );
-};
+const requireJson = jsonBody("the sale");
 
 /**
  * POS and staff routes: check the caller's role, parse, call the service, present. The caller

@@ -1,7 +1,9 @@
 import express, { Router, type RequestHandler, type Response } from "express";
-import { z } from "zod";
 import { actorOf, permit } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { pathId, requireJson as jsonBody } from "../route-input.ts";
+
+const requireJson = jsonBody("the body");
 import { inScope } from "../scope.ts";
 import { renderQrPng, renderQrSheet, renderQrSvg } from "./pos-qr.ts";
 import type { Pos } from "./store.ts";
@@ -15,21 +17,6 @@ import {
   UpdateStoreSchema,
 } from "./stores.schemas.ts";
 import type { StoresService } from "./stores.service.ts";
-
-/** An id in the path that cannot be one names nothing here: 404, as an unknown one. */
-function pathId(schema: z.ZodType<string>, value: unknown, what: string): string {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new AppError("not_found", `no ${what} ${String(value)} here`);
-  return result.data;
-}
-
-const requireJson: RequestHandler = (req, _res, next) => {
-  next(
-    req.is("application/json")
-      ? undefined
-      : new AppError("unsupported_media_type", "send the body as application/json"),
-  );
-};
 
 const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader("Cache-Control", "no-store");

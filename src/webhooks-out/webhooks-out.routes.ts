@@ -1,6 +1,7 @@
 import express, { Router, type RequestHandler } from "express";
 import { permit } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { pathId, requireJson as jsonBody } from "../route-input.ts";
 import { resolveTarget, type UrlPolicy } from "./endpoint-url.ts";
 import { newSecret } from "./signature.ts";
 import { presentDelivery, presentEndpoint } from "./webhooks-out.presenter.ts";
@@ -11,19 +12,7 @@ import {
   EndpointIdSchema,
 } from "./webhooks-out.schemas.ts";
 
-function pathId(value: unknown, what: string): string {
-  const result = EndpointIdSchema.safeParse(value);
-  if (!result.success) throw new AppError("not_found", `no ${what} ${String(value)} here`);
-  return result.data;
-}
-
-const requireJson: RequestHandler = (req, _res, next) => {
-  next(
-    req.is("application/json")
-      ? undefined
-      : new AppError("unsupported_media_type", "send the body as application/json"),
-  );
-};
+const requireJson = jsonBody("the body");
 
 /**
  * Webhook endpoints and their deliveries: full-access keys write, staff may read. A URL is
@@ -78,7 +67,7 @@ export function createWebhooksOutRouter(
     "/webhook-endpoints/:id",
     permit(["full"], "delete webhook endpoints"),
     async (req, res) => {
-      const id = pathId(req.params.id, "webhook endpoint");
+      const id = pathId(EndpointIdSchema, req.params.id, "webhook endpoint");
       const endpoint = await repo.findEndpoint(id);
       if (!endpoint || endpoint.deletedAt)
         throw new AppError("not_found", `no webhook endpoint ${id} here`);
@@ -91,7 +80,7 @@ export function createWebhooksOutRouter(
     "/webhook-endpoints/:id/deliveries",
     permit(["full", "staff"], "read webhook deliveries"),
     async (req, res) => {
-      const id = pathId(req.params.id, "webhook endpoint");
+      const id = pathId(EndpointIdSchema, req.params.id, "webhook endpoint");
       const query = parseInput(DeliveriesQuerySchema, req.query);
       if (!(await repo.findEndpoint(id)))
         throw new AppError("not_found", `no webhook endpoint ${id} here`);
@@ -112,7 +101,7 @@ export function createWebhooksOutRouter(
     "/webhook-deliveries/:id/retry",
     permit(["full"], "retry webhook deliveries"),
     async (req, res) => {
-      const id = pathId(req.params.id, "webhook delivery");
+      const id = pathId(EndpointIdSchema, req.params.id, "webhook delivery");
       const outcome = await repo.retry(id, new Date());
       if (outcome === null) throw new AppError("not_found", `no webhook delivery ${id} here`);
       if (outcome === "deleted") {

@@ -28,7 +28,7 @@ export type NewSale = {
 >;
 
 export type CreateResult =
-  { kind: "created"; sale: Sale } | { kind: "reference_taken" } | { kind: "pos_busy" };
+  { kind: "created"; sale: Sale } | { kind: "reference_taken"; sale: Sale } | { kind: "pos_busy" };
 
 export interface TransitionInput {
   to: SaleStatus;
@@ -160,7 +160,7 @@ export function createSalesWrites(
       if (!isUniqueViolation(err)) throw err;
       // Two unique rules can refuse the insert; the reference is the one that can be looked up.
       const taken = await findByReference(input.externalReference);
-      return taken ? { kind: "reference_taken" } : { kind: "pos_busy" };
+      return taken ? { kind: "reference_taken", sale: taken } : { kind: "pos_busy" };
     }
   }
 

@@ -7,7 +7,7 @@ import type { Router } from "express";
 import type { RefundSettings } from "../state/types.ts";
 import { SimulatorError } from "../util.ts";
 import type { RouteContext } from "./context.ts";
-import { body, helper, queryString } from "./respond.ts";
+import { body, helper, queryString, requiredReference } from "./respond.ts";
 
 /** `{ mode?, settle_ms?, outcome? }` of `PUT /api/refunds`; what is absent stays. */
 function refundSettingsOf(b: Record<string, unknown>): Partial<RefundSettings> {
@@ -59,10 +59,7 @@ export function registerControlRoutes(router: Router, { sim, qrCache }: RouteCon
   router.get(
     "/api/truth",
     helper((req) => {
-      const ref = queryString(req, "external_reference");
-      if (ref === undefined) {
-        throw new SimulatorError(400, "bad_request", "external_reference is required");
-      }
+      const ref = requiredReference(req);
       return { status: 200, body: state.truth(ref) };
     }),
   );

@@ -6,11 +6,11 @@
 
 import type { Request, Router } from "express";
 
-import type { PayOptions, PayOutcome } from "../state/index.ts";
+import type { MerchantOrder, PayOptions, PayOutcome, Payment } from "../state/index.ts";
 import type { ApiPayOutcome } from "../state/types.ts";
 import { SimulatorError } from "../util.ts";
-import type { RouteContext } from "./context.ts";
-import { body, helper, param, queryString, requireNumericId } from "./respond.ts";
+import type { RouteContext, SimResponse } from "./context.ts";
+import { body, helper, param, requireNumericId, requiredReference } from "./respond.ts";
 import { withQr } from "./stores-pos.ts";
 
 const PAY_OUTCOMES: readonly string[] = ["approved", "rejected", "pending", "in_process"];
@@ -57,6 +57,14 @@ function apiPayAmount(req: Request): number | undefined {
   return Math.round(amount * 100);
 }
 
+/** A payment helper's answer: the payment and its merchant order. */
+function paymentAnswer(
+  status: number,
+  result: { payment: Payment; merchantOrder: MerchantOrder },
+): SimResponse {
+  return { status, body: { payment: result.payment, merchant_order: result.merchantOrder } };
+}
+
 export function registerCustomerRoutes(router: Router, { sim }: RouteContext): void {
   const { state } = sim;
 
@@ -88,10 +96,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
         return { status: 201, body: { order } };
       }
       const result = state.pay(param(req, "posId"), payOptions(req));
-      return {
-        status: 201,
-        body: { payment: result.payment, merchant_order: result.merchantOrder },
-      };
+      return paymentAnswer(201, result);
     }),
   );
 
@@ -100,10 +105,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
     helper((req) => {
       const id = requireNumericId(param(req, "id"), "merchant order");
       const result = state.pay(id, payOptions(req));
-      return {
-        status: 201,
-        body: { payment: result.payment, merchant_order: result.merchantOrder },
-      };
+      return paymentAnswer(201, result);
     }),
   );
 
@@ -166,10 +168,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
   router.get(
     "/api/orders",
     helper((req) => {
-      const ref = queryString(req, "external_reference");
-      if (ref === undefined) {
-        throw new SimulatorError(400, "bad_request", "external_reference is required");
-      }
+      const ref = requiredReference(req);
       return { status: 200, body: { orders: state.apiOrdersByReference(ref) } };
     }),
   );
@@ -183,10 +182,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
         throw new SimulatorError(400, "bad_request", "amount must be a number");
       }
       const result = state.refund(id, amount);
-      return {
-        status: 200,
-        body: { payment: result.payment, merchant_order: result.merchantOrder },
-      };
+      return paymentAnswer(200, result);
     }),
   );
 
@@ -199,10 +195,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
         throw new SimulatorError(400, "bad_request", "status must be approved or rejected");
       }
       const result = state.settlePayment(id, status);
-      return {
-        status: 200,
-        body: { payment: result.payment, merchant_order: result.merchantOrder },
-      };
+      return paymentAnswer(200, result);
     }),
   );
 }

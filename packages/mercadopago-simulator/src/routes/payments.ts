@@ -1,28 +1,29 @@
 // Payments and their refunds (`/v1/payments/:id`, `/v1/payments/:id/refunds`).
 
-import type { Router } from "express";
+import type { Request, Router } from "express";
 
 import { SimulatorError, isRecord } from "../util.ts";
 import type { RouteContext } from "./context.ts";
 import { numericId, param } from "./respond.ts";
+
+function paymentId(req: Request): number {
+  const id = numericId(param(req, "id"));
+  if (id === null) throw new SimulatorError(400, "bad_request", "invalid payment id");
+  return id;
+}
 
 export function registerPaymentRoutes(router: Router, { sim, mp }: RouteContext): void {
   const { state } = sim;
 
   router.get(
     "/mp/v1/payments/:id",
-    mp("get_payment", (req) => {
-      const id = numericId(param(req, "id"));
-      if (id === null) throw new SimulatorError(400, "bad_request", "invalid payment id");
-      return { status: 200, body: state.getPayment(id) };
-    }),
+    mp("get_payment", (req) => ({ status: 200, body: state.getPayment(paymentId(req)) })),
   );
 
   router.post(
     "/mp/v1/payments/:id/refunds",
     mp("refund_payment", (req) => {
-      const id = numericId(param(req, "id"));
-      if (id === null) throw new SimulatorError(400, "bad_request", "invalid payment id");
+      const id = paymentId(req);
       const key = req.get("x-idempotency-key");
       if (!key) {
         throw new SimulatorError(400, "4292", "Header X-Idempotency-Key can't be null");
@@ -37,10 +38,6 @@ export function registerPaymentRoutes(router: Router, { sim, mp }: RouteContext)
 
   router.get(
     "/mp/v1/payments/:id/refunds",
-    mp("list_refunds", (req) => {
-      const id = numericId(param(req, "id"));
-      if (id === null) throw new SimulatorError(400, "bad_request", "invalid payment id");
-      return { status: 200, body: state.listRefunds(id) };
-    }),
+    mp("list_refunds", (req) => ({ status: 200, body: state.listRefunds(paymentId(req)) })),
   );
 }

@@ -64,3 +64,12 @@ export function requireNumericId(raw: string, what: string): number {
   if (id === null) throw new SimulatorError(400, "bad_request", `invalid ${what} id`);
   return id;
 }
+
+/** `?external_reference=` of the helpers that look a reference up: 400 without it. */
+export function requiredReference(req: Request): string {
+  const ref = queryString(req, "external_reference");
+  if (ref === undefined) {
+    throw new SimulatorError(400, "bad_request", "external_reference is required");
+  }
+  return ref;
+}

@@ -9,7 +9,7 @@ import type {
   RefundOutcome,
 } from "./types.ts";
 import type { QrMode, ValidOrderItem } from "../orders-validation.ts";
-import { isRecord } from "../util.ts";
+import { isRecord, ordersError } from "../util.ts";
 import type { StateCore } from "./core.ts";
 
 export interface RefundRecord {
@@ -79,6 +79,28 @@ function iso(d: Date): string {
 
 /** The seller an order belongs to (the state's collector, site and currency). */
 export type Seller = Pick<StateCore, "collectorId" | "siteId" | "currencyId">;
+
+/**
+ * 409 unless the order is `only`: `already` when it is already in the status the call would
+ * give it (`done`), else `cannot` (cancel needs `created`, refund `processed`).
+ */
+export function requireOrderStatus(
+  o: OrderRecord,
+  rule: {
+    only: ApiOrderStatus;
+    done: ApiOrderStatus;
+    already: string;
+    cannot: string;
+    verb: string;
+  },
+): void {
+  if (o.status === rule.only) return;
+  throw ordersError(
+    409,
+    o.status === rule.done ? rule.already : rule.cannot,
+    `Order ${o.id} is ${o.status}; only a ${rule.only} order can be ${rule.verb}`,
+  );
+}
 
 export function orderView(o: OrderRecord, seller: Seller): ApiOrder {
   const { collectorId, siteId, currencyId } = seller;

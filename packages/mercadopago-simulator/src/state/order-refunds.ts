@@ -8,7 +8,7 @@ import { PAYMENT_ID_BASE } from "./core.ts";
 import type { StateCore } from "./core.ts";
 import { canonical } from "./idempotency.ts";
 import type { Idempotency } from "./idempotency.ts";
-import { heldCents, refundStatus } from "./order-record.ts";
+import { heldCents, refundStatus, requireOrderStatus } from "./order-record.ts";
 import type { OrderRecord } from "./order-record.ts";
 
 /** What refunds need of the Orders API module. */
@@ -48,13 +48,13 @@ export function createOrderRefunds(deps: OrderRefundsDeps): OrderRefunds {
     const answer = idempotent(key, `refund:${id}:${canonical(raw ?? null)}`, () => {
       const o = requireOrder(id);
       const partial = validateRefundBody(raw);
-      if (o.status !== "processed") {
-        throw ordersError(
-          409,
-          o.status === "refunded" ? "order_already_refunded" : "cannot_refund_order",
-          `Order ${id} is ${o.status}; only a processed order can be refunded`,
-        );
-      }
+      requireOrderStatus(o, {
+        only: "processed",
+        done: "refunded",
+        already: "order_already_refunded",
+        cannot: "cannot_refund_order",
+        verb: "refunded",
+      });
       const refunded = o.refunds.reduce((sum, r) => sum + heldCents(r), 0);
       const remaining = o.paidCents - refunded;
       const wanted: number[] = [];

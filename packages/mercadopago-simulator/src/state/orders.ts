@@ -17,7 +17,13 @@ import { PAYMENT_ID_BASE } from "./core.ts";
 import type { PosRecord, StateCore } from "./core.ts";
 import { canonical, createIdempotency } from "./idempotency.ts";
 import { ORDER_ID, createUlid } from "./order-ids.ts";
-import { orderPageView, orderSummary, orderView, qrData } from "./order-record.ts";
+import {
+  orderPageView,
+  orderSummary,
+  orderView,
+  qrData,
+  requireOrderStatus,
+} from "./order-record.ts";
 import type { OrderRecord } from "./order-record.ts";
 import { createOrderRefunds } from "./order-refunds.ts";
 
@@ -175,13 +181,13 @@ export function createOrdersApi(
     sweep();
     const answer = idempotent(key, `cancel:${id}`, () => {
       const o = requireOrder(id);
-      if (o.status !== "created") {
-        throw ordersError(
-          409,
-          o.status === "canceled" ? "order_already_canceled" : "cannot_cancel_order",
-          `Order ${id} is ${o.status}; only a created order can be canceled`,
-        );
-      }
+      requireOrderStatus(o, {
+        only: "created",
+        done: "canceled",
+        already: "order_already_canceled",
+        cannot: "cannot_cancel_order",
+        verb: "canceled",
+      });
       o.status = "canceled";
       o.statusDetail = "canceled";
       o.paymentStatus = "canceled";

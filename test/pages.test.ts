@@ -70,6 +70,7 @@ describe("pages", () => {
     const js = await request(t.h.app).get("/assets/dashboard-today.js").expect(200);
     expect(js.type).toBe("text/javascript");
     expect((await request(t.h.app).get("/assets/pages.css").expect(200)).type).toBe("text/css");
+    expect((await request(t.h.app).get("/assets/display.css").expect(200)).type).toBe("text/css");
     await request(t.h.app).get("/assets/../package.json").expect(404);
     await request(t.h.app).get("/assets/%2e%2e/package.json").expect(404);
     await request(t.h.app).get("/assets/nothing.js").expect(404);

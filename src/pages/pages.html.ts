@@ -64,7 +64,7 @@ function words(locale: Locale) {
   };
 }
 
-function head(locale: Locale, title: string): string {
+function head(locale: Locale, title: string, sheet?: string): string {
   return `<!doctype html>
 <html lang="${locale}">
 <head>
@@ -72,7 +72,9 @@ function head(locale: Locale, title: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/pages.css">
+<link rel="stylesheet" href="/assets/pages.css">${
+    sheet ? `\n<link rel="stylesheet" href="/assets/${sheet}">` : ""
+  }
 </head>`;
 }
 
@@ -331,7 +333,7 @@ export function renderDisplay(posId: string, site: PageSite): string {
     () => `<strong>${id}</strong>`,
   );
   const signInFor = `\n  <p data-i18n="display.signin_for" data-i18n-strong-pos="${id}">${forTill}</p>`;
-  return `${head(locale, translate(locale, "display.title"))}
+  return `${head(locale, translate(locale, "display.title"), "display.css")}
 <body class="display" data-pos="${id}" data-page-title="display.title" ${siteAttributes(site)}>
 <main>${signIn(locale, "signin.hint_display", signInFor)}
 <div id="screen" hidden>

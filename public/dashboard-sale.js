@@ -34,12 +34,33 @@ function label(key) {
 
 function value(key, v) {
   if (v === null || v === undefined) return "—";
+  if (key === "dispute" && typeof v === "object") {
+    const date = v.opened_at ? dateTime(v.opened_at, zone()) : "—";
+    return t("dispute.text", { amount: amount(v.amount), status: v.status, date });
+  }
   if (key.endsWith("_at")) return dateTime(v, zone());
   if (key.endsWith("_amount")) return amount(v);
   if (key === "status" && hasMessage("sale_status." + v)) return t("sale_status." + v);
   if (typeof v === "boolean") return t(v ? "value.yes" : "value.no");
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
+}
+
+const maybeAmount = (n) => (typeof n === "number" ? amount(n) : "—");
+
+/**
+ * How a payment was made, in words: "Credit card visa •••• 4242 3×"; what Mercado Pago did not
+ * give is left out, and a payment with no details at all is a dash.
+ */
+function methodWords(p) {
+  const type =
+    p.type && hasMessage("payment_type." + p.type) ? t("payment_type." + p.type) : p.type;
+  const parts = [type, p.method];
+  if (p.card_last_four) parts.push(t("payment.card", { last_four: p.card_last_four }));
+  if (p.installments && p.installments > 1)
+    parts.push(t("payment.installments", { count: p.installments }));
+  const words = parts.filter(Boolean).join(" ");
+  return words || "—";
 }
 
 function remaining(s) {
@@ -56,6 +77,7 @@ function detailWords(detail) {
     .map(([k, v]) => {
       if (k === "refunded_cents" && typeof v === "number")
         return t("detail.refunded", { amount: amount(v / 100) });
+      if (k === "amount" && typeof v === "number") return k + " " + amount(v);
       if (k.endsWith("_cents") && typeof v === "number")
         return k.slice(0, -6).replaceAll("_", " ") + " " + amount(v / 100);
       return k.replaceAll("_", " ") + " " + (typeof v === "object" ? JSON.stringify(v) : String(v));
@@ -208,6 +230,15 @@ function render(s, events) {
         el("td", { "data-label": t("col.payment") }, p.id),
         el("td", { "data-label": t("col.status") }, badge(p.status, "payment_status")),
         el("td", { class: "num", "data-label": t("col.amount") }, amount(p.amount)),
+        el("td", { "data-label": t("col.method"), "data-field": "method" }, methodWords(p)),
+        el("td", { "data-label": t("col.authorization") }, p.authorization_code || "—"),
+        el("td", { class: "num", "data-label": t("col.fee") }, maybeAmount(p.fee_amount)),
+        el("td", { class: "num", "data-label": t("col.net") }, maybeAmount(p.net_amount)),
+        el(
+          "td",
+          { "data-label": t("col.release") },
+          p.money_release_date ? dateTime(p.money_release_date, zone()) : "—",
+        ),
       ),
     ),
   );

@@ -81,14 +81,14 @@ export function toSale(row: SaleRow | PgSaleRow): Sale {
     qrData: row.qrData,
     currency: row.currency,
     paymentInProcess: row.paymentInProcess,
-    dispute: disputeOf(row.dispute),
+    dispute: storedDispute(row.dispute),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
 }
 
 /** A stored dispute, read without trusting its shape (null: none, or not one). */
-function disputeOf(v: unknown): SaleDispute | null {
+export function storedDispute(v: unknown): SaleDispute | null {
   if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
   const d = v as Record<string, unknown>;
   if (typeof d.paymentId !== "string" && typeof d.paymentId !== "number") return null;

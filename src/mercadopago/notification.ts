@@ -19,6 +19,7 @@ const TOPICS = new Map<string, NotificationTopic>([
   ["order", "order"],
   // a chargeback opened or changed on a payment: read by id, it names the payments it is on
   ["chargebacks", "chargebacks"],
+  ["topic_chargebacks_wh", "chargebacks"],
 ]);
 
 /** Mercado Pago ids are positive integers; bounded so they fit a Postgres BIGINT. */

@@ -74,6 +74,12 @@ describe("parseNotification", () => {
       {},
       { topic: "chargebacks", id: "205689877888" },
     ],
+    [
+      "Webhooks chargeback",
+      { "data.id": "205689877888", type: "topic_chargebacks_wh" },
+      { type: "topic_chargebacks_wh", action: "created", data: { id: "205689877888" } },
+      { topic: "chargebacks", id: "205689877888" },
+    ],
   ])("%s", (_name, query, body, expected) => {
     expect(parseNotification(query, body)).toEqual(expected);
   });

@@ -3,6 +3,7 @@ import { messageOf } from "../errors.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import {
   CHARGEBACK_PAYMENTS_READ,
+  sameResource,
   withChargeback,
   withPaymentRead,
 } from "../mercadopago/instore-v2/chargeback.ts";
@@ -190,7 +191,12 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
       (o) => o.err !== null,
     );
     if (read.length > 0) {
-      const byId = new Map(read.flatMap((o) => o.orders).map((o) => [`${o.api}:${o.id}`, o]));
+      const byId = new Map<string, UpstreamObservation>();
+      for (const o of read.flatMap((r) => r.orders)) {
+        const key = `${o.api}:${o.id}`;
+        const earlier = byId.get(key);
+        byId.set(key, earlier ? sameResource(o, earlier) : o);
+      }
       try {
         const sales = await deps.sales.applyObservations([...byId.values()], "webhook");
         // only a paid (or refunded) sale can have a refund: a pending sale's payment costs no query

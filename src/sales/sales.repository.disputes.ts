@@ -53,6 +53,24 @@ export function createSalesDisputes(db: Db) {
     return row ? toSale(row) : null;
   }
 
+  /**
+   * A newer word on the sale's dispute (the chargeback read by id): no history row and no
+   * second event (sale.disputed announced its opening); null when the sale's dispute is on
+   * another payment, or gone.
+   */
+  async function updateDispute(
+    saleId: string,
+    dispute: SaleDispute,
+    at: Date,
+  ): Promise<Sale | null> {
+    const rows = await db.$queryRaw<SaleRow[]>`
+      UPDATE sales SET dispute = ${JSON.stringify(dispute)}::jsonb, updated_at = ${at}
+       WHERE id = ${saleId}::uuid AND dispute->>'paymentId' = ${dispute.paymentId}
+      RETURNING ${saleColumns("sales")}`;
+    const row = rows[0];
+    return row ? toSale(row) : null;
+  }
+
   /** Keeps a paid sale's payments as read again with their details (after it became paid). */
   async function recordPayments(saleId: string, payments: ObservedPayment[]): Promise<Sale | null> {
     const rows = await db.$queryRaw<SaleRow[]>`
@@ -63,5 +81,5 @@ export function createSalesDisputes(db: Db) {
     return row ? toSale(row) : null;
   }
 
-  return { openDispute, recordPayments };
+  return { openDispute, updateDispute, recordPayments };
 }

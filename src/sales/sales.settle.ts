@@ -100,6 +100,9 @@ export function createSaleSettling(ctx: SalesContext) {
   ): Promise<Sale> {
     const found = disputeToOpen(sale, observations);
     if (!found) return sale;
+    if (found.kind === "update") {
+      return (await repo.updateDispute(sale.id, found.dispute, deps.now())) ?? sale;
+    }
     const payer = found.observation.id === upstreamIdOf(sale);
     const opened = await repo.openDispute(
       sale.id,

@@ -3,7 +3,11 @@ import {
   completeMerchantOrderDetails,
   DETAIL_READS_PER_ORDER,
 } from "../../src/mercadopago/instore-v2/instore.upstream.ts";
-import { withChargeback, withPaymentRead } from "../../src/mercadopago/instore-v2/chargeback.ts";
+import {
+  sameResource,
+  withChargeback,
+  withPaymentRead,
+} from "../../src/mercadopago/instore-v2/chargeback.ts";
 import { observeMerchantOrder } from "../../src/mercadopago/instore-v2/merchant-order.ts";
 import {
   ChargebackSchema,
@@ -196,5 +200,20 @@ describe("instore v2: details read by payment id, bounded", () => {
     // a charged-back payment is not a refund: nothing counts as given back
     expect(o.refundedCents).toBe(0);
     expect(o.paidCents).toBe(10_000);
+  });
+
+  it("two reads of one merchant order in a batch keep the chargeback read by id", () => {
+    const o = observeMerchantOrder(
+      mo([{ id: 55, status: "charged_back", transaction_amount: 100 }]),
+    );
+    const [read] = withChargeback([o], ChargebackSchema.parse({ id: "2000001", payments: [55] }));
+    for (const [later, earlier] of [
+      [o, read!],
+      [read!, o],
+    ] as const) {
+      const merged = sameResource(later, earlier);
+      expect(merged.chargebacks).toHaveLength(1);
+      expect(merged.chargebacks?.[0]?.id).toBe("2000001");
+    }
   });
 });

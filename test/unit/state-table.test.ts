@@ -190,6 +190,20 @@ describe("the state table: instore v2 merchant order, pending sale", () => {
     expect(disputeToOpen({ ...sale, status: "pending" }, [o])).toBeNull();
     const open = disputeToOpen(sale, [o])!.dispute;
     expect(disputeToOpen({ ...sale, dispute: open }, [o])).toBeNull();
+    // the chargeback read by id later brings its own word, once; a bare status never overrides it
+    const read = {
+      ...o,
+      chargebacks: [
+        { id: "2001", paymentId: "1", amountCents: 500, status: "pending", openedAt: "2026-12-08" },
+      ],
+    };
+    const update = disputeToOpen({ ...sale, dispute: open }, [read]);
+    expect(update).toMatchObject({
+      kind: "update",
+      dispute: { status: "pending", chargebackId: "2001" },
+    });
+    expect(disputeToOpen({ ...sale, dispute: update!.dispute }, [read])).toBeNull();
+    expect(disputeToOpen({ ...sale, dispute: update!.dispute }, [o])).toBeNull();
   });
 
   it.each([

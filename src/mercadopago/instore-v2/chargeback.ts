@@ -1,7 +1,7 @@
 import { centsFromApi } from "../../money.ts";
 import type { Chargeback, MerchantOrder, Payment } from "../mercadopago.schemas.ts";
 import { DETAIL_FIELDS } from "../payment-details.ts";
-import type { UpstreamObservation } from "../upstream.ts";
+import type { ObservedChargeback, UpstreamObservation } from "../upstream.ts";
 
 /** Payments of one chargeback followed to their sale (a chargeback is on one, rarely a few). */
 export const CHARGEBACK_PAYMENTS_READ = 3;
@@ -36,6 +36,23 @@ export function withChargeback(
       ],
     };
   });
+}
+
+/**
+ * Two reads of one resource in a batch (its own notification, a payment's, a chargeback's): the
+ * later speaks, keeping the chargebacks either knows, the ones read by id (with an id) first and
+ * one per payment, so a chargeback read by id is not lost to a plain read of the same order.
+ */
+export function sameResource(
+  later: UpstreamObservation,
+  earlier: UpstreamObservation,
+): UpstreamObservation {
+  const all = [...(later.chargebacks ?? []), ...(earlier.chargebacks ?? [])];
+  const byPayment = new Map<string, ObservedChargeback>();
+  for (const c of [...all.filter((c) => c.id !== null), ...all.filter((c) => c.id === null)]) {
+    if (!byPayment.has(c.paymentId)) byPayment.set(c.paymentId, c);
+  }
+  return { ...later, chargebacks: [...byPayment.values()] };
 }
 
 /**

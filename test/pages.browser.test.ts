@@ -352,6 +352,35 @@ describe("customer display", () => {
     await tablet.close();
   }, 60_000);
 
+  it("a payment in process shows Payment in process instead of the QR, then Paid once approved", async () => {
+    const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    tablet.setDefaultTimeout(10_000);
+    const display = await tablet.newPage();
+    watchPage(display, "display", problems);
+    await display.goto(`${base}/display/${POS1}`);
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
+
+    const ref = await createSale(POS1, 3);
+    await imageLoaded(display, "#qr");
+    const { payment } = sim.pay(POS1, { status: "in_process", method: "visa" });
+    // the customer paid and Mercado Pago is still deciding: no QR to pay a second time
+    await display.locator("#in-process").waitFor({ timeout: 10_000 });
+    expect(await display.textContent("#in-process")).toContain("Pago en proceso");
+    expect(await display.textContent("#in-process")).toContain("no vuelvas a pagar");
+    expect(await display.locator("#pending").isHidden()).toBe(true);
+    expect(await shown(display, "#in-process-amount")).toBe("$ 6,00");
+    expect((await row(ref)).paymentInProcess).toBe(true);
+    await shootAtWidths(display, "display-in-process", WIDTHS);
+
+    sim.state.settlePayment(payment.id, "approved");
+    await display.locator("#paid").waitFor({ timeout: 10_000 });
+    expect((await row(ref)).status).toBe("paid");
+    await display.locator("#idle").waitFor({ timeout: 10_000 });
+    await tablet.close();
+  }, 60_000);
+
   it("a till's key on another till's display, or a key refused later, never looks idle", async () => {
     const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     tablet.setDefaultTimeout(10_000);

@@ -260,10 +260,18 @@ describe("dashboard", () => {
     await page.locator('#timeline li[data-to="cancelled"]').waitFor();
 
     const sold = await createSale(POS2, 5);
-    sim.pay(POS2, { status: "approved" });
+    sim.pay(POS2, { status: "approved", method: "visa", installments: 3 });
     await paid(sold);
     await page.goto(`${base}/dashboard/sales/${sold}`);
     await page.locator('#status[data-status="paid"]').waitFor();
+    // how it was paid, as Mercado Pago's payment says (read once the sale was paid)
+    await page
+      .locator('#payments td[data-field="method"]', { hasText: /^Credit card visa •••• \d{4} 3×$/ })
+      .waitFor({ timeout: 10_000 });
+    const cellsOfPayment = await page.locator("#payments tr td").allTextContents();
+    expect(cellsOfPayment[4]).toMatch(/^\d{6}$/);
+    expect(cellsOfPayment[5]).toMatch(/ARS/);
+    expect(await page.textContent('[data-field="payment_in_process"]')).toBe("no");
     await page.click("#refund");
     await page.fill("#refund-amount", "1.25");
     await expect

@@ -13,6 +13,7 @@ import {
   onLocale,
   t,
 } from "./i18n.js";
+import { paymentRows } from "./sale-payments.js";
 
 const ref = decodeURIComponent(location.pathname.split("/").pop() || "");
 const path = "/orders/" + encodeURIComponent(ref);
@@ -44,23 +45,6 @@ function value(key, v) {
   if (typeof v === "boolean") return t(v ? "value.yes" : "value.no");
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
-}
-
-const maybeAmount = (n) => (typeof n === "number" ? amount(n) : "—");
-
-/**
- * How a payment was made, in words: "Credit card visa •••• 4242 3×"; what Mercado Pago did not
- * give is left out, and a payment with no details at all is a dash.
- */
-function methodWords(p) {
-  const type =
-    p.type && hasMessage("payment_type." + p.type) ? t("payment_type." + p.type) : p.type;
-  const parts = [type, p.method];
-  if (p.card_last_four) parts.push(t("payment.card", { last_four: p.card_last_four }));
-  if (p.installments && p.installments > 1)
-    parts.push(t("payment.installments", { count: p.installments }));
-  const words = parts.filter(Boolean).join(" ");
-  return words || "—";
 }
 
 function remaining(s) {
@@ -222,26 +206,7 @@ function render(s, events) {
       ),
     ),
   );
-  $("payments").replaceChildren(
-    ...s.payments.map((p) =>
-      el(
-        "tr",
-        {},
-        el("td", { "data-label": t("col.payment") }, p.id),
-        el("td", { "data-label": t("col.status") }, badge(p.status, "payment_status")),
-        el("td", { class: "num", "data-label": t("col.amount") }, amount(p.amount)),
-        el("td", { "data-label": t("col.method"), "data-field": "method" }, methodWords(p)),
-        el("td", { "data-label": t("col.authorization") }, p.authorization_code || "—"),
-        el("td", { class: "num", "data-label": t("col.fee") }, maybeAmount(p.fee_amount)),
-        el("td", { class: "num", "data-label": t("col.net") }, maybeAmount(p.net_amount)),
-        el(
-          "td",
-          { "data-label": t("col.release") },
-          p.money_release_date ? dateTime(p.money_release_date, zone()) : "—",
-        ),
-      ),
-    ),
-  );
+  $("payments").replaceChildren(...paymentRows(s.payments, { amount, zone: zone() }));
   $("no-payments").hidden = s.payments.length > 0;
   if (events) $("timeline").replaceChildren(...history(events, s.refunds || []));
   $("cancel").hidden = s.status !== "pending";

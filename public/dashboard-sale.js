@@ -47,8 +47,10 @@ function value(key, v) {
   return String(v);
 }
 
+/** What is left to give back: paid, less refunded, less what the customer's bank charged back. */
 function remaining(s) {
-  return Math.round((s.paid_amount - s.refunded_amount) * 100) / 100;
+  const disputed = s.dispute ? s.dispute.amount : 0;
+  return Math.round((s.paid_amount - s.refunded_amount - disputed) * 100) / 100;
 }
 
 /**

@@ -109,7 +109,8 @@ export function createSaleSettling(ctx: SalesContext) {
       found.dispute,
       source,
       deps.now(),
-      payer ? found.observation.payments : null,
+      // as the read shows them, with the details known of them (read just now, perhaps)
+      payer ? keepDetails(sale.payments, found.observation.payments) : null,
     );
     if (!opened) return (await repo.findById(sale.id)) ?? sale;
     log.warn(

@@ -13,6 +13,7 @@ import {
   onLocale,
   t,
 } from "./i18n.js";
+import { paymentRows } from "./sale-payments.js";
 
 const ref = decodeURIComponent(location.pathname.split("/").pop() || "");
 const path = "/orders/" + encodeURIComponent(ref);
@@ -34,6 +35,10 @@ function label(key) {
 
 function value(key, v) {
   if (v === null || v === undefined) return "—";
+  if (key === "dispute" && typeof v === "object") {
+    const date = v.opened_at ? dateTime(v.opened_at, zone()) : "—";
+    return t("dispute.text", { amount: amount(v.amount), status: v.status, date });
+  }
   if (key.endsWith("_at")) return dateTime(v, zone());
   if (key.endsWith("_amount")) return amount(v);
   if (key === "status" && hasMessage("sale_status." + v)) return t("sale_status." + v);
@@ -42,8 +47,10 @@ function value(key, v) {
   return String(v);
 }
 
+/** What is left to give back: paid, less refunded, less what the customer's bank charged back. */
 function remaining(s) {
-  return Math.round((s.paid_amount - s.refunded_amount) * 100) / 100;
+  const disputed = s.dispute ? s.dispute.amount : 0;
+  return Math.round((s.paid_amount - s.refunded_amount - disputed) * 100) / 100;
 }
 
 /**
@@ -56,6 +63,7 @@ function detailWords(detail) {
     .map(([k, v]) => {
       if (k === "refunded_cents" && typeof v === "number")
         return t("detail.refunded", { amount: amount(v / 100) });
+      if (k === "amount" && typeof v === "number") return k + " " + amount(v);
       if (k.endsWith("_cents") && typeof v === "number")
         return k.slice(0, -6).replaceAll("_", " ") + " " + amount(v / 100);
       return k.replaceAll("_", " ") + " " + (typeof v === "object" ? JSON.stringify(v) : String(v));
@@ -200,17 +208,7 @@ function render(s, events) {
       ),
     ),
   );
-  $("payments").replaceChildren(
-    ...s.payments.map((p) =>
-      el(
-        "tr",
-        {},
-        el("td", { "data-label": t("col.payment") }, p.id),
-        el("td", { "data-label": t("col.status") }, badge(p.status, "payment_status")),
-        el("td", { class: "num", "data-label": t("col.amount") }, amount(p.amount)),
-      ),
-    ),
-  );
+  $("payments").replaceChildren(...paymentRows(s.payments, { amount, zone: zone() }));
   $("no-payments").hidden = s.payments.length > 0;
   if (events) $("timeline").replaceChildren(...history(events, s.refunds || []));
   $("cancel").hidden = s.status !== "pending";

@@ -19,7 +19,8 @@ let stopped = false; // the key was refused: nothing more is asked
 let currency; // the site's, as the info said it; a sale that names its own currency wins
 
 function screen(state) {
-  for (const id of ["idle", "pending", "paid", "problem"]) $(id).hidden = id !== state;
+  for (const id of ["idle", "pending", "in-process", "paid", "problem"])
+    $(id).hidden = id !== state;
   document.body.dataset.state = state;
 }
 
@@ -28,6 +29,12 @@ function connection(text) {
 }
 
 async function showPending(sale) {
+  // a payment is being processed: the QR would invite the customer to pay a second time
+  if (sale.payment_in_process) {
+    $("in-process-amount").textContent = money(sale.total_amount, sale.currency || currency);
+    screen("in-process");
+    return;
+  }
   $("amount").textContent = money(sale.total_amount, sale.currency || currency);
   screen("pending");
   if (qrFor === sale.external_reference) return;

@@ -252,6 +252,14 @@ describe("the presenters answer what the document says", () => {
     orderPaymentId: "PAY01",
     orderStatus: "processed",
     qrData: "000201...",
+    paymentInProcess: false,
+    dispute: {
+      status: "charged_back",
+      amountCents: 500,
+      openedAt: "2026-12-01T10:00:00.000-03:00",
+      paymentId: "987",
+      chargebackId: null,
+    },
     createdAt: at,
     updatedAt: at,
   };

@@ -605,6 +605,41 @@ describe("refunds on the Orders API", () => {
 
   const PAY = "PAY01K371WBFDS4MD9JG0KCV6PRKQ";
 
+  it("a charged-back order: nothing left to refund, and the read that says so records the dispute", async () => {
+    const f = await paidOrderSale();
+    const disputed = processed(f);
+    disputed.transactions = {
+      ...disputed.transactions,
+      chargebacks: [
+        {
+          id: "CHB01",
+          transaction_id: PAY,
+          amount: "5.00",
+          status: "pending",
+          created_date: "2026-12-08T10:00:00.000Z",
+        },
+      ],
+    } as typeof disputed.transactions;
+    nock(MP_BASE).get(`/v1/orders/${f.id}`).reply(200, disputed);
+
+    const res = await request(orders.app).post(`/orders/${f.ref}/refund`).set(auth).send({});
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("not_refundable");
+    // no refund POST was made (nock would have refused it), and the sale shows the chargeback
+    const sale = await request(orders.app)
+      .get(`/orders/${f.ref}?include=events`)
+      .set(auth)
+      .expect(200);
+    expect(sale.body).toMatchObject({
+      status: "paid",
+      refunded_amount: 0,
+      dispute: { status: "pending", amount: 5, opened_at: "2026-12-08T10:00:00.000Z" },
+    });
+    expect(
+      sale.body.events.filter((e: { detail?: { kind?: string } }) => e.detail?.kind === "disputed"),
+    ).toHaveLength(1);
+  });
+
   it("all of it: POST /refund without a body, then the order read again makes the sale refunded", async () => {
     const f = await paidOrderSale();
     nock(MP_BASE).get(`/v1/orders/${f.id}`).reply(200, processed(f));

@@ -260,10 +260,18 @@ describe("dashboard", () => {
     await page.locator('#timeline li[data-to="cancelled"]').waitFor();
 
     const sold = await createSale(POS2, 5);
-    sim.pay(POS2, { status: "approved" });
+    sim.pay(POS2, { status: "approved", method: "visa", installments: 3 });
     await paid(sold);
     await page.goto(`${base}/dashboard/sales/${sold}`);
     await page.locator('#status[data-status="paid"]').waitFor();
+    // how it was paid, as Mercado Pago's payment says (read once the sale was paid)
+    await page
+      .locator('#payments td[data-field="method"]', { hasText: /^Credit card visa •••• \d{4} 3×$/ })
+      .waitFor({ timeout: 10_000 });
+    const cellsOfPayment = await page.locator("#payments tr td").allTextContents();
+    expect(cellsOfPayment[4]).toMatch(/^\d{6}$/);
+    expect(cellsOfPayment[5]).toMatch(/ARS/);
+    expect(await page.textContent('[data-field="payment_in_process"]')).toBe("no");
     await page.click("#refund");
     await page.fill("#refund-amount", "1.25");
     await expect
@@ -349,6 +357,35 @@ describe("customer display", () => {
     await expect.poll(() => shown(display, "#amount"), { timeout: 8000 }).toBe("$ 2,00");
     await request(h.app).delete(`/orders/${cancelled}`).set(auth).expect(200);
     await display.locator("#idle").waitFor({ timeout: 5000 });
+    await tablet.close();
+  }, 60_000);
+
+  it("a payment in process shows Payment in process instead of the QR, then Paid once approved", async () => {
+    const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    tablet.setDefaultTimeout(10_000);
+    const display = await tablet.newPage();
+    watchPage(display, "display", problems);
+    await display.goto(`${base}/display/${POS1}`);
+    await display.fill("#signin-key", POS_KEY);
+    await display.press("#signin-key", "Enter");
+    await expect.poll(() => display.textContent("#store-name"), SOON).toBe("Sucursal Centro");
+
+    const ref = await createSale(POS1, 3);
+    await imageLoaded(display, "#qr");
+    const { payment } = sim.pay(POS1, { status: "in_process", method: "visa" });
+    // the customer paid and Mercado Pago is still deciding: no QR to pay a second time
+    await display.locator("#in-process").waitFor({ timeout: 10_000 });
+    expect(await display.textContent("#in-process")).toContain("Pago en proceso");
+    expect(await display.textContent("#in-process")).toContain("no vuelvas a pagar");
+    expect(await display.locator("#pending").isHidden()).toBe(true);
+    expect(await shown(display, "#in-process-amount")).toBe("$ 6,00");
+    expect((await row(ref)).paymentInProcess).toBe(true);
+    await shootAtWidths(display, "display-in-process", WIDTHS);
+
+    sim.state.settlePayment(payment.id, "approved");
+    await display.locator("#paid").waitFor({ timeout: 10_000 });
+    expect((await row(ref)).status).toBe("paid");
+    await display.locator("#idle").waitFor({ timeout: 10_000 });
     await tablet.close();
   }, 60_000);
 

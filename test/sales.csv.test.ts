@@ -151,6 +151,20 @@ describe("GET /sales as CSV", () => {
       "paid_at",
       "cancelled_at",
       "refund_processing_amount",
+      // v1.2: after every older column
+      "payment_method",
+      "payment_type",
+      "installments",
+      "card_last_four",
+      "authorization_code",
+      "fee_amount",
+      "net_amount",
+      "money_release_date",
+      "payment_status_detail",
+      "payment_in_process",
+      "dispute_status",
+      "dispute_amount",
+      "dispute_opened_at",
     ]);
     // every match, whatever limit says; newest first
     expect(data).toHaveLength(texts.length);
@@ -225,11 +239,14 @@ describe("GET /sales as CSV", () => {
     expect(header).toBe(
       "external_reference;status;order_state;store_id;pos_id;title;description;item_count;" +
         "total_amount;paid_amount;refunded_amount;merchant_order_id;merchant_order_status;" +
-        "created_at;updated_at;paid_at;cancelled_at;refund_processing_amount",
+        "created_at;updated_at;paid_at;cancelled_at;refund_processing_amount;" +
+        "payment_method;payment_type;installments;card_last_four;authorization_code;fee_amount;" +
+        "net_amount;money_release_date;payment_status_detail;payment_in_process;dispute_status;" +
+        "dispute_amount;dispute_opened_at",
     );
     expect(row).toBe(
       'semi-1;paid;withdrawn;SEMISTORE;SEMIPOS;"Pão; queijo";"a,b";1;1234,56;1234,56;10,05;;;' +
-        "2026-11-27T10:00:00.000Z;2026-11-27T10:05:00.000Z;;;0,00",
+        "2026-11-27T10:00:00.000Z;2026-11-27T10:05:00.000Z;;;0,00;;;;;;;;;;false;;;",
     );
     expect(end).toBe("");
     // today's format stays the default, and can be named
@@ -238,7 +255,7 @@ describe("GET /sales as CSV", () => {
       const text = (comma.body as Buffer).toString("utf8");
       expect(text.split("\r\n")[1]).toBe(
         'semi-1,paid,withdrawn,SEMISTORE,SEMIPOS,"Pão; queijo","a,b",1,1234.56,1234.56,10.05,,,' +
-          "2026-11-27T10:00:00.000Z,2026-11-27T10:05:00.000Z,,,0.00",
+          "2026-11-27T10:00:00.000Z,2026-11-27T10:05:00.000Z,,,0.00,,,,,,,,,,false,,,",
       );
     }
     const bad = await get("&delimiter=tab");

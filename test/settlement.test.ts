@@ -280,9 +280,10 @@ describe("notifications → merchant order → sale status", () => {
     );
     const s = await sale(ref);
     expect(s.status).toBe("paid");
-    expect(s.payments).toEqual([
-      { id: 6, status: "rejected", amount: 5 },
-      { id: 7, status: "approved", amount: 5 },
+    // each with its details (none in these merchant orders: every one null)
+    expect(s.payments).toMatchObject([
+      { id: 6, status: "rejected", amount: 5, method: null, fee_amount: null },
+      { id: 7, status: "approved", amount: 5, method: null, refunded_amount: 0 },
     ]);
   });
 
@@ -385,12 +386,17 @@ describe("notifications → merchant order → sale status", () => {
     expect((await sale(ref)).status).toBe("paid");
   });
 
-  it("when the payment and merchant order notifications of a sale are worked together, then the merchant order is read once and the payment it lists is not read", async () => {
+  it("when the payment and merchant order notifications of a sale are worked together, then the merchant order is read once and the payment it lists only once the sale is paid, for its details", async () => {
     const ref = await newSale();
     const id = nextId();
-    const paymentRead = nock(MP_BASE)
-      .get("/v1/payments/557")
-      .reply(200, { id: 557, status: "approved", external_reference: ref, order: { id } });
+    const paymentRead = nock(MP_BASE).get("/v1/payments/557").once().reply(200, {
+      id: 557,
+      status: "approved",
+      external_reference: ref,
+      order: { id },
+      payment_method_id: "master",
+      payment_type_id: "debit_card",
+    });
     const moRead = nock(MP_BASE)
       .get(`/merchant_orders/${id}`)
       .once()
@@ -408,9 +414,12 @@ describe("notifications → merchant order → sale status", () => {
     await t.h.worker.runOnce();
 
     expect(moRead.isDone()).toBe(true);
-    expect(paymentRead.isDone()).toBe(false);
+    // not to find the merchant order (known from the batch): once, after the move to paid
+    expect(paymentRead.isDone()).toBe(true);
     nock.cleanAll();
-    expect((await sale(ref)).status).toBe("paid");
+    const paid = await sale(ref);
+    expect(paid.status).toBe("paid");
+    expect(paid.payments).toMatchObject([{ id: 557, method: "master", type: "debit_card" }]);
     const rows = await t.db.prisma.notification.findMany({
       where: { resourceId: { in: ["557", String(id)] } },
     });
@@ -502,7 +511,8 @@ describe("notifications → merchant order → sale status", () => {
   it("ignores notifications it cannot use, and still acknowledges them", async () => {
     const before = await t.db.prisma.notification.count();
     const bodies: [string, unknown][] = [
-      ["/webhooks/mercadopago?topic=chargebacks&id=1", {}],
+      ["/webhooks/mercadopago?topic=chargebacks&id=abc", {}],
+      ["/webhooks/mercadopago?topic=point_integration_ipn&id=1", {}],
       ["/webhooks/mercadopago?topic=merchant_order&id=abc", {}],
       ["/webhooks/mercadopago?topic=merchant_order&id=-5", {}],
       ["/webhooks/mercadopago?topic=merchant_order&id=99999999999999999999999", {}],

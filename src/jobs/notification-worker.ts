@@ -1,6 +1,12 @@
 import type { Logger } from "pino";
 import { messageOf } from "../errors.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import {
+  CHARGEBACK_PAYMENTS_READ,
+  sameResource,
+  withChargeback,
+  withPaymentRead,
+} from "../mercadopago/instore-v2/chargeback.ts";
 import { observeMerchantOrder } from "../mercadopago/instore-v2/merchant-order.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
 import { observeOrder } from "../mercadopago/orders/order.ts";
@@ -46,7 +52,7 @@ export function retryDelayMs(attempt: number): number {
 
 type MerchantOrderReads = Pick<
   MercadoPagoClient,
-  "getMerchantOrder" | "getPayment" | "searchMerchantOrders" | "getOrder"
+  "getMerchantOrder" | "getPayment" | "searchMerchantOrders" | "getOrder" | "getChargeback"
 > & {
   /** a merchant order already read (in this batch) that lists the payment: no need to read it */
   merchantOrderOfPayment?(paymentId: string): MerchantOrder | undefined;
@@ -69,7 +75,7 @@ export async function merchantOrdersFor(
   const orderId = payment.order?.id;
   if (orderId !== null && orderId !== undefined) {
     const mo = await mp.getMerchantOrder(String(orderId));
-    return mo ? [mo] : [];
+    return mo ? [withPaymentRead(mo, payment)] : [];
   }
   return payment.external_reference ? mp.searchMerchantOrders(payment.external_reference) : [];
 }
@@ -84,7 +90,27 @@ export async function observationsFor(
     const order = await mp.getOrder(n.resourceId);
     return order ? [observeOrder(order)] : [];
   }
+  if (n.topic === "chargebacks") return chargebackObservations(mp, n.resourceId);
   return (await merchantOrdersFor(mp, n)).map(observeMerchantOrder);
+}
+
+/**
+ * A chargeback, read by id from our own base URL: each payment it names (a few at most) leads
+ * to its merchant order, as a payment notification would, and the chargeback rides on that
+ * merchant order's observation. An Orders API sale shows its chargebacks on its order instead.
+ */
+async function chargebackObservations(
+  mp: MerchantOrderReads,
+  id: string,
+): Promise<UpstreamObservation[]> {
+  const cb = await mp.getChargeback(id);
+  if (!cb) return [];
+  const payments = cb.payments.slice(0, CHARGEBACK_PAYMENTS_READ).map(String);
+  const orders = await Promise.all(
+    payments.map((p) => merchantOrdersFor(mp, { topic: "payment", resourceId: p })),
+  );
+  const unique = new Map(orders.flat().map((mo) => [String(mo.id), mo]));
+  return withChargeback([...unique.values()].map(observeMerchantOrder), cb);
 }
 
 /**
@@ -110,6 +136,7 @@ function sharedReads(mp: MerchantOrderReads): MerchantOrderReads {
     getPayment: (id) => once(`payment:${id}`, () => mp.getPayment(id)),
     searchMerchantOrders: (ref) => once(`search:${ref}`, () => mp.searchMerchantOrders(ref)),
     getOrder: (id) => once(`order:${id}`, () => mp.getOrder(id)),
+    getChargeback: (id) => once(`chargeback:${id}`, () => mp.getChargeback(id)),
   };
 }
 
@@ -164,7 +191,12 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
       (o) => o.err !== null,
     );
     if (read.length > 0) {
-      const byId = new Map(read.flatMap((o) => o.orders).map((o) => [`${o.api}:${o.id}`, o]));
+      const byId = new Map<string, UpstreamObservation>();
+      for (const o of read.flatMap((r) => r.orders)) {
+        const key = `${o.api}:${o.id}`;
+        const earlier = byId.get(key);
+        byId.set(key, earlier ? sameResource(o, earlier) : o);
+      }
       try {
         const sales = await deps.sales.applyObservations([...byId.values()], "webhook");
         // only a paid (or refunded) sale can have a refund: a pending sale's payment costs no query

@@ -62,6 +62,24 @@ export const PaymentSchema = z.looseObject({
 export type Payment = z.infer<typeof PaymentSchema>;
 
 /**
+ * A chargeback (`GET /v1/chargebacks/{id}`): the payments it is on, its amount and dates, and
+ * how its documentation stands (pending, review_pending, valid, invalid, not_supplied,
+ * not_applicable). Only the payments are required: they lead to the sale.
+ */
+export const ChargebackSchema = z.looseObject({
+  id: optionalText,
+  payments: z
+    .array(numeric)
+    .nullish()
+    .transform((v) => v ?? []),
+  amount: optionalNumber,
+  documentation_status: z.string().nullish().catch(null),
+  coverage_applied: z.boolean().nullish().catch(null),
+  date_created: z.string().nullish().catch(null),
+});
+export type Chargeback = z.infer<typeof ChargebackSchema>;
+
+/**
  * A refund of a payment (`POST /v1/payments/{id}/refunds` answers one, `GET` answers a list).
  * Its `status` is `approved` when made; `in_process`/`pending` are documented for some payment
  * methods, `rejected`/`cancelled` when it did not go through.

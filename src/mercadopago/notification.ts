@@ -4,7 +4,7 @@
  * path segment, which is then read from our own configured base URL. A `resource` that points
  * anywhere but Mercado Pago's API hosts marks the notification as foreign: it is ignored.
  */
-export type NotificationTopic = "merchant_order" | "payment" | "order";
+export type NotificationTopic = "merchant_order" | "payment" | "order" | "chargebacks";
 
 export interface NotificationRef {
   topic: NotificationTopic;
@@ -17,6 +17,9 @@ const TOPICS = new Map<string, NotificationTopic>([
   ["payment", "payment"],
   // Orders API (Webhooks only): `?data.id=ORD…&type=order`, body {action: "order.processed", …}
   ["order", "order"],
+  // a chargeback opened or changed on a payment: read by id, it names the payments it is on
+  ["chargebacks", "chargebacks"],
+  ["topic_chargebacks_wh", "chargebacks"],
 ]);
 
 /** Mercado Pago ids are positive integers; bounded so they fit a Postgres BIGINT. */

@@ -1,15 +1,19 @@
 import {
+  ChargebackSchema,
   PaymentSchema,
   RefundListSchema,
   RefundSchema,
+  type Chargeback,
   type Payment,
   type Refund,
 } from "./mercadopago.schemas.ts";
 import { parse, type CallOptions, type Transport } from "./mercadopago.transport.ts";
 
-/** Payments (`/v1/payments`) and their refunds. */
+/** Payments (`/v1/payments`), their refunds, and chargebacks on them (`/v1/chargebacks`). */
 export interface PaymentCalls {
   getPayment(id: string, o?: CallOptions): Promise<Payment | null>;
+  /** A chargeback by id (`GET /v1/chargebacks/{id}`), from our own base URL; null: not found. */
+  getChargeback(id: string, o?: CallOptions): Promise<Chargeback | null>;
   /**
    * Refunds `amount` of a payment. Never retried here: a failure other than a definite no leaves
    * the refund's fate unknown, and the caller reads the payment's refunds before anything else.
@@ -29,6 +33,13 @@ export function createPaymentCalls({ send, find, withRetry }: Transport): Paymen
   return {
     getPayment: (id, o) =>
       find(`/v1/payments/${encodeURIComponent(id)}`, PaymentSchema, "payment", o?.deadline),
+    getChargeback: (id, o) =>
+      find(
+        `/v1/chargebacks/${encodeURIComponent(id)}`,
+        ChargebackSchema,
+        "chargeback",
+        o?.deadline,
+      ),
     async refundPayment(paymentId, amount, idempotencyKey, o) {
       const res = await send({
         method: "POST",

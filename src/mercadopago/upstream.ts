@@ -62,6 +62,22 @@ export const NO_PAYMENT_DETAILS: PaymentDetails = {
   dateApproved: null,
 };
 
+/**
+ * A chargeback on a payment, as a read shows it: a payment `charged_back` (instore v2), an Orders
+ * API order's `transactions.chargebacks[]`, or the chargeback itself (`GET /v1/chargebacks/{id}`).
+ */
+export interface ObservedChargeback {
+  /** Mercado Pago's chargeback id (null when only the payment's status told of it) */
+  id: string | null;
+  /** the payment charged back */
+  paymentId: string;
+  amountCents: number;
+  /** Mercado Pago's word for where it stands (`charged_back`, a documentation status …) */
+  status: string;
+  /** when it was opened, as Mercado Pago sent it (null: not given) */
+  openedAt: string | null;
+}
+
 /** An Orders API refund as the order shows it (`transactions.refunds[]`). */
 export interface ObservedRefund {
   /** REF… (null when the answer names none) */
@@ -102,6 +118,10 @@ export interface UpstreamObservation {
   refunds?: ObservedRefund[];
   /** ISO time of the resource's last change, for "newest first" (may be empty) */
   updatedAt: string;
+  /** a payment is in_process/pending and none is approved (the display must not offer the QR) */
+  paymentInProcess?: boolean;
+  /** chargebacks on its payments (they never make a paid sale less paid) */
+  chargebacks?: ObservedChargeback[];
 }
 
 /** An item of an order as the service keeps it (the shape of a sale's item). */
@@ -154,6 +174,12 @@ export interface Upstream {
   publish(req: PublishRequest, o?: CallOptions): Promise<Publication>;
   withdraw(sale: UpstreamSale, o?: CallOptions): Promise<void>;
   read(sale: UpstreamSale, o?: CallOptions): Promise<UpstreamObservation[]>;
+  /**
+   * Fills in the details of payments their read did not carry (instore v2: a merchant order
+   * lists no method, card or fees, so each such payment is read once by id, bounded; the Orders
+   * API's order is all it says). Never fails: a payment unread keeps its nulls.
+   */
+  completeDetails?(payments: ObservedPayment[], opts?: CallOptions): Promise<ObservedPayment[]>;
 }
 
 /**

@@ -154,7 +154,7 @@ function sale(locale: Locale): string {
   <table><thead><tr>${tag("th", "col.item")}${tag("th", "col.qty", 'class="num"')}${tag("th", "col.price", 'class="num"')}${tag("th", "col.total", 'class="num"')}</tr></thead>
   <tbody id="items"></tbody></table>
   ${tag("h2", "sale.payments")}
-  <table><thead><tr>${tag("th", "col.payment")}${tag("th", "col.status")}${tag("th", "col.amount", 'class="num"')}</tr></thead>
+  <table><thead><tr>${tag("th", "col.payment")}${tag("th", "col.status")}${tag("th", "col.amount", 'class="num"')}${tag("th", "col.method")}${tag("th", "col.authorization")}${tag("th", "col.fee", 'class="num"')}${tag("th", "col.net", 'class="num"')}${tag("th", "col.release")}</tr></thead>
   <tbody id="payments"></tbody></table>
   ${tag("p", "sale.no_payments", 'id="no-payments" class="muted" hidden')}
 </section>
@@ -346,6 +346,11 @@ export function renderDisplay(posId: string, site: PageSite): string {
     <p id="amount" class="huge"></p>
     <img id="qr" ${attrs({ alt: "display.qr_alt" })}>
     ${tag("p", "display.scan", 'class="big"')}
+  </section>
+  <section id="in-process" class="state in-process" role="status" hidden>
+    ${tag("p", "display.in_process", 'class="huge"')}
+    <p id="in-process-amount" class="big"></p>
+    ${tag("p", "display.in_process_wait", 'class="big"')}
   </section>
   <section id="paid" class="state paid" hidden>
     ${tag("p", "display.paid", 'class="huge"')}

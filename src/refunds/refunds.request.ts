@@ -78,7 +78,9 @@ export function createRefundRequest(
     const inFlight = (await refunds.listForSale(sale.id))
       .filter((r) => r.id !== refund.id && isOpen(r))
       .reduce((s, r) => s + r.amountCents - r.refundedCents, 0);
-    const left = seen ? seen.paidCents - seen.refundedCents - inFlight : 0;
+    // money charged back is not the merchant's to give back a second time
+    const chargedBack = (seen?.chargebacks ?? []).reduce((s, c) => s + c.amountCents, 0);
+    const left = seen ? seen.paidCents - seen.refundedCents - chargedBack - inFlight : 0;
     if (!seen || !sale.orderPaymentId || refund.amountCents > left) {
       await refunds.release(refund.id);
       const current = seen ? await deps.sales.settle(sale, [seen], "staff") : sale;

@@ -8,6 +8,7 @@ import {
   type Sale,
   type SaleEvent,
   type SaleEventSource,
+  type SaleDispute,
   type SaleItem,
 } from "./sale.ts";
 import { isSaleStatus, type SaleStatus } from "./sale-status.ts";
@@ -79,8 +80,24 @@ export function toSale(row: SaleRow | PgSaleRow): Sale {
     orderStatus: row.orderStatus,
     qrData: row.qrData,
     currency: row.currency,
+    paymentInProcess: row.paymentInProcess,
+    dispute: storedDispute(row.dispute),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+  };
+}
+
+/** A stored dispute, read without trusting its shape (null: none, or not one). */
+export function storedDispute(v: unknown): SaleDispute | null {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
+  const d = v as Record<string, unknown>;
+  if (typeof d.paymentId !== "string" && typeof d.paymentId !== "number") return null;
+  return {
+    status: typeof d.status === "string" ? d.status : "charged_back",
+    amountCents: typeof d.amountCents === "number" ? Math.trunc(d.amountCents) : 0,
+    openedAt: typeof d.openedAt === "string" ? d.openedAt : null,
+    paymentId: String(d.paymentId),
+    chargebackId: typeof d.chargebackId === "string" ? d.chargebackId : null,
   };
 }
 
@@ -131,6 +148,8 @@ export function saleColumnList(table: string): string {
     orderStatus: "order_status",
     qrData: "qr_data",
     currency: "currency",
+    paymentInProcess: "payment_in_process",
+    dispute: "dispute",
     createdAt: "created_at",
     updatedAt: "updated_at",
   });

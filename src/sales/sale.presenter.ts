@@ -1,6 +1,28 @@
 import { fromCents } from "./money.ts";
 import type { SaleBody, SaleEventBody } from "./sale.responses.ts";
-import type { Sale, SaleEvent } from "./sale.ts";
+import type { Sale, SaleEvent, SalePayment } from "./sale.ts";
+import { NO_PAYMENT_DETAILS } from "../mercadopago/upstream.ts";
+
+/** A payment as the API shows it: its details where Mercado Pago gave them, else null (v1.2). */
+export function presentPayment(p: SalePayment): SaleBody["payments"][number] {
+  // sales stored before details were kept have none: every detail unknown
+  const d = p.details ?? NO_PAYMENT_DETAILS;
+  return {
+    id: p.id,
+    status: p.status,
+    amount: p.amount,
+    method: d.method,
+    type: d.type,
+    installments: d.installments,
+    card_last_four: d.cardLastFour,
+    authorization_code: d.authorizationCode,
+    fee_amount: d.fee,
+    net_amount: d.net,
+    money_release_date: d.moneyReleaseDate,
+    status_detail: d.statusDetail,
+    refunded_amount: p.refunded ?? 0,
+  };
+}
 
 /** The sale as the API shows it (api-contract.md): an explicit allow-list, amounts as decimals. */
 export function presentSale(sale: Sale): SaleBody {
@@ -32,7 +54,16 @@ export function presentSale(sale: Sale): SaleBody {
     ...(sale.taxes
       ? { taxes: sale.taxes.map((t) => ({ type: t.type, value: fromCents(t.valueCents) })) }
       : {}),
-    payments: sale.payments.map((p) => ({ id: p.id, status: p.status, amount: p.amount })),
+    payments: sale.payments.map(presentPayment),
+    // v1.2: a payment being processed (the display shows it instead of the QR), a chargeback
+    payment_in_process: sale.paymentInProcess,
+    dispute: sale.dispute
+      ? {
+          status: sale.dispute.status,
+          amount: fromCents(sale.dispute.amountCents),
+          opened_at: sale.dispute.openedAt,
+        }
+      : null,
     // the API the sale was published on, and the Orders API's order id and QR text (v1.1)
     mercadopago_api: sale.mercadopagoApi,
     order_id: sale.orderId,

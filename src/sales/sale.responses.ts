@@ -23,6 +23,25 @@ const SaleItemOut = z.object({
   description: z.string().optional(),
 });
 
+const text = z.string().nullable();
+
+/** A payment with its details where Mercado Pago gives them, else null (contract v1.2). */
+export const SalePaymentOut = z.object({
+  id: z.union([z.number().int(), z.string()]),
+  status: z.string(),
+  amount,
+  method: text.meta({ description: "payment_method_id (visa, master, account_money, pix …)" }),
+  type: text.meta({ description: "payment_type_id (credit_card, debit_card, account_money …)" }),
+  installments: z.number().int().nullable(),
+  card_last_four: text.meta({ description: "card.last_four_digits" }),
+  authorization_code: text,
+  fee_amount: amount.nullable().meta({ description: "the sum of fee_details[].amount" }),
+  net_amount: amount.nullable().meta({ description: "transaction_details.net_received_amount" }),
+  money_release_date: text.meta({ description: "when Mercado Pago releases the money" }),
+  status_detail: text,
+  refunded_amount: amount,
+});
+
 export const SaleSchema = z
   .object({
     external_reference: z.string(),
@@ -48,9 +67,22 @@ export const SaleSchema = z
     refunded_amount: amount,
     items: z.array(SaleItemOut),
     taxes: z.array(z.object({ type: z.string(), value: amount })).optional(),
-    payments: z.array(
-      z.object({ id: z.union([z.number().int(), z.string()]), status: z.string(), amount }),
-    ),
+    payments: z.array(SalePaymentOut),
+    payment_in_process: z.boolean().meta({
+      description:
+        "a payment is in_process/pending and none is approved yet: the customer must not pay again",
+    }),
+    dispute: z
+      .object({
+        status: z.string().meta({ description: "Mercado Pago's word for the chargeback" }),
+        amount,
+        opened_at: z
+          .string()
+          .nullable()
+          .meta({ description: "when it was opened, as Mercado Pago sent it" }),
+      })
+      .nullable()
+      .meta({ description: "a chargeback on the paid sale; it never changes `status`" }),
     mercadopago_api: z
       .enum(MERCADOPAGO_APIS)
       .meta({ description: "the Mercado Pago API the sale was published on" }),

@@ -16,6 +16,20 @@ export interface SaleItem {
 export type SalePayment = ObservedPayment;
 
 /**
+ * A chargeback on a paid sale's payment, as stored (`sales.dispute`): it never changes the
+ * sale's status (the money was paid, and Mercado Pago may give it back to the merchant).
+ */
+export interface SaleDispute {
+  status: string;
+  amountCents: number;
+  /** as Mercado Pago sent it; null when it gave none */
+  openedAt: string | null;
+  paymentId: string;
+  /** Mercado Pago's chargeback id, when the read named one */
+  chargebackId: string | null;
+}
+
+/**
  * Where a sale's order stands on its POS: being published (stored, PUT not confirmed), on the POS,
  * being withdrawn (a DELETE of our order is owed) or withdrawn. Every in-between state is owned by
  * the sweeper once the request that started it is over.
@@ -69,6 +83,10 @@ export interface Sale {
   qrData: string | null;
   /** ISO 4217 (ARS, BRL, CLP…), the site's currency when the sale was made; null: stored before */
   currency: string | null;
+  /** a payment is in_process/pending and none is approved yet (the display hides the QR) */
+  paymentInProcess: boolean;
+  /** a chargeback on the paid sale, null when none */
+  dispute: SaleDispute | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,3 +1,5 @@
+import type { SaleDispute, SalePayment } from "./sale.ts";
+
 /** The sales list as CSV (RFC 4180): pure formatting, one row per sale. */
 
 /**
@@ -42,6 +44,10 @@ export interface SaleCsvRow {
   cancelledAt: Date | null;
   /** refunds Mercado Pago took and has not made yet: not money back, not in refundedCents */
   refundProcessingCents: number;
+  /** the sale's payments with their details (v1.2 columns, after all the older ones) */
+  payments: SalePayment[];
+  paymentInProcess: boolean;
+  dispute: SaleDispute | null;
 }
 
 export const CSV_HEADER = [
@@ -63,7 +69,64 @@ export const CSV_HEADER = [
   "paid_at",
   "cancelled_at",
   "refund_processing_amount",
+  // v1.2: how the sale was paid (its payments that took money), appended so older readers of
+  // the file find every earlier column where it was
+  "payment_method",
+  "payment_type",
+  "installments",
+  "card_last_four",
+  "authorization_code",
+  "fee_amount",
+  "net_amount",
+  "money_release_date",
+  "payment_status_detail",
+  "payment_in_process",
+  "dispute_status",
+  "dispute_amount",
+  "dispute_opened_at",
 ] as const;
+
+/** Payments that took money: the ones whose details tell how the sale was paid. */
+const TOOK_MONEY = new Set(["approved", "refunded", "charged_back", "processed"]);
+
+/**
+ * The payment columns of a sale: each detail of its payments that took money, the distinct
+ * values joined by " | " (a sale paid in two payments shows both), fees and net summed in
+ * cents; empty where Mercado Pago gave none.
+ */
+export function paymentCells(
+  payments: readonly SalePayment[],
+  amount: (cents: number) => string,
+): string[] {
+  const took = payments.filter((p) => TOOK_MONEY.has(p.status));
+  const each = (pick: (d: NonNullable<SalePayment["details"]>) => string | number | null) =>
+    csvText(
+      [
+        ...new Set(
+          took.flatMap((p) => {
+            const v = p.details ? pick(p.details) : null;
+            return v === null ? [] : [String(v)];
+          }),
+        ),
+      ].join(" | "),
+    );
+  const sum = (pick: (d: NonNullable<SalePayment["details"]>) => number | null) => {
+    const values = took.map((p) => (p.details ? pick(p.details) : null));
+    if (values.length === 0 || values.every((v) => v === null)) return "";
+    return amount(values.reduce<number>((cents, v) => cents + Math.round((v ?? 0) * 100), 0));
+  };
+  return [
+    each((d) => d.method),
+    each((d) => d.type),
+    each((d) => d.installments),
+    each((d) => d.cardLastFour),
+    each((d) => d.authorizationCode),
+    sum((d) => d.fee),
+    sum((d) => d.net),
+    each((d) => d.moneyReleaseDate),
+    each((d) => d.statusDetail),
+  ];
+}
 
 /**
  * A text cell. A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return,
@@ -113,5 +176,10 @@ export function csvLine(r: SaleCsvRow, format: CsvFormat = COMMA_CSV): string {
     time(r.paidAt),
     time(r.cancelledAt),
     amount(r.refundProcessingCents),
+    ...paymentCells(r.payments, amount),
+    r.paymentInProcess ? "true" : "false",
+    r.dispute ? csvText(r.dispute.status) : "",
+    r.dispute ? amount(r.dispute.amountCents) : "",
+    r.dispute?.openedAt ? csvText(r.dispute.openedAt) : "",
   ].join(format.separator)}\r\n`;
 }

@@ -2,7 +2,7 @@ import type { Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Sale as SaleRow } from "../generated/prisma/client.ts";
 import type { Sale } from "./sale.ts";
-import { saleColumns, toSale } from "./sale-rows.ts";
+import { saleColumns, storedDispute, toSale } from "./sale-rows.ts";
 import { SALE_STATUSES, type SaleStatus } from "./sale-status.ts";
 import type { ListPosition } from "./sales-cursor.ts";
 import type { SaleCsvRow } from "./sales-csv.ts";
@@ -69,6 +69,9 @@ interface CsvQueryRow {
   paidAt: Date | null;
   cancelledAt: Date | null;
   refundProcessingCents: bigint;
+  payments: unknown;
+  paymentInProcess: boolean;
+  dispute: unknown;
 }
 
 interface SummaryQueryRow {
@@ -95,7 +98,7 @@ export function createSalesListRepository(db: Db) {
       return rows.map(toSale);
     },
 
-    /** A batch of CSV rows: only the columns the CSV shows (no items or payments JSON). */
+    /** A batch of CSV rows: only the columns the CSV shows (no items JSON). */
     async csvBatch(
       filter: SaleFilter,
       after: ListPosition | null,
@@ -111,12 +114,16 @@ export function createSalesListRepository(db: Db) {
                s.updated_at AS "updatedAt", s.paid_at AS "paidAt", s.cancelled_at AS "cancelledAt",
                (SELECT coalesce(sum(r.amount_cents - r.refunded_cents), 0)::bigint
                   FROM refunds r WHERE r.sale_id = s.id AND r.status = 'processing')
-                 AS "refundProcessingCents"
+                 AS "refundProcessingCents",
+               s.payments, s.payment_in_process AS "paymentInProcess", s.dispute
           FROM sales s ${where(filter, after)}
          ORDER BY s.created_at DESC, s.id DESC
          LIMIT ${limit}`;
       return rows.map((r) => ({
         ...r,
+        // the same reading of the JSON columns as a whole sale's
+        payments: r.payments as Sale["payments"],
+        dispute: storedDispute(r.dispute),
         totalCents: Number(r.totalCents),
         paidCents: Number(r.paidCents),
         refundedCents: Number(r.refundedCents),

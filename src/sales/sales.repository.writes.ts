@@ -91,6 +91,7 @@ function observationSet(o: UpstreamObservation): Prisma.Sql[] {
     ...resourceSet(o),
     Prisma.sql`paid_cents = ${BigInt(o.paidCents)}`,
     Prisma.sql`payments = ${JSON.stringify(o.payments)}::jsonb`,
+    Prisma.sql`payment_in_process = ${o.paymentInProcess ?? false}`,
     // a stale read never takes back a refund already seen
     Prisma.sql`refunded_cents = GREATEST(sales.refunded_cents, ${BigInt(o.refundedCents)})`,
   ];

@@ -1,4 +1,7 @@
+import type { CallOptions } from "../mercadopago/mercadopago.client.ts";
+import { keepDetails } from "../mercadopago/payment-details.ts";
 import type { UpstreamObservation } from "../mercadopago/upstream.ts";
+import { disputeToOpen } from "./disputes.ts";
 import { decide } from "./settlement.ts";
 import { watchStart } from "./sale-lifecycle.ts";
 import type { Sale, SaleEventSource } from "./sale.ts";
@@ -60,9 +63,73 @@ export function createSaleSettling(ctx: SalesContext) {
    */
   async function settle(
     sale: Sale,
+    read: UpstreamObservation[],
+    source: SaleEventSource,
+    opts: { upstreamEnds?: boolean; call?: CallOptions } = {},
+  ): Promise<Sale> {
+    // a read that lists no details (a merchant order read again) keeps those known of a payment
+    const observations = read.map((o) => ({
+      ...o,
+      payments: keepDetails(sale.payments, o.payments),
+    }));
+    const settled = await move(sale, observations, source, opts);
+    const detailed =
+      settled.status === "paid" && sale.status !== "paid"
+        ? await withDetails(settled, opts.call)
+        : settled;
+    return disputed(detailed, observations, source);
+  }
+
+  /**
+   * A sale that just became paid: the payments its read listed without details (instore v2's
+   * merchant order) are read by id, once, after the move, so the cashier's paid is not held up.
+   */
+  async function withDetails(sale: Sale, call: CallOptions | undefined): Promise<Sale> {
+    const upstream = upstreamOf(sale);
+    if (!upstream.completeDetails || sale.payments.length === 0) return sale;
+    const payments = await upstream.completeDetails(sale.payments, call);
+    if (JSON.stringify(payments) === JSON.stringify(sale.payments)) return sale;
+    return (await repo.recordPayments(sale.id, payments)) ?? sale;
+  }
+
+  /** A chargeback on a paid sale: its dispute, once, with a `disputed` history row. */
+  async function disputed(
+    sale: Sale,
     observations: UpstreamObservation[],
     source: SaleEventSource,
-    opts: { upstreamEnds?: boolean } = {},
+  ): Promise<Sale> {
+    const found = disputeToOpen(sale, observations);
+    if (!found) return sale;
+    if (found.kind === "update") {
+      return (await repo.updateDispute(sale.id, found.dispute, deps.now())) ?? sale;
+    }
+    const payer = found.observation.id === upstreamIdOf(sale);
+    const opened = await repo.openDispute(
+      sale.id,
+      found.dispute,
+      source,
+      deps.now(),
+      // as the read shows them, with the details known of them (read just now, perhaps)
+      payer ? keepDetails(sale.payments, found.observation.payments) : null,
+    );
+    if (!opened) return (await repo.findById(sale.id)) ?? sale;
+    log.warn(
+      {
+        externalReference: sale.externalReference,
+        paymentId: found.dispute.paymentId,
+        amountCents: found.dispute.amountCents,
+        source,
+      },
+      "chargeback on a paid sale",
+    );
+    return opened;
+  }
+
+  async function move(
+    sale: Sale,
+    observations: UpstreamObservation[],
+    source: SaleEventSource,
+    opts: { upstreamEnds?: boolean },
   ): Promise<Sale> {
     const decision = decide({ ...sale, paidBy: upstreamIdOf(sale) }, observations);
     if (decision.to && decision.endedUpstream) {
@@ -166,7 +233,7 @@ export function createSaleSettling(ctx: SalesContext) {
       .catch((err: unknown) => {
         throw upstreamError(asMercadoPagoError(err), "reading Mercado Pago", handOverSeconds);
       });
-    return settle(sale, observations, source);
+    return settle(sale, observations, source, { call });
   }
 
   return { settle, applyObservations, refresh };

@@ -506,7 +506,7 @@ describe("parseNotification under property-based fuzzing", () => {
       fc.property(fc.dictionary(queryKey, queryValue), notificationBody, (query, body) => {
         const ref = parseNotification(query, body);
         if (ref === null) return;
-        expect(["merchant_order", "payment"]).toContain(ref.topic);
+        expect(["merchant_order", "payment", "chargebacks"]).toContain(ref.topic);
         expect(ref.id).toMatch(MP_ID);
         // nothing invented: the id is in what was sent
         expect(

@@ -479,11 +479,15 @@ const CASES: Case[] = [
     send: ipn(`topic=merchant_order&id=${encodeURIComponent("１２３")}`),
     status: 200,
   },
-  { name: "webhook with a wrong topic", send: ipn("topic=chargebacks&id=123"), status: 200 },
+  {
+    name: "webhook with a wrong topic",
+    send: ipn("topic=point_integration_ipn&id=123"),
+    status: 200,
+  },
   { name: "webhook with topic __proto__", send: ipn("topic=__proto__&id=123"), status: 200 },
   {
     name: "webhook with the topic given twice",
-    send: ipn("topic=chargebacks&topic=merchant_order&id=123"),
+    send: ipn("topic=point_integration_ipn&topic=merchant_order&id=123"),
     status: 200,
   },
   {

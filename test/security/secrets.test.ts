@@ -89,6 +89,10 @@ describe("secrets never leave the service", () => {
           { id: 7, status: "approved", transaction_amount: 5 },
         ]),
       );
+    // once paid, its payment is read for how it was paid (the merchant order lists none of it)
+    nock(MP_BASE, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+      .get("/v1/payments/7")
+      .reply(200, { id: 7, status: "approved", payment_method_id: "visa" });
     await h.worker.runOnce();
     const read = await heard(
       request(h.app)

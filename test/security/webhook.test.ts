@@ -247,7 +247,7 @@ describe("a flood of notifications for one id", () => {
     server.close();
   });
 
-  it("200 deliveries cost one row and one read at Mercado Pago", async () => {
+  it("200 deliveries cost one row and one read at Mercado Pago (and the paid sale's payment, once, for its details)", async () => {
     const body = saleBody();
     expectPut("SUC001", body.pos_id);
     await request(h.app).post("/sales").set(auth).send(body).expect(201);
@@ -280,10 +280,15 @@ describe("a flood of notifications for one id", () => {
           { id: 1, status: "approved", transaction_amount: 5 },
         ]),
       );
+    const details = nock(MP_BASE)
+      .get("/v1/payments/1")
+      .once()
+      .reply(200, { id: 1, status: "approved", payment_method_id: "account_money" });
     await h.worker.runOnce();
     await h.worker.runOnce();
 
     expect(read.isDone()).toBe(true);
+    expect(details.isDone()).toBe(true);
     const row = await db.prisma.notification.findFirstOrThrow();
     expect(row.processedAt).not.toBeNull();
     const sale = await db.prisma.sale.findUniqueOrThrow({

@@ -68,12 +68,25 @@ describe("parseNotification", () => {
       { resource: "https://api.mercadolibre.com/merchant_orders/6" },
       { topic: "merchant_order", id: "5" },
     ],
+    [
+      "IPN chargeback (read by id, like the others)",
+      { topic: "chargebacks", id: "205689877888" },
+      {},
+      { topic: "chargebacks", id: "205689877888" },
+    ],
+    [
+      "Webhooks chargeback",
+      { "data.id": "205689877888", type: "topic_chargebacks_wh" },
+      { type: "topic_chargebacks_wh", action: "created", data: { id: "205689877888" } },
+      { topic: "chargebacks", id: "205689877888" },
+    ],
   ])("%s", (_name, query, body, expected) => {
     expect(parseNotification(query, body)).toEqual(expected);
   });
 
   it.each([
-    ["unknown topic", { topic: "chargebacks", id: "1" }, undefined],
+    ["unknown topic", { topic: "subscription_preapproval", id: "1" }, undefined],
+    ["chargeback with a non-numeric id", { topic: "chargebacks", id: "CB1" }, undefined],
     ["point topic", { topic: "point_integration_ipn", id: "1" }, undefined],
     ["no topic", { id: "1" }, undefined],
     ["non-numeric id", { topic: "merchant_order", id: "abc" }, undefined],

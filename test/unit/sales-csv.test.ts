@@ -6,6 +6,7 @@ import {
   csvHeaderLine,
   csvLine,
   csvText,
+  paymentCells,
 } from "../../src/sales/sales-csv.ts";
 
 describe("csvText", () => {
@@ -79,12 +80,103 @@ describe("the semicolon format", () => {
         paidAt: null,
         cancelledAt: null,
         refundProcessingCents: 250,
+        payments: [],
+        paymentInProcess: false,
+        dispute: null,
       },
       SEMICOLON_CSV,
     );
     expect(line).toBe(
       'r1;paid;withdrawn;S;P;"Café; leite";"1,5 kg";2;1500,50;1500,50;0,00;;;' +
-        "2026-11-28T12:00:00.000Z;2026-11-28T12:00:00.000Z;;;2,50\r\n",
+        "2026-11-28T12:00:00.000Z;2026-11-28T12:00:00.000Z;;;2,50;;;;;;;;;;false;;;\r\n",
+    );
+  });
+});
+
+describe("the payment columns (v1.2), after every older column", () => {
+  const details = {
+    method: "visa",
+    type: "credit_card",
+    installments: 3,
+    cardLastFour: "4242",
+    authorizationCode: "301457",
+    fee: 5.19,
+    net: 94.81,
+    moneyReleaseDate: "2026-12-21T10:00:00.000-03:00",
+    statusDetail: "accredited",
+    dateApproved: null,
+  };
+
+  it("keeps the older columns first and in their order", () => {
+    const header = csvHeaderLine().trim().split(",");
+    expect(header.slice(0, 18)).toEqual([
+      "external_reference",
+      "status",
+      "order_state",
+      "store_id",
+      "pos_id",
+      "title",
+      "description",
+      "item_count",
+      "total_amount",
+      "paid_amount",
+      "refunded_amount",
+      "merchant_order_id",
+      "merchant_order_status",
+      "created_at",
+      "updated_at",
+      "paid_at",
+      "cancelled_at",
+      "refund_processing_amount",
+    ]);
+    expect(header.slice(18)).toEqual([
+      "payment_method",
+      "payment_type",
+      "installments",
+      "card_last_four",
+      "authorization_code",
+      "fee_amount",
+      "net_amount",
+      "money_release_date",
+      "payment_status_detail",
+      "payment_in_process",
+      "dispute_status",
+      "dispute_amount",
+      "dispute_opened_at",
+    ]);
+  });
+
+  it("shows a card payment's details, sums fees of two payments, skips one that took nothing", () => {
+    const money = (c: number) => csvAmount(c);
+    expect(paymentCells([{ id: 1, status: "approved", amount: 100, details }], money)).toEqual([
+      "visa",
+      "credit_card",
+      "3",
+      "4242",
+      "301457",
+      "5.19",
+      "94.81",
+      "2026-12-21T10:00:00.000-03:00",
+      "accredited",
+    ]);
+    const two = paymentCells(
+      [
+        { id: 1, status: "approved", amount: 100, details },
+        {
+          id: 2,
+          status: "approved",
+          amount: 10,
+          details: { ...details, method: "master", fee: 0.5, net: 9.5 },
+        },
+        { id: 3, status: "rejected", amount: 10, details: { ...details, method: "amex" } },
+      ],
+      money,
+    );
+    expect(two.slice(0, 1)).toEqual(["visa | master"]);
+    expect(two.slice(5, 7)).toEqual(["5.69", "104.31"]);
+    // a sale stored before details were kept: empty cells, not zeros
+    expect(paymentCells([{ id: 1, status: "approved", amount: 5 }], money)).toEqual(
+      Array(9).fill(""),
     );
   });
 });

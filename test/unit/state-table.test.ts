@@ -4,6 +4,7 @@ import { MerchantOrderSchema } from "../../src/mercadopago/mercadopago.schemas.t
 import { observeOrder } from "../../src/mercadopago/orders/order.ts";
 import { OrderSchema } from "../../src/mercadopago/orders/orders.schemas.ts";
 import type { SaleStatus } from "../../src/sales/sale-status.ts";
+import { disputeToOpen } from "../../src/sales/disputes.ts";
 import { decide } from "../../src/sales/settlement.ts";
 import { merchantOrder } from "../helpers.ts";
 
@@ -93,6 +94,52 @@ describe("the state table: Orders API, pending sale", () => {
   });
 });
 
+describe("the state table: Orders API, payment in process and chargebacks", () => {
+  it.each([
+    [
+      "processing/in_process",
+      order("processing", "in_process", ["processing", "in_process"]),
+      true,
+    ],
+    [
+      "created/ready_to_process",
+      order("created", "created", ["created", "ready_to_process"]),
+      false,
+    ],
+    ["processed/accredited", order("processed", "accredited", ["processed", "accredited"]), false],
+  ])("%s → payment_in_process %s", (_name, o, inProcess) => {
+    expect(o.paymentInProcess).toBe(inProcess);
+  });
+
+  it("transactions.chargebacks on a paid order → stays paid, not a refund, disputed", () => {
+    const o = observeOrder(
+      OrderSchema.parse({
+        id: ORDER_ID,
+        external_reference: REF,
+        total_amount: "5.00",
+        status: "processed",
+        status_detail: "accredited",
+        transactions: {
+          payments: [
+            { id: PAY_ID, amount: "5.00", status: "processed", status_detail: "accredited" },
+          ],
+          chargebacks: [{ id: "CHB01", amount: "5.00", status: "pending" }],
+        },
+      }),
+    );
+    expect(o.refundedCents).toBe(0);
+    expect(decide(facts("orders", "paid", ORDER_ID), [o]).to).toBeNull();
+    const sale = { ...facts("orders", "paid", ORDER_ID), dispute: null };
+    expect(disputeToOpen(sale, [o])?.dispute).toEqual({
+      status: "pending",
+      amountCents: 500,
+      openedAt: null,
+      paymentId: PAY_ID,
+      chargebackId: "CHB01",
+    });
+  });
+});
+
 describe("the state table: Orders API refunds, paid sale", () => {
   const paidBy = ORDER_ID;
   it.each([
@@ -124,8 +171,51 @@ describe("the state table: instore v2 merchant order, pending sale", () => {
     expect(decide(facts("instore_v2", "pending"), [mo("expired")]).endedUpstream).toBe(true);
   });
 
-  it.each([["refunded"], ["charged_back"]])("a paid sale's payment %s → refunded", (status) => {
-    const o = mo("closed", [{ status }]);
+  it("a paid sale's payment refunded → refunded", () => {
+    const o = mo("closed", [{ status: "refunded" }]);
     expect(decide(facts("instore_v2", "paid", o.id), [o]).to).toBe("refunded");
+  });
+
+  it("a paid sale's payment charged_back → stays paid, not a refund, disputed", () => {
+    const o = mo("closed", [{ status: "charged_back" }]);
+    expect(o.refundedCents).toBe(0);
+    expect(decide(facts("instore_v2", "paid", o.id), [o]).to).toBeNull();
+    const sale = { ...facts("instore_v2", "paid", o.id), dispute: null };
+    expect(disputeToOpen(sale, [o])?.dispute).toMatchObject({
+      status: "charged_back",
+      amountCents: 500,
+      paymentId: "1",
+    });
+    // a pending sale is not disputed (nothing was paid), nor one already disputed
+    expect(disputeToOpen({ ...sale, status: "pending" }, [o])).toBeNull();
+    const open = disputeToOpen(sale, [o])!.dispute;
+    expect(disputeToOpen({ ...sale, dispute: open }, [o])).toBeNull();
+    // the chargeback read by id later brings its own word, once; a bare status never overrides it
+    const read = {
+      ...o,
+      chargebacks: [
+        { id: "2001", paymentId: "1", amountCents: 500, status: "pending", openedAt: "2026-12-08" },
+      ],
+    };
+    const update = disputeToOpen({ ...sale, dispute: open }, [read]);
+    expect(update).toMatchObject({
+      kind: "update",
+      dispute: { status: "pending", chargebackId: "2001" },
+    });
+    expect(disputeToOpen({ ...sale, dispute: update!.dispute }, [read])).toBeNull();
+    expect(disputeToOpen({ ...sale, dispute: update!.dispute }, [o])).toBeNull();
+  });
+
+  it.each([
+    ["in_process", [{ status: "in_process" }], true],
+    ["pending", [{ status: "pending" }], true],
+    ["rejected", [{ status: "rejected" }], false],
+    [
+      "in_process beside an approved one",
+      [{ status: "in_process" }, { status: "approved" }],
+      false,
+    ],
+  ])("payment %s → payment_in_process %s", (_name, payments, inProcess) => {
+    expect(mo("opened", payments).paymentInProcess).toBe(inProcess);
   });
 });

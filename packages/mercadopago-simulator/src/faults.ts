@@ -12,6 +12,7 @@ export const FAULT_ENDPOINTS = [
   "get_payment",
   "refund_payment",
   "list_refunds",
+  "get_chargeback",
   "create_store",
   "search_stores",
   "create_pos",

@@ -8,7 +8,7 @@ import type { NotificationFormat } from "./notification-controls.ts";
 import type { SimulatorEvent } from "./state/index.ts";
 import type { ApiOrderEvent } from "./state/types.ts";
 
-export type NotificationTopic = "merchant_order" | "payment" | "order";
+export type NotificationTopic = "merchant_order" | "payment" | "order" | "chargebacks";
 
 export interface Message {
   messageId: number;
@@ -151,6 +151,9 @@ export function legacyMessage(
   collectorId: number,
   nextWebhookId: () => number,
 ): MessageDraft {
+  if (event.type === "chargeback") {
+    return chargebackMessage(event, format, target, messageId, at, collectorId, nextWebhookId);
+  }
   const topic = event.type === "merchant_order" ? "merchant_order" : "payment";
   const resourceId = event.type === "merchant_order" ? event.merchantOrder.id : event.payment.id;
   let url: string;
@@ -203,5 +206,55 @@ export function legacyMessage(
       data: { id: String(resourceId) },
     });
   }
+  return { messageId, format, topic, resourceId, url, body };
+}
+
+/**
+ * A chargeback's notification: IPN `?topic=chargebacks&id=<id>` (the topic list of the IPN
+ * reference), or a Webhook `?data.id=<id>&type=topic_chargebacks_wh` with `data.id`. The
+ * Webhook's type name is Mercado Pago's for chargebacks in its notifications panel; its body is
+ * shaped as a payment's.
+ */
+function chargebackMessage(
+  event: Extract<LegacyEvent, { type: "chargeback" }>,
+  format: NotificationFormat,
+  target: string,
+  messageId: number,
+  at: string,
+  collectorId: number,
+  nextWebhookId: () => number,
+): MessageDraft {
+  const topic = "chargebacks" as const;
+  const resourceId = event.chargeback.id;
+  if (format === "ipn") {
+    const url = appendQuery(target, [
+      ["topic", topic],
+      ["id", resourceId],
+    ]);
+    return {
+      messageId,
+      format,
+      topic,
+      resourceId,
+      url,
+      body: () => ({ resource: resourceId, topic }),
+    };
+  }
+  const type = "topic_chargebacks_wh";
+  const url = appendQuery(target, [
+    ["data.id", resourceId],
+    ["type", type],
+  ]);
+  const id = nextWebhookId();
+  const body = () => ({
+    id,
+    live_mode: false,
+    type,
+    date_created: at,
+    user_id: collectorId,
+    api_version: "v1",
+    action: event.action,
+    data: { id: resourceId },
+  });
   return { messageId, format, topic, resourceId, url, body };
 }

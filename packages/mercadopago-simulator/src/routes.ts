@@ -5,6 +5,7 @@
 import express from "express";
 import type { ErrorRequestHandler, Router } from "express";
 
+import { registerChargebackRoutes } from "./routes/chargebacks.ts";
 import { registerControlRoutes } from "./routes/control.ts";
 import type { RouteContext, SimulatorParts } from "./routes/context.ts";
 import { registerCustomerRoutes } from "./routes/customer.ts";
@@ -32,6 +33,7 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
   registerInstoreRoutes(router, context);
   registerMerchantOrderRoutes(router, context);
   registerPaymentRoutes(router, context);
+  registerChargebackRoutes(router, context);
   registerStoresPosRoutes(router, context);
   registerOrdersApiRoutes(router, context);
   router.use("/mp", (_req, res) => {

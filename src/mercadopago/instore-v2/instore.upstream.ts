@@ -1,8 +1,49 @@
 import { fromCents } from "../../money.ts";
 import type { CallOptions, MercadoPagoClient } from "../mercadopago.client.ts";
 import type { InstoreOrderBody } from "../mercadopago.schemas.ts";
-import type { InstoreUpstream, PublishRequest, UpstreamSale } from "../upstream.ts";
+import { detailsOfPayment, hasDetails, mergeDetails } from "../payment-details.ts";
+import type {
+  InstoreUpstream,
+  ObservedPayment,
+  PublishRequest,
+  UpstreamSale,
+} from "../upstream.ts";
 import { observeMerchantOrder } from "./merchant-order.ts";
+
+/** Payments of one merchant order read by id for their details, at most (one scan's few). */
+export const DETAIL_READS_PER_ORDER = 4;
+
+const MONEY_TAKEN = new Set(["approved", "refunded", "charged_back"]);
+
+/**
+ * A merchant order lists its payments without method, card, fees or net: each payment that took
+ * money and has no details yet is read once by id (`GET /v1/payments/{id}`), a few at most. A
+ * payment that cannot be read keeps its nulls: details never hold up a sale.
+ */
+export async function completeMerchantOrderDetails(
+  mp: Pick<MercadoPagoClient, "getPayment">,
+  payments: ObservedPayment[],
+  opts?: CallOptions,
+): Promise<ObservedPayment[]> {
+  const wanted = payments
+    .filter((p) => MONEY_TAKEN.has(p.status) && !hasDetails(p.details))
+    .slice(0, DETAIL_READS_PER_ORDER)
+    .map((p) => String(p.id));
+  if (wanted.length === 0) return payments;
+  const read = await Promise.all(
+    wanted.map((id) =>
+      mp.getPayment(id, opts).then(
+        (payment) => [id, payment ? detailsOfPayment(payment) : undefined] as const,
+        () => [id, undefined] as const,
+      ),
+    ),
+  );
+  const byId = new Map(read);
+  return payments.map((p) => {
+    const details = mergeDetails(p.details, byId.get(String(p.id)));
+    return details ? { ...p, details } : p;
+  });
+}
 
 /**
  * Mercado Pago's ISO-8601 form with milliseconds and an explicit offset
@@ -70,5 +111,6 @@ export function createInstoreUpstream(
       const merchantOrders = await mp.searchMerchantOrders(sale.externalReference, o);
       return merchantOrders.map(observeMerchantOrder);
     },
+    completeDetails: (payments, opts) => completeMerchantOrderDetails(mp, payments, opts),
   };
 }

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import { centsFromApi } from "../../money.ts";
 import { ordersApiAmount } from "../../sites.ts";
-import type { ObservedRefund, PublishRequest, UpstreamObservation } from "../upstream.ts";
+import { detailsOfOrderPayment, paymentInProcess } from "../payment-details.ts";
+import type {
+  ObservedChargeback,
+  ObservedRefund,
+  PublishRequest,
+  UpstreamObservation,
+} from "../upstream.ts";
 import type { Order, OrderBody, QrMode } from "./orders.schemas.ts";
 
 /** Limits of a QR order's body (reference/mercadopago-orders-api.md §1.2). */
@@ -200,11 +206,38 @@ export function observeOrder(order: Order): UpstreamObservation {
         status: p.status,
         amount: p.amount,
         ...(refunded > 0 ? { refunded: refunded / 100 } : {}),
+        details: detailsOfOrderPayment(p),
       };
     }),
     refunds: observeRefunds(order),
     updatedAt: order.last_updated_date ?? "",
+    paymentInProcess: paymentInProcess(
+      payments.map((p) => ({ status: p.status, statusDetail: p.status_detail ?? null })),
+      (p) => p.status === "processed" && PAID_DETAIL.has(p.statusDetail ?? ""),
+    ),
+    chargebacks: observeChargebacks(order),
   };
+}
+
+/**
+ * An order's chargebacks, in cents. One naming no payment is the order's one payment's (a QR
+ * order has one); without any payment it cannot be placed and is left out.
+ */
+export function observeChargebacks(order: Order): ObservedChargeback[] {
+  const only = order.transactions.payments.length === 1 ? order.transactions.payments[0] : null;
+  return order.transactions.chargebacks.flatMap((c) => {
+    const paymentId = c.transaction_id ?? only?.id ?? null;
+    if (!paymentId) return [];
+    return [
+      {
+        id: c.id ?? null,
+        paymentId,
+        amountCents: centsFromApi(c.amount),
+        status: c.status ?? "charged_back",
+        openedAt: c.created_date ?? c.date_created ?? null,
+      },
+    ];
+  });
 }
 
 /** An order's refunds, processing or not, in cents. */

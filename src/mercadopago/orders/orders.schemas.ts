@@ -39,6 +39,20 @@ export const OrderRefundSchema = z.looseObject({
   status: z.string().nullish(),
 });
 
+/**
+ * A chargeback as an order lists it (`transactions.chargebacks[]`). UNCONFIRMED: the QR
+ * references show no example; the names follow the order's refunds (`transaction_id`, `amount`,
+ * `status`) and Mercado Pago's dates, and every one may be missing.
+ */
+export const OrderChargebackSchema = z.looseObject({
+  id: optionalText,
+  transaction_id: optionalText,
+  amount: decimal,
+  status: z.string().nullish(),
+  created_date: z.string().nullish(),
+  date_created: z.string().nullish(),
+});
+
 export const OrderSchema = z.looseObject({
   id: z.string().min(1),
   type: z.string().nullish(),
@@ -62,9 +76,14 @@ export const OrderSchema = z.looseObject({
         .array(OrderRefundSchema)
         .nullish()
         .transform((v) => v ?? []),
+      chargebacks: z
+        .array(OrderChargebackSchema)
+        .nullish()
+        .catch(null)
+        .transform((v) => v ?? []),
     })
     .nullish()
-    .transform((v) => v ?? { payments: [], refunds: [] }),
+    .transform((v) => v ?? { payments: [], refunds: [], chargebacks: [] }),
   /** dynamic and hybrid modes: the text of the order's own QR */
   type_response: z.looseObject({ qr_data: z.string().nullish() }).nullish(),
 });

@@ -8,6 +8,7 @@ import type { Request, Router } from "express";
 
 import type { MerchantOrder, PayOptions, PayOutcome, Payment } from "../state/index.ts";
 import type { ApiPayOutcome } from "../state/types.ts";
+import { PAYMENT_METHODS, isPaymentMethodChoice } from "../state/payment-methods.ts";
 import { SimulatorError } from "../util.ts";
 import type { RouteContext, SimResponse } from "./context.ts";
 import { body, helper, param, requireNumericId, requiredReference } from "./respond.ts";
@@ -30,9 +31,34 @@ function payOptions(req: Request): PayOptions {
   if (amount !== undefined && typeof amount !== "number") {
     throw new SimulatorError(400, "bad_request", "amount must be a number");
   }
-  return amount === undefined
-    ? { status: status as PayOutcome, ...late }
-    : { status: status as PayOutcome, amount, ...late };
+  return {
+    status: status as PayOutcome,
+    ...(amount === undefined ? {} : { amount }),
+    ...late,
+    ...paymentMethodOptions(b),
+  };
+}
+
+/** How the customer pays (`method`, `installments`): checked here, the site's rules in the state. */
+function paymentMethodOptions(
+  b: Record<string, unknown>,
+): Pick<PayOptions, "method" | "installments"> {
+  const method = b["method"];
+  if (method !== undefined && !isPaymentMethodChoice(method)) {
+    throw new SimulatorError(
+      400,
+      "bad_request",
+      `method must be one of ${PAYMENT_METHODS.join(", ")}`,
+    );
+  }
+  const installments = b["installments"];
+  if (installments !== undefined && typeof installments !== "number") {
+    throw new SimulatorError(400, "bad_request", "installments must be a number");
+  }
+  return {
+    ...(method === undefined ? {} : { method }),
+    ...(installments === undefined ? {} : { installments }),
+  };
 }
 
 /** Outcome of paying an Orders API order: approved (default) or rejected. */

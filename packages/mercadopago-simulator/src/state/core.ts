@@ -3,6 +3,7 @@
 // Each resource lives in its own `<resource>.ts` and gets this core; the public types are in
 // `types.ts`.
 
+import type { PaymentMethodRecord } from "./payment-methods.ts";
 import type {
   PaymentStatus,
   SimulatorEvent,
@@ -82,6 +83,8 @@ export interface PaymentRecord {
   dateCreated: Date;
   dateApproved: Date | null;
   lastModified: Date;
+  /** how it was made: method, card, fees (payment-methods.ts) */
+  method: PaymentMethodRecord;
 }
 
 /**
@@ -137,7 +140,7 @@ export function numberOrNull(value: unknown): number | null {
 }
 
 /** Counters behind the numeric ids; they keep increasing across `reset()`. */
-export type IdKind = "store" | "pos" | "mo" | "payment" | "refund" | "slot";
+export type IdKind = "store" | "pos" | "mo" | "payment" | "refund" | "slot" | "chargeback";
 
 export interface StateCore {
   readonly opts: SimulatorStateOptions;
@@ -192,6 +195,7 @@ export function createStateCore(opts: SimulatorStateOptions): StateCore {
     payment: 0,
     refund: 0,
     slot: 0,
+    chargeback: 0,
   };
   const listeners = new Set<SimulatorListener>();
   const sweepers: (() => void)[] = [];

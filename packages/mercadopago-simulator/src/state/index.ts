@@ -12,6 +12,7 @@ import { createStateCore, initialRefundSettings } from "./core.ts";
 import { createOrdersApi } from "./orders.ts";
 import { createInstoreOrders } from "./instore.ts";
 import { createMerchantOrdersPayments } from "./merchant-orders.ts";
+import { createChargebacks } from "./chargebacks.ts";
 import { createRefunds } from "./refunds.ts";
 import { createStoresPos } from "./stores.ts";
 import { fromCents, toCents } from "../util.ts";
@@ -35,6 +36,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
   const refunds = createRefunds(core, mos);
   const instore = createInstoreOrders(core, storesPos, mos);
   const ordersApi = createOrdersApi(core, storesPos, opts);
+  const chargebacks = createChargebacks(core, mos);
   // Slots first: a merchant order's expiry does not depend on its slot, but this is the order
   // the rules always ran in.
   core.sweepers.push(
@@ -156,6 +158,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       core.liveMerchantOrders.clear();
       core.posWithExpiringSlot.clear();
       ordersApi.reset();
+      chargebacks.reset();
       Object.assign(core.refundSettings, initialRefundSettings(opts));
     },
     putOrder: instore.putOrder,
@@ -176,6 +179,8 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       sweep();
       return mos.paymentView(mos.requirePayment(id));
     },
+    getChargeback: chargebacks.getChargeback,
+    chargeBack: chargebacks.chargeBack,
     ensurePos(externalId, storeExternalId) {
       return posView(ensurePosRecord(externalId, storeExternalId));
     },

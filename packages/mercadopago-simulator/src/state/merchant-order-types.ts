@@ -2,6 +2,10 @@
 // orders, their payments and the payments' refunds, the merchant order search, and how the
 // customer side pays. Imports no module of the state.
 
+/** How a simulated customer pays (payment-methods.ts says what each one looks like). */
+export const PAYMENT_METHODS = ["account_money", "visa", "master", "debvisa", "pix"] as const;
+export type PaymentMethodChoice = (typeof PAYMENT_METHODS)[number];
+
 export type MerchantOrderStatus = "opened" | "closed" | "expired";
 export type OrderStatus =
   | "payment_required"
@@ -11,7 +15,8 @@ export type OrderStatus =
   | "partially_reverted"
   | "reverted"
   | "expired";
-export type PaymentStatus = "approved" | "rejected" | "pending" | "in_process" | "refunded";
+export type PaymentStatus =
+  "approved" | "rejected" | "pending" | "in_process" | "refunded" | "charged_back";
 /** Outcomes the customer side can produce with the pay helper. */
 export type PayOutcome = "approved" | "rejected" | "pending" | "in_process";
 
@@ -99,12 +104,34 @@ export interface Payment {
   total_paid_amount: number;
   amount_refunded: number;
   installments: number;
+  card: { first_six_digits?: string | null; last_four_digits?: string | null };
+  authorization_code: string | null;
+  fee_details: { type: string; amount: number; fee_payer: string }[];
+  money_release_date: string | null;
   transaction_details: { total_paid_amount: number; net_received_amount: number };
   order: { id: number; type: "mercadopago" };
   pos_id: string;
   store_id: string;
   notification_url: string | null;
   refunds: PaymentRefund[];
+}
+
+/** A chargeback (`GET /v1/chargebacks/{id}`), as Mercado Pago's API reference lists its fields. */
+export interface Chargeback {
+  id: string;
+  payments: number[];
+  currency: string;
+  amount: number;
+  coverage_applied: boolean;
+  coverage_elegible: boolean;
+  documentation_required: boolean;
+  /** pending, review_pending, valid, invalid, not_supplied, not_applicable */
+  documentation_status: string;
+  documentation: unknown[];
+  date_documentation_deadline: string;
+  date_created: string;
+  date_last_updated: string;
+  live_mode: boolean;
 }
 
 export interface MerchantOrderSearchResult {
@@ -123,4 +150,8 @@ export interface PayOptions {
    * order wins over an expiry.
    */
   late?: boolean;
+  /** How the customer pays: a card (visa, master, debvisa), account_money (default), pix (MLB). */
+  method?: PaymentMethodChoice;
+  /** Credit cards only, 1 to 12 (default 1). */
+  installments?: number;
 }

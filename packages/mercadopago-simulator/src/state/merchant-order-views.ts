@@ -13,6 +13,7 @@ import type {
 import { fromCents, isRecord } from "../util.ts";
 import { BUYER, numberOrNull, stringOrNull } from "./core.ts";
 import type { MerchantOrderRecord, PaymentRecord, StateCore } from "./core.ts";
+import { paymentMethodView } from "./payment-methods.ts";
 
 export interface MerchantOrderViews {
   paymentsOf(mo: MerchantOrderRecord): PaymentRecord[];
@@ -58,17 +59,23 @@ export function createMerchantOrderViews(core: StateCore): MerchantOrderViews {
     // Money that was collected at some point (approved, possibly refunded later). Whether
     // Mercado Pago's `paid_amount` keeps refunded money is not documented; we keep it.
     const paidCents = list
-      .filter((p) => p.status === "approved" || p.status === "refunded")
+      .filter(
+        (p) => p.status === "approved" || p.status === "refunded" || p.status === "charged_back",
+      )
       .reduce((sum, p) => sum + p.amountCents, 0);
     const refundedCents = list.reduce((sum, p) => sum + p.refundedCents, 0);
+    // a chargeback reverts the order as a refund does (API reference §4.2: "refunded/chargeback")
+    const revertedCents =
+      refundedCents +
+      list.filter((p) => p.status === "charged_back").reduce((sum, p) => sum + p.amountCents, 0);
     const approved = approvedCents(mo);
 
     if (mo.expired) {
       return { status: "expired", orderStatus: "expired", paidCents, refundedCents };
     }
     let orderStatus: OrderStatus;
-    if (refundedCents > 0) {
-      orderStatus = refundedCents >= paidCents ? "reverted" : "partially_reverted";
+    if (revertedCents > 0) {
+      orderStatus = revertedCents >= paidCents ? "reverted" : "partially_reverted";
     } else if (mo.closed) {
       orderStatus = "paid";
     } else if (approved > 0) {
@@ -153,6 +160,7 @@ export function createMerchantOrderViews(core: StateCore): MerchantOrderViews {
     if (!mo) throw new Error(`payment ${p.id} has no merchant order`);
     const pos = posByExternalId.get(mo.posExternalId);
     const amount = fromCents(p.amountCents);
+    const method = paymentMethodView(p.method, p.amountCents, p.dateApproved, fmt);
     return {
       id: p.id,
       date_created: fmt(p.dateCreated),
@@ -160,8 +168,8 @@ export function createMerchantOrderViews(core: StateCore): MerchantOrderViews {
       date_last_updated: fmt(p.lastModified),
       last_modified: fmt(p.lastModified),
       operation_type: "regular_payment",
-      payment_method_id: "account_money",
-      payment_type_id: "account_money",
+      payment_method_id: method.payment_method_id,
+      payment_type_id: method.payment_type_id,
       status: p.status,
       status_detail: p.statusDetail,
       currency_id: currencyId,
@@ -174,8 +182,15 @@ export function createMerchantOrderViews(core: StateCore): MerchantOrderViews {
       transaction_amount_refunded: fromCents(p.refundedCents),
       total_paid_amount: amount,
       amount_refunded: fromCents(p.refundedCents),
-      installments: 1,
-      transaction_details: { total_paid_amount: amount, net_received_amount: amount },
+      installments: method.installments,
+      card: method.card,
+      authorization_code: method.authorization_code,
+      fee_details: method.fee_details,
+      money_release_date: method.money_release_date,
+      transaction_details: {
+        total_paid_amount: amount,
+        net_received_amount: method.net_received_amount,
+      },
       order: { id: mo.id, type: "mercadopago" },
       pos_id: pos ? String(pos.id) : "",
       store_id: pos ? String(pos.storeId) : "",

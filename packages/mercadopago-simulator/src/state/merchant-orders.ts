@@ -17,6 +17,7 @@ import { fromCents, hasAtMostTwoDecimals, toCents } from "../util.ts";
 import { MERCHANT_ORDER_ID_BASE, PAYMENT_ID_BASE, badRequest, conflict, notFound } from "./core.ts";
 import type { MerchantOrderRecord, PaymentRecord, StateCore } from "./core.ts";
 import { createMerchantOrderViews } from "./merchant-order-views.ts";
+import { authorize, paymentMethodFor } from "./payment-methods.ts";
 
 /** What the merchant orders alone say of a reference (`ReferenceTruth` without the Orders API). */
 export type InstoreTruth = Omit<ReferenceTruth, "paid_order_id" | "order_ids">;
@@ -205,8 +206,17 @@ export function createMerchantOrdersPayments(
     }
 
     const at = now();
+    const id = PAYMENT_ID_BASE + core.next("payment");
+    const method = paymentMethodFor(
+      options.method,
+      options.installments,
+      id,
+      amountCents,
+      core.siteId,
+    );
+    if (options.status === "approved") authorize(method, id);
     const payment: PaymentRecord = {
-      id: PAYMENT_ID_BASE + core.next("payment"),
+      id,
       merchantOrderId: mo.id,
       status: options.status,
       statusDetail: STATUS_DETAIL[options.status],
@@ -216,6 +226,7 @@ export function createMerchantOrdersPayments(
       dateCreated: at,
       dateApproved: options.status === "approved" ? at : null,
       lastModified: at,
+      method,
     };
     payments.set(payment.id, payment);
     mo.paymentIds.push(payment.id);
@@ -243,7 +254,10 @@ export function createMerchantOrdersPayments(
     payment.status = status;
     payment.statusDetail = STATUS_DETAIL[status];
     payment.lastModified = at;
-    if (status === "approved") payment.dateApproved = at;
+    if (status === "approved") {
+      payment.dateApproved = at;
+      authorize(payment.method, payment.id);
+    }
     mo.lastUpdated = at;
     afterPaymentChange(mo);
     emitPayment(payment, "payment.updated");

@@ -4,6 +4,7 @@
 // (index.ts) import these; this file imports no module of the state, so no import runs back up.
 
 import type {
+  Chargeback,
   MerchantOrder,
   MerchantOrderSearchResult,
   PayOptions,
@@ -55,6 +56,12 @@ export type SimulatorEvent =
       type: "payment";
       action: "payment.created" | "payment.updated";
       payment: Payment;
+      notificationUrl: string | null;
+    }
+  | {
+      type: "chargeback";
+      action: "created";
+      chargeback: Chargeback;
       notificationUrl: string | null;
     }
   | ApiOrderEvent;
@@ -119,6 +126,10 @@ export interface SimulatorState {
     offset?: number;
   }): MerchantOrderSearchResult;
   getPayment(id: number): Payment;
+  /** `GET /v1/chargebacks/{id}` */
+  getChargeback(id: string): Chargeback;
+  /** An approved payment is charged back by the customer's bank (notified). */
+  chargeBack(paymentId: number): { chargeback: Chargeback; payment: Payment };
 
   // Customer side helpers
   /** Ensures a POS exists (creating its store if needed), as the PUT convenience does. */

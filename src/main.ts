@@ -81,6 +81,10 @@ async function main(): Promise<void> {
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,
+    reconciliationRepo,
+    reconciliationRunner,
+    reconciliationJob,
+    reconciliationOfDay,
   } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
 
   const filled = await repo.fillCurrency(siteProfile(site.site).currency);
@@ -123,6 +127,12 @@ async function main(): Promise<void> {
     sales,
     salesList: createSalesListRepository(db.prisma),
     closeout: createCloseoutRepository(db.prisma),
+    reconciliationOfDay,
+    reconciliation: {
+      repo: reconciliationRepo,
+      runner: reconciliationRunner,
+      storeExists: async (id) => (await stores.findStore(id)) !== null,
+    },
     refunds,
     stores,
     live,
@@ -171,6 +181,7 @@ async function main(): Promise<void> {
   refundResolver.start();
   pruner.start();
   webhookDeliverer.start();
+  reconciliationJob.start();
   logger.info(
     {
       port: config.port,
@@ -193,6 +204,7 @@ async function main(): Promise<void> {
       refundResolver.stop(),
       pruner.stop(),
       webhookDeliverer.stop(),
+      reconciliationJob.stop(),
       feed?.stop(),
     ]);
     await upstream.simulator?.close();

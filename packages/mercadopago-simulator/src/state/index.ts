@@ -176,6 +176,10 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       sweep();
       return mos.paymentView(mos.requirePayment(id));
     },
+    listPayments() {
+      sweep();
+      return [...payments.values()].map((p) => mos.paymentView(p));
+    },
     ensurePos(externalId, storeExternalId) {
       return posView(ensurePosRecord(externalId, storeExternalId));
     },

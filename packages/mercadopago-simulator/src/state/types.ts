@@ -119,6 +119,8 @@ export interface SimulatorState {
     offset?: number;
   }): MerchantOrderSearchResult;
   getPayment(id: number): Payment;
+  /** Every payment (instore v2), as `GET /v1/payments/search` lists them. */
+  listPayments(): Payment[];
 
   // Customer side helpers
   /** Ensures a POS exists (creating its store if needed), as the PUT convenience does. */

@@ -81,10 +81,7 @@ async function main(): Promise<void> {
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,
-    reconciliationRepo,
-    reconciliationRunner,
-    reconciliationJob,
-    reconciliationOfDay,
+    reconciliation,
   } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
 
   const filled = await repo.fillCurrency(siteProfile(site.site).currency);
@@ -127,12 +124,8 @@ async function main(): Promise<void> {
     sales,
     salesList: createSalesListRepository(db.prisma),
     closeout: createCloseoutRepository(db.prisma),
-    reconciliationOfDay,
-    reconciliation: {
-      repo: reconciliationRepo,
-      runner: reconciliationRunner,
-      storeExists: async (id) => (await stores.findStore(id)) !== null,
-    },
+    reconciliationOfDay: reconciliation.ofDay,
+    reconciliation: reconciliation.routes,
     refunds,
     stores,
     live,
@@ -181,7 +174,7 @@ async function main(): Promise<void> {
   refundResolver.start();
   pruner.start();
   webhookDeliverer.start();
-  reconciliationJob.start();
+  reconciliation.job.start();
   logger.info(
     {
       port: config.port,
@@ -204,7 +197,7 @@ async function main(): Promise<void> {
       refundResolver.stop(),
       pruner.stop(),
       webhookDeliverer.stop(),
-      reconciliationJob.stop(),
+      reconciliation.job.stop(),
       feed?.stop(),
     ]);
     await upstream.simulator?.close();

@@ -15,17 +15,12 @@ import { createOrdersUpstream } from "../mercadopago/orders/orders.upstream.ts";
 import { createInboxRepository } from "../notifications/inbox.repository.ts";
 import { notificationUrl } from "../notifications/notification-url.ts";
 import type { WebhookSecrets } from "../notifications/webhook-secrets.ts";
-import type { ReconciliationOfDay } from "../closeout/reconciliation-port.ts";
-import { createReconciliationJob } from "../jobs/reconciliation-job.ts";
-import { observeDiscrepancy } from "../metrics/reconciliation-metrics.ts";
-import { presentReconciliation } from "../reconciliation/reconciliation.presenter.ts";
-import { createReconciliationRepository } from "../reconciliation/reconciliation.repository.ts";
-import { createReconciliationRun } from "../reconciliation/reconciliation.run.ts";
 import { createRefundsRepository } from "../refunds/refunds.repository.ts";
 import { createRefundsService } from "../refunds/refunds.service.ts";
 import { createSalesRepository } from "../sales/sales.repository.ts";
 import { createSalesService } from "../sales/sales.service.ts";
 import type { Upstream } from "./mercadopago.ts";
+import { buildReconciliation } from "./reconciliation.ts";
 import { createWebhookDeliverer } from "../jobs/webhook-deliverer.ts";
 import { observeWebhookDelivery, setQueueSource } from "../metrics/webhooks-out-metrics.ts";
 import { systemResolve } from "../webhooks-out/endpoint-url.ts";
@@ -155,40 +150,19 @@ export function buildServices(
   });
 
   // the day matched against Mercado Pago's ledger: on the background client, one page at a time
-  const reconciliationRepo = createReconciliationRepository(db.prisma);
-  const reconciliationRunner = createReconciliationRun({
-    repo: reconciliationRepo,
+  const reconciliation = buildReconciliation({
+    db: db.prisma,
     mp: jobsMp,
     logger,
     leaseMs,
-    async storeOf(storeId) {
-      const store = await db.prisma.store.findUnique({
-        where: { externalId: storeId },
-        select: { timeZone: true, mercadopagoId: true },
-      });
-      if (!store) return null;
-      return { timeZone: store.timeZone ?? money.timeZone, mercadopagoId: store.mercadopagoId };
-    },
-    observe: (d, storeId) => observeDiscrepancy({ kind: d.kind, storeId }),
+    defaultTimeZone: money.timeZone,
+    dayAt: config.reconcileDayAt,
+    now: () => new Date(),
     onRecheck: () => sweeper.wake(),
   });
-  const reconciliationJob = createReconciliationJob({
-    repo: reconciliationRepo,
-    runner: reconciliationRunner,
-    logger,
-    now: () => new Date(),
-    dayAt: config.reconcileDayAt,
-    defaultTimeZone: money.timeZone,
-  });
-  // what GET /sales/close shows of the day (the close-out's port)
-  const reconciliationOfDay: ReconciliationOfDay = async (storeId, day) =>
-    presentReconciliation(await reconciliationRepo.view(storeId, day));
 
   return {
-    reconciliationRepo,
-    reconciliationRunner,
-    reconciliationJob,
-    reconciliationOfDay,
+    reconciliation,
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,

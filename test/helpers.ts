@@ -155,7 +155,7 @@ export function buildHarness(
     reconciliation?: {
       leaseMs?: number;
       pageSize?: number;
-      afterPage?: (pages: number) => void;
+      afterPage?: (pages: number) => void | Promise<void>;
     };
   } = {},
 ): Harness {

@@ -40,7 +40,7 @@ export interface RunDeps {
   /** which process runs (logs; the lease's owner) */
   owner?: string;
   /** tests: a failure injected after this many pages of a run */
-  afterPage?(pages: number): void;
+  afterPage?(pages: number): void | Promise<void>;
 }
 
 export type RunOutcome =
@@ -85,7 +85,7 @@ export function createReconciliationRun(deps: RunDeps) {
       const next = offset + results.length;
       if (!(await deps.repo.savePage(lease, results, next, deps.leaseMs))) return null;
       pages++;
-      deps.afterPage?.(pages);
+      await deps.afterPage?.(pages);
       if (results.length === 0 || next >= page.paging.total || next >= MAX_LEDGER_PAYMENTS) {
         return pages;
       }

@@ -256,6 +256,18 @@ describe("reconciliation of a day with Mercado Pago", () => {
       .set(staff)
       .expect(403);
     await request(h.app).get(`/reconciliation?store_id=RECON1&date=${today()}`).expect(401);
+    await db.prisma.store.create({
+      data: {
+        externalId: "RECONDOWN",
+        mercadopagoId: "1",
+        name: "x",
+        location: {},
+        requestHash: "h",
+      },
+    });
+    sim.sim.faults.set({ endpoint: "search_payments", kind: "500" });
+    const down = await run("RECONDOWN").expect(502);
+    expect(down.body.error.code).toBe("mercadopago_unavailable");
   });
 });
 

@@ -1,6 +1,8 @@
 import { Router, type RequestHandler } from "express";
 import { permit } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { MercadoPagoError } from "../mercadopago/mercadopago.client.ts";
+import { noStore } from "../no-store.ts";
 import { presentReconciliation } from "./reconciliation.presenter.ts";
 import type { ReconciliationRepository } from "./reconciliation.repository.ts";
 import type { ReconciliationRun } from "./reconciliation.run.ts";
@@ -12,11 +14,6 @@ export interface ReconciliationRouteDeps {
   /** whether the store is ours (404 otherwise) */
   storeExists(storeId: string): Promise<boolean>;
 }
-
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader("Cache-Control", "no-store");
-  next();
-};
 
 /**
  * `GET /reconciliation` (staff and full keys: the day's standing) and `POST /reconciliation/run`
@@ -54,7 +51,16 @@ export function createReconciliationRouter(
     permit(["full"], "run the reconciliation"),
     async (req, res) => {
       const q = await dayOf(req.query);
-      const outcome = await deps.runner.run(q.store_id, q.date);
+      const outcome = await deps.runner.run(q.store_id, q.date).catch((err: unknown) => {
+        // the pages read so far are kept: the next run resumes after them
+        if (err instanceof MercadoPagoError) {
+          throw new AppError(
+            "mercadopago_unavailable",
+            "Mercado Pago's payment search did not answer; the run resumes where it stopped on the next try",
+          );
+        }
+        throw err;
+      });
       const view = presentReconciliation(await deps.repo.view(q.store_id, q.date));
       res.json({
         ...view,

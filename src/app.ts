@@ -13,6 +13,10 @@ import { createHttpLogger, logAtDebug, noteOnAccessLine } from "./logger.ts";
 import type { CloseoutRepository } from "./closeout/closeout.repository.ts";
 import { createCloseoutRouter } from "./closeout/closeout.routes.ts";
 import type { ReconciliationOfDay } from "./closeout/reconciliation-port.ts";
+import {
+  createReconciliationRouter,
+  type ReconciliationRouteDeps,
+} from "./reconciliation/reconciliation.routes.ts";
 import { createPagesRouter } from "./pages/pages.routes.ts";
 import { securityHeaders } from "./security-headers.ts";
 import type { NotificationRef } from "./mercadopago/notification.ts";
@@ -45,6 +49,8 @@ export interface AppDeps {
   closeout?: CloseoutRepository;
   /** the reconciliation of a store's day, shown in the close-out; unset: "pending" */
   reconciliationOfDay?: ReconciliationOfDay;
+  /** GET /reconciliation and POST /reconciliation/run; without it not served */
+  reconciliation?: ReconciliationRouteDeps;
   /** stores and POS routes; main.ts always gives it */
   stores?: StoresService;
   /** the site the service runs as (resolved at boot); without it, MLA as with the simulator */
@@ -245,6 +251,10 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.stores) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
     app.use(createStoresRouter(deps.stores, guard));
+  }
+  if (deps.reconciliation) {
+    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+    app.use(createReconciliationRouter(deps.reconciliation, guard));
   }
   if (deps.webhooksOut) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];

@@ -52,6 +52,8 @@ export interface Config {
   orderTtlSeconds: number;
   reconcileAfterMs: number;
   reconcileIntervalMs: number;
+  /** RECONCILE_DAY_AT: after this local time (HH:MM) each store's previous day is reconciled */
+  reconcileDayAt: string;
   /** worked notifications older than this many days are deleted */
   notificationRetentionDays: number;
   /** webhooks out: timeouts, retries, disabling (docs/webhooks.md) */
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orderTtlSeconds: e.ORDER_TTL_SECONDS,
     reconcileAfterMs: e.RECONCILE_AFTER_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    reconcileDayAt: e.RECONCILE_DAY_AT,
     notificationRetentionDays: e.NOTIFICATION_RETENTION_DAYS,
     webhooksOut: Object.freeze({
       timeoutMs: e.WEBHOOK_OUT_TIMEOUT_MS,

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,
+    reconciliation,
   } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
 
   const filled = await repo.fillCurrency(siteProfile(site.site).currency);
@@ -123,6 +124,8 @@ async function main(): Promise<void> {
     sales,
     salesList: createSalesListRepository(db.prisma),
     closeout: createCloseoutRepository(db.prisma),
+    reconciliationOfDay: reconciliation.ofDay,
+    reconciliation: reconciliation.routes,
     refunds,
     stores,
     live,
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
   refundResolver.start();
   pruner.start();
   webhookDeliverer.start();
+  reconciliation.job.start();
   logger.info(
     {
       port: config.port,
@@ -193,6 +197,7 @@ async function main(): Promise<void> {
       refundResolver.stop(),
       pruner.stop(),
       webhookDeliverer.stop(),
+      reconciliation.job.stop(),
       feed?.stop(),
     ]);
     await upstream.simulator?.close();

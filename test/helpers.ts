@@ -1,3 +1,4 @@
+import { buildReconciliation, type Reconciliation } from "../src/boot/reconciliation.ts";
 import { randomBytes } from "node:crypto";
 import type { Router } from "express";
 import nock from "nock";
@@ -110,6 +111,8 @@ export interface Harness {
   repo: ReturnType<typeof createSalesRepository>;
   refunds: ReturnType<typeof createRefundsService>;
   refundResolver: ReturnType<typeof createRefundResolver>;
+  /** the day matched against Mercado Pago's ledger (run, job, repository) */
+  reconciliation: Reconciliation;
   /** the service's clock runs this far ahead of the real one */
   clock: { offsetMs: number };
 }
@@ -148,6 +151,12 @@ export function buildHarness(
     simulator?: Router;
     /** the site the service runs as: its stores' default zone and language, the pages' currency */
     site?: SiteId;
+    /** the reconciliation's lease, page size and an injected failure after N pages */
+    reconciliation?: {
+      leaseMs?: number;
+      pageSize?: number;
+      afterPage?: (pages: number) => void | Promise<void>;
+    };
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -237,9 +246,23 @@ export function buildHarness(
       locale: siteProfile(opts.site ?? "MLA").locale,
     },
   });
+  const reconciliation = buildReconciliation({
+    db: db.prisma,
+    mp,
+    logger,
+    leaseMs: opts.reconciliation?.leaseMs ?? 10_000,
+    defaultTimeZone: siteProfile(opts.site ?? "MLA").timeZone,
+    dayAt: "03:00",
+    now,
+    onRecheck: () => sweeper.wake(),
+    ...(opts.reconciliation?.pageSize ? { pageSize: opts.reconciliation.pageSize } : {}),
+    ...(opts.reconciliation?.afterPage ? { afterPage: opts.reconciliation.afterPage } : {}),
+  });
   const app = createApp({
     logger,
     sales,
+    reconciliation: reconciliation.routes,
+    reconciliationOfDay: reconciliation.ofDay,
     salesList: createSalesListRepository(db.prisma),
     closeout: createCloseoutRepository(db.prisma),
     refunds,
@@ -289,6 +312,7 @@ export function buildHarness(
     refunds,
     stores,
     refundResolver,
+    reconciliation,
     clock,
   };
 }

@@ -2,6 +2,7 @@ import type { CloseoutRepository } from "../src/closeout/closeout.repository.ts"
 import type { WebhooksOutRepository } from "../src/webhooks-out/webhooks-out.repository.ts";
 import pino from "pino";
 import { createApp, type AppDeps } from "../src/app.ts";
+import type { ReconciliationRouteDeps } from "../src/reconciliation/reconciliation.routes.ts";
 import type { LiveSales } from "../src/live/live-sales.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import type { RefundsService } from "../src/refunds/refunds.service.ts";
@@ -127,6 +128,11 @@ export function appWithEveryRouter(overrides: Partial<AppDeps> = {}) {
     sales: {} as SalesService,
     salesList: {} as SalesListRepository,
     closeout: {} as CloseoutRepository,
+    reconciliation: {
+      repo: {} as ReconciliationRouteDeps["repo"],
+      runner: {} as ReconciliationRouteDeps["runner"],
+      storeExists: async () => true,
+    },
     refunds: {} as RefundsService,
     stores: {} as StoresService,
     live: {} as LiveSales,

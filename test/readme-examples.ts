@@ -167,13 +167,14 @@ export function parseCurl(command: ShellLine): CurlExample {
 
 /**
  * The files whose shell blocks are run as examples, in the order a reader meets them: the tour of
- * the README first (its sale is the one the API's examples refund), then the API, then the day's close (the tour's sale's receipt), then operations
+ * the README first (its sale is the one the API's examples refund), then the API, then the day's close (the tour's sale's receipt) and its reconciliation, then operations
  * (a real store from zero). test/docs.links.test.ts checks no other doc has a curl example.
  */
 export const EXAMPLE_DOCS = [
   "README.md",
   "docs/api.md",
   "docs/closeout.md",
+  "docs/reconciliation.md",
   "docs/operations.md",
 ] as const;
 

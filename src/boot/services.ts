@@ -20,6 +20,7 @@ import { createRefundsService } from "../refunds/refunds.service.ts";
 import { createSalesRepository } from "../sales/sales.repository.ts";
 import { createSalesService } from "../sales/sales.service.ts";
 import type { Upstream } from "./mercadopago.ts";
+import { buildReconciliation } from "./reconciliation.ts";
 import { createWebhookDeliverer } from "../jobs/webhook-deliverer.ts";
 import { observeWebhookDelivery, setQueueSource } from "../metrics/webhooks-out-metrics.ts";
 import { systemResolve } from "../webhooks-out/endpoint-url.ts";
@@ -148,7 +149,20 @@ export function buildServices(
     observe: observeWebhookDelivery,
   });
 
+  // the day matched against Mercado Pago's ledger: on the background client, one page at a time
+  const reconciliation = buildReconciliation({
+    db: db.prisma,
+    mp: jobsMp,
+    logger,
+    leaseMs,
+    defaultTimeZone: money.timeZone,
+    dayAt: config.reconcileDayAt,
+    now: () => new Date(),
+    onRecheck: () => sweeper.wake(),
+  });
+
   return {
+    reconciliation,
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,

@@ -81,6 +81,14 @@ export const EnvSchema = z.object({
   CASHIER_DEADLINE_MS: z.coerce.number().int().min(500).max(120_000).default(12_000),
   RECONCILE_AFTER_MS: positiveInt(30_000),
   RECONCILE_INTERVAL_MS: positiveInt(5_000),
+  // the local time (in each store's zone) after which its previous day is matched against
+  // Mercado Pago's ledger (docs/reconciliation.md)
+  RECONCILE_DAY_AT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time HH:MM, such as 03:00")
+      .default("03:00"),
+  ),
   NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   // webhooks out (docs/webhooks.md): a receiver's deadline, the first retry's delay, how long a
   // delivery is retried and how long an endpoint may fail before it is disabled

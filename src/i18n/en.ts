@@ -159,6 +159,7 @@ export const en = {
   "source.reconcile": "a check with Mercado Pago",
   "source.staff": "staff",
   "source.expiry": "its expiry",
+  "source.reconciliation": "the day's reconciliation with Mercado Pago",
   "detail.refunded": "refunded {amount}",
   "refund.asked": "{amount} asked",
   "refund.waiting": "Waiting for Mercado Pago's answer.",

@@ -164,6 +164,7 @@ export const es: Messages = {
   "source.reconcile": "una consulta a Mercado Pago",
   "source.staff": "el personal",
   "source.expiry": "vencimiento",
+  "source.reconciliation": "la conciliación del día con Mercado Pago",
   "detail.refunded": "reembolsado {amount}",
   "refund.asked": "{amount} solicitado",
   "refund.waiting": "Esperando la respuesta de Mercado Pago.",

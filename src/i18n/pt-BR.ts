@@ -162,6 +162,7 @@ export const ptBR: Messages = {
   "source.reconcile": "uma consulta ao Mercado Pago",
   "source.staff": "a equipe",
   "source.expiry": "expiração",
+  "source.reconciliation": "a conciliação do dia com o Mercado Pago",
   "detail.refunded": "reembolsado {amount}",
   "refund.asked": "{amount} solicitado",
   "refund.waiting": "Aguardando a resposta do Mercado Pago.",

@@ -215,3 +215,28 @@ export const UserSchema = z.looseObject({
   site_id: z.string().nullish(),
 });
 export type MercadoPagoUser = z.infer<typeof UserSchema>;
+
+/** One payment of `GET /v1/payments/search`: what the reconciliation of a day reads of it. */
+export const PaymentSearchResultSchema = z.looseObject({
+  id: numeric,
+  status: z.string().nullish(),
+  external_reference: optionalText,
+  transaction_amount: optionalNumber,
+  transaction_amount_refunded: optionalNumber,
+  date_created: z.string().nullish(),
+});
+export type PaymentSearchResult = z.infer<typeof PaymentSearchResultSchema>;
+
+/** A page of `GET /v1/payments/search`: `{ paging: { total, limit, offset }, results }`. */
+export const PaymentSearchSchema = z.looseObject({
+  paging: z.looseObject({
+    total: z.number().int().nonnegative(),
+    limit: z.number().int().nonnegative().nullish(),
+    offset: z.number().int().nonnegative().nullish(),
+  }),
+  results: z
+    .array(PaymentSearchResultSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type PaymentSearchPage = z.infer<typeof PaymentSearchSchema>;

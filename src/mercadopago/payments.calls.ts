@@ -1,6 +1,8 @@
 import {
   ChargebackSchema,
   PaymentSchema,
+  PaymentSearchSchema,
+  type PaymentSearchPage,
   RefundListSchema,
   RefundSchema,
   type Chargeback,
@@ -27,6 +29,20 @@ export interface PaymentCalls {
   ): Promise<Refund>;
   /** The refunds of a payment (`GET /v1/payments/{id}/refunds`). */
   listRefunds(paymentId: number, o?: CallOptions): Promise<Refund[]>;
+  /**
+   * One page of the payments created in [begin, end] (`GET /v1/payments/search`,
+   * range=date_created, oldest first), optionally of one Mercado Pago store.
+   */
+  searchPayments(q: PaymentSearchQuery, o?: CallOptions): Promise<PaymentSearchPage>;
+}
+
+export interface PaymentSearchQuery {
+  begin: Date;
+  end: Date;
+  /** Mercado Pago's own id of the store */
+  storeId?: string;
+  offset: number;
+  limit: number;
 }
 
 export function createPaymentCalls({ send, find, withRetry }: Transport): PaymentCalls {
@@ -59,6 +75,26 @@ export function createPaymentCalls({ send, find, withRetry }: Transport): Paymen
           deadline: o?.deadline,
         });
         return parse(RefundListSchema, res, "refund list");
+      }),
+    searchPayments: (q, o) =>
+      withRetry(o?.deadline, async () => {
+        const res = await send({
+          method: "GET",
+          url: "/v1/payments/search",
+          params: {
+            sort: "date_created",
+            criteria: "asc",
+            range: "date_created",
+            // ISO 8601 with milliseconds, as the reference asks (error 1001 otherwise)
+            begin_date: q.begin.toISOString(),
+            end_date: q.end.toISOString(),
+            ...(q.storeId ? { store_id: q.storeId } : {}),
+            offset: String(q.offset),
+            limit: String(q.limit),
+          },
+          deadline: o?.deadline,
+        });
+        return parse(PaymentSearchSchema, res, "payment search");
       }),
   };
 }

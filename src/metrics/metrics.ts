@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { SaleTransitionObserver } from "../sales/sales.repository.writes.ts";
 import { mercadoPagoRegistry } from "./mercadopago-calls.ts";
 import type { MetricsRepository } from "./metrics.repository.ts";
+import { reconciliationRegistry } from "./reconciliation-metrics.ts";
 import { webhooksOutRegistry } from "./webhooks-out-metrics.ts";
 
 /** What pg's Pool tells of its connections. */
@@ -175,6 +176,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     processMetrics(),
     mercadoPagoRegistry,
     webhooksOutRegistry,
+    reconciliationRegistry,
     own,
   ]);
   return {

@@ -92,7 +92,14 @@ export interface Sale {
 }
 
 /** What moved a sale: its history names it (`events[].source`). */
-export const SALE_EVENT_SOURCES = ["create", "webhook", "reconcile", "staff", "expiry"] as const;
+export const SALE_EVENT_SOURCES = [
+  "create",
+  "webhook",
+  "reconcile",
+  "staff",
+  "expiry",
+  "reconciliation",
+] as const;
 export type SaleEventSource = (typeof SALE_EVENT_SOURCES)[number];
 
 export interface SaleEvent {

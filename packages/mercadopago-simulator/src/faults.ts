@@ -10,6 +10,7 @@ export const FAULT_ENDPOINTS = [
   "get_merchant_order",
   "search_merchant_orders",
   "get_payment",
+  "search_payments",
   "refund_payment",
   "list_refunds",
   "get_chargeback",

@@ -10,6 +10,7 @@ export {
   type SimulatorServerOptions,
 } from "./simulator.ts";
 export { axiosDeliver, type DeliverFn } from "./notifier.ts";
+export { clearLedgerFaults, ledgerFaultsOf, type LedgerFaults } from "./payments-search.ts";
 export type { NotificationControls } from "./notification-controls.ts";
 export { DEFAULT_ORDERS_WEBHOOK_SECRET, signOrderNotification } from "./notification-messages.ts";
 export { FAULT_ENDPOINTS, type FaultEndpoint, type FaultRule } from "./faults.ts";

@@ -16,6 +16,7 @@ import { mpGate } from "./routes/mp-gate.ts";
 import { registerOrdersApiRoutes } from "./routes/orders-api.ts";
 import { registerPageRoutes } from "./routes/page.ts";
 import { registerPaymentRoutes } from "./routes/payments.ts";
+import { registerPaymentSearchRoutes } from "./routes/payments-search.ts";
 import { registerStoresPosRoutes } from "./routes/stores-pos.ts";
 import { isRecord, mpError } from "./util.ts";
 
@@ -32,6 +33,7 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
   router.use("/mp", mpGate(sim));
   registerInstoreRoutes(router, context);
   registerMerchantOrderRoutes(router, context);
+  registerPaymentSearchRoutes(router, context); // before /v1/payments/:id
   registerPaymentRoutes(router, context);
   registerChargebackRoutes(router, context);
   registerStoresPosRoutes(router, context);

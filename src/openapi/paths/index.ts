@@ -2,6 +2,7 @@ import type { Operation } from "../define.ts";
 import { CLOSEOUT_OPERATIONS } from "./closeout.ts";
 import { LIVE_OPERATIONS } from "./live.ts";
 import { NOTIFICATION_OPERATIONS } from "./notifications.ts";
+import { RECONCILIATION_OPERATIONS } from "./reconciliation.ts";
 import { SERVICE_OPERATIONS } from "./operations.ts";
 import { REFUND_OPERATIONS } from "./refunds.ts";
 import { SALE_OPERATIONS } from "./sales.ts";
@@ -14,6 +15,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...NOTIFICATION_OPERATIONS,
   ...SALE_OPERATIONS,
   ...CLOSEOUT_OPERATIONS,
+  ...RECONCILIATION_OPERATIONS,
   ...REFUND_OPERATIONS,
   ...LIVE_OPERATIONS,
   ...STORE_OPERATIONS,

@@ -181,6 +181,10 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     },
     getChargeback: chargebacks.getChargeback,
     chargeBack: chargebacks.chargeBack,
+    listPayments() {
+      sweep();
+      return [...payments.values()].map((p) => mos.paymentView(p));
+    },
     ensurePos(externalId, storeExternalId) {
       return posView(ensurePosRecord(externalId, storeExternalId));
     },

@@ -130,6 +130,8 @@ export interface SimulatorState {
   getChargeback(id: string): Chargeback;
   /** An approved payment is charged back by the customer's bank (notified). */
   chargeBack(paymentId: number): { chargeback: Chargeback; payment: Payment };
+  /** Every payment (instore v2), as `GET /v1/payments/search` lists them. */
+  listPayments(): Payment[];
 
   // Customer side helpers
   /** Ensures a POS exists (creating its store if needed), as the PUT convenience does. */

@@ -12,6 +12,7 @@ import { createLiveSales } from "./live/live-sales.ts";
 import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
 import { observeSignatureMismatchReread } from "./metrics/webhooks-out-metrics.ts";
+import { notificationHistoryOf } from "./webhooks-out/sale-notifications.ts";
 import { createSecretlessDeliveryHandler } from "./notifications/secretless-deliveries.ts";
 import { createWebhookSecretStore } from "./notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets } from "./notifications/webhook-secrets.ts";
@@ -126,8 +127,8 @@ async function main(): Promise<void> {
     refunds,
     stores,
     live,
-    async recordNotification(ref) {
-      await inbox.record(ref.topic, ref.id);
+    async recordNotification(ref, signatureValid) {
+      await inbox.record(ref.topic, ref.id, signatureValid);
       worker.wake();
     },
     isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
       policy: webhookPolicy,
       wake: () => webhookDeliverer.wake(),
     },
+    saleNotifications: notificationHistoryOf(db.prisma),
   });
 
   const server = createHttpServer(app);

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
@@ -21,6 +22,21 @@ import { startReceiver } from "./webhook-receiver.ts";
 
 // What an event says beyond the sale, and a sale's notifications both ways in its history: the
 // simulator as Mercado Pago, a receiver on loopback, the outbox written by the triggers.
+
+const STAFF_KEY = "staff-key-events-0123456789";
+const POS_KEY = "pos-key-events-0123456789ab";
+const SIGNING_SECRET = "signing-secret-events";
+const staff = { Authorization: `Bearer ${STAFF_KEY}` };
+const pos = { Authorization: `Bearer ${POS_KEY}` };
+
+/** Mercado Pago's x-signature over a notification's data.id (written out from its docs). */
+function signed(dataId: string, requestId: string) {
+  const ts = Date.now();
+  const v1 = createHmac("sha256", SIGNING_SECRET)
+    .update(`id:${dataId};request-id:${requestId};ts:${ts};`)
+    .digest("hex");
+  return { "x-signature": `ts=${ts},v1=${v1}`, "x-request-id": requestId };
+}
 
 describe("events out: refunds and a sale's notifications", () => {
   let db: TestDb;
@@ -52,7 +68,14 @@ describe("events out: refunds and a sale's notifications", () => {
       collectorId: Number(COLLECTOR),
       sweepIntervalMs: 0,
     });
-    h = buildHarness(db, { mpBaseUrl: sim.baseUrl, timeoutMs: 400, webhooksOut: { repo, policy } });
+    h = buildHarness(db, {
+      mpBaseUrl: sim.baseUrl,
+      timeoutMs: 400,
+      webhooksOut: { repo, policy },
+      staffApiKeys: [STAFF_KEY],
+      posApiKeys: [POS_KEY],
+      signingSecret: SIGNING_SECRET,
+    });
     server = createServer(h.app).listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
     const { port } = server.address() as AddressInfo;
@@ -79,10 +102,12 @@ describe("events out: refunds and a sale's notifications", () => {
     return res.body as { id: string; secret: string };
   }
 
+  const paymentOf = new Map<string, string>();
   async function paidSale() {
     const body = saleBody();
     await request(h.app).post("/sales").set(auth).send(body).expect(201);
-    sim.sim.pay(body.pos_id, { status: "approved", amount: 5 });
+    const { payment } = sim.sim.pay(body.pos_id, { status: "approved", amount: 5 });
+    paymentOf.set(body.external_reference, String(payment.id));
     await drain();
     return body.external_reference;
   }
@@ -112,6 +137,70 @@ describe("events out: refunds and a sale's notifications", () => {
         failure: { code: failure.code, message: failure.message },
       },
     });
+    await receiver.close();
+  });
+
+  it("a sale's history shows the notifications both ways: Mercado Pago's, read and checked, and each delivery attempt", async () => {
+    const receiver = await startReceiver();
+    const endpoint = await addEndpoint(receiver.url, ["sale.created", "sale.paid"]);
+    receiver.setSecret(endpoint.secret);
+    const ref = await paidSale();
+    const job = deliverer();
+    for (let i = 0; i < 3; i++) await job.runOnce(); // one event of a sale at a time
+
+    // Mercado Pago tells of the payment again, signed this time
+    const paymentId = paymentOf.get(ref)!;
+    await request(h.app)
+      .post(`/webhooks/mercadopago?type=payment&data.id=${paymentId}`)
+      .set(signed(paymentId, "req-1"))
+      .send({ type: "payment", data: { id: paymentId } })
+      .expect(200);
+    await drain();
+
+    const res = await request(h.app).get(`/orders/${ref}?include=events`).set(staff).expect(200);
+    const { inbound, outbound } = res.body.notifications;
+    expect(inbound.length).toBeGreaterThan(0);
+    for (const n of inbound) {
+      expect(n.outcome).toBe("paid");
+      expect(n.processed_at).not.toBeNull();
+      expect(Date.parse(n.received_at)).toBeGreaterThanOrEqual(Date.parse(n.first_received_at));
+    }
+    const payment = inbound.find((n: { topic: string }) => n.topic === "payment");
+    expect(payment).toMatchObject({ resource_id: paymentId, signature_valid: true, error: null });
+    // the simulator's QR notifications come unsigned: nothing was checked
+    const mo = inbound.find((n: { topic: string }) => n.topic === "merchant_order");
+    expect(mo).toMatchObject({ signature_valid: null });
+
+    expect(outbound.map((a: { event_type: string }) => a.event_type)).toEqual([
+      "sale.created",
+      "sale.paid",
+    ]);
+    for (const a of outbound) {
+      expect(a).toMatchObject({
+        endpoint_id: endpoint.id,
+        endpoint_url: receiver.url,
+        delivery_status: "succeeded",
+        status_code: 204,
+        error: null,
+      });
+      expect(a.latency_ms).toBeGreaterThanOrEqual(0);
+      expect(receiver.got.map((g) => g.id)).toContain(a.event_id);
+    }
+
+    // another sale's notifications are not this one's
+    const other = await paidSale();
+    const again = await request(h.app).get(`/orders/${ref}?include=events`).set(staff);
+    expect(again.body.notifications.inbound).toHaveLength(inbound.length);
+    const theirs = await request(h.app).get(`/orders/${other}?include=events`).set(auth);
+    const ids = theirs.body.notifications.inbound.map(
+      (n: { resource_id: string }) => n.resource_id,
+    );
+    expect(ids).not.toContain(paymentId);
+
+    // a POS key sees the sale's history without the store's endpoints
+    const atPos = await request(h.app).get(`/orders/${ref}?include=events`).set(pos).expect(200);
+    expect(atPos.body.events.length).toBeGreaterThan(0);
+    expect(atPos.body).not.toHaveProperty("notifications");
     await receiver.close();
   });
 });

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     refunds,
     refundResolver,
     pruner,
+    webhookPruner,
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
   sweeper.start();
   refundResolver.start();
   pruner.start();
+  webhookPruner.start();
   webhookDeliverer.start();
   logger.info(
     {
@@ -194,6 +196,7 @@ async function main(): Promise<void> {
       sweeper.stop(),
       refundResolver.stop(),
       pruner.stop(),
+      webhookPruner.stop(),
       webhookDeliverer.stop(),
       feed?.stop(),
     ]);

@@ -6,6 +6,8 @@ import request from "supertest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import { createWebhookDeliverer } from "../src/jobs/webhook-deliverer.ts";
+import { createWebhookPruner } from "../src/jobs/webhook-pruner.ts";
+import { createWebhooksOutRetention } from "../src/webhooks-out/webhooks-out.retention.ts";
 import { createWebhooksOutRepository } from "../src/webhooks-out/webhooks-out.repository.ts";
 import {
   auth,
@@ -201,6 +203,70 @@ describe("events out: refunds and a sale's notifications", () => {
     const atPos = await request(h.app).get(`/orders/${ref}?include=events`).set(pos).expect(200);
     expect(atPos.body.events.length).toBeGreaterThan(0);
     expect(atPos.body).not.toHaveProperty("notifications");
+    await receiver.close();
+  });
+
+  it("retention deletes old events with their deliveries and attempts, in bounded batches, never one still pending", async () => {
+    const receiver = await startReceiver();
+    const endpoint = await addEndpoint(receiver.url, ["sale.created"]);
+    const create = async () => {
+      const body = saleBody();
+      await request(h.app).post("/sales").set(auth).send(body).expect(201);
+      return body.external_reference;
+    };
+    const delivered = [await create(), await create(), await create()];
+    const job = deliverer();
+    await job.runOnce();
+    const pending = await create(); // its delivery not attempted yet
+    const failed = await create();
+    const saleId = async (ref: string) =>
+      (await db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } })).id;
+    await db.prisma.webhookDelivery.updateMany({
+      where: { saleId: await saleId(failed) },
+      data: { status: "failed", lastError: "gave up" },
+    });
+    // all of them 40 days old; then one new event
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    await db.prisma.outboundEvent.updateMany({ data: { createdAt: old } });
+    await db.prisma.webhookDelivery.updateMany({
+      where: { lastAttemptAt: { not: null } },
+      data: { lastAttemptAt: old },
+    });
+    await db.prisma.webhookAttempt.updateMany({ data: { at: old } });
+    const recent = await create();
+    expect(await db.prisma.webhookAttempt.count()).toBeGreaterThanOrEqual(3);
+
+    const pruner = createWebhookPruner({
+      retention: createWebhooksOutRetention(db.prisma),
+      logger,
+      now: () => new Date(),
+      retentionDays: 30,
+      batchSize: 1,
+      batchesPerTick: 2,
+    });
+    const left = async () =>
+      (
+        await db.prisma.outboundEvent.findMany({
+          select: { sale: { select: { externalReference: true } } },
+        })
+      ).map((e) => e.sale.externalReference);
+
+    const before = (await left()).length;
+    await pruner.runOnce(); // at most 2 events a tick
+    expect(await left()).toHaveLength(before - 2);
+    for (let i = 0; i < before; i++) await pruner.runOnce();
+    expect((await left()).sort()).toEqual([pending, recent].sort());
+    for (const ref of [...delivered, failed]) {
+      expect(await db.prisma.webhookDelivery.count({ where: { saleId: await saleId(ref) } })).toBe(
+        0,
+      );
+    }
+    expect(await db.prisma.webhookAttempt.count()).toBe(0);
+
+    // the pending event is still delivered
+    receiver.setSecret(endpoint.secret);
+    await job.runOnce();
+    expect(receiver.got.map((g) => g.ref)).toContain(pending);
     await receiver.close();
   });
 });

@@ -1,5 +1,6 @@
-import { createHmac } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createHmac, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import request from "supertest";
@@ -20,6 +21,7 @@ import {
   type TestDb,
 } from "./helpers.ts";
 import { drainInbox } from "./simulator-flows.ts";
+import { ARTIFACTS } from "./browser.ts";
 import { startReceiver } from "./webhook-receiver.ts";
 
 // What an event says beyond the sale, and a sale's notifications both ways in its history: the
@@ -38,6 +40,19 @@ function signed(dataId: string, requestId: string) {
     .update(`id:${dataId};request-id:${requestId};ts:${ts};`)
     .digest("hex");
   return { "x-signature": `ts=${ts},v1=${v1}`, "x-request-id": requestId };
+}
+
+/** The ```js blocks of docs/webhooks.md, each written to a module Node can import. */
+function docsExamples(): string[] {
+  const doc = readFileSync("docs/webhooks.md", "utf8");
+  const blocks = [...doc.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return blocks.map((code, i) => {
+    // under the repository, so `standardwebhooks` and `express` resolve from its node_modules
+    const file = `${ARTIFACTS}/webhooks-example-${i}-${randomBytes(4).toString("hex")}.mjs`;
+    writeFileSync(file, code);
+    return file;
+  });
 }
 
 describe("events out: refunds and a sale's notifications", () => {
@@ -268,5 +283,78 @@ describe("events out: refunds and a sale's notifications", () => {
     await job.runOnce();
     expect(receiver.got.map((g) => g.ref)).toContain(pending);
     await receiver.close();
+  });
+
+  it("the docs' verification examples (Standard Webhooks library, node:crypto) accept real deliveries and refuse forged ones", async () => {
+    const [withLibrary, withCrypto] = docsExamples();
+    expect(withCrypto).toBeDefined();
+    // the library example: an Express app; its secret comes from the environment
+    const listening: Server[] = [];
+    const listen = async (handler: Parameters<typeof createServer>[1]) => {
+      const srv = createServer(handler).listen(0, "127.0.0.1");
+      await new Promise((r) => srv.once("listening", r));
+      listening.push(srv);
+      return `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hooks/pos`;
+    };
+    type Handler = NonNullable<Parameters<typeof createServer>[1]>;
+    let app: Handler | undefined;
+    const urlA = await listen((req, res) => app!(req, res));
+    process.env.WEBHOOK_SECRET = (await addEndpoint(urlA, ["sale.created"])).secret;
+    app = ((await import(withLibrary!)) as { app: Handler }).app;
+
+    // the node:crypto example: a plain server answering 204 when verify() says yes
+    const { verify } = (await import(withCrypto!)) as {
+      verify: (secret: string, headers: IncomingHttpHeaders, raw: string) => boolean;
+    };
+    let secretB = "";
+    const urlB = await listen((req, res) => {
+      let raw = "";
+      req.on("data", (c: Buffer) => (raw += c.toString()));
+      req.on("end", () => res.writeHead(verify(secretB, req.headers, raw) ? 204 : 400).end());
+    });
+    secretB = (await addEndpoint(urlB, ["sale.created"])).secret;
+
+    const body = saleBody();
+    await request(h.app).post("/sales").set(auth).send(body).expect(201);
+    await deliverer().runOnce();
+    const attempts = await db.prisma.webhookAttempt.findMany({
+      where: {
+        delivery: {
+          saleId: (
+            await db.prisma.sale.findUniqueOrThrow({
+              where: { externalReference: body.external_reference },
+            })
+          ).id,
+        },
+      },
+      include: { delivery: { select: { endpoint: { select: { url: true } } } } },
+    });
+    expect(attempts.map((a) => [a.delivery.endpoint.url, a.statusCode]).sort()).toEqual(
+      [
+        [urlA, 204],
+        [urlB, 204],
+      ].sort(),
+    );
+
+    // forged: signed with another secret, or a body changed on the way
+    const forged = JSON.stringify({ id: "evt_x", type: "sale.paid", data: { sale: {} } });
+    const ts = Math.floor(Date.now() / 1000);
+    const wrongKey = createHmac("sha256", Buffer.from("not-the-secret"))
+      .update(`msg_x.${ts}.${forged}`)
+      .digest("base64");
+    for (const url of [urlA, urlB]) {
+      const { origin, pathname } = new URL(url);
+      const res = await request(origin)
+        .post(pathname)
+        .set({
+          "content-type": "application/json",
+          "webhook-id": "msg_x",
+          "webhook-timestamp": String(ts),
+          "webhook-signature": `v1,${wrongKey}`,
+        })
+        .send(forged);
+      expect(res.status, url).toBe(400);
+    }
+    for (const srv of listening) await new Promise((r) => srv.close(r));
   });
 });

@@ -222,7 +222,14 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(createSalesListRouter(deps.salesList, timeZoneOf));
   }
   if (deps.live) {
-    app.use(createLiveRouter({ sales: deps.sales, live: deps.live, refunds: refundHistory }));
+    app.use(
+      createLiveRouter({
+        sales: deps.sales,
+        live: deps.live,
+        refunds: refundHistory,
+        notifications: deps.saleNotifications,
+      }),
+    );
   }
   if (deps.closeout && deps.stores) {
     // before the sales routes: /sales/close is no sale, /orders/:ref/receipt no other route's

@@ -27,7 +27,14 @@ const zone = () => storeZone || SITE.timeZone;
 /** An amount of this sale, in its currency (a sale made before currencies were kept: the site's). */
 const amount = (n) => money(n, (sale && sale.currency) || SITE.currency);
 
-const SHOWN_ELSEWHERE = new Set(["items", "payments", "events", "refunds", "taxes"]);
+const SHOWN_ELSEWHERE = new Set([
+  "items",
+  "payments",
+  "events",
+  "refunds",
+  "taxes",
+  "notifications",
+]);
 
 function label(key) {
   return hasMessage("field." + key) ? t("field." + key) : key;
@@ -161,6 +168,67 @@ function refundEntries(r) {
   return [asked];
 }
 
+const when = (iso) => (iso ? dateTime(iso, zone()) : "—");
+
+/** What a Mercado Pago notification's x-signature said. */
+function signatureWord(valid) {
+  if (valid === true) return t("notification.signature_valid");
+  if (valid === false) return t("notification.signature_mismatch");
+  return t("notification.signature_none");
+}
+
+/** What reading a notification's resource at Mercado Pago found. */
+function readWord(n) {
+  if (n.error) return t("notification.read_error", { error: n.error });
+  if (!n.processed_at && !n.outcome) return t("notification.read_pending");
+  if (n.outcome === "not_found" || n.outcome === "not_ours") return t("notification.read_nothing");
+  const status = hasMessage("sale_status." + n.outcome) ? t("sale_status." + n.outcome) : n.outcome;
+  return t("notification.read_sale") + " · " + status;
+}
+
+/** The notifications both ways (full and staff keys; a POS key's answer has none). */
+function renderNotifications(told) {
+  $("notifications").hidden = !told;
+  if (!told) return;
+  $("inbound").replaceChildren(
+    ...told.inbound.map((n) =>
+      el(
+        "tr",
+        { "data-topic": n.topic },
+        el("td", { "data-label": t("col.time") }, when(n.received_at)),
+        el("td", { "data-label": t("col.topic") }, n.topic),
+        el("td", { "data-label": t("col.resource") }, n.resource_id),
+        el("td", { "data-label": t("col.signature") }, signatureWord(n.signature_valid)),
+        el("td", { "data-label": t("col.read") }, readWord(n)),
+      ),
+    ),
+  );
+  $("no-inbound").hidden = told.inbound.length > 0;
+  $("outbound").replaceChildren(
+    ...told.outbound.map((a) =>
+      el(
+        "tr",
+        { "data-event": a.event_type },
+        el("td", { "data-label": t("col.time") }, when(a.at)),
+        el("td", { "data-label": t("col.event") }, a.event_type),
+        el("td", { "data-label": t("col.url") }, a.endpoint_url),
+        el(
+          "td",
+          { "data-label": t("col.answer") },
+          a.status_code === null ? t("webhooks." + a.delivery_status) : String(a.status_code),
+        ),
+        el(
+          "td",
+          { class: "num", "data-label": t("col.latency") },
+          a.latency_ms === null ? "—" : t("webhooks.latency", { ms: a.latency_ms }),
+        ),
+        el("td", { "data-label": t("col.error") }, a.error || ""),
+      ),
+    ),
+  );
+  $("no-outbound").hidden = told.outbound.length > 0;
+}
+
 /** Status changes and refunds, oldest first. */
 function history(events, refunds) {
   const entries = [...events.map(statusEntry), ...refunds.flatMap(refundEntries)];
@@ -211,6 +279,7 @@ function render(s, events) {
   $("payments").replaceChildren(...paymentRows(s.payments, { amount, zone: zone() }));
   $("no-payments").hidden = s.payments.length > 0;
   if (events) $("timeline").replaceChildren(...history(events, s.refunds || []));
+  if (events) renderNotifications(s.notifications);
   $("cancel").hidden = s.status !== "pending";
   $("refund").hidden = !(s.status === "paid" && remaining(s) > 0);
   // a paid sale has a receipt; a refunded one too (it was paid, and shows what went back)

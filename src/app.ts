@@ -36,6 +36,7 @@ import { createStoresRouter } from "./stores/stores.routes.ts";
 import type { UrlPolicy } from "./webhooks-out/endpoint-url.ts";
 import type { WebhooksOutRepository } from "./webhooks-out/webhooks-out.repository.ts";
 import { createWebhooksOutRouter } from "./webhooks-out/webhooks-out.routes.ts";
+import type { NotificationHistory } from "./sales/sale-notifications.ts";
 import type { StoresService } from "./stores/stores.service.ts";
 
 export interface AppDeps {
@@ -55,7 +56,8 @@ export interface AppDeps {
   stores?: StoresService;
   /** the site the service runs as (resolved at boot); without it, MLA as with the simulator */
   site?: SiteId;
-  recordNotification(ref: NotificationRef): Promise<void>;
+  /** `signatureValid`: the delivery's x-signature verified (true), did not (false), none checked (null) */
+  recordNotification(ref: NotificationRef, signatureValid: boolean | null): Promise<void>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
   /** an Orders API order id of our own pending sale (the signature-mismatch fallback) */
@@ -85,6 +87,8 @@ export interface AppDeps {
   simulator?: Router;
   /** webhooks to the store's systems: endpoints and deliveries; without it not served */
   webhooksOut?: { repo: WebhooksOutRepository; policy: UrlPolicy; wake?: () => void };
+  /** a sale's notifications both ways, in its history for full and staff keys */
+  saleNotifications?: NotificationHistory;
   /** GET /metrics (behind `metricsToken` when set) and the HTTP request histogram */
   metrics?: Metrics;
   metricsToken?: string;
@@ -224,7 +228,14 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(createSalesListRouter(deps.salesList, timeZoneOf));
   }
   if (deps.live) {
-    app.use(createLiveRouter({ sales: deps.sales, live: deps.live, refunds: refundHistory }));
+    app.use(
+      createLiveRouter({
+        sales: deps.sales,
+        live: deps.live,
+        refunds: refundHistory,
+        notifications: deps.saleNotifications,
+      }),
+    );
   }
   if (deps.closeout && deps.stores) {
     // before the sales routes: /sales/close is no sale, /orders/:ref/receipt no other route's
@@ -245,7 +256,7 @@ export function createApp(deps: AppDeps): express.Express {
     );
   }
   app.use(createPosSaleRouter(deps.sales));
-  app.use(createSalesRouter(deps.sales, refundHistory));
+  app.use(createSalesRouter(deps.sales, refundHistory, deps.saleNotifications));
   app.use(createSaleQrRouter(deps.sales));
   if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
   if (deps.stores) {

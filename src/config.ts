@@ -63,6 +63,8 @@ export interface Config {
     retryForMs: number;
     disableAfterMs: number;
     pollMs: number;
+    /** WEBHOOK_RETENTION_DAYS: events (with their deliveries and attempts) older than this go */
+    retentionDays: number;
     /** outside development: https to public addresses only */
     publicOnly: boolean;
   };
@@ -141,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryForMs: e.WEBHOOK_OUT_RETRY_HOURS * 3_600_000,
       disableAfterMs: e.WEBHOOK_OUT_DISABLE_HOURS * 3_600_000,
       pollMs: e.WEBHOOK_OUT_POLL_MS,
+      retentionDays: e.WEBHOOK_RETENTION_DAYS,
       publicOnly: e.NODE_ENV !== "development",
     }),
     webhookSecret: e.WEBHOOK_SECRET[0],

@@ -12,6 +12,7 @@ import { createLiveSales } from "./live/live-sales.ts";
 import { chooseSaleFeed } from "./live/sale-changes.ts";
 import { createLogger } from "./logger.ts";
 import { observeSignatureMismatchReread } from "./metrics/webhooks-out-metrics.ts";
+import { notificationHistoryOf } from "./webhooks-out/sale-notifications.ts";
 import { createSecretlessDeliveryHandler } from "./notifications/secretless-deliveries.ts";
 import { createWebhookSecretStore } from "./notifications/service-secrets.repository.ts";
 import { loadWebhookSecrets } from "./notifications/webhook-secrets.ts";
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     refunds,
     refundResolver,
     pruner,
+    webhookPruner,
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,
@@ -129,8 +131,8 @@ async function main(): Promise<void> {
     refunds,
     stores,
     live,
-    async recordNotification(ref) {
-      await inbox.record(ref.topic, ref.id);
+    async recordNotification(ref, signatureValid) {
+      await inbox.record(ref.topic, ref.id, signatureValid);
       worker.wake();
     },
     isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
@@ -165,6 +167,7 @@ async function main(): Promise<void> {
       policy: webhookPolicy,
       wake: () => webhookDeliverer.wake(),
     },
+    saleNotifications: notificationHistoryOf(db.prisma),
   });
 
   const server = createHttpServer(app);
@@ -173,6 +176,7 @@ async function main(): Promise<void> {
   sweeper.start();
   refundResolver.start();
   pruner.start();
+  webhookPruner.start();
   webhookDeliverer.start();
   reconciliation.job.start();
   logger.info(
@@ -196,6 +200,7 @@ async function main(): Promise<void> {
       sweeper.stop(),
       refundResolver.stop(),
       pruner.stop(),
+      webhookPruner.stop(),
       webhookDeliverer.stop(),
       reconciliation.job.stop(),
       feed?.stop(),

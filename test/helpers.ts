@@ -20,6 +20,7 @@ import { observeMercadoPagoCalls } from "../src/metrics/mercadopago-calls.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import { createMetricsRepository } from "../src/metrics/metrics.repository.ts";
 import { observeSignatureMismatchReread } from "../src/metrics/webhooks-out-metrics.ts";
+import { notificationHistoryOf } from "../src/webhooks-out/sale-notifications.ts";
 import { createInboxRepository } from "../src/notifications/inbox.repository.ts";
 import { notificationUrl } from "../src/notifications/notification-url.ts";
 import { createSecretlessDeliveryHandler } from "../src/notifications/secretless-deliveries.ts";
@@ -268,8 +269,8 @@ export function buildHarness(
     refunds,
     stores,
     ...(opts.site ? { site: opts.site } : {}),
-    async recordNotification(ref) {
-      await inbox.record(ref.topic, ref.id);
+    async recordNotification(ref, signatureValid) {
+      await inbox.record(ref.topic, ref.id, signatureValid);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker
     },
     isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
@@ -297,6 +298,7 @@ export function buildHarness(
     },
     ...(opts.live ? { live: opts.live } : {}),
     ...(opts.webhooksOut ? { webhooksOut: opts.webhooksOut } : {}),
+    saleNotifications: notificationHistoryOf(db.prisma),
     ...(metrics
       ? { metrics, metricsToken: typeof opts.metrics === "string" ? opts.metrics : undefined }
       : {}),

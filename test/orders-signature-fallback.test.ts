@@ -59,6 +59,15 @@ describe("Orders API notifications whose signature does not verify", () => {
     expect(reads).toHaveLength(1);
     const sale = await request(f.h.app).get(`/orders/${body.external_reference}`).set(auth);
     expect(sale.body.status).toBe("paid");
+    // the sale's history says the signature did not verify, and what the read found
+    const history = await request(f.h.app)
+      .get(`/orders/${body.external_reference}?include=events`)
+      .set(auth);
+    expect(
+      history.body.notifications.inbound.find(
+        (n: { resource_id: string }) => n.resource_id === orderId,
+      ),
+    ).toMatchObject({ topic: "order", signature_valid: false, outcome: "paid" });
   });
 
   it("ignores an order id that is not one of ours: no row, no read, not counted", async () => {

@@ -3,6 +3,8 @@ import type { Config } from "../config.ts";
 import { siteProfile, type SiteId } from "../sites.ts";
 import { poolOf, type Database } from "../db/database.ts";
 import { createNotificationPruner } from "../jobs/notification-pruner.ts";
+import { createWebhookPruner } from "../jobs/webhook-pruner.ts";
+import { createWebhooksOutRetention } from "../webhooks-out/webhooks-out.retention.ts";
 import { createNotificationWorker } from "../jobs/notification-worker.ts";
 import { createRefundResolver } from "../jobs/refund-resolver.ts";
 import { createSalesSweeper } from "../jobs/sales-sweeper.ts";
@@ -148,6 +150,12 @@ export function buildServices(
     config: config.webhooksOut,
     observe: observeWebhookDelivery,
   });
+  const webhookPruner = createWebhookPruner({
+    retention: createWebhooksOutRetention(db.prisma),
+    logger,
+    now: () => new Date(),
+    retentionDays: config.webhooksOut.retentionDays,
+  });
 
   // the day matched against Mercado Pago's ledger: on the background client, one page at a time
   const reconciliation = buildReconciliation({
@@ -166,6 +174,7 @@ export function buildServices(
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,
+    webhookPruner,
     cashierMp,
     metrics,
     repo,

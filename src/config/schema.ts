@@ -97,6 +97,8 @@ export const EnvSchema = z.object({
   WEBHOOK_OUT_RETRY_HOURS: z.coerce.number().min(0.001).max(720).default(24),
   WEBHOOK_OUT_DISABLE_HOURS: z.coerce.number().min(0.001).max(2160).default(72),
   WEBHOOK_OUT_POLL_MS: positiveInt(1_000),
+  // longer than the retry window by default; an event still pending delivery is never deleted
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   // Lists, so a secret can be rotated: the first is current, the others still accepted.
   WEBHOOK_SECRET: commaList.pipe(
     z.array(z.string().regex(WEBHOOK_SECRET_PATTERN, "must be 16-128 characters of [A-Za-z0-9_-]")),

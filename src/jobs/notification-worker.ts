@@ -204,18 +204,31 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
           sales.filter((s) => s.status === "paid" || s.status === "refunded").map((s) => s.id),
           new Date(),
         );
-        const pending = new Set(
-          sales.filter((s) => s.status === "pending").map((s) => s.externalReference),
-        );
+        const byRef = new Map(sales.map((s) => [s.externalReference, s]));
         await deps.inbox.complete(
           read.map(({ n, orders }): WorkedNotification => {
             const base = { id: n.id, deliveries: n.deliveries };
             if (orders.length === 0) {
-              return { ...base, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.unknown };
+              return {
+                ...base,
+                quietMs: quiet.pending,
+                priority: NOTIFICATION_PRIORITY.unknown,
+                saleId: null,
+                outcome: "not_found",
+              };
             }
-            return orders.some((o) => pending.has(o.externalReference ?? ""))
-              ? { ...base, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.open }
-              : { ...base, quietMs: quiet.settled, priority: NOTIFICATION_PRIORITY.settled };
+            // the sale's own history shows the notification behind it (and what the read found)
+            const found = orders.map((o) => byRef.get(o.externalReference ?? ""));
+            const sale = found.find((s) => s?.status === "pending") ?? found.find((s) => s);
+            const link = { saleId: sale?.id ?? null, outcome: sale?.status ?? "not_ours" };
+            return sale?.status === "pending"
+              ? { ...base, ...link, quietMs: quiet.pending, priority: NOTIFICATION_PRIORITY.open }
+              : {
+                  ...base,
+                  ...link,
+                  quietMs: quiet.settled,
+                  priority: NOTIFICATION_PRIORITY.settled,
+                };
           }),
         );
       } catch (err) {

@@ -50,6 +50,7 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps) {
           type: d.eventType,
           createdAt: d.eventCreatedAt,
           saleRow: d.saleRow,
+          refundRow: d.refundRow,
         }),
       );
       result = await send(d.url, signedHeaders(d.secret, d.eventId, body, now()), body, {

@@ -5,6 +5,7 @@ import { parseInput } from "../errors.ts";
 import { presentSale, type RefundHistory } from "../sales/sale.presenter.ts";
 import type { Sale } from "../sales/sale.ts";
 import { presentWithHistory, reference, scopeOf } from "../sales/sales.routes.ts";
+import type { NotificationHistory } from "../sales/sale-notifications.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import type { LiveSales } from "./live-sales.ts";
 
@@ -65,6 +66,8 @@ export function createLiveRouter(deps: {
   sales: SalesService;
   live: LiveSales;
   refunds?: RefundHistory;
+  /** a sale's notifications both ways, in its history for full and staff keys */
+  notifications?: NotificationHistory;
 }): Router {
   const { sales, live, refunds } = deps;
   const router = Router();
@@ -144,8 +147,11 @@ export function createLiveRouter(deps: {
       const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
       const answer = async (s: Sale) => {
         if (res.headersSent) return;
+        const told = actor.role === "pos" ? undefined : deps.notifications;
         const body =
-          query.include === "events" ? await presentWithHistory(s, sales, refunds) : presentSale(s);
+          query.include === "events"
+            ? await presentWithHistory(s, sales, refunds, told)
+            : presentSale(s);
         if (!res.headersSent) res.json(body);
       };
       if (sale.status !== "pending" || query.wait === 0) return answer(sale);

@@ -31,6 +31,10 @@ export interface WorkedNotification extends Pick<ClaimedNotification, "id" | "de
   quietMs: number;
   /** where a new delivery for this resource queues (NOTIFICATION_PRIORITY) */
   priority: NotificationPriority;
+  /** the sale the read led to; null: none (an earlier link is kept) */
+  saleId?: string | null;
+  /** what the read found: not_found, not_ours, or the sale's status after it */
+  outcome?: string;
 }
 
 /**
@@ -54,6 +58,7 @@ interface Pending {
   key: string;
   topic: NotificationTopic;
   resourceId: string;
+  signatureValid: boolean | null;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -86,19 +91,33 @@ export function createInboxRepository(db: Db) {
   async function write(batch: Pending[]): Promise<void> {
     // one row per resource, its delivery count added at once; sorted by (topic, resource id),
     // the order every statement that locks several rows uses, so two of them never deadlock
-    const counts = new Map<string, { topic: NotificationTopic; resourceId: string; n: number }>();
+    // the row keeps what the last delivery's x-signature said
+    const counts = new Map<
+      string,
+      { topic: NotificationTopic; resourceId: string; n: number; signatureValid: boolean | null }
+    >();
     for (const p of batch) {
       const row = counts.get(p.key);
-      if (row) row.n++;
-      else counts.set(p.key, { topic: p.topic, resourceId: p.resourceId, n: 1 });
+      if (row) {
+        row.n++;
+        row.signatureValid = p.signatureValid;
+      } else {
+        counts.set(p.key, { ...p, n: 1 });
+      }
     }
     const rows = [...counts.entries()].sort(([, a], [, b]) => byLockOrder(a, b));
     try {
       await db.$executeRaw`
-        INSERT INTO notifications (topic, resource_id, deliveries)
-        VALUES ${Prisma.join(rows.map(([, r]) => Prisma.sql`(${r.topic}, ${r.resourceId}, ${r.n})`))}
+        INSERT INTO notifications (topic, resource_id, deliveries, signature_valid)
+        VALUES ${Prisma.join(
+          rows.map(
+            ([, r]) =>
+              Prisma.sql`(${r.topic}, ${r.resourceId}, ${r.n}, ${r.signatureValid}::boolean)`,
+          ),
+        )}
         ON CONFLICT (topic, resource_id) DO UPDATE SET
           deliveries = notifications.deliveries + EXCLUDED.deliveries,
+          signature_valid = EXCLUDED.signature_valid,
           last_received_at = now(),
           due_at = CASE WHEN notifications.processed_at IS NULL THEN notifications.due_at
                         ELSE greatest(now(), notifications.quiet_until) END,
@@ -111,9 +130,20 @@ export function createInboxRepository(db: Db) {
   }
 
   return {
-    record(topic: NotificationTopic, resourceId: string): Promise<void> {
+    record(
+      topic: NotificationTopic,
+      resourceId: string,
+      signatureValid: boolean | null = null,
+    ): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        queue.push({ key: `${topic}:${resourceId}`, topic, resourceId, resolve, reject });
+        queue.push({
+          key: `${topic}:${resourceId}`,
+          topic,
+          resourceId,
+          signatureValid,
+          resolve,
+          reject,
+        });
         flush();
       });
     },
@@ -164,8 +194,10 @@ export function createInboxRepository(db: Db) {
           SELECT * FROM unnest(${rows.map((r) => r.id)}::bigint[],
                                ${rows.map((r) => r.deliveries)}::int[],
                                ${rows.map((r) => r.quietMs)}::int[],
-                               ${rows.map((r) => r.priority)}::smallint[])
-                 AS w(id, deliveries, quiet_ms, priority)
+                               ${rows.map((r) => r.priority)}::smallint[],
+                               ${rows.map((r) => r.saleId ?? null)}::uuid[],
+                               ${rows.map((r) => r.outcome ?? null)}::text[])
+                 AS w(id, deliveries, quiet_ms, priority, sale_id, outcome)
         ), locked AS (
           SELECT n.id FROM notifications n JOIN w ON w.id = n.id
            WHERE n.processed_at IS NULL
@@ -176,6 +208,8 @@ export function createInboxRepository(db: Db) {
           processed_at = CASE WHEN n.deliveries = w.deliveries THEN now() END,
           quiet_until = now() + make_interval(secs => w.quiet_ms / 1000.0),
           priority = w.priority,
+          sale_id = coalesce(w.sale_id, n.sale_id),
+          read_outcome = coalesce(w.outcome, n.read_outcome),
           due_at = CASE WHEN n.deliveries = w.deliveries THEN n.due_at
                         ELSE now() + make_interval(secs => w.quiet_ms / 1000.0) END,
           last_error = NULL

@@ -5,8 +5,11 @@ import { parseNotification, type NotificationRef } from "../mercadopago/notifica
 import { validMercadoPagoSignature, validOrderSignature } from "../mercadopago/signature.ts";
 
 export interface WebhookDeps {
-  /** stores the notification durably; the worker does the Mercado Pago reads */
-  record(ref: NotificationRef): Promise<void>;
+  /**
+   * stores the notification durably, with what its x-signature said (null: none was checked);
+   * the worker does the Mercado Pago reads
+   */
+  record(ref: NotificationRef, signatureValid: boolean | null): Promise<void>;
   /**
    * The secret in notification_url (configured, or generated and kept in the database; see
    * webhook-secrets.ts). Unset only where no secret is wanted (some tests): nothing is checked.
@@ -125,7 +128,7 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
               "unverified order notification for a pending sale of ours: re-read",
             );
             deps.onSignatureMismatchReread?.();
-            await deps.record(early);
+            await deps.record(early, false);
             res.status(200).json({ received: true });
             return;
           }
@@ -133,7 +136,7 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
           res.status(200).json({ received: true });
           return;
         }
-        await deps.record(early);
+        await deps.record(early, true);
         res.status(200).json({ received: true });
         return;
       }
@@ -146,7 +149,8 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
       }
       // QR notifications come unsigned, so a signature is checked when sent, never required.
       const signature = req.get("x-signature");
-      if (signingSecrets.length > 0 && signature !== undefined) {
+      const checked = signingSecrets.length > 0 && signature !== undefined;
+      if (checked) {
         const dataId = req.query["data.id"];
         const signed = {
           signature,
@@ -165,7 +169,7 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
         res.status(200).json({ received: true });
         return;
       }
-      await deps.record(ref);
+      await deps.record(ref, checked ? true : null);
       res.status(200).json({ received: true });
     },
   );

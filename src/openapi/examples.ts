@@ -171,3 +171,34 @@ export const DISPLAY_INFO_EXAMPLE = {
   time_zone: "America/Argentina/Buenos_Aires",
   currency: "ARS",
 };
+
+/** A paid sale's notifications both ways (`?include=events`, full and staff keys). */
+export const SALE_NOTIFICATIONS_EXAMPLE = {
+  inbound: [
+    {
+      topic: "merchant_order",
+      resource_id: "29891234567",
+      first_received_at: "2026-12-07T14:03:12.410Z",
+      received_at: "2026-12-07T14:03:19.022Z",
+      deliveries: 2,
+      signature_valid: null,
+      outcome: "paid",
+      processed_at: "2026-12-07T14:03:19.230Z",
+      error: null,
+    },
+  ],
+  outbound: [
+    {
+      delivery_id: "7c1b2f6e-8a51-4c39-9a0e-2f4d51b8c0a1",
+      endpoint_id: "3f0c9a52-1d7e-4b8a-b7c2-5e9d0a6f4c11",
+      endpoint_url: "https://erp.example.com/hooks/pos",
+      event_id: "evt_5b0e7f2c9d1a4e8b8f3c6a2d1e0b9c7f",
+      event_type: "sale.paid",
+      delivery_status: "succeeded",
+      at: "2026-12-07T14:03:19.301Z",
+      status_code: 204,
+      latency_ms: 38,
+      error: null,
+    },
+  ],
+};

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "../errors.ts";
 import { SaleRefundSchema } from "../refunds/refund.responses.ts";
 import { SaleEventSchema, SaleSchema } from "../sales/sale.responses.ts";
+import { SaleNotificationsSchema } from "../sales/sale-notifications.ts";
+import { SALE_NOTIFICATIONS_EXAMPLE } from "./examples.ts";
 
 /**
  * Answer schemas that belong to no one feature: the error body (errors.ts writes it), a sale
@@ -27,8 +29,15 @@ export const SaleWithEventsSchema = SaleSchema.extend({
       "the refunds asked through this service, oldest first (refunds made at Mercado Pago " +
       "directly show only in `refunded_amount`)",
   }),
+  notifications: SaleNotificationsSchema.optional().meta({
+    description:
+      "full and staff keys: Mercado Pago's notifications behind the sale (`inbound`) and each " +
+      "attempt to deliver its events to the store's endpoints (`outbound`)",
+    examples: [SALE_NOTIFICATIONS_EXAMPLE],
+  }),
 }).meta({
-  description: "A sale with its history (`?include=events`): status changes and refunds.",
+  description:
+    "A sale with its history (`?include=events`): status changes, refunds and notifications.",
 });
 
 export const HealthSchema = z.object({ status: z.literal("ok") });

@@ -162,6 +162,17 @@ function sale(locale: Locale): string {
   ${tag("h2", "sale.history")}
   <ol id="timeline" class="timeline"></ol>
 </section>
+<section class="card" id="notifications" hidden>
+  ${tag("h2", "sale.notifications")}
+  ${tag("h3", "sale.inbound")}
+  <table><thead><tr>${tag("th", "col.time")}${tag("th", "col.topic")}${tag("th", "col.resource")}${tag("th", "col.signature")}${tag("th", "col.read")}</tr></thead>
+  <tbody id="inbound"></tbody></table>
+  ${tag("p", "sale.no_inbound", 'id="no-inbound" class="muted" hidden')}
+  ${tag("h3", "sale.outbound")}
+  <table><thead><tr>${tag("th", "col.time")}${tag("th", "col.event")}${tag("th", "col.url")}${tag("th", "col.answer")}${tag("th", "col.latency", 'class="num"')}${tag("th", "col.error")}</tr></thead>
+  <tbody id="outbound"></tbody></table>
+  ${tag("p", "sale.no_outbound", 'id="no-outbound" class="muted" hidden')}
+</section>
 <section class="card">
   ${tag("h2", "sale.details")}
   <dl id="fields" class="fields"></dl>

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { actorOf, permit, type Actor } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
 import { requireJson as jsonBody } from "../route-input.ts";
+import type { NotificationHistory } from "./sale-notifications.ts";
 import { presentEvent, presentSale, type RefundHistory } from "./sale.presenter.ts";
 import type { Sale } from "./sale.ts";
 import { inScope, type SaleScope } from "../scope.ts";
@@ -21,21 +22,26 @@ export const OrderQuerySchema = z.object({ include: z.enum(["events"]).optional(
 /**
  * The sale with its history (`?include=events`): the status changes (`events`) and the refunds
  * asked through this service (`refunds`, with their amounts and outcome), each oldest first. A
- * partial refund changes no status, so without `refunds` it would leave no trace there.
+ * partial refund changes no status, so without `refunds` it would leave no trace there. Given
+ * `notifications` (full and staff keys only: it names the store's own endpoints), also what
+ * Mercado Pago told us about the sale and what we told those endpoints.
  */
 export async function presentWithHistory(
   sale: Sale,
   sales: Pick<SalesService, "events">,
   refunds: RefundHistory | undefined,
+  notifications?: NotificationHistory,
 ) {
-  const [events, asked] = await Promise.all([
+  const [events, asked, told] = await Promise.all([
     sales.events(sale),
     refunds ? refunds.ofSale(sale) : Promise.resolve([]),
+    notifications?.ofSale(sale),
   ]);
   return {
     ...presentSale(sale),
     events: events.map(presentEvent),
     refunds: asked,
+    ...(told ? { notifications: told } : {}),
   };
 }
 
@@ -50,7 +56,11 @@ const requireJson = jsonBody("the sale");
  * POS and staff routes: check the caller's role, parse, call the service, present. The caller
  * reaches the service only as a scope; services never see the request.
  */
-export function createSalesRouter(sales: SalesService, refunds?: RefundHistory): Router {
+export function createSalesRouter(
+  sales: SalesService,
+  refunds?: RefundHistory,
+  notifications?: NotificationHistory,
+): Router {
   const router = Router();
 
   // The order of refusals: no key 401, wrong role 403, not JSON 415, too big 413, invalid 400.
@@ -72,10 +82,12 @@ export function createSalesRouter(sales: SalesService, refunds?: RefundHistory):
 
   router.get("/orders/:ref", permit(["full", "staff", "pos"], "read sales"), async (req, res) => {
     const query = parseInput(OrderQuerySchema, req.query);
-    const sale = await sales.get(reference(req.params.ref), scopeOf(actorOf(req)));
+    const actor = actorOf(req);
+    const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
+    const told = actor.role === "pos" ? undefined : notifications;
     res.json(
       query.include === "events"
-        ? await presentWithHistory(sale, sales, refunds)
+        ? await presentWithHistory(sale, sales, refunds, told)
         : presentSale(sale),
     );
   });

@@ -49,6 +49,8 @@ export interface ClaimedDelivery {
   eventType: string;
   eventCreatedAt: Date;
   saleRow: unknown;
+  /** refund.failed: the refunds row when it failed; else null */
+  refundRow: unknown;
 }
 
 const endpointSelect = {
@@ -204,7 +206,7 @@ export function createWebhooksOutRepository(db: Db) {
         )
         SELECT c.id, c.attempts, c.window_start AS "windowStart", c.endpoint_id AS "endpointId",
                e.url, e.secret, o.id AS "eventId", o.type AS "eventType",
-               o.created_at AS "eventCreatedAt", o.sale AS "saleRow"
+               o.created_at AS "eventCreatedAt", o.sale AS "saleRow", o.refund AS "refundRow"
           FROM claimed c
           JOIN webhook_endpoints e ON e.id = c.endpoint_id
           JOIN outbound_events o ON o.seq = c.event_seq`;

@@ -101,7 +101,9 @@ export const SALE_OPERATIONS: Operation[] = [
     query: {
       schema: OrderReadQuerySchema,
       descriptions: {
-        include: "`events` adds the history: status changes (`events`) and refunds (`refunds`)",
+        include:
+          "`events` adds the history: status changes (`events`), refunds (`refunds`) and, for " +
+          "full and staff keys, the notifications both ways (`notifications`)",
         wait: "seconds to wait for the sale to leave `pending`",
       },
     },

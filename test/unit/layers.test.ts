@@ -45,7 +45,14 @@ const COMPOSITION_FILES = new Set([
 ]);
 /** The composition root's boot steps, each a module of src/boot/ that src/main.ts runs. */
 const BOOT = "boot";
-const DOMAIN = new Set(["stores", "notifications", "merchants", "sales", "refunds", "webhooks-out"]);
+const DOMAIN = new Set([
+  "stores",
+  "notifications",
+  "merchants",
+  "sales",
+  "refunds",
+  "webhooks-out",
+]);
 
 /** Where a file of src/ stands; null: outside the service's layers (the simulator). */
 export function placeOf(file: string): Place | null {

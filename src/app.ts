@@ -33,6 +33,8 @@ import type { UrlPolicy } from "./webhooks-out/endpoint-url.ts";
 import type { WebhooksOutRepository } from "./webhooks-out/webhooks-out.repository.ts";
 import { createWebhooksOutRouter } from "./webhooks-out/webhooks-out.routes.ts";
 import type { StoresService } from "./stores/stores.service.ts";
+import { createMerchantsRouter } from "./merchants/merchants.routes.ts";
+import type { MerchantsService } from "./merchants/merchants.service.ts";
 
 export interface AppDeps {
   logger: Logger;
@@ -77,6 +79,8 @@ export interface AppDeps {
   live?: LiveSales;
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
   simulator?: Router;
+  /** platform mode's merchants and their OAuth connection; without it not served */
+  merchants?: MerchantsService;
   /** webhooks to the store's systems: endpoints and deliveries; without it not served */
   webhooksOut?: { repo: WebhooksOutRepository; policy: UrlPolicy; wake?: () => void };
   /** GET /metrics (behind `metricsToken` when set) and the HTTP request histogram */
@@ -245,6 +249,10 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.stores) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
     app.use(createStoresRouter(deps.stores, guard));
+  }
+  if (deps.merchants) {
+    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+    app.use(createMerchantsRouter(deps.merchants, guard, limiter ? [limiter] : []));
   }
   if (deps.webhooksOut) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];

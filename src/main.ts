@@ -1,3 +1,4 @@
+import { buildPlatform } from "./boot/platform.ts";
 import "dotenv/config";
 import { createApp } from "./app.ts";
 import { createCloseoutRepository } from "./closeout/closeout.repository.ts";
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
     webhookDeliverer,
   } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
 
+  const platform = buildPlatform(config, logger, db, upstream, site.site);
+
   const filled = await repo.fillCurrency(siteProfile(site.site).currency);
   if (filled > 0)
     logger.info({ sales: filled }, "sales stored before currencies: given the site's");
@@ -157,6 +160,7 @@ async function main(): Promise<void> {
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
     metrics,
     metricsToken: config.metricsToken,
+    ...(platform ? { merchants: platform.merchants } : {}),
     webhooksOut: {
       repo: webhooksOutRepo,
       policy: webhookPolicy,

@@ -148,6 +148,8 @@ export function buildHarness(
     simulator?: Router;
     /** the site the service runs as: its stores' default zone and language, the pages' currency */
     site?: SiteId;
+    /** platform mode's merchants routes */
+    merchants?: Parameters<typeof createApp>[0]["merchants"];
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -278,6 +280,7 @@ export function buildHarness(
       ? { metrics, metricsToken: typeof opts.metrics === "string" ? opts.metrics : undefined }
       : {}),
     ...(opts.simulator ? { simulator: opts.simulator } : {}),
+    ...(opts.merchants ? { merchants: opts.merchants } : {}),
   });
   return {
     app,

@@ -1,0 +1,50 @@
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/database.ts";
+import { createMerchantTokenBox } from "../merchants/merchant-tokens.ts";
+import { createMerchantsRepository } from "../merchants/merchants.repository.ts";
+import { createMerchantsService } from "../merchants/merchants.service.ts";
+import { createOAuthClient } from "../mercadopago/oauth.calls.ts";
+import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
+import type { SiteId } from "../sites.ts";
+import type { Upstream } from "./mercadopago.ts";
+
+/**
+ * Platform mode's parts (docs/platform.md), when MP_CLIENT_ID, MP_CLIENT_SECRET and
+ * TOKEN_ENCRYPTION_KEY are set: the merchants, their OAuth connection at the same Mercado Pago
+ * the service calls (or the simulator), and their sealed tokens. Null in single-merchant mode.
+ */
+export function buildPlatform(
+  config: Config,
+  logger: Logger,
+  db: Database,
+  upstream: Upstream,
+  site: SiteId,
+) {
+  const platform = config.platform;
+  if (!platform) return null;
+  const repo = createMerchantsRepository(db.prisma);
+  const box = createMerchantTokenBox(platform.tokenKeys);
+  const oauth = createOAuthClient({
+    baseUrl: upstream.baseUrl,
+    clientId: platform.clientId,
+    clientSecret: platform.clientSecret,
+    timeoutMs: config.mercadoPago.timeoutMs,
+    logger,
+    observe: observeMercadoPagoCalls,
+  });
+  const merchants = createMerchantsService({
+    repo,
+    box,
+    oauth,
+    logger,
+    config: {
+      clientId: platform.clientId,
+      authUrl: platform.authUrl,
+      redirectUri: platform.redirectUri,
+      site,
+    },
+  });
+  logger.info("platform mode: merchants connect their own Mercado Pago accounts by OAuth");
+  return { repo, box, oauth, merchants };
+}

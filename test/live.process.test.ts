@@ -5,7 +5,12 @@ import axios from "axios";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import { COLLECTOR, TOKEN, createTestDb, saleBody, type TestDb } from "./helpers.ts";
-import { freePort, startService, type ServiceProcess } from "./process-helpers.ts";
+import {
+  freePort,
+  simulatedServiceEnv,
+  startService,
+  type ServiceProcess,
+} from "./process-helpers.ts";
 import { openSse } from "./sse-client.ts";
 
 // Live updates across real processes: a change made by one replica reaches the streams and long
@@ -31,18 +36,15 @@ describe("two processes on one database", () => {
     });
     const service = async () => {
       const port = await freePort();
-      return startService({
-        PORT: String(port),
-        DATABASE_URL: db.url,
-        MP_ACCESS_TOKEN: TOKEN,
-        MP_COLLECTOR_ID: COLLECTOR,
-        MP_BASE_URL: sim.baseUrl,
-        MP_TIMEOUT_MS: "1000",
-        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-        API_KEYS: KEY,
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-      });
+      return startService(
+        simulatedServiceEnv({
+          port,
+          databaseUrl: db.url,
+          mp: { baseUrl: sim.baseUrl, accessToken: TOKEN, collectorId: COLLECTOR },
+          apiKeys: KEY,
+          nodeEnv: "production",
+        }),
+      );
     };
     [a, b] = await Promise.all([service(), service()]);
   }, 120_000);

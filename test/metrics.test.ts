@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import axios from "axios";
@@ -24,6 +23,7 @@ import {
   type Harness,
   type TestDb,
 } from "./helpers.ts";
+import { listenOnLoopback, notifyService } from "./simulator-flows.ts";
 
 // A sale paid through the simulator (real HTTP both ways), then what /metrics shows of it.
 
@@ -44,13 +44,8 @@ beforeAll(async () => {
   });
   h = buildHarness(db, { mpBaseUrl: sim.baseUrl, timeoutMs: 1000, metrics: METRICS_TOKEN });
   open = buildHarness(db, { mpBaseUrl: sim.baseUrl, metrics: true });
-  server = createServer(h.app).listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
-  sim.sim.notifier.setControls({
-    overrideUrl: `http://127.0.0.1:${port}/webhooks/mercadopago`,
-    retrySchedule: [20, 40],
-  });
+  server = await listenOnLoopback(h.app);
+  notifyService(sim, server);
 });
 afterAll(async () => {
   await sim.close();

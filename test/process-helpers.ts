@@ -12,6 +12,35 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A service process against an external simulator (Mercado Pago) with a database of its own. */
+export interface SimulatedService {
+  port: number;
+  databaseUrl: string;
+  /** the simulator's base URL, the token it accepts and its collector */
+  mp: { baseUrl: string; accessToken: string; collectorId: string };
+  apiKeys: string;
+  nodeEnv: "production" | "development";
+}
+
+/**
+ * The environment of that process: its own PORT and PUBLIC_BASE_URL (where the simulator sends
+ * notifications), Mercado Pago at the simulator with a 1 s timeout, warnings only.
+ */
+export function simulatedServiceEnv(s: SimulatedService): Record<string, string> {
+  return {
+    PORT: String(s.port),
+    DATABASE_URL: s.databaseUrl,
+    MP_ACCESS_TOKEN: s.mp.accessToken,
+    MP_COLLECTOR_ID: s.mp.collectorId,
+    MP_BASE_URL: s.mp.baseUrl,
+    MP_TIMEOUT_MS: "1000",
+    PUBLIC_BASE_URL: `http://127.0.0.1:${s.port}`,
+    API_KEYS: s.apiKeys,
+    NODE_ENV: s.nodeEnv,
+    LOG_LEVEL: "warn",
+  };
+}
+
 export interface ServiceProcess {
   url: string;
   child: ChildProcess;

@@ -5,7 +5,13 @@ import axios from "axios";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import { COLLECTOR, TOKEN, createTestDb, saleBody, type TestDb } from "./helpers.ts";
-import { freePort, startService, waitFor, type ServiceProcess } from "./process-helpers.ts";
+import {
+  freePort,
+  simulatedServiceEnv,
+  startService,
+  waitFor,
+  type ServiceProcess,
+} from "./process-helpers.ts";
 
 // The real process: zero-config start, restarts after SIGKILL, and several replicas on one
 // database. Slow by nature (child processes), so kept to the scenarios only a process can show.
@@ -80,16 +86,13 @@ describe("with PostgreSQL and an external simulator", () => {
 
   async function service(port: number, extra: Record<string, string> = {}) {
     const svc = await startService({
-      PORT: String(port),
-      DATABASE_URL: db.url,
-      MP_ACCESS_TOKEN: TOKEN,
-      MP_COLLECTOR_ID: COLLECTOR,
-      MP_BASE_URL: sim.baseUrl,
-      MP_TIMEOUT_MS: "1000",
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      API_KEYS: KEY,
-      NODE_ENV: "production",
-      LOG_LEVEL: "warn",
+      ...simulatedServiceEnv({
+        port,
+        databaseUrl: db.url,
+        mp: { baseUrl: sim.baseUrl, accessToken: TOKEN, collectorId: COLLECTOR },
+        apiKeys: KEY,
+        nodeEnv: "production",
+      }),
       ...extra,
     });
     services.push(svc);

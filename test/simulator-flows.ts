@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
 import type { SiteId } from "../src/sites.ts";
@@ -24,6 +24,22 @@ export interface SimulatorFlows {
   server: Server;
 }
 
+/** Serves `app` on a loopback port, where the simulator can reach the service's webhook. */
+export async function listenOnLoopback(app: RequestListener): Promise<Server> {
+  const server = createServer(app).listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  return server;
+}
+
+/** The simulator's notifications go to the service's webhook on `server`, retried quickly. */
+export function notifyService(sim: SimulatorServer, server: Server): void {
+  const { port } = server.address() as AddressInfo;
+  sim.sim.notifier.setControls({
+    overrideUrl: `http://127.0.0.1:${port}/webhooks/mercadopago`,
+    retrySchedule: [20, 40],
+  });
+}
+
 export async function startSimulatorFlows(
   api: MercadoPagoApi,
   signingSecret: string,
@@ -45,8 +61,7 @@ export async function startSimulatorFlows(
     ...(site ? { site } : {}),
     ...(api === "orders" ? { signingSecret } : {}),
   });
-  const server = createServer(h.app).listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
+  const server = await listenOnLoopback(h.app);
   return { db, sim, h, server };
 }
 
@@ -58,12 +73,8 @@ export async function stopSimulatorFlows(f: SimulatorFlows): Promise<void> {
 
 /** Before each test: notifications to this service, quick retries, no faults, no calls seen. */
 export function resetSimulatorFlows(f: SimulatorFlows): void {
-  const { port } = f.server.address() as AddressInfo;
   f.sim.sim.notifier.resetControls();
-  f.sim.sim.notifier.setControls({
-    overrideUrl: `http://127.0.0.1:${port}/webhooks/mercadopago`,
-    retrySchedule: [20, 40],
-  });
+  notifyService(f.sim, f.server);
   f.sim.sim.faults.clear();
   f.sim.sim.state.setRefunds({ mode: "sync", settleMs: 1000, outcome: "processed" });
   f.sim.sim.requests.length = 0;

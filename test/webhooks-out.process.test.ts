@@ -4,7 +4,13 @@ import axios from "axios";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulatorServer, type SimulatorServer } from "mercadopago-simulator";
 import { COLLECTOR, TOKEN, createTestDb, saleBody, type TestDb } from "./helpers.ts";
-import { freePort, startService, waitFor, type ServiceProcess } from "./process-helpers.ts";
+import {
+  freePort,
+  simulatedServiceEnv,
+  startService,
+  waitFor,
+  type ServiceProcess,
+} from "./process-helpers.ts";
 
 // The real process killed (SIGKILL) while a sale's event is owed to a receiver: after a restart
 // every event still arrives; nothing was kept only in the dead process's memory.
@@ -50,16 +56,13 @@ describe("webhooks out across a SIGKILL", () => {
 
   async function service(port: number) {
     const svc = await startService({
-      PORT: String(port),
-      DATABASE_URL: db.url,
-      MP_ACCESS_TOKEN: TOKEN,
-      MP_COLLECTOR_ID: COLLECTOR,
-      MP_BASE_URL: sim.baseUrl,
-      MP_TIMEOUT_MS: "1000",
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      API_KEYS: KEY,
-      NODE_ENV: "development",
-      LOG_LEVEL: "warn",
+      ...simulatedServiceEnv({
+        port,
+        databaseUrl: db.url,
+        mp: { baseUrl: sim.baseUrl, accessToken: TOKEN, collectorId: COLLECTOR },
+        apiKeys: KEY,
+        nodeEnv: "development",
+      }),
       WEBHOOK_OUT_TIMEOUT_MS: "2000",
       WEBHOOK_OUT_RETRY_BASE_MS: "200",
       WEBHOOK_OUT_POLL_MS: "100",

@@ -18,7 +18,7 @@ import {
   type Harness,
   type TestDb,
 } from "./helpers.ts";
-import { drainInbox } from "./simulator-flows.ts";
+import { drainInbox, listenOnLoopback, notifyService } from "./simulator-flows.ts";
 
 // Webhooks out end to end: the simulator as Mercado Pago, real receivers on loopback ports, the
 // outbox written by the database's triggers and sent by the deliverer job.
@@ -131,13 +131,8 @@ describe("webhooks to the store's systems", () => {
       timeoutMs: 400,
       webhooksOut: { repo, policy },
     });
-    server = createServer(h.app).listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
-    const { port } = server.address() as AddressInfo;
-    sim.sim.notifier.setControls({
-      overrideUrl: `http://127.0.0.1:${port}/webhooks/mercadopago`,
-      retrySchedule: [20, 40],
-    });
+    server = await listenOnLoopback(h.app);
+    notifyService(sim, server);
   });
   afterAll(async () => {
     await sim.close();

@@ -1,9 +1,8 @@
 import express, { Router, type RequestHandler, type Response } from "express";
 import { actorOf, permit } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { noStore } from "../no-store.ts";
 import { pathId, requireJson as jsonBody } from "../route-input.ts";
-
-const requireJson = jsonBody("the body");
 import { inScope } from "../scope.ts";
 import { renderQrPng, renderQrSheet, renderQrSvg } from "./pos-qr.ts";
 import type { Pos } from "./store.ts";
@@ -18,10 +17,7 @@ import {
 } from "./stores.schemas.ts";
 import type { StoresService } from "./stores.service.ts";
 
-const noStore: RequestHandler = (_req, res, next) => {
-  res.setHeader("Cache-Control", "no-store");
-  next();
-};
+const requireJson = jsonBody("the body");
 
 /**
  * A POS's QR never changes (it is printed): browsers and the till may keep it an hour, and only

@@ -1,6 +1,7 @@
 import express, { Router, type RequestHandler } from "express";
 import { permit } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { noStore } from "../no-store.ts";
 import { pathId, requireJson as jsonBody } from "../route-input.ts";
 import { resolveTarget, type UrlPolicy } from "./endpoint-url.ts";
 import { newSecret } from "./signature.ts";
@@ -25,10 +26,6 @@ export function createWebhooksOutRouter(
   wake: () => void = () => {},
 ): Router {
   const router = Router();
-  const noStore: RequestHandler = (_req, res, next) => {
-    res.setHeader("Cache-Control", "no-store");
-    next();
-  };
   router.use(["/webhook-endpoints", "/webhook-deliveries"], noStore, ...guard);
 
   router.post(

@@ -9,12 +9,8 @@ export {
   type SimulatorServer,
   type SimulatorServerOptions,
 } from "./simulator.ts";
-export {
-  DEFAULT_ORDERS_WEBHOOK_SECRET,
-  axiosDeliver,
-  signOrderNotification,
-  type DeliverFn,
-  type NotificationControls,
-} from "./notifier.ts";
+export { axiosDeliver, type DeliverFn } from "./notifier.ts";
+export type { NotificationControls } from "./notification-controls.ts";
+export { DEFAULT_ORDERS_WEBHOOK_SECRET, signOrderNotification } from "./notification-messages.ts";
 export { FAULT_ENDPOINTS, type FaultEndpoint, type FaultRule } from "./faults.ts";
 export type * from "./state/types.ts";

@@ -3,46 +3,22 @@
 // configured for the application, with controls to make delivery unreliable on purpose: delay,
 // duplication, dropping, reordering and retries on failure.
 
-import { createHmac, randomUUID } from "node:crypto";
-
 import axios from "axios";
 
+import { DEFAULT_CONTROLS, parseControls } from "./notification-controls.ts";
+import type { NotificationControls, NotificationFormat } from "./notification-controls.ts";
+import {
+  DEFAULT_ORDERS_WEBHOOK_SECRET,
+  legacyMessage,
+  orderWebhookMessage,
+} from "./notification-messages.ts";
+import type { Message, MessageDraft, NotificationTopic } from "./notification-messages.ts";
 import type { SimulatorEvent } from "./state/index.ts";
 import type { ApiOrderEvent } from "./state/types.ts";
 import { createRandom, formatMpDate } from "./util.ts";
 
-export type NotificationFormat = "ipn" | "webhooks";
-
-export interface DelayRange {
-  min: number;
-  max: number;
-}
-
-export interface ReorderControl {
-  /** Order in which a held batch is released. */
-  mode: "reverse" | "random";
-  /** Release automatically once this many messages are held; 0 = only on `release()`. */
-  batch: number;
-}
-
-export interface NotificationControls {
-  /** Delay before each message is sent: fixed, or uniformly random in [min, max]. */
-  delayMs: number | DelayRange;
-  /** How many copies of each message are sent (1 = no duplicates). */
-  duplicate: number;
-  /** Probability (0..1) that a copy is silently lost. */
-  dropRate: number;
-  /** Lose every message. */
-  drop: boolean;
-  /** Hold messages and release them as a batch in another order; null = off. */
-  reorder: ReorderControl | null;
-  /** Formats to send; `source_news` in the notification_url narrows this further. */
-  formats: NotificationFormat[];
-  /** Waits before each retry after a failed attempt (Mercado Pago: 30 s, 5 min, 30 min). */
-  retrySchedule: number[];
-  /** Send everything here instead of the order's notification_url (our query is appended). */
-  overrideUrl: string | null;
-}
+// Kept here for the notifier's own tests, which build URLs the way the notifier does.
+export { appendQuery } from "./notification-messages.ts";
 
 export type DeliverFn = (
   url: string,
@@ -74,27 +50,6 @@ export interface NotifierOptions {
    * June 2026, and the service) or `lower` (what the QR notifications page says). Default original.
    */
   ordersSignatureIdCase?: "original" | "lower";
-}
-
-/**
- * Default secret for `order` Webhooks when none is given. The service checks x-signature only
- * when MP_WEBHOOK_SIGNING_SECRET is set; set both to the same value to have it checked.
- */
-export const DEFAULT_ORDERS_WEBHOOK_SECRET = "simulator-webhook-signing-secret";
-
-/**
- * `x-signature` of an `order` Webhook: `ts=<ms>,v1=<hex HMAC-SHA256>` of the manifest
- * `id:<data.id>;request-id:<x-request-id>;ts:<ts>;` (Mercado Pago's notifications page).
- */
-export function signOrderNotification(
-  secret: string,
-  dataId: string,
-  requestId: string,
-  ts: string,
-): string {
-  const manifest = `id:${dataId};request-id:${requestId};ts:${ts};`;
-  const v1 = createHmac("sha256", secret).update(manifest, "utf8").digest("hex");
-  return `ts=${ts},v1=${v1}`;
 }
 
 export type DeliveryOutcome = "delivered" | "failed" | "dropped" | "skipped";
@@ -148,128 +103,7 @@ export interface Notifier {
   stats(): NotifierStats;
 }
 
-const DEFAULT_CONTROLS: NotificationControls = {
-  delayMs: 0,
-  duplicate: 1,
-  dropRate: 0,
-  drop: false,
-  reorder: null,
-  formats: ["ipn", "webhooks"],
-  retrySchedule: [30_000, 300_000, 1_800_000],
-  overrideUrl: null,
-};
-
 const MAX_LOG = 5000;
-
-export type NotificationTopic = "merchant_order" | "payment" | "order";
-
-interface Message {
-  messageId: number;
-  copy: number;
-  format: NotificationFormat;
-  topic: NotificationTopic;
-  resourceId: number | string;
-  url: string;
-  body: (attempt: number) => unknown;
-  /** Headers of an attempt; computed once per attempt (a new request id and signature). */
-  headers?: (attempt: number) => Record<string, string>;
-}
-
-export class ControlsError extends Error {}
-
-function isNonNegativeNumber(v: unknown): v is number {
-  return typeof v === "number" && Number.isFinite(v) && v >= 0;
-}
-
-/** Validates a partial controls object coming from code or from HTTP. */
-export function parseControls(patch: unknown, base: NotificationControls): NotificationControls {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
-    throw new ControlsError("controls must be an object");
-  }
-  const p = patch as Record<string, unknown>;
-  const next: NotificationControls = { ...base, formats: [...base.formats] };
-  for (const key of Object.keys(p)) {
-    if (!(key in DEFAULT_CONTROLS)) throw new ControlsError(`unknown control: ${key}`);
-  }
-  if (p["delayMs"] !== undefined) {
-    const d = p["delayMs"];
-    if (isNonNegativeNumber(d)) next.delayMs = d;
-    else if (
-      typeof d === "object" &&
-      d !== null &&
-      isNonNegativeNumber((d as Record<string, unknown>)["min"]) &&
-      isNonNegativeNumber((d as Record<string, unknown>)["max"])
-    ) {
-      const range = d as DelayRange;
-      if (range.max < range.min) throw new ControlsError("delayMs.max must be >= delayMs.min");
-      next.delayMs = { min: range.min, max: range.max };
-    } else throw new ControlsError("delayMs must be a number or {min, max}");
-  }
-  if (p["duplicate"] !== undefined) {
-    const n = p["duplicate"];
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 100) {
-      throw new ControlsError("duplicate must be an integer between 1 and 100");
-    }
-    next.duplicate = n;
-  }
-  if (p["dropRate"] !== undefined) {
-    const r = p["dropRate"];
-    if (typeof r !== "number" || !(r >= 0 && r <= 1)) {
-      throw new ControlsError("dropRate must be between 0 and 1");
-    }
-    next.dropRate = r;
-  }
-  if (p["drop"] !== undefined) {
-    if (typeof p["drop"] !== "boolean") throw new ControlsError("drop must be boolean");
-    next.drop = p["drop"];
-  }
-  if (p["reorder"] !== undefined) {
-    const r = p["reorder"];
-    if (r === null || r === false) next.reorder = null;
-    else if (r === "reverse" || r === "random") next.reorder = { mode: r, batch: 0 };
-    else if (typeof r === "object") {
-      const o = r as Record<string, unknown>;
-      const mode = o["mode"];
-      const batch = o["batch"] ?? 0;
-      if (mode !== "reverse" && mode !== "random") {
-        throw new ControlsError("reorder.mode must be reverse or random");
-      }
-      if (typeof batch !== "number" || !Number.isInteger(batch) || batch < 0) {
-        throw new ControlsError("reorder.batch must be a non-negative integer");
-      }
-      next.reorder = { mode, batch };
-    } else throw new ControlsError("reorder must be null, 'reverse', 'random' or {mode, batch}");
-  }
-  if (p["formats"] !== undefined) {
-    const f = p["formats"];
-    const list = typeof f === "string" ? (f === "both" ? ["ipn", "webhooks"] : [f]) : f;
-    if (
-      !Array.isArray(list) ||
-      list.length === 0 ||
-      !list.every((x) => x === "ipn" || x === "webhooks")
-    ) {
-      throw new ControlsError("formats must be 'ipn', 'webhooks', 'both' or a list of them");
-    }
-    next.formats = [...new Set(list as NotificationFormat[])];
-  }
-  if (p["retrySchedule"] !== undefined) {
-    const s = p["retrySchedule"];
-    if (!Array.isArray(s) || !s.every(isNonNegativeNumber)) {
-      throw new ControlsError("retrySchedule must be a list of non-negative numbers (ms)");
-    }
-    next.retrySchedule = [...(s as number[])];
-  }
-  if (p["overrideUrl"] !== undefined) {
-    const u = p["overrideUrl"];
-    if (u !== null && typeof u !== "string")
-      throw new ControlsError("overrideUrl must be a string");
-    if (typeof u === "string" && !URL.canParse(u)) {
-      throw new ControlsError("overrideUrl must be an absolute URL");
-    }
-    next.overrideUrl = u;
-  }
-  return next;
-}
 
 /** Default delivery: a JSON POST, answering with the HTTP status (any status, no redirects). */
 export const axiosDeliver: DeliverFn = async (url, body, info) => {
@@ -281,20 +115,6 @@ export const axiosDeliver: DeliverFn = async (url, body, info) => {
   });
   return response.status;
 };
-
-/**
- * Appends query parameters to a URL without re-encoding what is already there (a secret in the
- * notification_url must reach the receiver byte for byte). A fragment is dropped.
- */
-export function appendQuery(url: string, params: [string, string][]): string {
-  const hash = url.indexOf("#");
-  const base = hash >= 0 ? url.slice(0, hash) : url;
-  const query = params
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-    .join("&");
-  if (!base.includes("?")) return `${base}?${query}`;
-  return base.endsWith("?") || base.endsWith("&") ? `${base}${query}` : `${base}&${query}`;
-}
 
 export function createNotifier(opts: NotifierOptions): Notifier {
   const now = opts.now ?? (() => new Date());
@@ -471,75 +291,32 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     return wanted;
   }
 
-  /**
-   * An `order` Webhook (Orders API, notifications page §4.2): POST `?data.id=<id>&type=order`
-   * to the application's URL, signed; the legacy `formats` and `source_news` do not apply.
-   */
-  function notifyOrder(event: ApiOrderEvent): void {
-    const target = controls.overrideUrl ?? opts.ordersNotificationUrl ?? null;
-    if (target === null) return;
-    const order = event.order;
-    const dataId = order.id;
-    const at = now().toISOString();
-    const url = appendQuery(target, [
-      ["data.id", dataId],
-      ["type", "order"],
-    ]);
-    const data: Record<string, unknown> = {
-      id: order.id,
-      external_reference: order.external_reference,
-      type: order.type,
-      status: order.status,
-      status_detail: order.status_detail,
-      total_amount: order.total_amount,
-      version: event.version,
-    };
-    if (order.total_paid_amount !== undefined) data["total_paid_amount"] = order.total_paid_amount;
-    // Only the processed example carries the transactions.
-    if (event.action === "order.processed") {
-      data["transactions"] = { payments: order.transactions.payments };
-    }
-    const body = {
-      action: event.action,
-      api_version: "v1",
-      application_id: String(order.integration_data["application_id"] ?? ""),
-      data,
-      date_created: at,
-      live_mode: false,
-      type: "order",
-      user_id: order.user_id,
-    };
-    const secret = opts.ordersWebhookSecret ?? DEFAULT_ORDERS_WEBHOOK_SECRET;
-    const signedId = opts.ordersSignatureIdCase === "lower" ? dataId.toLowerCase() : dataId;
-    const headers = (attempt: number): Record<string, string> => {
-      const requestId = randomUUID();
-      const ts = String(now().getTime());
-      return {
-        "x-signature": signOrderNotification(secret, signedId, requestId, ts),
-        "x-request-id": requestId,
-        "x-retry": String(attempt - 1),
-        "x-socket-timeout": String(attempt === 1 ? firstTimeout : retryTimeout),
-        "user-agent": "restclient-node/4.15.3",
-      };
-    };
-    messageCounter += 1;
-    const messageId = messageCounter;
-    const msg = {
-      messageId,
-      format: "webhooks" as const,
-      topic: "order" as const,
-      resourceId: dataId,
-      url,
-      body: () => body,
-      headers,
-    };
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      record({ ...msg, copy: 1 }, 1, "skipped", null, {
-        error: "notification URL is not an absolute http(s) URL",
-      });
+  /** Sends the copies of a message, or logs it skipped when its URL cannot be posted to. */
+  function dispatch(msg: MessageDraft, invalidUrl: string): void {
+    if (!URL.canParse(msg.url) || !/^https?:$/.test(new URL(msg.url).protocol)) {
+      record({ ...msg, copy: 1 }, 1, "skipped", null, { error: invalidUrl });
       return;
     }
     for (let copy = 1; copy <= controls.duplicate; copy += 1) enqueue({ ...msg, copy });
+  }
+
+  function notifyOrder(event: ApiOrderEvent): void {
+    const target = controls.overrideUrl ?? opts.ordersNotificationUrl ?? null;
+    if (target === null) return;
+    messageCounter += 1;
+    const msg = orderWebhookMessage(event, target, messageCounter, {
+      now,
+      secret: opts.ordersWebhookSecret ?? DEFAULT_ORDERS_WEBHOOK_SECRET,
+      idCase: opts.ordersSignatureIdCase,
+      firstTimeoutMs: firstTimeout,
+      retryTimeoutMs: retryTimeout,
+    });
+    dispatch(msg, "notification URL is not an absolute http(s) URL");
+  }
+
+  function nextWebhookId(): number {
+    webhookId += 1;
+    return webhookId;
   }
 
   function notify(event: SimulatorEvent): void {
@@ -554,75 +331,22 @@ export function createNotifier(opts: NotifierOptions): Notifier {
         : event.notificationUrl;
     const target = controls.overrideUrl ?? original;
     if (target === null) return;
-    const topic = event.type === "merchant_order" ? "merchant_order" : "payment";
-    const resourceId = event.type === "merchant_order" ? event.merchantOrder.id : event.payment.id;
     const at = formatMpDate(now(), offset);
 
     // Formats follow `source_news` of the order's own URL (Mercado Pago reads it from there).
     const formats = targetFormats(original ?? target);
     for (const format of formats) {
       messageCounter += 1;
-      const messageId = messageCounter;
-      let url: string;
-      let body: (attempt: number) => unknown;
-      if (format === "ipn") {
-        url = appendQuery(target, [
-          ["topic", topic],
-          ["id", String(resourceId)],
-        ]);
-        const resource =
-          event.type === "merchant_order"
-            ? `https://api.mercadolibre.com/merchant_orders/${resourceId}`
-            : String(resourceId);
-        body = () => ({ resource, topic });
-      } else if (event.type === "merchant_order") {
-        const type = "topic_merchant_order_wh";
-        url = appendQuery(target, [
-          ["data.id", String(resourceId)],
-          ["type", type],
-        ]);
-        const status = event.merchantOrder.status;
-        // Shape observed in public integrations (not in the official docs): no `data.id`, the
-        // merchant order id is the top-level `id`, status repeated.
-        body = (attempt) => ({
-          action: event.action === "created" ? "create" : "update",
-          data: { currency_id: "", marketplace: "NONE", status },
-          date_created: at,
-          id: String(resourceId),
-          live_mode: false,
-          status,
-          type,
-          user_id: opts.collectorId,
-          version: attempt,
-        });
-      } else {
-        url = appendQuery(target, [
-          ["data.id", String(resourceId)],
-          ["type", "payment"],
-        ]);
-        webhookId += 1;
-        const id = webhookId;
-        const action = event.action;
-        body = () => ({
-          id,
-          live_mode: false,
-          type: "payment",
-          date_created: at,
-          user_id: opts.collectorId,
-          api_version: "v1",
-          action,
-          data: { id: String(resourceId) },
-        });
-      }
-      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-        record({ messageId, copy: 1, format, topic, resourceId, url, body }, 1, "skipped", null, {
-          error: "notification_url is not an absolute http(s) URL",
-        });
-        continue;
-      }
-      for (let copy = 1; copy <= controls.duplicate; copy += 1) {
-        enqueue({ messageId, copy, format, topic, resourceId, url, body });
-      }
+      const msg = legacyMessage(
+        event,
+        format,
+        target,
+        messageCounter,
+        at,
+        opts.collectorId,
+        nextWebhookId,
+      );
+      dispatch(msg, "notification_url is not an absolute http(s) URL");
     }
   }
 

@@ -3,81 +3,29 @@
 // durations, X-Idempotency-Key on every write, the order/payment statuses of §3 and an `order`
 // event on each change (processed, canceled, refunded, expired). Pure logic, no HTTP.
 
-import { randomBytes } from "node:crypto";
-
 import type {
   ApiOrder,
   ApiOrderAction,
-  ApiOrderPayment,
-  ApiOrderStatus,
-  ApiPaymentStatus,
   ApiPayOutcome,
   OrdersApiOptions,
-  RefundOutcome,
   SimulatorState,
 } from "./types.ts";
 import type { StoresPos } from "./stores.ts";
-import { validateOrderCreate, validateRefundBody } from "../orders-validation.ts";
-import type { QrMode, ValidOrderItem } from "../orders-validation.ts";
-import { SimulatorError, isRecord, ordersError, wholeUnitProblem } from "../util.ts";
+import { validateOrderCreate } from "../orders-validation.ts";
+import { SimulatorError, ordersError, wholeUnitProblem } from "../util.ts";
 import { PAYMENT_ID_BASE } from "./core.ts";
 import type { PosRecord, StateCore } from "./core.ts";
-
-// ---------------------------------------------------------------------------------------------
-// Internal records
-
-interface RefundRecord {
-  id: string;
-  referenceId: string;
-  amountCents: number;
-  /** When an asynchronous refund ends; null once it has. */
-  settleAt: Date | null;
-  /** How it ends (`processed` at once for a synchronous refund). */
-  outcome: RefundOutcome;
-}
-
-/** A refund item's status as the order shows it. */
-function refundStatus(r: RefundRecord): "processing" | "processed" | "failed" {
-  return r.settleAt !== null ? "processing" : r.outcome;
-}
-
-/** Money a refund holds: given back, or on its way (a failed one holds nothing). */
-function heldCents(r: RefundRecord): number {
-  return refundStatus(r) === "failed" ? 0 : r.amountCents;
-}
-
-interface OrderRecord {
-  id: string;
-  paymentId: string;
-  body: Record<string, unknown>;
-  externalReference: string;
-  description: string | null;
-  totalCents: number;
-  expirationTime: string;
-  expiresAt: Date;
-  posExternalId: string;
-  mode: QrMode;
-  items: ValidOrderItem[];
-  sponsorId: string | null;
-  qrData: string | null;
-  status: ApiOrderStatus;
-  statusDetail: string;
-  paymentStatus: ApiPaymentStatus;
-  paymentStatusDetail: string;
-  paidCents: number;
-  referenceId: string | null;
-  refunds: RefundRecord[];
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
-
-interface IdempotentAnswer {
-  fingerprint: string;
-  status: number;
-  body: unknown;
-  at: number;
-}
+import { canonical, createIdempotency } from "./idempotency.ts";
+import { ORDER_ID, createUlid } from "./order-ids.ts";
+import {
+  orderPageView,
+  orderSummary,
+  orderView,
+  qrData,
+  requireOrderStatus,
+} from "./order-record.ts";
+import type { OrderRecord } from "./order-record.ts";
+import { createOrderRefunds } from "./order-refunds.ts";
 
 export interface OrdersApi extends Pick<
   SimulatorState,
@@ -100,129 +48,21 @@ export interface OrdersApi extends Pick<
   pageView(pos: PosRecord): { order: Record<string, unknown>; expiresAt: Date } | null;
 }
 
-const COUNTRY_BY_SITE: Record<string, string> = {
-  MLA: "ARG",
-  MLB: "BRA",
-  MLC: "CHL",
-  MCO: "COL",
-  MLM: "MEX",
-  MPE: "PER",
-  MLU: "URY",
-};
-const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-/** Path ids: `ORD` (or `ORDTST`) followed by 26 characters. */
-export const ORDER_ID = /^ORD(?:TST)?[0-9A-Z]{26}$/;
-const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
-const APPLICATION_ID = "1234567890123456";
-
-function amount(cents: number): string {
-  return (cents / 100).toFixed(2);
-}
-
-/** Stable JSON (sorted keys), so two equal bodies give the same idempotency fingerprint. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 export function createOrdersApi(
   core: StateCore,
   storesPos: StoresPos,
   options: OrdersApiOptions = {},
 ): OrdersApi {
-  const { now, collectorId, siteId, currencyId, posByExternalId, sweep } = core;
+  const { now, currencyId, posByExternalId, sweep } = core;
   const orders = new Map<string, OrderRecord>();
   const byReference = new Map<string, OrderRecord[]>();
   const live = new Set<OrderRecord>();
-  // Orders with a refund still `processing` (async refund mode).
-  const refunding = new Set<OrderRecord>();
-  const idempotency = new Map<string, IdempotentAnswer>();
+  const { idempotent, clear: clearIdempotency } = createIdempotency(now);
   const autoCreatePos = options.ordersAutoCreatePos ?? true;
-  let lastUlidMs = 0;
-  let ulidSeq = 0;
-
-  /** A ULID-like id: 10 characters of time and 16 of randomness (Crockford base 32). */
-  function ulid(): string {
-    let t = now().getTime();
-    // Keeps ids unique (and sorted) when the clock does not move, as with a fake clock.
-    if (t <= lastUlidMs) {
-      ulidSeq += 1;
-      t = lastUlidMs;
-    } else {
-      lastUlidMs = t;
-      ulidSeq = 0;
-    }
-    let time = "";
-    for (let i = 0; i < 10; i += 1) {
-      time = (CROCKFORD[t % 32] ?? "0") + time;
-      t = Math.floor(t / 32);
-    }
-    const bytes = randomBytes(16);
-    let rand = "";
-    for (const b of bytes) rand += CROCKFORD[b % 32] ?? "0";
-    let seq = "";
-    for (let i = 0, n = ulidSeq; i < 4; i += 1, n = Math.floor(n / 32)) {
-      seq = (CROCKFORD[n % 32] ?? "0") + seq;
-    }
-    return `${time}${rand.slice(0, 12)}${seq}`;
-  }
-
-  function iso(d: Date): string {
-    return d.toISOString();
-  }
+  const ulid = createUlid(now);
 
   function view(o: OrderRecord): ApiOrder {
-    const payment: ApiOrderPayment = {
-      id: o.paymentId,
-      amount: amount(o.totalCents),
-      status: o.paymentStatus,
-      status_detail: o.paymentStatusDetail,
-    };
-    if (o.referenceId !== null) {
-      payment.paid_amount = amount(o.paidCents);
-      payment.payment_method = { id: "account_money", type: "account_money", installments: 1 };
-      payment.reference = { id: o.referenceId };
-    }
-    const integration: Record<string, unknown> = { application_id: APPLICATION_ID };
-    const sent = o.body["integration_data"];
-    if (isRecord(sent)) Object.assign(integration, structuredClone(sent));
-    const order: ApiOrder = {
-      id: o.id,
-      type: "qr",
-      user_id: String(collectorId),
-      external_reference: o.externalReference,
-      total_amount: amount(o.totalCents),
-      expiration_time: o.expirationTime,
-      processing_mode: "automatic",
-      country_code: COUNTRY_BY_SITE[siteId] ?? "ARG",
-      status: o.status,
-      status_detail: o.statusDetail,
-      currency: currencyId,
-      created_date: iso(o.createdAt),
-      last_updated_date: iso(o.updatedAt),
-      integration_data: integration,
-      config: { qr: { external_pos_id: o.posExternalId, mode: o.mode } },
-      transactions: { payments: [payment] },
-    };
-    if (o.description !== null) order.description = o.description;
-    if (o.referenceId !== null) order.total_paid_amount = amount(o.paidCents);
-    if (o.refunds.length > 0) {
-      order.transactions.refunds = o.refunds.map((r) => ({
-        id: r.id,
-        transaction_id: o.paymentId,
-        reference_id: r.referenceId,
-        amount: amount(r.amountCents),
-        status: refundStatus(r),
-      }));
-    }
-    if (o.body["items"] !== undefined) order.items = structuredClone(o.body["items"] as unknown[]);
-    if (o.body["discounts"] !== undefined) order.discounts = structuredClone(o.body["discounts"]);
-    if (o.qrData !== null) order.type_response = { qr_data: o.qrData };
-    return order;
+    return orderView(o, core);
   }
 
   function change(o: OrderRecord, action: ApiOrderAction): void {
@@ -250,46 +90,7 @@ export function createOrdersApi(
     return o;
   }
 
-  /**
-   * X-Idempotency-Key: required; the same key with the same request within 24 h answers what the
-   * first call answered (without doing it again); with another request, 409
-   * `idempotency_key_already_used`. Failed calls are not remembered, so they can be retried.
-   */
-  function idempotent(
-    key: string | undefined,
-    fingerprint: string,
-    run: () => { status: number; body: unknown },
-  ): { status: number; body: unknown } {
-    if (key === undefined || key === "") {
-      throw ordersError(400, "empty_required_header", "The header X-Idempotency-Key is required", [
-        "X-Idempotency-Key",
-      ]);
-    }
-    // Documented for the Orders API (online); assumed to hold for QR.
-    if (key.length > 128) {
-      throw ordersError(
-        400,
-        "invalid_idempotency_key_length",
-        "X-Idempotency-Key must have at most 128 characters",
-        ["X-Idempotency-Key"],
-      );
-    }
-    const t = now().getTime();
-    const seen = idempotency.get(key);
-    if (seen && t - seen.at < IDEMPOTENCY_WINDOW_MS) {
-      if (seen.fingerprint !== fingerprint) {
-        throw ordersError(
-          409,
-          "idempotency_key_already_used",
-          "The X-Idempotency-Key was already used with a different request",
-        );
-      }
-      return { status: seen.status, body: structuredClone(seen.body) };
-    }
-    const answer = run();
-    idempotency.set(key, { fingerprint, ...answer, body: structuredClone(answer.body), at: t });
-    return answer;
-  }
+  const refunds = createOrderRefunds({ core, requireOrder, idempotent, change, view, ulid });
 
   function requirePosForOrder(externalId: string): PosRecord {
     const pos = posByExternalId.get(externalId);
@@ -300,22 +101,6 @@ export function createOrdersApi(
     throw ordersError(404, "pos_not_found", `No POS with external_id ${externalId}`, [
       "config.qr.external_pos_id",
     ]);
-  }
-
-  function qrData(o: { id: string; totalCents: number; posExternalId: string }): string {
-    // EMVCo-looking (payload format, merchant account, currency, amount, country, CRC); it only
-    // identifies the order for the simulator, it is not a payable Mercado Pago code.
-    const value = amount(o.totalCents);
-    const mai = `0014br.gov.mpsim01${String(o.id.length).padStart(2, "0")}${o.id}`;
-    return (
-      `000201010212` +
-      `26${String(mai.length).padStart(2, "0")}${mai}` +
-      `5303032` +
-      `54${String(value.length).padStart(2, "0")}${value}` +
-      `5802AR` +
-      `62${String(o.posExternalId.length + 4).padStart(2, "0")}05${String(o.posExternalId.length).padStart(2, "0")}${o.posExternalId}` +
-      `6304SIM0`
-    );
   }
 
   function createApiOrder(
@@ -396,13 +181,13 @@ export function createOrdersApi(
     sweep();
     const answer = idempotent(key, `cancel:${id}`, () => {
       const o = requireOrder(id);
-      if (o.status !== "created") {
-        throw ordersError(
-          409,
-          o.status === "canceled" ? "order_already_canceled" : "cannot_cancel_order",
-          `Order ${id} is ${o.status}; only a created order can be canceled`,
-        );
-      }
+      requireOrderStatus(o, {
+        only: "created",
+        done: "canceled",
+        already: "order_already_canceled",
+        cannot: "cannot_cancel_order",
+        verb: "canceled",
+      });
       o.status = "canceled";
       o.statusDetail = "canceled";
       o.paymentStatus = "canceled";
@@ -411,86 +196,6 @@ export function createOrdersApi(
       return { status: 200, body: view(o) };
     });
     return answer as { status: number; body: ApiOrder };
-  }
-
-  function refundApiOrder(
-    id: string,
-    raw: unknown,
-    key: string | undefined,
-  ): { status: number; body: ApiOrder } {
-    sweep();
-    const answer = idempotent(key, `refund:${id}:${canonical(raw ?? null)}`, () => {
-      const o = requireOrder(id);
-      const partial = validateRefundBody(raw);
-      if (o.status !== "processed") {
-        throw ordersError(
-          409,
-          o.status === "refunded" ? "order_already_refunded" : "cannot_refund_order",
-          `Order ${id} is ${o.status}; only a processed order can be refunded`,
-        );
-      }
-      const refunded = o.refunds.reduce((sum, r) => sum + heldCents(r), 0);
-      const remaining = o.paidCents - refunded;
-      const wanted: number[] = [];
-      if (partial === null) {
-        wanted.push(remaining);
-      } else {
-        for (const t of partial) {
-          if (t.id !== o.paymentId) {
-            throw ordersError(404, "transaction_not_found", `Transaction ${t.id} not found`);
-          }
-          wanted.push(t.amountCents);
-        }
-        const sum = wanted.reduce((a, b) => a + b, 0);
-        if (sum > remaining) {
-          throw ordersError(
-            400,
-            "refund_amount_exceeds",
-            "The refund amount exceeds the amount available to refund",
-          );
-        }
-      }
-      const settings = core.refundSettings;
-      const asyncRefunds = settings.mode === "async";
-      const settleAt = asyncRefunds ? new Date(now().getTime() + settings.settleMs) : null;
-      for (const cents of wanted) {
-        o.refunds.push({
-          id: `REF${ulid()}`,
-          referenceId: String(PAYMENT_ID_BASE + core.next("refund")),
-          amountCents: cents,
-          settleAt,
-          outcome: asyncRefunds ? settings.outcome : "processed",
-        });
-      }
-      if (asyncRefunds) {
-        o.updatedAt = now();
-        refunding.add(o);
-      } else {
-        applyRefunds(o);
-      }
-      return { status: 201, body: view(o) };
-    });
-    return answer as { status: number; body: ApiOrder };
-  }
-
-  /**
-   * The order after its processed refunds: all of the paid amount → `refunded` (payment too),
-   * part of it → `processed/partially_refunded`. The action for a partial refund is not
-   * documented; `order.refunded` is sent for both.
-   */
-  function applyRefunds(o: OrderRecord): void {
-    const total = o.refunds
-      .filter((r) => refundStatus(r) === "processed")
-      .reduce((sum, r) => sum + r.amountCents, 0);
-    if (total >= o.paidCents) {
-      o.status = "refunded";
-      o.statusDetail = "refunded";
-      o.paymentStatus = "refunded";
-      o.paymentStatusDetail = "refunded";
-    } else {
-      o.statusDetail = "partially_refunded";
-    }
-    change(o, "order.refunded");
   }
 
   function resolve(target: string): OrderRecord {
@@ -581,20 +286,7 @@ export function createOrdersApi(
       o.paymentStatusDetail = "expired";
       change(o, "order.expired");
     }
-    for (const o of refunding) {
-      const due = o.refunds.filter((r) => r.settleAt !== null && r.settleAt.getTime() <= t);
-      if (due.length === 0) continue;
-      for (const r of due) r.settleAt = null;
-      if (o.refunds.every((r) => r.settleAt === null)) refunding.delete(o);
-      if (due.some((r) => r.outcome === "processed")) {
-        applyRefunds(o);
-      } else {
-        // A refund that failed gives nothing back and the order's status stays; Mercado Pago
-        // documents no webhook for it, so none is sent: the refund item says it when read.
-        o.updatedAt = now();
-        o.version += 1;
-      }
-    }
+    refunds.settleDue(t);
   }
 
   return {
@@ -604,7 +296,7 @@ export function createOrdersApi(
       return view(requireOrder(id));
     },
     cancelApiOrder,
-    refundApiOrder,
+    refundApiOrder: refunds.refundApiOrder,
     payApiOrder,
     expireApiOrder,
     cancelApiOrderElsewhere,
@@ -623,39 +315,15 @@ export function createOrdersApi(
       orders.clear();
       byReference.clear();
       live.clear();
-      refunding.clear();
-      idempotency.clear();
+      refunds.reset();
+      clearIdempotency();
     },
     summaries() {
-      return [...orders.values()].map((o) => ({
-        id: o.id,
-        external_reference: o.externalReference,
-        external_pos_id: o.posExternalId,
-        mode: o.mode,
-        status: o.status,
-        status_detail: o.statusDetail,
-        total_amount: amount(o.totalCents),
-      }));
+      return [...orders.values()].map(orderSummary);
     },
     pageView(pos) {
       const o = pos.apiOrderId ? orders.get(pos.apiOrderId) : undefined;
-      if (!o) return null;
-      return {
-        order: {
-          id: o.id,
-          api: "orders",
-          title: o.description ?? "",
-          external_reference: o.externalReference,
-          total_amount: o.totalCents / 100,
-          items: o.items.map((it) => ({
-            title: it.title,
-            quantity: it.quantity,
-            unit_price: it.unitPriceCents / 100,
-            total_amount: (it.unitPriceCents * it.quantity) / 100,
-          })),
-        },
-        expiresAt: o.expiresAt,
-      };
+      return o ? orderPageView(o) : null;
     },
   };
 }

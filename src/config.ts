@@ -18,8 +18,8 @@ export interface PlatformConfig {
   tokenKeys: { current: Buffer; previous: Buffer | undefined };
   /** the platform's share of each sale, in percent; unset: none */
   marketplaceFeePercent: number | undefined;
-  /** where a seller authorizes the application (Mercado Pago's, or the simulator's page) */
-  authUrl: string;
+  /** MP_AUTH_URL: where a seller authorizes the application; unset: Mercado Pago's, or the simulator's page */
+  authUrl: string | undefined;
   /** where Mercado Pago sends the seller back: PUBLIC_BASE_URL/oauth/callback */
   redirectUri: string;
 }
@@ -179,7 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               previous: e.TOKEN_ENCRYPTION_KEY_PREVIOUS,
             }),
             marketplaceFeePercent: e.MP_MARKETPLACE_FEE_PERCENT,
-            authUrl: e.MP_AUTH_URL ?? MERCADO_PAGO_AUTH_URL,
+            authUrl: e.MP_AUTH_URL,
             redirectUri: `${publicBaseUrl}/oauth/callback`,
           })
         : null,

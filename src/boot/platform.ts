@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Config } from "../config.ts";
+import { MERCADO_PAGO_AUTH_URL, type Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { createMerchantTokenBox } from "../merchants/merchant-tokens.ts";
 import { createMerchantsRepository } from "../merchants/merchants.repository.ts";
@@ -40,7 +40,12 @@ export function buildPlatform(
     logger,
     config: {
       clientId: platform.clientId,
-      authUrl: platform.authUrl,
+      // with the simulator, its authorization page (mounted at /simulator) stands in for Mercado Pago's
+      authUrl:
+        platform.authUrl ??
+        (upstream.simulator
+          ? `${config.publicBaseUrl}/simulator/authorization`
+          : MERCADO_PAGO_AUTH_URL),
       redirectUri: platform.redirectUri,
       site,
     },

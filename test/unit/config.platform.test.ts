@@ -37,7 +37,7 @@ describe("platform mode settings", () => {
       clientId: "1234567890",
       clientSecret: "client-secret-0123",
       marketplaceFeePercent: undefined,
-      authUrl: "https://auth.mercadopago.com/authorization",
+      authUrl: undefined,
       redirectUri: "https://pos.example.com/oauth/callback",
     });
     expect(c.platform?.tokenKeys.current.equals(Buffer.from(KEY, "base64"))).toBe(true);

@@ -12,5 +12,11 @@ export {
 export { axiosDeliver, type DeliverFn } from "./notifier.ts";
 export type { NotificationControls } from "./notification-controls.ts";
 export { DEFAULT_ORDERS_WEBHOOK_SECRET, signOrderNotification } from "./notification-messages.ts";
+export {
+  DEFAULT_SELLERS,
+  type OAuthServer,
+  type OAuthServerOptions,
+  type SimulatedSeller,
+} from "./oauth/oauth-server.ts";
 export { FAULT_ENDPOINTS, type FaultEndpoint, type FaultRule } from "./faults.ts";
 export type * from "./state/types.ts";

@@ -175,6 +175,7 @@ async function main(): Promise<void> {
   refundResolver.start();
   pruner.start();
   webhookDeliverer.start();
+  platform?.refresher.start();
   logger.info(
     {
       port: config.port,
@@ -197,6 +198,7 @@ async function main(): Promise<void> {
       refundResolver.stop(),
       pruner.stop(),
       webhookDeliverer.stop(),
+      platform?.refresher.stop(),
       feed?.stop(),
     ]);
     await upstream.simulator?.close();

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { MERCADO_PAGO_AUTH_URL, type Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
+import { createMerchantTokenRefresher } from "../jobs/merchant-token-refresher.ts";
 import { createMerchantTokenBox } from "../merchants/merchant-tokens.ts";
 import { createMerchantsRepository } from "../merchants/merchants.repository.ts";
 import { createMerchantsService } from "../merchants/merchants.service.ts";
@@ -50,6 +51,13 @@ export function buildPlatform(
       site,
     },
   });
+  const refresher = createMerchantTokenRefresher({
+    repo,
+    box,
+    oauth,
+    logger,
+    now: () => new Date(),
+  });
   logger.info("platform mode: merchants connect their own Mercado Pago accounts by OAuth");
-  return { repo, box, oauth, merchants };
+  return { repo, box, oauth, merchants, refresher };
 }

@@ -58,13 +58,16 @@ export interface OAuthClientOptions {
   observe?: (http: AxiosInstance) => void;
 }
 
-/** Whether Mercado Pago refused a grant for good: the seller revoked it, or it expired. */
+/**
+ * Whether Mercado Pago refused a grant for good: the seller revoked it, or it expired. Our own
+ * client credentials being refused (invalid_client) says nothing of the seller's grant.
+ */
 export function isRevokedGrant(err: unknown): boolean {
+  if (!(err instanceof MercadoPagoError) || err.code === "invalid_client") return false;
   return (
-    err instanceof MercadoPagoError &&
-    (err.status === 401 ||
-      err.status === 403 ||
-      (err.status === 400 && (err.code === "invalid_grant" || err.code === "invalid_token")))
+    err.status === 401 ||
+    err.status === 403 ||
+    (err.status === 400 && (err.code === "invalid_grant" || err.code === "invalid_token"))
   );
 }
 

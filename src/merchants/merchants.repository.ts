@@ -186,6 +186,38 @@ export function createMerchantsRepository(db: Db) {
       });
       return count === 1;
     },
+    /**
+     * Takes a due merchant for one refresh until `leaseUntil`, so two replicas never spend the
+     * same refresh token (the second would be refused and disconnect a healthy merchant).
+     */
+    async claimForRefresh(id: string, now: Date, leaseUntil: Date): Promise<boolean> {
+      const { count } = await db.merchant.updateMany({
+        where: {
+          id,
+          status: "connected",
+          OR: [{ refreshAfter: null }, { refreshAfter: { lte: now } }],
+        },
+        data: { refreshAfter: leaseUntil },
+      });
+      return count === 1;
+    },
+    /** Marks a connected merchant disconnected because its grant is gone; tokens forgotten. */
+    async markDisconnected(id: string, reason: string): Promise<boolean> {
+      const { count } = await db.merchant.updateMany({
+        where: { id, status: "connected" },
+        data: {
+          status: "disconnected",
+          disconnectedReason: reason,
+          accessTokenSealed: null,
+          refreshTokenSealed: null,
+          tokenKeyId: null,
+          tokenExpiresAt: null,
+          refreshAfter: null,
+          refreshFailures: 0,
+        },
+      });
+      return count === 1;
+    },
     async noteRefreshFailure(id: string, retryAt: Date): Promise<void> {
       await db.merchant.updateMany({
         where: { id, status: "connected" },

@@ -93,6 +93,15 @@ async function main(): Promise<void> {
     repo: createStoresRepository(db.prisma),
     defaults: { timeZone: siteProfile(site.site).timeZone, locale: site.defaultLocale },
     mp: cashierMp,
+    // platform mode: a store's Mercado Pago calls are its merchant's (null: the default, cashierMp)
+    ...(platform
+      ? {
+          mpFor: (merchantId: string | null) =>
+            merchantId === null
+              ? Promise.resolve(cashierMp)
+              : platform.clients.clientFor(merchantId),
+        }
+      : {}),
     // the simulator serves its QR images over plain http on this host
     fetchQrImage: createQrImageFetcher({
       timeoutMs: config.mercadoPago.timeoutMs,

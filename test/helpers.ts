@@ -148,6 +148,8 @@ export function buildHarness(
     simulator?: Router;
     /** the site the service runs as: its stores' default zone and language, the pages' currency */
     site?: SiteId;
+    /** platform mode: each store's Mercado Pago client (the stores service's mpFor) */
+    mpFor?: Parameters<typeof createStoresService>[0]["mpFor"];
     /** platform mode's merchants routes */
     merchants?: Parameters<typeof createApp>[0]["merchants"];
   } = {},
@@ -231,6 +233,7 @@ export function buildHarness(
   const stores = createStoresService({
     repo: createStoresRepository(db.prisma),
     mp,
+    ...(opts.mpFor ? { mpFor: opts.mpFor } : {}),
     fetchQrImage: createQrImageFetcher({ timeoutMs: opts.timeoutMs ?? 1000, allowHttp: true }),
     logger,
     // the site's, MLA by default as the service runs with the simulator and no MP_SITE

@@ -5,7 +5,10 @@ import { createMerchantTokenRefresher } from "../jobs/merchant-token-refresher.t
 import { createMerchantTokenBox } from "../merchants/merchant-tokens.ts";
 import { createMerchantsRepository } from "../merchants/merchants.repository.ts";
 import { createMerchantsService } from "../merchants/merchants.service.ts";
+import { createMercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import { createOAuthClient } from "../mercadopago/oauth.calls.ts";
+import { createSellerClients } from "../mercadopago/seller-credentials.ts";
+import { createMerchantCredentials } from "../merchants/merchant-credentials.ts";
 import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
 import type { SiteId } from "../sites.ts";
 import type { Upstream } from "./mercadopago.ts";
@@ -58,6 +61,21 @@ export function buildPlatform(
     logger,
     now: () => new Date(),
   });
+  const clients = createSellerClients(
+    createMerchantCredentials({
+      repo,
+      box,
+      defaultSeller: { accessToken: upstream.accessToken, collectorId: upstream.collectorId },
+    }),
+    (c) =>
+      createMercadoPagoClient({
+        baseUrl: upstream.baseUrl,
+        ...c,
+        timeoutMs: config.mercadoPago.timeoutMs,
+        logger,
+        observe: observeMercadoPagoCalls,
+      }),
+  );
   logger.info("platform mode: merchants connect their own Mercado Pago accounts by OAuth");
-  return { repo, box, oauth, merchants, refresher };
+  return { repo, box, oauth, merchants, refresher, clients };
 }

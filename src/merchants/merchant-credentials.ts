@@ -28,6 +28,7 @@ export function createMerchantCredentials(deps: {
       const m = await deps.repo.findWithTokens(merchantId);
       if (!m) {
         const known = await deps.repo.find(merchantId);
+        if (!known) throw new AppError("not_found", `no merchant ${merchantId} here`);
         const why =
           known?.status === "disconnected"
             ? `is disconnected from Mercado Pago (${known.disconnectedReason ?? "no reason given"})`
@@ -35,7 +36,7 @@ export function createMerchantCredentials(deps: {
         throw new AppError(
           "merchant_not_connected",
           `this store's merchant ${why}; connect it with POST /merchants/${merchantId}/connect`,
-          [{ merchant_id: merchantId, status: known?.status ?? null }],
+          [{ merchant_id: merchantId, status: known.status }],
         );
       }
       // the table's CHECK: a connected merchant has its account's user id

@@ -10,6 +10,7 @@ interface StoreRow {
   requestHash: string;
   timeZone: string | null;
   locale: string | null;
+  merchantId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

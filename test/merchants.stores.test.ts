@@ -102,15 +102,13 @@ describe("stores of merchants (platform mode)", () => {
     });
     // its POS too
     nock(MP_BASE, seller).get("/pos").query(true).reply(200, { results: [] });
-    nock(MP_BASE, seller)
-      .post("/pos")
-      .reply(200, {
-        id: 55,
-        external_id: "MCAJA1",
-        external_store_id: "MSUC1",
-        store_id: 9001,
-        qr: {},
-      });
+    nock(MP_BASE, seller).post("/pos").reply(200, {
+      id: 55,
+      external_id: "MCAJA1",
+      external_store_id: "MSUC1",
+      store_id: 9001,
+      qr: {},
+    });
     const pos = await request(h.app)
       .post("/stores/MSUC1/pos")
       .set(auth)

@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   }
   if (site.warning) logger.warn(site.warning);
   logger.info({ site: site.site, defaultLocale: site.defaultLocale }, `site ${site.site}`);
+  const platform = buildPlatform(config, logger, db, upstream, site.site);
   const {
     cashierMp,
     metrics,
@@ -82,9 +83,7 @@ async function main(): Promise<void> {
     webhooksOutRepo,
     webhookPolicy,
     webhookDeliverer,
-  } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
-
-  const platform = buildPlatform(config, logger, db, upstream, site.site);
+  } = buildServices(config, logger, db, upstream, webhookSecrets, site.site, platform?.routing);
 
   const filled = await repo.fillCurrency(siteProfile(site.site).currency);
   if (filled > 0)

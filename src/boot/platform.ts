@@ -8,6 +8,8 @@ import { createMerchantsService } from "../merchants/merchants.service.ts";
 import { createMercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import { createOAuthClient } from "../mercadopago/oauth.calls.ts";
 import { createSellerClients } from "../mercadopago/seller-credentials.ts";
+import type { SellerRouting } from "../mercadopago/seller-routed.upstream.ts";
+import { createStoresRepository } from "../stores/stores.repository.ts";
 import { createMerchantCredentials } from "../merchants/merchant-credentials.ts";
 import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
 import type { SiteId } from "../sites.ts";
@@ -77,5 +79,14 @@ export function buildPlatform(
       }),
   );
   logger.info("platform mode: merchants connect their own Mercado Pago accounts by OAuth");
-  return { repo, box, oauth, merchants, refresher, clients };
+  const stores = createStoresRepository(db.prisma);
+  const routing: SellerRouting = {
+    merchantOfPos: (posId) => stores.merchantOfPos(posId),
+    async merchantOfOrder(orderId) {
+      const sale = await db.prisma.sale.findUnique({ where: { orderId }, select: { posId: true } });
+      return sale ? stores.merchantOfPos(sale.posId) : null;
+    },
+    clientFor: (merchantId) => clients.clientFor(merchantId),
+  };
+  return { repo, box, oauth, merchants, refresher, clients, routing };
 }

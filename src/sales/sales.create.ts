@@ -219,6 +219,7 @@ export function createSaleCreation(
       if (existing) return replayOf(existing, hash);
     }
 
+    await deps.sellerReady?.(input.pos_id);
     const now = deps.now();
     const lease = publicationLease(now);
     const created = await repo.create({

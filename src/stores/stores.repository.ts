@@ -71,6 +71,14 @@ export function createStoresRepository(db: Db) {
       const rows = await db.store.updateManyAndReturn({ where: { externalId }, data: settings });
       return rows[0] ? toStore(rows[0]) : null;
     },
+    /** The merchant of a registered POS's store (null: the default merchant, or no such POS). */
+    async merchantOfPos(externalId: string): Promise<string | null> {
+      const row = await db.pos.findUnique({
+        where: { externalId },
+        select: { store: { select: { merchantId: true } } },
+      });
+      return row?.store.merchantId ?? null;
+    },
     async findPos(externalId: string): Promise<Pos | null> {
       const row = await db.pos.findUnique({ where: { externalId } });
       return row ? toPos(row) : null;

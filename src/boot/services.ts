@@ -63,8 +63,9 @@ export function buildServices(
   const cashierMp = mercadoPago();
   const jobsMp = mercadoPago();
 
-  const ordersOf = (mp: ReturnType<typeof mercadoPago>) =>
+  const ordersOf = (mp: ReturnType<typeof mercadoPago>, marketplaceFeePercent?: number) =>
     createOrdersUpstream(mp, {
+      marketplaceFeePercent,
       mode: config.mercadoPago.qrMode,
       ttlSeconds: config.orderTtlSeconds,
       sponsorId: config.mercadoPago.sponsorId,
@@ -85,7 +86,15 @@ export function buildServices(
     });
   const ordersWith = (mp: MercadoPagoClient) => {
     const r = routingWith(mp);
-    return r ? routedOrdersUpstream(r, ordersOf, ordersOf(mp)) : ordersOf(mp);
+    // the platform's fee goes only on merchants' orders: an order of our own token takes none
+    const fee = config.platform?.marketplaceFeePercent;
+    return r
+      ? routedOrdersUpstream(
+          r,
+          (m, merchantId) => ordersOf(m, merchantId === null ? undefined : fee),
+          ordersOf(mp),
+        )
+      : ordersOf(mp);
   };
   const instoreWith = (mp: MercadoPagoClient) => {
     const r = routingWith(mp);

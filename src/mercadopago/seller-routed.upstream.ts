@@ -14,13 +14,16 @@ export interface SellerRouting {
   clientFor(merchantId: string | null): Promise<MercadoPagoClient>;
 }
 
+/** Makes a seller's adapter; `merchantId` null for the default merchant (no marketplace fee). */
+export type AdapterMaker<T> = (mp: MercadoPagoClient, merchantId: string | null) => T;
+
 /** One adapter per client, made on first use and dropped with its client. */
-function adapters<T extends object>(make: (mp: MercadoPagoClient) => T) {
+function adapters<T extends object>(make: AdapterMaker<T>) {
   const made = new WeakMap<MercadoPagoClient, T>();
-  return (mp: MercadoPagoClient): T => {
+  return (mp: MercadoPagoClient, merchantId: string | null): T => {
     let adapter = made.get(mp);
     if (!adapter) {
-      adapter = make(mp);
+      adapter = make(mp, merchantId);
       made.set(mp, adapter);
     }
     return adapter;
@@ -29,11 +32,12 @@ function adapters<T extends object>(make: (mp: MercadoPagoClient) => T) {
 
 export function routedInstoreUpstream(
   routing: SellerRouting,
-  make: (mp: MercadoPagoClient) => InstoreUpstream,
+  make: AdapterMaker<InstoreUpstream>,
 ): InstoreUpstream {
   const of = adapters(make);
-  const forPos = async (posId: string) =>
-    of(await routing.clientFor(await routing.merchantOfPos(posId)));
+  const forMerchant = async (merchantId: string | null) =>
+    of(await routing.clientFor(merchantId), merchantId);
+  const forPos = async (posId: string) => forMerchant(await routing.merchantOfPos(posId));
   return {
     api: "instore_v2",
     publish: async (req, o) => (await forPos(req.posId)).publish(req, o),
@@ -46,13 +50,14 @@ export function routedInstoreUpstream(
 
 export function routedOrdersUpstream(
   routing: SellerRouting,
-  make: (mp: MercadoPagoClient) => OrdersUpstream,
+  make: AdapterMaker<OrdersUpstream>,
   /** the default merchant's adapter: its checks of a request are the same for every seller */
   base: OrdersUpstream,
 ): OrdersUpstream {
   const of = adapters(make);
-  const forPos = async (posId: string) =>
-    of(await routing.clientFor(await routing.merchantOfPos(posId)));
+  const forMerchant = async (merchantId: string | null) =>
+    of(await routing.clientFor(merchantId), merchantId);
+  const forPos = async (posId: string) => forMerchant(await routing.merchantOfPos(posId));
   return {
     api: "orders",
     problems: (sale) => base.problems(sale),
@@ -60,7 +65,7 @@ export function routedOrdersUpstream(
     withdraw: async (sale, o) => (await forPos(sale.posId)).withdraw(sale, o),
     read: async (sale, o) => (await forPos(sale.posId)).read(sale, o),
     refund: async (orderId, paymentId, amountCents, key, o) =>
-      of(await routing.clientFor(await routing.merchantOfOrder(orderId))).refund(
+      (await forMerchant(await routing.merchantOfOrder(orderId))).refund(
         orderId,
         paymentId,
         amountCents,

@@ -100,3 +100,20 @@ describe("platform mode settings", () => {
     expect(problems[0]).toMatch(/only used in platform mode/);
   });
 });
+
+describe("keys bound to a merchant", () => {
+  it("are refused at boot until the binding is enforced, never taken as a plain full key", () => {
+    for (const name of ["API_KEYS", "STAFF_API_KEYS", "POS_API_KEYS"]) {
+      const problems = problemsOf({
+        ...PLATFORM,
+        [name]: "merchant-key-0123456789abcdef@merchant:3f9a6c2e-1b7d-4e8a-9c0f-5d2b7a1e6c40",
+      });
+      expect(problems).toEqual([
+        expect.stringMatching(
+          new RegExp(`^${name}: entry 1: keys bound to a merchant .* not supported yet`),
+        ),
+      ]);
+      expect(problems.join()).not.toContain("merchant-key-0123456789abcdef");
+    }
+  });
+});

@@ -93,6 +93,7 @@ export function explain(err) {
     case "mercadopago_unavailable":
     case "mercadopago_rejected":
     case "merchant_not_connected":
+    case "unsupported_site":
     case "validation_failed":
     case "conflict":
     case "rate_limited":

@@ -38,6 +38,8 @@ import type { WebhooksOutRepository } from "./webhooks-out/webhooks-out.reposito
 import { createWebhooksOutRouter } from "./webhooks-out/webhooks-out.routes.ts";
 import type { NotificationHistory } from "./sales/sale-notifications.ts";
 import type { StoresService } from "./stores/stores.service.ts";
+import { createMerchantsRouter } from "./merchants/merchants.routes.ts";
+import type { MerchantsService } from "./merchants/merchants.service.ts";
 
 export interface AppDeps {
   logger: Logger;
@@ -85,6 +87,8 @@ export interface AppDeps {
   live?: LiveSales;
   /** the built-in Mercado Pago simulator, mounted at /simulator when the service runs on it */
   simulator?: Router;
+  /** platform mode's merchants and their OAuth connection; without it not served */
+  merchants?: MerchantsService;
   /** webhooks to the store's systems: endpoints and deliveries; without it not served */
   webhooksOut?: { repo: WebhooksOutRepository; policy: UrlPolicy; wake?: () => void };
   /** a sale's notifications both ways, in its history for full and staff keys */
@@ -266,6 +270,10 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.reconciliation) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
     app.use(createReconciliationRouter(deps.reconciliation, guard));
+  }
+  if (deps.merchants) {
+    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
+    app.use(createMerchantsRouter(deps.merchants, guard, limiter ? [limiter] : []));
   }
   if (deps.webhooksOut) {
     const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];

@@ -58,6 +58,11 @@ function parseBinding(text: string): PosBinding | string {
  * unusable; the text never contains the key.
  */
 export function parseKeyEntry(entry: string, role: Role): KeyEntry | string {
+  // A merchant binding (platform mode, docs/platform.md) is not enforced yet: taken as part of a
+  // plain key it would give the whole service to a key meant to see one merchant.
+  if (/@merchant:/i.test(entry)) {
+    return "keys bound to a merchant (@merchant:<id>) are not supported yet; list the key without a binding only if it may see every merchant";
+  }
   let key = entry;
   let binding: PosBinding | null = null;
   if (role === "pos") {

@@ -7,6 +7,26 @@ import { parseSiteSettings, type SiteSettings } from "./site-config.ts";
 // the environment's schema (schema.ts), the rules between variables (cross-field.ts) and what
 // Mercado Pago can reach (public-url.ts).
 
+/**
+ * Platform mode (MP_CLIENT_ID, MP_CLIENT_SECRET and TOKEN_ENCRYPTION_KEY all set): many
+ * merchants, each connecting its own Mercado Pago account by OAuth (docs/platform.md).
+ */
+export interface PlatformConfig {
+  clientId: string;
+  clientSecret: string;
+  /** AES-256 keys of the sellers' tokens: the current one seals, the previous one still opens */
+  tokenKeys: { current: Buffer; previous: Buffer | undefined };
+  /** the platform's share of each sale, in percent; unset: none */
+  marketplaceFeePercent: number | undefined;
+  /** MP_AUTH_URL: where a seller authorizes the application; unset: Mercado Pago's, or the simulator's page */
+  authUrl: string | undefined;
+  /** where Mercado Pago sends the seller back: PUBLIC_BASE_URL/oauth/callback */
+  redirectUri: string;
+}
+
+/** Mercado Pago's authorization page for sellers (the OAuth authorization-code flow). */
+export const MERCADO_PAGO_AUTH_URL = "https://auth.mercadopago.com/authorization";
+
 /** Where the service finds Mercado Pago: the real API with a seller token, or the built-in simulator. */
 export type MercadoPagoMode = "live" | "simulator";
 
@@ -80,6 +100,8 @@ export interface Config {
   logLevel: string;
   /** METRICS_TOKEN: GET /metrics needs it as a Bearer token; unset: /metrics is open */
   metricsToken: string | undefined;
+  /** platform mode's settings; null: one merchant, MP_ACCESS_TOKEN's (as before) */
+  platform: PlatformConfig | null;
   /** MP_SITE and DEFAULT_LOCALE as set; boot resolves the site (src/site-config.ts) */
   site: SiteSettings;
 }
@@ -153,6 +175,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
+    platform:
+      e.MP_CLIENT_ID && e.MP_CLIENT_SECRET && e.TOKEN_ENCRYPTION_KEY
+        ? Object.freeze({
+            clientId: e.MP_CLIENT_ID,
+            clientSecret: e.MP_CLIENT_SECRET,
+            tokenKeys: Object.freeze({
+              current: e.TOKEN_ENCRYPTION_KEY,
+              previous: e.TOKEN_ENCRYPTION_KEY_PREVIOUS,
+            }),
+            marketplaceFeePercent: e.MP_MARKETPLACE_FEE_PERCENT,
+            authUrl: e.MP_AUTH_URL,
+            redirectUri: `${publicBaseUrl}/oauth/callback`,
+          })
+        : null,
     site: Object.freeze(siteSettings.settings),
   });
 }

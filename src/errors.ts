@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   already_paid: 409,
   in_progress: 409,
   not_refundable: 409,
+  merchant_not_connected: 409,
+  unsupported_site: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

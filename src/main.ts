@@ -1,3 +1,4 @@
+import { buildPlatform } from "./boot/platform.ts";
 import "dotenv/config";
 import { createApp } from "./app.ts";
 import { createCloseoutRepository } from "./closeout/closeout.repository.ts";
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   }
   if (site.warning) logger.warn(site.warning);
   logger.info({ site: site.site, defaultLocale: site.defaultLocale }, `site ${site.site}`);
+  const platform = buildPlatform(config, logger, db, upstream, site.site);
   const {
     cashierMp,
     metrics,
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     webhookPolicy,
     webhookDeliverer,
     reconciliation,
-  } = buildServices(config, logger, db, upstream, webhookSecrets, site.site);
+  } = buildServices(config, logger, db, upstream, webhookSecrets, site.site, platform?.routing);
 
   const filled = await repo.fillCurrency(siteProfile(site.site).currency);
   if (filled > 0)
@@ -93,6 +95,15 @@ async function main(): Promise<void> {
     repo: createStoresRepository(db.prisma),
     defaults: { timeZone: siteProfile(site.site).timeZone, locale: site.defaultLocale },
     mp: cashierMp,
+    // platform mode: a store's Mercado Pago calls are its merchant's (null: the default, cashierMp)
+    ...(platform
+      ? {
+          mpFor: (merchantId: string | null) =>
+            merchantId === null
+              ? Promise.resolve(cashierMp)
+              : platform.clients.clientFor(merchantId),
+        }
+      : {}),
     // the simulator serves its QR images over plain http on this host
     fetchQrImage: createQrImageFetcher({
       timeoutMs: config.mercadoPago.timeoutMs,
@@ -162,6 +173,7 @@ async function main(): Promise<void> {
     ...(upstream.simulator ? { simulator: upstream.simulator.sim.router } : {}),
     metrics,
     metricsToken: config.metricsToken,
+    ...(platform ? { merchants: platform.merchants } : {}),
     webhooksOut: {
       repo: webhooksOutRepo,
       policy: webhookPolicy,
@@ -179,6 +191,7 @@ async function main(): Promise<void> {
   webhookPruner.start();
   webhookDeliverer.start();
   reconciliation.job.start();
+  platform?.refresher.start();
   logger.info(
     {
       port: config.port,
@@ -203,6 +216,7 @@ async function main(): Promise<void> {
       webhookPruner.stop(),
       webhookDeliverer.stop(),
       reconciliation.job.stop(),
+      platform?.refresher.stop(),
       feed?.stop(),
     ]);
     await upstream.simulator?.close();

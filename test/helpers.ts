@@ -16,6 +16,10 @@ import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.t
 import { createOrdersUpstream } from "../src/mercadopago/orders/orders.upstream.ts";
 import type { QrMode } from "../src/mercadopago/orders/orders.schemas.ts";
 import type { MercadoPagoApi } from "../src/mercadopago/upstream.ts";
+import {
+  routedInstoreUpstream,
+  type SellerRouting,
+} from "../src/mercadopago/seller-routed.upstream.ts";
 import { observeMercadoPagoCalls } from "../src/metrics/mercadopago-calls.ts";
 import { createMetrics } from "../src/metrics/metrics.ts";
 import { createMetricsRepository } from "../src/metrics/metrics.repository.ts";
@@ -158,6 +162,12 @@ export function buildHarness(
       pageSize?: number;
       afterPage?: (pages: number) => void | Promise<void>;
     };
+    /** platform mode: each store's Mercado Pago client (the stores service's mpFor) */
+    mpFor?: Parameters<typeof createStoresService>[0]["mpFor"];
+    /** platform mode: sales go out with their POS's merchant's client (null: the harness's) */
+    routing?: SellerRouting;
+    /** platform mode's merchants routes */
+    merchants?: Parameters<typeof createApp>[0]["merchants"];
   } = {},
 ): Harness {
   const logger = opts.logger ?? pino({ level: "silent" });
@@ -186,16 +196,35 @@ export function buildHarness(
       })
     : undefined;
   const repo = createSalesRepository(db.prisma, metrics);
-  const sales = createSalesService({
-    repo,
-    instore: createInstoreUpstream(mp, {
+  const instoreOf = (client: typeof mp) =>
+    createInstoreUpstream(client, {
       notificationUrl: opts.publicBaseUrl
         ? notificationUrl(opts.publicBaseUrl, opts.webhookSecrets?.current ?? opts.webhookSecret)
         : opts.webhookSecret
           ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
           : NOTIFICATION_URL,
       sponsorId: undefined,
-    }),
+    });
+  const routing = opts.routing;
+  const sales = createSalesService({
+    repo,
+    instore: routing
+      ? routedInstoreUpstream(
+          {
+            ...routing,
+            clientFor: (id) => (id === null ? Promise.resolve(mp) : routing.clientFor(id)),
+          },
+          instoreOf,
+        )
+      : instoreOf(mp),
+    ...(routing
+      ? {
+          sellerReady: async (posId: string) => {
+            const merchantId = await routing.merchantOfPos(posId);
+            if (merchantId !== null) await routing.clientFor(merchantId);
+          },
+        }
+      : {}),
     orders: ordersUpstream,
     logger,
     now,
@@ -239,6 +268,7 @@ export function buildHarness(
   const stores = createStoresService({
     repo: createStoresRepository(db.prisma),
     mp,
+    ...(opts.mpFor ? { mpFor: opts.mpFor } : {}),
     fetchQrImage: createQrImageFetcher({ timeoutMs: opts.timeoutMs ?? 1000, allowHttp: true }),
     logger,
     // the site's, MLA by default as the service runs with the simulator and no MP_SITE
@@ -303,6 +333,7 @@ export function buildHarness(
       ? { metrics, metricsToken: typeof opts.metrics === "string" ? opts.metrics : undefined }
       : {}),
     ...(opts.simulator ? { simulator: opts.simulator } : {}),
+    ...(opts.merchants ? { merchants: opts.merchants } : {}),
   });
   return {
     app,

@@ -10,6 +10,7 @@ import type { SalesListRepository } from "../src/sales/sales-list.repository.ts"
 import type { SalesService } from "../src/sales/sales.service.ts";
 import { createSimulator } from "mercadopago-simulator";
 import type { StoresService } from "../src/stores/stores.service.ts";
+import type { MerchantsService } from "../src/merchants/merchants.service.ts";
 
 /** The routes the app mounts beside the OpenAPI document, shared by the OpenAPI tests. */
 
@@ -135,6 +136,7 @@ export function appWithEveryRouter(overrides: Partial<AppDeps> = {}) {
     },
     refunds: {} as RefundsService,
     stores: {} as StoresService,
+    merchants: {} as MerchantsService,
     live: {} as LiveSales,
     simulator: simulator.router,
     metrics: createMetrics({ logger: pino({ level: "silent" }) }),

@@ -70,6 +70,7 @@ const at = new Date("2026-11-28T15:04:05.000Z");
 const store: Store = {
   externalId: "SUC001",
   mercadopagoId: "71234567",
+  merchantId: null,
   name: "Sucursal Centro",
   location: {
     street_number: "3039",

@@ -70,6 +70,15 @@ export async function mercadoPagoUpstream(
     helpers: false,
     // Orders API webhooks go to the URL set in the application (here ours), signed with its secret
     ordersNotificationUrl: ordersWebhookUrl(config.publicBaseUrl, webhookSecret),
+    // platform mode: the simulator plays Mercado Pago's OAuth for the application, with its sellers
+    ...(config.platform
+      ? {
+          oauth: {
+            clientId: config.platform.clientId,
+            clientSecret: config.platform.clientSecret,
+          },
+        }
+      : {}),
     ...(config.webhookSigningSecrets[0]
       ? { ordersWebhookSecret: config.webhookSigningSecrets[0] }
       : {}),

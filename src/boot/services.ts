@@ -12,7 +12,15 @@ import { createMetrics } from "../metrics/metrics.ts";
 import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
 import { createMetricsRepository } from "../metrics/metrics.repository.ts";
 import { createInstoreUpstream } from "../mercadopago/instore-v2/instore.upstream.ts";
-import { createMercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
+import {
+  createMercadoPagoClient,
+  type MercadoPagoClient,
+} from "../mercadopago/mercadopago.client.ts";
+import {
+  routedInstoreUpstream,
+  routedOrdersUpstream,
+  type SellerRouting,
+} from "../mercadopago/seller-routed.upstream.ts";
 import { createOrdersUpstream } from "../mercadopago/orders/orders.upstream.ts";
 import { createInboxRepository } from "../notifications/inbox.repository.ts";
 import { notificationUrl } from "../notifications/notification-url.ts";
@@ -40,6 +48,8 @@ export function buildServices(
   webhookSecrets: WebhookSecrets,
   /** the site the service runs as: the sales' currency, its decimals and cap */
   site: SiteId,
+  /** platform mode: each sale's calls go out with its POS's merchant's client */
+  routing?: SellerRouting,
 ) {
   const money = siteProfile(site);
   // Two clients, each with its own limit on calls in flight: a cashier's call (create, cancel,
@@ -56,13 +66,43 @@ export function buildServices(
   const cashierMp = mercadoPago();
   const jobsMp = mercadoPago();
 
-  const ordersWith = (mp: ReturnType<typeof mercadoPago>) =>
+  const ordersOf = (mp: ReturnType<typeof mercadoPago>, marketplaceFeePercent?: number) =>
     createOrdersUpstream(mp, {
+      marketplaceFeePercent,
       mode: config.mercadoPago.qrMode,
       ttlSeconds: config.orderTtlSeconds,
       sponsorId: config.mercadoPago.sponsorId,
       decimals: money.decimals,
     });
+  // the default merchant keeps this client (cashier's or jobs'); a merchant's goes by its POS
+  const routingWith = (mp: MercadoPagoClient): SellerRouting | null =>
+    routing
+      ? {
+          ...routing,
+          clientFor: (id) => (id === null ? Promise.resolve(mp) : routing.clientFor(id)),
+        }
+      : null;
+  const instoreOf = (mp: MercadoPagoClient) =>
+    createInstoreUpstream(mp, {
+      notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
+      sponsorId: config.mercadoPago.sponsorId,
+    });
+  const ordersWith = (mp: MercadoPagoClient) => {
+    const r = routingWith(mp);
+    // the platform's fee goes only on merchants' orders: an order of our own token takes none
+    const fee = config.platform?.marketplaceFeePercent;
+    return r
+      ? routedOrdersUpstream(
+          r,
+          (m, merchantId) => ordersOf(m, merchantId === null ? undefined : fee),
+          ordersOf(mp),
+        )
+      : ordersOf(mp);
+  };
+  const instoreWith = (mp: MercadoPagoClient) => {
+    const r = routingWith(mp);
+    return r ? routedInstoreUpstream(r, instoreOf) : instoreOf(mp);
+  };
   const metrics = createMetrics({
     repo: createMetricsRepository(db.prisma),
     pool: poolOf(db.prisma),
@@ -72,13 +112,18 @@ export function buildServices(
   const salesWith = (mp: ReturnType<typeof mercadoPago>) =>
     createSalesService({
       repo,
-      instore: createInstoreUpstream(mp, {
-        notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
-        sponsorId: config.mercadoPago.sponsorId,
-      }),
+      instore: instoreWith(mp),
       orders: ordersWith(mp),
       logger,
       now: () => new Date(),
+      ...(routing
+        ? {
+            sellerReady: async (posId: string) => {
+              const merchantId = await routing.merchantOfPos(posId);
+              if (merchantId !== null) await routing.clientFor(merchantId);
+            },
+          }
+        : {}),
       config: {
         api: config.mercadoPago.api,
         orderTtlSeconds: config.orderTtlSeconds,

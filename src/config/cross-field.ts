@@ -1,5 +1,5 @@
 import { parseKeyEntry } from "../auth.ts";
-import { KEY_LISTS, splitList } from "./fields.ts";
+import { KEY_LISTS, PLATFORM_VARIABLES, splitList } from "./fields.ts";
 import { MERCADO_PAGO_API, unreachablePublicUrl } from "./public-url.ts";
 
 /**
@@ -15,6 +15,7 @@ export function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   if (set("MP_ACCESS_TOKEN") && !set("MP_COLLECTOR_ID")) {
     problems.push("MP_COLLECTOR_ID: is required when MP_ACCESS_TOKEN is set");
   }
+  problems.push(...platformProblems(set));
   const nodeEnv = (env.NODE_ENV ?? "").trim() || "development";
   const api = (env.MP_API ?? "").trim() || "instore_v2";
   const qrMode = (env.MP_QR_MODE ?? "").trim() || "static";
@@ -74,6 +75,34 @@ export function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
         problems.push(`${name}: entry ${i + 1}: the same key is listed more than once`);
       seen.add(id);
     });
+  }
+  return problems;
+}
+
+/**
+ * Platform mode is all three of its variables or none: a half-set platform would start as a
+ * single merchant and quietly refuse every connection, so boot names the ones missing.
+ */
+function platformProblems(set: (name: string) => boolean): string[] {
+  const given = PLATFORM_VARIABLES.filter(set);
+  const problems: string[] = [];
+  if (given.length > 0 && given.length < PLATFORM_VARIABLES.length) {
+    for (const name of PLATFORM_VARIABLES.filter((n) => !set(n))) {
+      problems.push(
+        `${name}: is required with ${given.join(" and ")}: platform mode needs ` +
+          `${PLATFORM_VARIABLES.join(", ")} together (or none of them for a single merchant)`,
+      );
+    }
+  }
+  if (given.length < PLATFORM_VARIABLES.length) {
+    for (const name of [
+      "MP_MARKETPLACE_FEE_PERCENT",
+      "TOKEN_ENCRYPTION_KEY_PREVIOUS",
+      "MP_AUTH_URL",
+    ]) {
+      if (set(name))
+        problems.push(`${name}: is only used in platform mode (${PLATFORM_VARIABLES.join(", ")})`);
+    }
   }
   return problems;
 }

@@ -86,3 +86,25 @@ export const WEBHOOK_SECRET_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** How long boot keeps trying the database before it gives up (a database starting next to us). */
 export const DatabaseConnectTimeoutS = z.coerce.number().int().min(1).max(3600).default(30);
+
+/**
+ * TOKEN_ENCRYPTION_KEY: 32 random bytes in base64 (`openssl rand -base64 32`), the AES-256 key
+ * the sellers' tokens are sealed with. The text never appears in a problem.
+ */
+export const encryptionKey = optionalString.pipe(
+  z
+    .string()
+    .refine(
+      (text) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, "base64").length === 32,
+      "must be 32 bytes in base64 (openssl rand -base64 32)",
+    )
+    .transform((text) => Buffer.from(text, "base64"))
+    .optional(),
+);
+
+/** The three variables that together turn platform mode on (docs/platform.md). */
+export const PLATFORM_VARIABLES = [
+  "MP_CLIENT_ID",
+  "MP_CLIENT_SECRET",
+  "TOKEN_ENCRYPTION_KEY",
+] as const;

@@ -4,6 +4,7 @@ import {
   DatabaseConnectTimeoutS,
   WEBHOOK_SECRET_PATTERN,
   commaList,
+  encryptionKey,
   isOrigin,
   keyList,
   optionalString,
@@ -72,6 +73,34 @@ export const EnvSchema = z.object({
       .enum(["static", "hybrid", "dynamic"], { error: "must be static, hybrid or dynamic" })
       .default("static"),
   ),
+  // platform mode (docs/platform.md): an application's credentials to connect many sellers by OAuth
+  MP_CLIENT_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,20}$/, "must be the application's numeric client id (App ID)")
+      .optional(),
+  ),
+  MP_CLIENT_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{8,256}$/, "must be 8-256 printable characters without spaces")
+      .optional(),
+  ),
+  TOKEN_ENCRYPTION_KEY: encryptionKey,
+  // the key before a rotation: still opens tokens sealed with it until the refresh job reseals them
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: encryptionKey,
+  // the platform's share of each sale, in percent (platform mode only)
+  MP_MARKETPLACE_FEE_PERCENT: optionalString.pipe(
+    z
+      .string()
+      // at most 2 decimals: what Mercado Pago's amounts carry
+      .regex(/^\d{1,2}(\.\d{1,2})?$/, "must be a percent such as 2.5 (at most 2 decimals)")
+      .transform(Number)
+      .pipe(z.number().max(50, "must be at most 50"))
+      .optional(),
+  ),
+  // where sellers authorize the application; the simulator's page in tests
+  MP_AUTH_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   PUBLIC_BASE_URL: optionalString.pipe(publicUrl.optional()),
   API_KEYS: keyList("full"),
   STAFF_API_KEYS: keyList("staff"),

@@ -38,6 +38,8 @@ export const en = {
   "error.mercadopago_rejected": "Mercado Pago refused this: {message}.",
   "error.merchant_not_connected":
     "This store's Mercado Pago account is not connected. Connect it again.",
+  "error.unsupported_site":
+    "This Mercado Pago account is of another country than this service: {message}.",
   "error.validation_failed": "Please check what you typed: {message}.",
   "error.conflict": "That clashes with what is already registered: {message}.",
   "error.rate_limited": "Too many requests in a minute. Wait a moment and try again.",

@@ -42,6 +42,8 @@ export const es: Messages = {
   "error.mercadopago_rejected": "Mercado Pago rechazó la operación: {message}.",
   "error.merchant_not_connected":
     "La cuenta de Mercado Pago de esta sucursal no está conectada. Vuelve a conectarla.",
+  "error.unsupported_site":
+    "Esta cuenta de Mercado Pago es de otro país que este servicio: {message}.",
   "error.validation_failed": "Revisa los datos ingresados: {message}.",
   "error.conflict": "No coincide con lo que ya está registrado: {message}.",
   "error.rate_limited":

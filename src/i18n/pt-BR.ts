@@ -41,6 +41,8 @@ export const ptBR: Messages = {
   "error.mercadopago_rejected": "O Mercado Pago recusou a operação: {message}.",
   "error.merchant_not_connected":
     "A conta do Mercado Pago desta loja não está conectada. Conecte-a de novo.",
+  "error.unsupported_site":
+    "Esta conta do Mercado Pago é de outro país que este serviço: {message}.",
   "error.validation_failed": "Confira o que foi digitado: {message}.",
   "error.conflict": "Isso não bate com o que já está cadastrado: {message}.",
   "error.rate_limited": "Muitas requisições em um minuto. Aguarde um pouco e tente de novo.",

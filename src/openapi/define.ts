@@ -10,7 +10,14 @@ import { ErrorSchema } from "./schemas.ts";
 
 export type Method = "get" | "post" | "patch" | "delete";
 export type Tag =
-  "sales" | "refunds" | "live" | "stores" | "notifications" | "webhooks" | "operations";
+  | "sales"
+  | "refunds"
+  | "live"
+  | "stores"
+  | "merchants"
+  | "notifications"
+  | "webhooks"
+  | "operations";
 
 /** A media type's schema and, when given, an example of it. */
 export interface Content {
@@ -50,7 +57,7 @@ export const PATH_PARAMETERS: Record<string, string> = {
   ref: "the sale's `external_reference`",
   pos_id: "the POS's external id",
   store_id: "the store's external id",
-  id: "the webhook endpoint's or delivery's id (a UUID)",
+  id: "the webhook endpoint's, delivery's or merchant's id (a UUID)",
 };
 
 const ERROR_MEANING: Record<number, string> = {

@@ -132,6 +132,7 @@ export const CREATE_STORE_EXAMPLE = {
 export const STORE_EXAMPLE = {
   ...CREATE_STORE_EXAMPLE,
   mercadopago_store_id: "71234567",
+  merchant_id: null,
   time_zone: "America/Argentina/Buenos_Aires",
   locale: "es",
   created_at: at,

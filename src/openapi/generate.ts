@@ -1,3 +1,8 @@
+import {
+  CreatedMerchantSchema,
+  MerchantListSchema,
+  MerchantSchema,
+} from "../merchants/merchants.schemas.ts";
 import { z } from "zod";
 import { SaleRefundSchema } from "../refunds/refund.responses.ts";
 import { RefundBodySchema } from "../refunds/refunds.routes.ts";
@@ -65,6 +70,9 @@ const ANSWER_COMPONENTS: Record<string, z.ZodType> = {
   Store: StoreSchema,
   Pos: PosSchema,
   StoreList: StoreListSchema,
+  Merchant: MerchantSchema,
+  MerchantCreated: CreatedMerchantSchema,
+  MerchantList: MerchantListSchema,
   WebhookEndpoint: EndpointSchema,
   WebhookEndpointCreated: CreatedEndpointSchema,
   WebhookEndpointList: EndpointListSchema,
@@ -252,11 +260,18 @@ export function buildOpenApiDocument(version: string, operations = OPERATIONS): 
     // is JSON Schema 2020-12 plus OpenAPI's own keywords, so zod's 2020-12 output is already in
     // it; naming plain 2020-12 instead makes Swagger UI put a warning banner over /docs.
     security: [{ bearer: [] }],
-    tags: ["sales", "refunds", "live", "stores", "notifications", "webhooks", "operations"].map(
-      (name) => ({
-        name,
-      }),
-    ),
+    tags: [
+      "sales",
+      "refunds",
+      "live",
+      "stores",
+      "merchants",
+      "notifications",
+      "webhooks",
+      "operations",
+    ].map((name) => ({
+      name,
+    })),
     paths,
     components: {
       securitySchemes: {

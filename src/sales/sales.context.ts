@@ -21,6 +21,11 @@ export interface SalesServiceDeps {
   orders: OrdersUpstream;
   logger: Logger;
   now: () => Date;
+  /**
+   * Platform mode: throws merchant_not_connected (409, in words) when the POS's merchant has no
+   * working token, so such a sale is refused before anything is stored. Unset: one merchant.
+   */
+  sellerReady?: (posId: string) => Promise<void>;
   config: {
     /** MP_API: the API new sales are published on; each sale stays on the one it was */
     api: MercadoPagoApi;

@@ -214,6 +214,7 @@ export function createSaleCreation(
     // 409 that would send the till after a new reference for the same mistake
     const hash = requestHash(input, externalReference);
 
+    await deps.sellerReady?.(input.pos_id);
     const now = deps.now();
     const lease = publicationLease(now);
     const created = await repo.create({

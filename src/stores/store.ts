@@ -22,6 +22,8 @@ export interface Store {
   timeZone: string | null;
   /** es, pt-BR or en, as set; null: DEFAULT_LOCALE */
   locale: Locale | null;
+  /** platform mode: the merchant the store sells for; null: the default merchant */
+  merchantId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -18,6 +18,7 @@ export function presentStore(store: Store, defaults: StoreDefaults): StoreBody {
       ...(l.reference !== undefined ? { reference: l.reference } : {}),
     },
     mercadopago_store_id: store.mercadopagoId,
+    merchant_id: store.merchantId,
     time_zone: store.timeZone ?? defaults.timeZone,
     locale: store.locale ?? defaults.locale,
     created_at: store.createdAt.toISOString(),

@@ -10,6 +10,7 @@ interface StoreRow {
   requestHash: string;
   timeZone: string | null;
   locale: string | null;
+  merchantId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -69,6 +70,14 @@ export function createStoresRepository(db: Db) {
     ): Promise<Store | null> {
       const rows = await db.store.updateManyAndReturn({ where: { externalId }, data: settings });
       return rows[0] ? toStore(rows[0]) : null;
+    },
+    /** The merchant of a registered POS's store (null: the default merchant, or no such POS). */
+    async merchantOfPos(externalId: string): Promise<string | null> {
+      const row = await db.pos.findUnique({
+        where: { externalId },
+        select: { store: { select: { merchantId: true } } },
+      });
+      return row?.store.merchantId ?? null;
     },
     async findPos(externalId: string): Promise<Pos | null> {
       const row = await db.pos.findUnique({ where: { externalId } });

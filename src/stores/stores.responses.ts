@@ -21,6 +21,8 @@ export const StoreSchema = z.object({
     reference: z.string().optional(),
   }),
   mercadopago_store_id: z.string(),
+  /** platform mode: the store's merchant; null: the default merchant */
+  merchant_id: z.string().nullable(),
   /** the store's own, else the site's capital */
   time_zone: z.string(),
   /** the store's own, else DEFAULT_LOCALE */

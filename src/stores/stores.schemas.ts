@@ -42,6 +42,8 @@ export const CreateStoreSchema = z.strictObject({
   external_id: StoreIdSchema,
   name: text(100),
   location: StoreLocationSchema,
+  // platform mode: the merchant whose Mercado Pago account the store is at; absent: the default
+  merchant_id: z.uuid("must be a merchant's id (a UUID)").optional(),
 });
 export type CreateStoreInput = z.infer<typeof CreateStoreSchema>;
 

@@ -12,6 +12,11 @@ import type { StoresRepository } from "./stores.repository.ts";
 export interface StoresServiceDeps {
   repo: StoresRepository;
   mp: MercadoPagoClient;
+  /**
+   * Platform mode: the client of a store's merchant (null: the default merchant, `mp`); throws
+   * merchant_not_connected when the merchant has no working token. Unset: one merchant, `mp`.
+   */
+  mpFor?: (merchantId: string | null) => Promise<MercadoPagoClient>;
   fetchQrImage: QrImageFetcher;
   logger: Logger;
   /** a store's zone and language when it sets none: from the site the service runs as */
@@ -40,6 +45,8 @@ export function storeRequestHash(input: CreateStoreInput): string {
     l.latitude,
     l.longitude,
     l.reference ?? null,
+    // only when given, so the hashes of stores from before platform mode stay what they were
+    ...(input.merchant_id !== undefined ? [input.merchant_id] : []),
   ]);
 }
 
@@ -76,11 +83,16 @@ const conflict = (message: string) => new AppError("conflict", message);
  * a retry never makes a second store or POS.
  */
 export function createStoresService(deps: StoresServiceDeps) {
-  const { repo, mp } = deps;
+  const { repo } = deps;
+  const clientOf = (merchantId: string | null) =>
+    deps.mpFor ? deps.mpFor(merchantId) : Promise.resolve(deps.mp);
   const log = deps.logger.child({ component: "stores" });
 
   /** Mercado Pago's store with this external id: found, else created, else found after all. */
-  async function findOrCreateStore(input: CreateStoreInput): Promise<MpStore> {
+  async function findOrCreateStore(
+    input: CreateStoreInput,
+    mp: MercadoPagoClient,
+  ): Promise<MpStore> {
     const what = `the store ${input.external_id}`;
     const [found] = await mp.searchStores(input.external_id).catch((err: unknown) => {
       throw err instanceof MercadoPagoError ? upstreamError(err, `looking up ${what}`) : err;
@@ -108,7 +120,11 @@ export function createStoresService(deps: StoresServiceDeps) {
   }
 
   /** As findOrCreateStore, for a POS of `store`; a POS of another store is a conflict. */
-  async function findOrCreatePos(store: Store, input: CreatePosInput): Promise<MpPos> {
+  async function findOrCreatePos(
+    store: Store,
+    input: CreatePosInput,
+    mp: MercadoPagoClient,
+  ): Promise<MpPos> {
     const what = `the POS ${input.external_id}`;
     const adopt = (mpPos: MpPos, how: string): MpPos => {
       if (!posBelongsTo(mpPos, store)) {
@@ -171,8 +187,17 @@ export function createStoresService(deps: StoresServiceDeps) {
         }
         return { value: existing, replay: true };
       }
-      const mpStore = await findOrCreateStore(input);
+      if (input.merchant_id !== undefined && !deps.mpFor) {
+        throw new AppError(
+          "validation_failed",
+          "merchant_id: is only taken in platform mode (MP_CLIENT_ID, MP_CLIENT_SECRET, TOKEN_ENCRYPTION_KEY)",
+          [{ path: "merchant_id", message: "is only taken in platform mode" }],
+        );
+      }
+      const merchantId = input.merchant_id ?? null;
+      const mpStore = await findOrCreateStore(input, await clientOf(merchantId));
       const row = await repo.insertStore({
+        merchantId,
         externalId: input.external_id,
         mercadopagoId: mpStore.id,
         name: input.name,
@@ -238,7 +263,7 @@ export function createStoresService(deps: StoresServiceDeps) {
         }
         return { value: existing, replay: true };
       }
-      const mpPos = await findOrCreatePos(store, input);
+      const mpPos = await findOrCreatePos(store, input, await clientOf(store.merchantId));
       const qrContent = await readMercadoPagoQr(input.external_id, mpPos.qr.image);
       const row = await repo.insertPos({
         externalId: input.external_id,

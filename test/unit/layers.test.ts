@@ -24,6 +24,7 @@ const FOLDERS: Record<string, number> = {
   i18n: 1,
   stores: 2,
   notifications: 2,
+  merchants: 2,
   sales: 3,
   refunds: 4,
   "webhooks-out": 4,
@@ -44,7 +45,14 @@ const COMPOSITION_FILES = new Set([
 ]);
 /** The composition root's boot steps, each a module of src/boot/ that src/main.ts runs. */
 const BOOT = "boot";
-const DOMAIN = new Set(["stores", "notifications", "sales", "refunds", "webhooks-out"]);
+const DOMAIN = new Set([
+  "stores",
+  "notifications",
+  "merchants",
+  "sales",
+  "refunds",
+  "webhooks-out",
+]);
 
 /** Where a file of src/ stands; null: outside the service's layers (the simulator). */
 export function placeOf(file: string): Place | null {

@@ -12,6 +12,7 @@ import { registerCustomerRoutes } from "./routes/customer.ts";
 import { faultInjecting } from "./routes/fault-injection.ts";
 import { registerInstoreRoutes } from "./routes/instore.ts";
 import { registerMerchantOrderRoutes } from "./routes/merchant-orders.ts";
+import { registerOAuthRoutes } from "./oauth/oauth-routes.ts";
 import { mpGate } from "./routes/mp-gate.ts";
 import { registerOrdersApiRoutes } from "./routes/orders-api.ts";
 import { registerPageRoutes } from "./routes/page.ts";
@@ -29,7 +30,8 @@ export function createSimulatorRouter(sim: SimulatorParts): Router {
 
   router.use(express.json({ limit: "1mb" }));
 
-  // Mercado Pago API
+  // Mercado Pago API (OAuth's token endpoint first: it takes client credentials, not a bearer)
+  if (sim.oauth) registerOAuthRoutes(router, sim.oauth);
   router.use("/mp", mpGate(sim));
   registerInstoreRoutes(router, context);
   registerMerchantOrderRoutes(router, context);

@@ -1,6 +1,11 @@
 // Entry point of the Mercado Pago simulator: wires state, notifier, faults and router together,
 // and can run it on its own loopback port.
 
+import {
+  createOAuthServer,
+  type OAuthServer,
+  type OAuthServerOptions,
+} from "./oauth/oauth-server.ts";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
@@ -51,6 +56,8 @@ export interface SimulatorOptions extends SimulatorStateOptions {
   ordersNotificationUrl?: string | null;
   /** Secret that signs `order` Webhooks (x-signature); default DEFAULT_ORDERS_WEBHOOK_SECRET. */
   ordersWebhookSecret?: string;
+  /** An application sellers connect to by OAuth (platform mode); default none. */
+  oauth?: OAuthServerOptions;
   /** Casing of `data.id` in the signed manifest, default `original`. */
   ordersSignatureIdCase?: "original" | "lower";
 }
@@ -60,6 +67,8 @@ export interface Simulator {
   notifier: Notifier;
   faults: FaultController;
   router: Router;
+  /** Simulated OAuth: sellers, their grants, revocation; null without `oauth` options. */
+  oauth: OAuthServer | null;
   /** Calls received on the Mercado Pago API (`/mp`). */
   requests: RequestLogEntry[];
   scan(posExternalId: string): MerchantOrder;
@@ -106,7 +115,14 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   const faults = createFaultController(opts.seed !== undefined ? { seed: opts.seed } : {});
   const unsubscribe = state.subscribe((event) => notifier.notify(event));
   const requests: RequestLogEntry[] = [];
+  const oauth = opts.oauth
+    ? createOAuthServer({
+        ...(opts.now ? { now: () => opts.now!().getTime() } : {}),
+        ...opts.oauth,
+      })
+    : null;
   const router = createSimulatorRouter({
+    oauth,
     state,
     notifier,
     faults,
@@ -123,6 +139,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     notifier,
     faults,
     router,
+    oauth,
     requests,
     scan: (pos) => state.scan(pos),
     pay: (target, options) => state.pay(target, options),

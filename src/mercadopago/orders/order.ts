@@ -114,9 +114,27 @@ export function orderProblems(
  * the sale's title are not in the QR field list (unknown fields are refused), so they are not
  * sent; the sale's description is the order's. The caller checked `orderProblems` first.
  */
+/**
+ * The platform's share of a total: `percent` of it, rounded to the currency's smallest unit
+ * (half up; whole units where the currency has no cents).
+ */
+export function marketplaceFeeCents(totalCents: number, percent: number, decimals: 0 | 2 = 2) {
+  const unit = decimals === 0 ? 100 : 1;
+  // percent has at most 2 decimals: in hundredths it is an integer, and so is the product
+  const hundredths = Math.round(percent * 100);
+  return Math.round((totalCents * hundredths) / 10_000 / unit) * unit;
+}
+
 export function orderBody(
   sale: PublishRequest,
-  opts: { mode: QrMode; ttlSeconds: number; sponsorId: string | undefined; decimals?: 0 | 2 },
+  opts: {
+    mode: QrMode;
+    ttlSeconds: number;
+    sponsorId: string | undefined;
+    decimals?: 0 | 2;
+    /** MP_MARKETPLACE_FEE_PERCENT, for a merchant connected by OAuth only */
+    marketplaceFeePercent?: number | undefined;
+  },
 ): OrderBody {
   const total = orderAmount(sale.totalCents, opts.decimals);
   return {
@@ -136,6 +154,14 @@ export function orderBody(
       ...(item.category ? { external_categories: [{ id: item.category }] } : {}),
     })),
     ...(opts.sponsorId ? { integration_data: { sponsor: { id: opts.sponsorId } } } : {}),
+    ...(opts.marketplaceFeePercent
+      ? {
+          marketplace_fee: orderAmount(
+            marketplaceFeeCents(sale.totalCents, opts.marketplaceFeePercent, opts.decimals),
+            opts.decimals,
+          ),
+        }
+      : {}),
   };
 }
 

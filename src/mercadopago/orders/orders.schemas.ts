@@ -107,6 +107,8 @@ export interface OrderBody {
     external_categories?: { id: string }[];
   }[];
   integration_data?: { sponsor: { id: string } };
+  /** the platform's share (OAuth integrations only; else 400 marketplace_not_valid) */
+  marketplace_fee?: string;
 }
 
 /** `POST /v1/orders/{id}/refund` body for a partial refund (§2.3); none for a total one. */

@@ -32,7 +32,13 @@ import type { QrMode } from "./orders.schemas.ts";
  */
 export function createOrdersUpstream(
   mp: MercadoPagoClient,
-  config: { mode: QrMode; ttlSeconds: number; sponsorId: string | undefined; decimals?: 0 | 2 },
+  config: {
+    mode: QrMode;
+    ttlSeconds: number;
+    sponsorId: string | undefined;
+    decimals?: 0 | 2;
+    marketplaceFeePercent?: number | undefined;
+  },
 ): OrdersUpstream {
   return {
     api: "orders",

@@ -1,6 +1,7 @@
 import type { Operation } from "../define.ts";
 import { CLOSEOUT_OPERATIONS } from "./closeout.ts";
 import { LIVE_OPERATIONS } from "./live.ts";
+import { MERCHANT_OPERATIONS } from "./merchants.ts";
 import { NOTIFICATION_OPERATIONS } from "./notifications.ts";
 import { RECONCILIATION_OPERATIONS } from "./reconciliation.ts";
 import { SERVICE_OPERATIONS } from "./operations.ts";
@@ -19,5 +20,6 @@ export const OPERATIONS: readonly Operation[] = [
   ...REFUND_OPERATIONS,
   ...LIVE_OPERATIONS,
   ...STORE_OPERATIONS,
+  ...MERCHANT_OPERATIONS,
   ...WEBHOOK_OUT_OPERATIONS,
 ];

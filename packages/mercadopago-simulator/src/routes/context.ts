@@ -5,6 +5,7 @@ import type { RequestHandler, Request } from "express";
 
 import type { FaultController, FaultEndpoint } from "../faults.ts";
 import type { Notifier } from "../notifier.ts";
+import type { OAuthServer } from "../oauth/oauth-server.ts";
 import type { PosInfo, SimulatorState } from "../state/index.ts";
 
 export interface RequestLogEntry {
@@ -26,6 +27,8 @@ export interface SimulatorParts {
   requests: RequestLogEntry[];
   /** Absolute URL where the router is reachable; default: derived from each request. */
   publicUrl?: string | null;
+  /** Simulated OAuth (platform mode), when the simulator was given an application. */
+  oauth?: OAuthServer | null;
 }
 
 export interface PosWithQr extends PosInfo {

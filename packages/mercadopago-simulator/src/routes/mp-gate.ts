@@ -36,7 +36,8 @@ export function mpGate(sim: SimulatorParts): RequestHandler {
 
     const header = req.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1] || !sim.state.isValidAccessToken(match[1])) {
+    const token = match?.[1];
+    if (!token || (!sim.state.isValidAccessToken(token) && !sim.oauth?.sellerOf(token))) {
       res.status(401).json(mpError(401, "unauthorized", "invalid access token"));
       return;
     }

@@ -8,14 +8,7 @@ import { createMerchantsRepository } from "../src/merchants/merchants.repository
 import { createMerchantsService } from "../src/merchants/merchants.service.ts";
 import { codeChallenge } from "../src/merchants/oauth-flow.ts";
 import { createOAuthClient } from "../src/mercadopago/oauth.calls.ts";
-import {
-  MP_BASE,
-  auth,
-  buildHarness,
-  createTestDb,
-  type Harness,
-  type TestDb,
-} from "./helpers.ts";
+import { MP_BASE, auth, buildHarness, createTestDb, type Harness, type TestDb } from "./helpers.ts";
 
 const CLIENT_ID = "1234567890";
 const CLIENT_SECRET = "client-secret-0123456789";

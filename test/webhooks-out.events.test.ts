@@ -129,6 +129,14 @@ describe("events out: refunds and a sale's notifications", () => {
     return body.external_reference;
   }
 
+  it("the README's verification example is the one run below from docs/webhooks.md", () => {
+    const jsBlocks = (file: string) =>
+      [...readFileSync(file, "utf8").matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+    const readme = jsBlocks("README.md");
+    expect(readme).toHaveLength(1);
+    expect(readme[0]).toBe(jsBlocks("docs/webhooks.md")[0]);
+  });
+
   it("refund.failed names the refund: its id, amount and Mercado Pago's word", async () => {
     const receiver = await startReceiver();
     receiver.setSecret((await addEndpoint(receiver.url, ["refund.failed"])).secret);

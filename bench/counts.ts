@@ -44,6 +44,9 @@ export async function startCounter(databaseUrl: string): Promise<Counter> {
       PORT: String(port),
       STATS_PORT: String(statsPort),
       TARGET_URL: `postgresql://${target.hostname}:${target.port || 5432}`,
+      ...(process.env.BENCH_COUNT_STATEMENTS === "1"
+        ? { STATEMENTS_FILE: path.join(workDir, `pg-statements-${port}.json`) }
+        : {}),
     },
     path.join(workDir, "pg-counter.log"),
   );

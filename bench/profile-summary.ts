@@ -1,5 +1,6 @@
 // Top functions of a V8 .cpuprofile (what `BENCH_CPU_PROF=1` writes): self time by function and
-// by package, and total (inclusive) time of the service's own functions.
+// by group (Prisma, pino, zod, axios, Express, pg, the service, Node, native, GC) and package, and
+// total (inclusive) time of the service's own functions.
 //   npx tsx bench/profile-summary.ts <file.cpuprofile> [rows]
 import { readFileSync } from "node:fs";
 
@@ -44,6 +45,28 @@ const pkgOf = (n: Node) => {
   return w.includes(".js") ? `service ${w.split(":")[0]}` : w;
 };
 
+/** The few groups a summary is quoted in (bench/README.md, "Where the time goes"). */
+const GROUPS: [string, RegExp][] = [
+  ["Prisma client", /^@prisma\//],
+  ["pino", /^(pino|pino-std-serializers|sonic-boom|thread-stream|@pinojs\/.*)$/],
+  ["zod", /^zod$/],
+  ["axios", /^(axios|proxy-from-env|follow-redirects|form-data)$/],
+  [
+    "Express",
+    /^(express|router|body-parser|raw-body|type-is|content-type|path-to-regexp|parseurl|finalhandler|send|qs|iconv-lite|on-finished|mime-types|media-typer)$/,
+  ],
+  ["pg", /^(pg|pg-protocol|pg-pool|pg-types|postgres-.*)$/],
+  ["the service's own code", /^service /],
+  ["Node's own JavaScript", /^node:/],
+];
+function groupOf(n: Node): string {
+  const fn = n.callFrame.functionName;
+  if (fn === "(garbage collector)") return "garbage collection";
+  const p = pkgOf(n);
+  if (p === "(native)") return "native (syscalls such as writev, (program))";
+  return GROUPS.find(([, re]) => re.test(p))?.[0] ?? "other packages";
+}
+
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const idle = [...selfUs.entries()]
   .filter(([id]) =>
@@ -70,11 +93,13 @@ for (const [name, us] of idle) console.log(`  ${name}: ${(us / 1000).toFixed(0)}
 const selfByFn = new Map<string, number>();
 const selfByPkg = new Map<string, number>();
 const inclusive = new Map<string, number>();
+const selfByGroup = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const n = byId.get(id);
   if (!n || n.callFrame.functionName === "(idle)") continue;
   selfByFn.set(label(n), (selfByFn.get(label(n)) ?? 0) + us);
   selfByPkg.set(pkgOf(n), (selfByPkg.get(pkgOf(n)) ?? 0) + us);
+  selfByGroup.set(groupOf(n), (selfByGroup.get(groupOf(n)) ?? 0) + us);
   // inclusive: each distinct function on the stack once
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
@@ -86,6 +111,7 @@ for (const [id, us] of selfUs) {
     inclusive.set(l, (inclusive.get(l) ?? 0) + us);
   }
 }
+top(selfByGroup, "self time by group", busy);
 top(selfByPkg, "self time by package / service file", busy);
 top(selfByFn, "self time by function", busy);
 const own = new Map(

@@ -24,6 +24,9 @@ import { createQrImageFetcher } from "./stores/qr-image-fetch.ts";
 import { createStoresRepository } from "./stores/stores.repository.ts";
 import { createStoresService } from "./stores/stores.service.ts";
 
+/** How long the outbound webhook deliverer may wait after a sale change, to take its burst at once. */
+const SALE_CHANGE_WAKE_MS = 100;
+
 /**
  * The composition root: config → logger → database → Mercado Pago → services → app, jobs,
  * shutdown. Each step that is more than a call stands in src/boot/.
@@ -121,8 +124,12 @@ async function main(): Promise<void> {
   });
   if (unavailable) logger.warn(unavailable);
   await feed?.start();
-  // a sale change is when most events are written: the deliverer looks at once, not at its poll
-  feed?.subscribe({ change: () => webhookDeliverer.wake(), resync: () => webhookDeliverer.wake() });
+  // a sale change is when most events are written: the deliverer looks soon, not at its poll;
+  // the changes of a burst (a batch of payments settling) share one claim
+  feed?.subscribe({
+    change: () => webhookDeliverer.wakeWithin(SALE_CHANGE_WAKE_MS),
+    resync: () => webhookDeliverer.wake(),
+  });
   const live = createLiveSales({
     feed,
     unavailable,

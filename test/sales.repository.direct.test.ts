@@ -126,5 +126,31 @@ for (const zone of [undefined, "Asia/Tokyo"]) {
                                    WHERE external_reference = 'direct-pending-1'`;
       expect((await repo.findByReference("direct-pending-1"))?.status).toBe("cancelled");
     });
+
+    it("the sweeper's claim returns the claimed sales as Prisma reads them, lease taken", async () => {
+      const sale = await createSale("direct-claim-1", "POS-CLAIM-1");
+      await db.prisma.$executeRaw`UPDATE sales SET next_check_at = now() - interval '1 second'
+                                   WHERE id = ${sale.id}::uuid`;
+      const claimed = await repo.claimDue(50, 60_000);
+      const mine = claimed.find((c) => c.id === sale.id);
+      expect(mine).toEqual(await viaPrisma("direct-claim-1"));
+      expect(mine?.checkAttempts).toBe(sale.checkAttempts + 1);
+      expect(mine?.nextCheckAt?.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    });
+
+    it("a tick's next looks in one statement: each only while its sale is as seen", async () => {
+      const a = await createSale("direct-schedule-a", "POS-SCHED-A");
+      const b = await createSale("direct-schedule-b", "POS-SCHED-B");
+      const at = new Date(Date.now() + 5 * HOUR);
+      await repo.scheduleChecks([
+        { saleId: a.id, at, seen: a },
+        // b was seen publishing and is on the POS now: whoever moved it set its next look
+        { saleId: b.id, at, seen: { ...b, orderState: "on_pos" } },
+      ]);
+      expect((await viaPrisma("direct-schedule-a"))?.nextCheckAt).toEqual(at);
+      expect((await viaPrisma("direct-schedule-b"))?.nextCheckAt).toEqual(b.nextCheckAt);
+      await repo.scheduleChecks([{ saleId: a.id, at: null, seen: a }]);
+      expect((await viaPrisma("direct-schedule-a"))?.nextCheckAt).toBeNull();
+    });
   });
 }

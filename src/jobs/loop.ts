@@ -5,6 +5,11 @@ export interface Loop {
   start(): void;
   /** run now instead of waiting for the interval (e.g. a notification was just stored) */
   wake(): void;
+  /**
+   * run within `ms`: wakes that come together (a burst of changes) share one tick, and a run
+   * already due sooner stays as it is
+   */
+  wakeWithin(ms: number): void;
   /** stops scheduling and waits for the tick in progress to finish */
   stop(): Promise<void>;
   /** runs one tick by hand (tests) */
@@ -24,10 +29,13 @@ export function createLoop(opts: LoopOptions): Loop {
   let timer: NodeJS.Timeout | null = null;
   let current: Promise<void> | null = null;
   let again = false;
+  /** when the scheduled run is due (performance.now()) */
+  let dueAt = 0;
 
   function schedule(ms: number) {
     if (!running) return;
     if (timer) clearTimeout(timer);
+    dueAt = performance.now() + ms;
     timer = setTimeout(run, ms);
   }
 
@@ -60,6 +68,10 @@ export function createLoop(opts: LoopOptions): Loop {
     },
     wake() {
       if (running) schedule(0);
+    },
+    wakeWithin(ms) {
+      if (!running || (timer && dueAt <= performance.now() + ms)) return;
+      schedule(ms);
     },
     async stop() {
       running = false;

@@ -3,12 +3,13 @@ import { messageOf } from "../errors.ts";
 import { MercadoPagoError } from "../mercadopago/mercadopago.client.ts";
 import { watchEnd } from "../sales/sale-lifecycle.ts";
 import type { Sale } from "../sales/sale.ts";
+import type { ScheduledCheck } from "../sales/sales.repository.claims.ts";
 import type { SalesRepository } from "../sales/sales.repository.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import { createLoop, type Loop } from "./loop.ts";
 
 export interface SalesSweeperDeps {
-  repo: Pick<SalesRepository, "claimDue" | "scheduleCheck">;
+  repo: Pick<SalesRepository, "claimDue" | "scheduleChecks">;
   sales: Pick<SalesService, "reconcile">;
   logger: Logger;
   now: () => Date;
@@ -69,7 +70,11 @@ export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
   const leaseMs = deps.leaseMs ?? 60_000;
   const log = deps.logger.child({ component: "sales-sweeper" });
 
-  async function check(sale: Sale): Promise<void> {
+  /**
+   * One sale's look, and when the next is owed; null when the move that settled it already
+   * wrote that (a sale paid has no next look, as its transition stored).
+   */
+  async function check(sale: Sale): Promise<ScheduledCheck | null> {
     try {
       const after = await deps.sales.reconcile(sale);
       const next = nextLookAt(
@@ -77,7 +82,11 @@ export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
         deps.intervalMs,
         deps.now(),
       );
-      await deps.repo.scheduleCheck(sale.id, next, after);
+      const moved = after.status !== sale.status || after.orderState !== sale.orderState;
+      if (moved && (after.nextCheckAt?.getTime() ?? null) === (next?.getTime() ?? null)) {
+        return null;
+      }
+      return { saleId: sale.id, at: next, seen: after };
     } catch (err) {
       log.warn(
         {
@@ -93,7 +102,7 @@ export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
       );
       const asked = err instanceof MercadoPagoError ? (err.retryAfterMs ?? 0) : 0;
       const retryAt = new Date(deps.now().getTime() + Math.max(backoff, asked));
-      await deps.repo.scheduleCheck(sale.id, retryAt, sale);
+      return { saleId: sale.id, at: retryAt, seen: sale };
     }
   }
 
@@ -103,7 +112,10 @@ export function createSalesSweeper(deps: SalesSweeperDeps): Loop {
     intervalMs: deps.intervalMs,
     async tick() {
       const due = await deps.repo.claimDue(batchSize, leaseMs);
-      await Promise.all(due.map(check));
+      // the tick's next looks are written together, once every look is over (until then each
+      // sale's lease keeps it ours; a crash before the write leaves it to be claimed again)
+      const checks = await Promise.all(due.map(check));
+      await deps.repo.scheduleChecks(checks.filter((c): c is ScheduledCheck => c !== null));
       return due.length === batchSize;
     },
   });

@@ -128,6 +128,7 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps) {
   return {
     start: loop.start,
     wake: loop.wake,
+    wakeWithin: loop.wakeWithin,
     async stop() {
       await loop.stop();
       await Promise.all(inFlight.values());

@@ -36,23 +36,42 @@ export function createMetricsRepository(db: Db) {
     },
 
     /**
-     * When Mercado Pago first told us of the sale's order (Orders API), its merchant order or any
-     * of its payments (the inbox keeps each resource's first delivery); null when none came.
+     * When Mercado Pago first told us of each sale's order (Orders API), its merchant order or
+     * any of its payments (the inbox keeps each resource's first delivery), for many sales in one
+     * statement; null for a sale none came for. Answers in the order asked.
      */
-    async firstNotifiedAt(
-      orderId: string | null,
-      merchantOrderId: number | null,
-      paymentIds: readonly (number | string)[],
-    ): Promise<Date | null> {
-      if (orderId === null && merchantOrderId === null && paymentIds.length === 0) return null;
-      const rows = await db.$queryRaw<{ at: Date | null }[]>`
-        SELECT min(first_received_at) AS at FROM notifications
-         WHERE (topic = 'order' AND resource_id = ${orderId}::text)
-            OR (topic = 'merchant_order' AND resource_id = ${merchantOrderId === null ? null : String(merchantOrderId)}::text)
-            OR (topic = 'payment' AND resource_id = ANY(${paymentIds.map(String)}::text[]))`;
-      return rows[0]?.at ?? null;
+    async firstNotifiedAt(sales: readonly NotifiedResources[]): Promise<(Date | null)[]> {
+      const index: number[] = [];
+      const topics: string[] = [];
+      const ids: string[] = [];
+      sales.forEach((s, i) => {
+        const add = (topic: string, id: string) => {
+          index.push(i);
+          topics.push(topic);
+          ids.push(id);
+        };
+        if (s.orderId !== null) add("order", s.orderId);
+        if (s.merchantOrderId !== null) add("merchant_order", String(s.merchantOrderId));
+        for (const p of s.paymentIds) add("payment", String(p));
+      });
+      const answers: (Date | null)[] = sales.map(() => null);
+      if (index.length === 0) return answers;
+      const rows = await db.$queryRaw<{ i: number; at: Date }[]>`
+        SELECT k.i, min(n.first_received_at) AS at
+          FROM unnest(${index}::int[], ${topics}::text[], ${ids}::text[]) AS k(i, topic, resource_id)
+          JOIN notifications n ON n.topic = k.topic AND n.resource_id = k.resource_id
+         GROUP BY k.i`;
+      for (const r of rows) answers[r.i] = r.at;
+      return answers;
     },
   };
+}
+
+/** The upstream resources of one sale whose notifications may have been received. */
+export interface NotifiedResources {
+  orderId: string | null;
+  merchantOrderId: number | null;
+  paymentIds: readonly (number | string)[];
 }
 
 export type MetricsRepository = ReturnType<typeof createMetricsRepository>;

@@ -1,5 +1,4 @@
-import type { Db } from "../db/database.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { directPg, type Db } from "../db/database.ts";
 import type { NotificationTopic } from "../mercadopago/notification.ts";
 
 export interface ClaimedNotification {
@@ -54,6 +53,27 @@ const MAX_BATCH = 500;
 /** Statements writing deliveries at once; more deliveries wait for the next batch. */
 const MAX_FLUSHES = 4;
 
+/**
+ * The delivery upsert, the statement every webhook costs: sent through pg itself (through Prisma
+ * each costs several times the statement), one text whatever the batch's size (arrays, not a
+ * VALUES list), so it is planned once per connection where statements may be named. The rows go
+ * in the arrays' order (WITH ORDINALITY), the lock order the caller sorted them in.
+ */
+const RECORD_DELIVERIES = `
+  INSERT INTO notifications (topic, resource_id, deliveries, signature_valid)
+  SELECT r.topic, r.resource_id, r.n, r.signature_valid
+    FROM unnest($1::text[], $2::text[], $3::int[], $4::boolean[])
+         WITH ORDINALITY AS r(topic, resource_id, n, signature_valid, ord)
+   ORDER BY r.ord
+  ON CONFLICT (topic, resource_id) DO UPDATE SET
+    deliveries = notifications.deliveries + EXCLUDED.deliveries,
+    signature_valid = EXCLUDED.signature_valid,
+    last_received_at = now(),
+    due_at = CASE WHEN notifications.processed_at IS NULL THEN notifications.due_at
+                  ELSE greatest(now(), notifications.quiet_until) END,
+    attempts = CASE WHEN notifications.processed_at IS NULL THEN notifications.attempts ELSE 0 END,
+    processed_at = NULL`;
+
 interface Pending {
   key: string;
   topic: NotificationTopic;
@@ -69,6 +89,7 @@ interface Pending {
  * arrives while it is being worked is noticed at completion (the delivery count moved).
  */
 export function createInboxRepository(db: Db) {
+  const direct = directPg(db);
   let queue: Pending[] = [];
   let flushing = 0;
 
@@ -107,22 +128,16 @@ export function createInboxRepository(db: Db) {
     }
     const rows = [...counts.entries()].sort(([, a], [, b]) => byLockOrder(a, b));
     try {
-      await db.$executeRaw`
-        INSERT INTO notifications (topic, resource_id, deliveries, signature_valid)
-        VALUES ${Prisma.join(
-          rows.map(
-            ([, r]) =>
-              Prisma.sql`(${r.topic}, ${r.resourceId}, ${r.n}, ${r.signatureValid}::boolean)`,
-          ),
-        )}
-        ON CONFLICT (topic, resource_id) DO UPDATE SET
-          deliveries = notifications.deliveries + EXCLUDED.deliveries,
-          signature_valid = EXCLUDED.signature_valid,
-          last_received_at = now(),
-          due_at = CASE WHEN notifications.processed_at IS NULL THEN notifications.due_at
-                        ELSE greatest(now(), notifications.quiet_until) END,
-          attempts = CASE WHEN notifications.processed_at IS NULL THEN notifications.attempts ELSE 0 END,
-          processed_at = NULL`;
+      await direct.pool.query({
+        ...(direct.named ? { name: "record_deliveries" } : {}),
+        text: RECORD_DELIVERIES,
+        values: [
+          rows.map(([, r]) => r.topic),
+          rows.map(([, r]) => r.resourceId),
+          rows.map(([, r]) => r.n),
+          rows.map(([, r]) => r.signatureValid),
+        ],
+      });
       for (const p of batch) p.resolve();
     } catch (err) {
       for (const p of batch) p.reject(err);

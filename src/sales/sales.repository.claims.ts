@@ -1,6 +1,15 @@
 import type { Db } from "../db/database.ts";
+import type { Sale as SaleRow } from "../generated/prisma/client.ts";
 import type { Sale } from "./sale.ts";
-import { toSale } from "./sale-rows.ts";
+import { saleColumns, toSale } from "./sale-rows.ts";
+
+/** The sweeper's next look at a sale, written only while the sale is still as it was seen. */
+export interface ScheduledCheck {
+  saleId: string;
+  /** null: nothing owed */
+  at: Date | null;
+  seen: Pick<Sale, "status" | "orderState">;
+}
 
 /** The sweeper's side of the sales repository: the sales whose look is due, and when next. */
 export function createSalesClaims(db: Db) {
@@ -10,10 +19,11 @@ export function createSalesClaims(db: Db) {
    * over, and settled sales still watched for a late payment. SKIP LOCKED lets replicas share
    * the work; pushing next_check_at ahead is the lease, so a process that dies mid-check leaves
    * the sale to be claimed again once the lease runs out. Sales that owe nothing have no
-   * next_check_at and are not in the partial index the claim walks.
+   * next_check_at and are not in the partial index the claim walks. The claimed rows come back
+   * from the claim itself (one statement, no read after it).
    */
   async function claimDue(limit: number, leaseMs: number): Promise<Sale[]> {
-    const ids = await db.$queryRaw<{ id: string }[]>`
+    const rows = await db.$queryRaw<SaleRow[]>`
       UPDATE sales SET
         next_check_at = now() + make_interval(secs => ${leaseMs / 1000}::float8),
         check_attempts = check_attempts + 1
@@ -23,25 +33,26 @@ export function createSalesClaims(db: Db) {
          ORDER BY next_check_at
          LIMIT ${limit}
          FOR UPDATE SKIP LOCKED)
-      RETURNING id`;
-    if (ids.length === 0) return [];
-    const rows = await db.sale.findMany({ where: { id: { in: ids.map((r) => r.id) } } });
+      RETURNING ${saleColumns("sales")}`;
     return rows.map(toSale);
   }
 
   /**
-   * When the sweeper should next look at a sale (null: nothing owed), as long as the sale is
-   * still as seen: whoever changed it since set its next look.
+   * When the sweeper should next look at each of a tick's sales, in one statement: each as long
+   * as the sale is still as seen (whoever changed it since set its next look). Rows are taken in
+   * id order, so two such statements never wait on each other in a cycle.
    */
-  async function scheduleCheck(
-    saleId: string,
-    at: Date | null,
-    seen: Pick<Sale, "status" | "orderState">,
-  ): Promise<void> {
-    await db.sale.updateMany({
-      where: { id: saleId, status: seen.status, orderState: seen.orderState },
-      data: { nextCheckAt: at },
-    });
+  async function scheduleChecks(checks: readonly ScheduledCheck[]): Promise<void> {
+    if (checks.length === 0) return;
+    const sorted = [...checks].sort((a, b) => (a.saleId < b.saleId ? -1 : 1));
+    await db.$executeRaw`
+      UPDATE sales SET next_check_at = w.at
+        FROM unnest(${sorted.map((c) => c.saleId)}::uuid[],
+                    ${sorted.map((c) => c.at)}::timestamptz[],
+                    ${sorted.map((c) => c.seen.status)}::text[],
+                    ${sorted.map((c) => c.seen.orderState)}::text[])
+             AS w(id, at, status, order_state)
+       WHERE sales.id = w.id AND sales.status = w.status AND sales.order_state = w.order_state`;
   }
 
   /**
@@ -67,5 +78,5 @@ export function createSalesClaims(db: Db) {
       .then((r) => r.count);
   }
 
-  return { claimDue, scheduleCheck, checkPendingCreatedBefore, republishPending };
+  return { claimDue, scheduleChecks, checkPendingCreatedBefore, republishPending };
 }

@@ -1,10 +1,10 @@
-import type { Db } from "../db/database.ts";
+import { directPg, type Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Sale as SaleRow } from "../generated/prisma/client.ts";
 import type { MercadoPagoApi, Publication, UpstreamObservation } from "../mercadopago/upstream.ts";
 import type { CreateFailure, OrderState, Sale, SaleEventSource } from "./sale.ts";
 import { sourcesOf, type SaleStatus } from "./sale-status.ts";
-import { saleColumns, status, toSale } from "./sale-rows.ts";
+import { saleColumns, status, toSale, type PgSaleRow } from "./sale-rows.ts";
 import type { SalesReads } from "./sales.repository.reads.ts";
 
 /** A new sale; `mercadopagoApi` defaults to instore orders v2. */
@@ -124,6 +124,7 @@ export function createSalesWrites(
   { findByReference }: Pick<SalesReads, "findByReference">,
   observer?: SaleTransitionObserver,
 ) {
+  const direct = directPg(db);
   /**
    * Stores a new pending sale, its order being published, and its `create` event in one
    * statement (so no transaction holds a connection across round trips); the database enforces
@@ -281,10 +282,12 @@ export function createSalesWrites(
     ];
     if (c.pendingOnly) where.push(Prisma.sql`status = 'pending'`);
     if (c.lease) where.push(Prisma.sql`next_check_at = ${c.lease}::timestamptz`);
-    const rows = await db.$queryRaw<SaleRow[]>`
+    // every POST /sales marks its order published: sent through pg itself, as the hot reads are
+    const q = Prisma.sql`
       UPDATE sales SET ${Prisma.join(set, ", ")}
        WHERE ${Prisma.join(where, " AND ")}
       RETURNING ${saleColumns("sales")}`;
+    const { rows } = await direct.pool.query<PgSaleRow>({ text: q.text, values: q.values });
     const row = rows[0];
     return row ? toSale(row) : null;
   }

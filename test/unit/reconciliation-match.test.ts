@@ -24,6 +24,8 @@ const paid = (over: Partial<LedgerPayment> = {}): LedgerPayment => ({
   ...over,
 });
 
+const orderPayment = { id: "PAY01K371WBFDS4MD9JG0KCV6PRKQ", status: "processed", amount: 10 };
+
 describe("matchDay", () => {
   const cases: {
     name: string;
@@ -51,6 +53,38 @@ describe("matchDay", () => {
       ledger: [],
       daySales: [sale({ payments: [] })],
       kinds: ["paid_here_not_there"],
+    },
+    // Orders API: the sale records the order's PAY… payment (status processed), the search
+    // lists the payment by its numeric reference id: matched by external_reference
+    {
+      name: "an Orders API sale listed by its reference id",
+      ledger: [paid({ id: "70000000001" })],
+      daySales: [sale({ payments: [orderPayment] })],
+      kinds: [],
+    },
+    {
+      name: "an Orders API sale not listed",
+      ledger: [paid({ id: "70000000001", externalReference: "sale-2" })],
+      daySales: [sale({ payments: [orderPayment] })],
+      kinds: ["paid_there_not_here", "paid_here_not_there"],
+    },
+    {
+      name: "an Orders API sale refunded at Mercado Pago, not recorded",
+      ledger: [paid({ id: "70000000001", status: "approved", refundedCents: 300 })],
+      daySales: [sale({ payments: [orderPayment] })],
+      kinds: ["refund_not_recorded"],
+    },
+    {
+      name: "an Orders API sale refunded, recorded",
+      ledger: [paid({ id: "70000000001", status: "refunded", refundedCents: 1000 })],
+      daySales: [
+        sale({
+          status: "refunded",
+          refundedCents: 1000,
+          payments: [{ ...orderPayment, status: "refunded", refunded: 10 }],
+        }),
+      ],
+      kinds: [],
     },
     {
       name: "a pending sale Mercado Pago has not heard of is fine",

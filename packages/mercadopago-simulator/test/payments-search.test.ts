@@ -34,7 +34,7 @@ async function setup(count: number) {
   }
   const search = (q: Record<string, string | number>) =>
     agent.get("/simulator/mp/v1/payments/search").set(AUTH).query(q);
-  return { sim, agent, ids, search };
+  return { sim, agent, ids, search, clock };
 }
 
 const day = { begin_date: "2025-06-01T00:00:00.000Z", end_date: "2025-06-01T23:59:59.999Z" };
@@ -98,5 +98,85 @@ describe("GET /v1/payments/search", () => {
     expect(listed[1]!.transaction_amount).toBe(99.5);
     await agent.delete("/simulator/api/ledger-faults").expect(200);
     expect((await search(day).expect(200)).body.paging.total).toBe(3);
+  });
+
+  it("lists a paid Orders API order's payment by its reference id and external_reference, refunds and ledger faults included", async () => {
+    const { sim, agent, ids, search, clock } = await setup(1);
+    const create = (ref: string, pos: string) =>
+      agent
+        .post("/simulator/mp/v1/orders")
+        .set(AUTH)
+        .set("X-Idempotency-Key", `create-${ref}`)
+        .send({
+          type: "qr",
+          external_reference: ref,
+          description: "Venta caja 3",
+          total_amount: "50.00",
+          expiration_time: "PT10M",
+          config: { qr: { external_pos_id: pos } },
+          transactions: { payments: [{ amount: "50.00" }] },
+        })
+        .expect(201);
+    const created = await create("ORD-REF-1", "POS3");
+    // an order not paid has no payment to list
+    expect((await search(day).expect(200)).body.paging.total).toBe(1);
+    clock.advance(30_000);
+    const paid = sim.state.payApiOrder(created.body.id as string, "approved");
+    const referenceId = Number(paid.transactions.payments[0]!.reference!.id);
+    await create("ORD-REF-2", "POS4");
+
+    const res = await search({ ...day, external_reference: "ORD-REF-1" }).expect(200);
+    expect(res.body.paging.total).toBe(1);
+    const pos = sim.state.findPosByExternalId("POS3")!;
+    expect(res.body.results[0]).toMatchObject({
+      id: referenceId,
+      external_reference: "ORD-REF-1",
+      status: "approved",
+      status_detail: "accredited",
+      transaction_amount: 50,
+      amount_refunded: 0,
+      transaction_amount_refunded: 0,
+      currency_id: sim.state.currencyId,
+      date_created: res.body.results[0].date_approved,
+      payment_method_id: "account_money",
+      pos_id: String(pos.id),
+      store_id: pos.store_id,
+      order: null,
+      refunds: [],
+    });
+    expect(Date.parse(res.body.results[0].date_approved as string)).toBe(
+      Date.parse("2025-06-01T15:01:30.000Z"),
+    );
+    const both = await search({ ...day, sort: "date_created", criteria: "asc" }).expect(200);
+    expect((both.body.results as { id: number }[]).map((p) => p.id)).toEqual([ids[0], referenceId]);
+    expect((await search({ ...day, pos_id: String(pos.id) }).expect(200)).body.paging.total).toBe(
+      1,
+    );
+
+    // refunded in full at Mercado Pago: listed refunded, with the amount given back
+    await agent
+      .post(`/simulator/mp/v1/orders/${created.body.id as string}/refund`)
+      .set(AUTH)
+      .set("X-Idempotency-Key", "refund-1")
+      .expect(201);
+    const refunded = (await search({ ...day, external_reference: "ORD-REF-1" }).expect(200)).body
+      .results[0];
+    expect(refunded).toMatchObject({
+      id: referenceId,
+      status: "refunded",
+      amount_refunded: 50,
+      transaction_amount_refunded: 50,
+      refunds: [{ payment_id: referenceId, amount: 50, status: "approved" }],
+    });
+
+    // the ledger faults apply to it as to any payment
+    await agent
+      .post("/simulator/api/ledger-faults")
+      .send({ hide: [ids[0]], chargeback: [referenceId] })
+      .expect(200);
+    const faulty = await search(day).expect(200);
+    expect(
+      (faulty.body.results as { id: number; status: string }[]).map((p) => [p.id, p.status]),
+    ).toEqual([[referenceId, "charged_back"]]);
   });
 });

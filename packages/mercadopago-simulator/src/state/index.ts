@@ -183,7 +183,7 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     chargeBack: chargebacks.chargeBack,
     listPayments() {
       sweep();
-      return [...payments.values()].map((p) => mos.paymentView(p));
+      return [...payments.values()].map((p) => mos.paymentView(p)).concat(ordersApi.payments());
     },
     ensurePos(externalId, storeExternalId) {
       return posView(ensurePosRecord(externalId, storeExternalId));

@@ -109,7 +109,8 @@ export interface Payment {
   fee_details: { type: string; amount: number; fee_payer: string }[];
   money_release_date: string | null;
   transaction_details: { total_paid_amount: number; net_received_amount: number };
-  order: { id: number; type: "mercadopago" };
+  /** The merchant order of an Instore v2 payment; null for an Orders API payment, which has none. */
+  order: { id: number; type: "mercadopago" } | null;
   pos_id: string;
   store_id: string;
   notification_url: string | null;

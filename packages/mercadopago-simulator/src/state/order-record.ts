@@ -20,6 +20,7 @@ export interface RefundRecord {
   settleAt: Date | null;
   /** How it ends (`processed` at once for a synchronous refund). */
   outcome: RefundOutcome;
+  createdAt: Date;
 }
 
 /** A refund item's status as the order shows it. */
@@ -52,6 +53,8 @@ export interface OrderRecord {
   paymentStatusDetail: string;
   paidCents: number;
   referenceId: string | null;
+  /** When the buyer paid (the payment's approval); null until then. */
+  paidAt: Date | null;
   refunds: RefundRecord[];
   createdAt: Date;
   updatedAt: Date;

@@ -86,6 +86,7 @@ export function createOrderRefunds(deps: OrderRefundsDeps): OrderRefunds {
           amountCents: cents,
           settleAt,
           outcome: asyncRefunds ? settings.outcome : "processed",
+          createdAt: now(),
         });
       }
       if (asyncRefunds) {

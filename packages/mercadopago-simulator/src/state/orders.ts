@@ -8,6 +8,7 @@ import type {
   ApiOrderAction,
   ApiPayOutcome,
   OrdersApiOptions,
+  Payment,
   SimulatorState,
 } from "./types.ts";
 import type { StoresPos } from "./stores.ts";
@@ -26,6 +27,7 @@ import {
 } from "./order-record.ts";
 import type { OrderRecord } from "./order-record.ts";
 import { createOrderRefunds } from "./order-refunds.ts";
+import { orderPaymentView } from "./order-payments-view.ts";
 
 export interface OrdersApi extends Pick<
   SimulatorState,
@@ -42,6 +44,8 @@ export interface OrdersApi extends Pick<
   /** Expires `created` orders past their expiration time (a sweeper). */
   sweepOrders(): void;
   reset(): void;
+  /** The payments of the paid orders, as `GET /v1/payments/search` lists them. */
+  payments(): Payment[];
   /** Short views of every order, for the state summary. */
   summaries(): Record<string, unknown>[];
   /** The page's view of the order on a POS (amounts as numbers, like an Instore order). */
@@ -160,6 +164,7 @@ export function createOrdersApi(
         paymentStatusDetail: "ready_to_process",
         paidCents: 0,
         referenceId: null,
+        paidAt: null,
         refunds: [],
         createdAt: at,
         updatedAt: at,
@@ -240,6 +245,7 @@ export function createOrdersApi(
     o.paymentStatusDetail = "accredited";
     o.paidCents = o.totalCents;
     o.referenceId = String(PAYMENT_ID_BASE + core.next("payment"));
+    o.paidAt = now();
     change(o, "order.processed");
     return view(o);
   }
@@ -317,6 +323,9 @@ export function createOrdersApi(
       live.clear();
       refunds.reset();
       clearIdempotency();
+    },
+    payments() {
+      return [...orders.values()].flatMap((o) => orderPaymentView(o, core) ?? []);
     },
     summaries() {
       return [...orders.values()].map(orderSummary);

@@ -130,7 +130,7 @@ export interface SimulatorState {
   getChargeback(id: string): Chargeback;
   /** An approved payment is charged back by the customer's bank (notified). */
   chargeBack(paymentId: number): { chargeback: Chargeback; payment: Payment };
-  /** Every payment (instore v2), as `GET /v1/payments/search` lists them. */
+  /** Every payment (instore v2, and the paid Orders API orders'), as `GET /v1/payments/search` lists them. */
   listPayments(): Payment[];
 
   // Customer side helpers

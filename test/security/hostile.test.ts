@@ -107,10 +107,11 @@ const sale = () => JSON.stringify(saleBody());
 /** A valid sale's JSON with `fragment` spliced in as its first member. */
 const saleWith = (fragment: string) => `{${fragment},${sale().slice(1)}`;
 /** A valid sale's JSON whose first item's unit_price is this literal text. */
+// the price's own key is replaced, never a "7777" that a random reference or POS id may hold
 const priced = (literal: string) =>
   JSON.stringify(saleBody({ items: [{ title: "Coffee", unit_price: 7777, quantity: 1 }] })).replace(
-    "7777",
-    literal,
+    '"unit_price":7777',
+    `"unit_price":${literal}`,
   );
 const megabyte = "x".repeat(1024 * 1024);
 const gzipBomb = gzipSync(Buffer.alloc(2 * 1024 * 1024, 0x20));

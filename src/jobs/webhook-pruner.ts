@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { WebhooksOutRetention } from "../webhooks-out/webhooks-out.retention.ts";
-import { createLoop, type Loop } from "./loop.ts";
+import type { Loop } from "./loop.ts";
+import { createPruner } from "./pruner.ts";
 
 export interface WebhookPrunerDeps {
   retention: WebhooksOutRetention;
@@ -9,37 +10,25 @@ export interface WebhookPrunerDeps {
   /** WEBHOOK_RETENTION_DAYS */
   retentionDays: number;
   intervalMs?: number;
-  /** events per DELETE (each takes its deliveries and attempts): short statements, short locks */
+  /** events per DELETE (each takes its deliveries and attempts) */
   batchSize?: number;
-  /** DELETEs per tick: a backlog is worked off over several ticks, never in one long burst */
   batchesPerTick?: number;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
- * Retention for the outbound events: events older than the retention, with their deliveries and
- * attempts, deleted in bounded batches; an event still pending delivery is kept. Rows are
- * skipped, never waited for, so every replica can run it.
+ * Retention for the outbound events: events older than the retention go with their deliveries
+ * and attempts; an event still pending delivery is kept (the retention's prune skips it).
  */
 export function createWebhookPruner(deps: WebhookPrunerDeps): Loop {
-  const batchSize = deps.batchSize ?? 500;
-  const batchesPerTick = deps.batchesPerTick ?? 5;
-  const log = deps.logger.child({ component: "webhook-pruner" });
-  return createLoop({
+  return createPruner({
     name: "webhook-pruner",
-    logger: log,
+    deletedMessage: "old outbound events deleted",
+    prune: (cutoff, limit) => deps.retention.prune(cutoff, limit),
+    logger: deps.logger,
+    now: deps.now,
+    retentionDays: deps.retentionDays,
     intervalMs: deps.intervalMs ?? 60_000,
-    async tick() {
-      const cutoff = new Date(deps.now().getTime() - deps.retentionDays * DAY_MS);
-      let deleted = 0;
-      for (let i = 0; i < batchesPerTick; i++) {
-        const n = await deps.retention.prune(cutoff, batchSize);
-        deleted += n;
-        if (n < batchSize) break;
-      }
-      if (deleted > 0) log.info({ deleted }, "old outbound events deleted");
-      return false; // a backlog waits for the next tick: the deletes never hog the database
-    },
+    batchSize: deps.batchSize ?? 500,
+    batchesPerTick: deps.batchesPerTick ?? 5,
   });
 }

@@ -232,7 +232,7 @@ export function createSaleCreation(
       expiresAt: new Date(now.getTime() + config.orderTtlSeconds * 1000),
       nextCheckAt: lease,
     });
-    // A replay is found by the insert it fails (the reference is unique), not by a read before it:
+    // A replay is found by the insert, which finds its reference taken, not by a read before it:
     // a new sale, the common case, costs one statement before its order is published.
     if (created.kind === "reference_taken") return replayOf(created.sale, hash);
     if (created.kind === "pos_busy") {

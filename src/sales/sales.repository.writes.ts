@@ -147,6 +147,7 @@ export function createSalesWrites(
                   ${input.expiresAt}, ${input.nextCheckAt}, ${input.mercadopagoApi ?? "instore_v2"},
                   ${input.currency ?? null}, ${now},
                   ${now})
+          ON CONFLICT (external_reference) DO NOTHING
           RETURNING *
         ), event AS (
           INSERT INTO sale_events (sale_id, from_status, to_status, source, at)
@@ -154,13 +155,20 @@ export function createSalesWrites(
         )
         SELECT ${saleColumns("sale")} FROM sale`;
       const row = rows[0];
-      if (!row) throw new Error("the sale insert returned no row");
+      if (!row) {
+        // the reference is taken: a replay (or a clash), told apart by the caller
+        const taken = await findByReference(input.externalReference);
+        if (!taken)
+          throw new Error("the sale insert returned no row and no sale holds its reference");
+        return { kind: "reference_taken", sale: taken };
+      }
       const sale = toSale(row);
       observer?.saleTransition(null, "pending", "create", sale);
       return { kind: "created", sale };
     } catch (err) {
+      // A taken reference is no error (ON CONFLICT above: a replay logs nothing in Postgres);
+      // the one left is the POS's pending sale. A reference taken between the two is looked up.
       if (!isUniqueViolation(err)) throw err;
-      // Two unique rules can refuse the insert; the reference is the one that can be looked up.
       const taken = await findByReference(input.externalReference);
       return taken ? { kind: "reference_taken", sale: taken } : { kind: "pos_busy" };
     }

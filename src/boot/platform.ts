@@ -7,10 +7,9 @@ import { createMerchantsRepository } from "../merchants/merchants.repository.ts"
 import { createMerchantsService } from "../merchants/merchants.service.ts";
 import { createMercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import { createOAuthClient } from "../mercadopago/oauth.calls.ts";
-import { createSellerClients } from "../mercadopago/seller-credentials.ts";
 import type { SellerRouting } from "../mercadopago/seller-routed.upstream.ts";
 import { createStoresRepository } from "../stores/stores.repository.ts";
-import { createMerchantCredentials } from "../merchants/merchant-credentials.ts";
+import { createMerchantClients } from "../merchants/seller-clients.ts";
 import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
 import type { SiteId } from "../sites.ts";
 import type { Upstream } from "./mercadopago.ts";
@@ -63,21 +62,21 @@ export function buildPlatform(
     logger,
     now: () => new Date(),
   });
-  const clients = createSellerClients(
-    createMerchantCredentials({
-      repo,
-      box,
-      defaultSeller: { accessToken: upstream.accessToken, collectorId: upstream.collectorId },
-    }),
-    (c) =>
-      createMercadoPagoClient({
-        baseUrl: upstream.baseUrl,
-        ...c,
-        timeoutMs: config.mercadoPago.timeoutMs,
-        logger,
-        observe: observeMercadoPagoCalls,
-      }),
-  );
+  const clientOf = (c: { accessToken: string; collectorId: string }) =>
+    createMercadoPagoClient({
+      baseUrl: upstream.baseUrl,
+      ...c,
+      timeoutMs: config.mercadoPago.timeoutMs,
+      logger,
+      observe: observeMercadoPagoCalls,
+    });
+  const { clients } = createMerchantClients({
+    repo,
+    box,
+    defaultSeller: { accessToken: upstream.accessToken, collectorId: upstream.collectorId },
+    clientOf,
+    logger,
+  });
   logger.info("platform mode: merchants connect their own Mercado Pago accounts by OAuth");
   const stores = createStoresRepository(db.prisma);
   const routing: SellerRouting = {

@@ -1,4 +1,4 @@
-import type { MercadoPagoClient } from "./mercadopago.client.ts";
+import { MercadoPagoError, type MercadoPagoClient } from "./mercadopago.client.ts";
 
 /**
  * Whose Mercado Pago account a call is made for. Today's single merchant passes one token and
@@ -29,6 +29,12 @@ export interface SellerCredentialsPort {
 export function createSellerClients(
   port: SellerCredentialsPort,
   make: (c: SellerCredentials) => MercadoPagoClient,
+  /**
+   * Told when Mercado Pago refuses a merchant's token (401) on any call, with the token used:
+   * the seller may have revoked the application's access (src/merchants/token-refusals.ts).
+   * Never for the default merchant, whose token is the deployment's own.
+   */
+  onRefused?: (merchantId: string, accessToken: string) => void,
 ) {
   const clients = new Map<string, { token: string; client: MercadoPagoClient }>();
   return {
@@ -37,11 +43,35 @@ export function createSellerClients(
       const key = merchantId ?? "";
       const known = clients.get(key);
       if (known && known.token === c.accessToken) return known.client;
-      const client = make(c);
+      const made = make(c);
+      const client =
+        merchantId !== null && onRefused
+          ? watched(made, () => onRefused(merchantId, c.accessToken))
+          : made;
       clients.set(key, { token: c.accessToken, client });
       return client;
     },
   };
+}
+
+/** The client with every call's 401 reported (and still thrown, unchanged). */
+function watched(client: MercadoPagoClient, refused: () => void): MercadoPagoClient {
+  const calls: Record<string, unknown> = {};
+  for (const [name, call] of Object.entries(client)) {
+    if (typeof call !== "function") {
+      calls[name] = call;
+      continue;
+    }
+    calls[name] = async (...args: unknown[]) => {
+      try {
+        return await (call as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (err) {
+        if (err instanceof MercadoPagoError && err.status === 401) refused();
+        throw err;
+      }
+    };
+  }
+  return calls as unknown as MercadoPagoClient;
 }
 
 export type SellerClients = ReturnType<typeof createSellerClients>;

@@ -57,7 +57,11 @@ describe("sellers' accounts", () => {
     expect(created.status).toBe(201);
     const orderId = created.body.id as string;
 
+    const charged = await ctx.agent.post(`/simulator/api/payments/${sale.payment.id}/chargeback`);
+    expect(charged.status).toBe(201);
+
     const reads = [
+      `/v1/chargebacks/${charged.body.chargeback.id}`,
       `/merchant_orders/${sale.merchant_order.id}`,
       `/v1/payments/${sale.payment.id}`,
       `/v1/payments/${sale.payment.id}/refunds`,

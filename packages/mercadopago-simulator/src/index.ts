@@ -9,6 +9,7 @@ export {
   type SimulatorServer,
   type SimulatorServerOptions,
 } from "./simulator.ts";
+export type { Accounts } from "./accounts.ts";
 export { axiosDeliver, type DeliverFn } from "./notifier.ts";
 export { clearLedgerFaults, ledgerFaultsOf, type LedgerFaults } from "./payments-search.ts";
 export type { NotificationControls } from "./notification-controls.ts";

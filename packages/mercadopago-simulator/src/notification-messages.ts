@@ -109,6 +109,7 @@ export function orderWebhookMessage(
     date_created: at,
     live_mode: false,
     type: "order",
+    // the seller whose order it is (each seller's account answers its own user_id)
     user_id: order.user_id,
   };
   const secret = signing.secret;
@@ -140,7 +141,8 @@ export type LegacyEvent = Exclude<SimulatorEvent, ApiOrderEvent>;
 
 /**
  * One format of a merchant order's or payment's notification to `target`; `at` is the event's
- * date as Mercado Pago writes it, `nextWebhookId` numbers payment Webhooks.
+ * date as Mercado Pago writes it, `collectorId` the seller whose resource it is (a Webhook's
+ * `user_id`), `nextWebhookId` numbers payment Webhooks.
  */
 export function legacyMessage(
   event: LegacyEvent,

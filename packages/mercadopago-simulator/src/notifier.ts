@@ -27,6 +27,7 @@ export type DeliverFn = (
 ) => Promise<number>;
 
 export interface NotifierOptions {
+  /** The seller a chargeback's Webhook names when its event does not say (`user_id`). */
   collectorId: number;
   now?: () => Date;
   deliver?: DeliverFn;
@@ -314,6 +315,13 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     dispatch(msg, "notification URL is not an absolute http(s) URL");
   }
 
+  /** The seller whose resource changed (a Webhook's `user_id`); `collectorId` before accounts. */
+  function sellerOf(event: Exclude<SimulatorEvent, ApiOrderEvent>): number {
+    if (event.type === "merchant_order") return event.merchantOrder.collector.id;
+    if (event.type === "payment") return event.payment.collector_id;
+    return event.collectorId ?? opts.collectorId;
+  }
+
   function nextWebhookId(): number {
     webhookId += 1;
     return webhookId;
@@ -343,7 +351,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
         target,
         messageCounter,
         at,
-        opts.collectorId,
+        sellerOf(event),
         nextWebhookId,
       );
       dispatch(msg, "notification_url is not an absolute http(s) URL");

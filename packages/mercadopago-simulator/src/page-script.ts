@@ -7,6 +7,8 @@ export const PAGE_SCRIPT = `"use strict";
   var base = document.body.getAttribute("data-base") || "";
   var selected = new URLSearchParams(location.search).get("pos");
   var entries = [];
+  // the simulator's own seller: its POS go by external id, an OAuth seller's by id@seller
+  var ownUser = null;
   var busy = false;
   // Outside development the helpers need a full-access key: asked for on the first 401, kept
   // for this tab only and sent as a bearer token.
@@ -72,16 +74,26 @@ export const PAGE_SCRIPT = `"use strict";
     });
   }
 
+  function keyOf(entry) {
+    return entry.pos.user_id === ownUser
+      ? entry.pos.external_id : entry.pos.external_id + "@" + entry.pos.user_id;
+  }
+
   function current() {
     for (var i = 0; i < entries.length; i++) {
-      if (entries[i].pos.external_id === selected) return entries[i];
+      if (keyOf(entries[i]) === selected) return entries[i];
     }
     return null;
   }
 
   function renderSelect() {
     var select = $("pos-select");
-    var ids = entries.map(function (e) { return e.pos.external_id; });
+    var ids = entries.map(keyOf);
+    if (selected && ids.indexOf(selected) < 0) {
+      // a POS named by its external id alone (?pos=, a new sale): the first seller's that has it
+      var named = entries.filter(function (e) { return e.pos.external_id === selected; })[0];
+      if (named) selected = keyOf(named);
+    }
     if (!selected || ids.indexOf(selected) < 0) selected = ids.length ? ids[0] : null;
     var have = Array.prototype.map.call(select.options, function (o) { return o.value; });
     if (have.join("|") !== ids.join("|")) {
@@ -202,8 +214,9 @@ export const PAGE_SCRIPT = `"use strict";
 
   /** The service's sales on the selected POS: its own status beside Mercado Pago's orders. */
   function refreshService() {
-    if (!key || !selected) return Promise.resolve();
-    return call("GET", "/sales?limit=50&pos_id=" + encodeURIComponent(selected)).then(
+    var entry = current();
+    if (!key || !entry) return Promise.resolve();
+    return call("GET", "/sales?limit=50&pos_id=" + encodeURIComponent(entry.pos.external_id)).then(
       function (body) {
         serviceNote = "";
         body.data.forEach(function (sale) { serviceSales[sale.external_reference] = sale; });
@@ -223,6 +236,8 @@ export const PAGE_SCRIPT = `"use strict";
   function refresh() {
     return api("GET", "/api/pos").then(function (body) {
       entries = body.pos;
+      ownUser = body.user_id;
+      if (selected && !current()) renderSelect();
       return refreshService();
     }).then(function () {
       render();
@@ -233,10 +248,12 @@ export const PAGE_SCRIPT = `"use strict";
   }
 
   function act(label, path, body) {
-    if (!selected) return;
+    var entry = current();
+    if (!entry) return;
     busy = true;
     render();
-    api("POST", "/api/pos/" + encodeURIComponent(selected) + path, body).then(function (res) {
+    api("POST", "/api/pos/" + encodeURIComponent(entry.pos.external_id) + path
+      + "?user_id=" + encodeURIComponent(entry.pos.user_id), body).then(function (res) {
       if ((label === "Pay" || label === "Reject") && res.order) {
         say(label + ": order " + res.order.id + " " + res.order.status + "/"
           + res.order.status_detail, false);

@@ -14,6 +14,8 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Router } from "express";
 
+import { createAccounts } from "./accounts.ts";
+import type { Accounts } from "./accounts.ts";
 import { createFaultController } from "./faults.ts";
 import type { FaultController } from "./faults.ts";
 import { createNotifier } from "./notifier.ts";
@@ -21,7 +23,6 @@ import type { DeliverFn, Notifier } from "./notifier.ts";
 import type { NotificationControls } from "./notification-controls.ts";
 import { createSimulatorRouter } from "./routes.ts";
 import type { RequestLogEntry } from "./routes.ts";
-import { createSimulatorState } from "./state/index.ts";
 import type { ApiOrder, ApiPayOutcome } from "./state/types.ts";
 import { mpError } from "./util.ts";
 import type {
@@ -63,7 +64,10 @@ export interface SimulatorOptions extends SimulatorStateOptions {
 }
 
 export interface Simulator {
+  /** The simulator's own account (the one `accessToken` reads and writes). */
   state: SimulatorState;
+  /** Every seller's account: the simulator's own and, with `oauth`, each OAuth seller's. */
+  accounts: Accounts;
   notifier: Notifier;
   faults: FaultController;
   router: Router;
@@ -71,28 +75,40 @@ export interface Simulator {
   oauth: OAuthServer | null;
   /** Calls received on the Mercado Pago API (`/mp`). */
   requests: RequestLogEntry[];
-  scan(posExternalId: string): MerchantOrder;
+  // The customer's side finds a merchant order, payment or order by id in any account, and a POS
+  // in the account of `userId` when given, else as `Accounts.withPos` says.
+  scan(posExternalId: string, userId?: number): MerchantOrder;
   pay(
     target: string | number,
     options: PayOptions,
+    userId?: number,
   ): { payment: Payment; merchantOrder: MerchantOrder };
   settle(
     paymentId: number,
     status: "approved" | "rejected",
   ): { payment: Payment; merchantOrder: MerchantOrder };
-  expire(posExternalId: string): MerchantOrder[];
+  expire(posExternalId: string, userId?: number): MerchantOrder[];
   refund(paymentId: number, amount?: number): { payment: Payment; merchantOrder: MerchantOrder };
+  /** What every account knows of the reference. */
   truth(externalReference: string): ReferenceTruth;
   /** Pays (or rejects the attempt on) an Orders API order, by order id or by its POS. */
-  payOrder(target: string, outcome?: ApiPayOutcome): ApiOrder;
+  payOrder(target: string, outcome?: ApiPayOutcome, userId?: number): ApiOrder;
   /** Makes a `created` Orders API order (by id or POS) expire now. */
-  expireOrder(target: string): ApiOrder;
+  expireOrder(target: string, userId?: number): ApiOrder;
   /** Cancels timers, releases hanging requests and stops notifications. */
   stop(): void;
 }
 
 export function createSimulator(opts: SimulatorOptions): Simulator {
-  const state = createSimulatorState(opts);
+  const oauth = opts.oauth
+    ? createOAuthServer({
+        ...(opts.now ? { now: () => opts.now!().getTime() } : {}),
+        ...opts.oauth,
+      })
+    : null;
+  // the simulator's own account, and one per OAuth seller
+  const accounts = createAccounts(opts, oauth?.sellers() ?? []);
+  const state = accounts.main;
   const notifier = createNotifier({
     collectorId: opts.collectorId,
     ...(opts.now ? { now: opts.now } : {}),
@@ -113,17 +129,13 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       : {}),
   });
   const faults = createFaultController(opts.seed !== undefined ? { seed: opts.seed } : {});
+  // the accounts share their listeners: this hears every seller's events
   const unsubscribe = state.subscribe((event) => notifier.notify(event));
   const requests: RequestLogEntry[] = [];
-  const oauth = opts.oauth
-    ? createOAuthServer({
-        ...(opts.now ? { now: () => opts.now!().getTime() } : {}),
-        ...opts.oauth,
-      })
-    : null;
   const router = createSimulatorRouter({
     oauth,
     state,
+    accounts,
     notifier,
     faults,
     requests,
@@ -131,7 +143,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   });
 
   const sweepMs = opts.sweepIntervalMs ?? 1000;
-  const sweeper = sweepMs > 0 ? setInterval(() => state.sweep(), sweepMs) : null;
+  const sweeper = sweepMs > 0 ? setInterval(() => accounts.sweep(), sweepMs) : null;
   sweeper?.unref();
 
   return {
@@ -140,15 +152,23 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     faults,
     router,
     oauth,
+    accounts,
     requests,
-    scan: (pos) => state.scan(pos),
-    pay: (target, options) => state.pay(target, options),
-    settle: (paymentId, status) => state.settlePayment(paymentId, status),
-    expire: (pos) => state.expire(pos),
-    refund: (paymentId, amount) => state.refund(paymentId, amount),
-    truth: (ref) => state.truth(ref),
-    payOrder: (target, outcome = "approved") => state.payApiOrder(target, outcome),
-    expireOrder: (target) => state.expireApiOrder(target),
+    scan: (pos, userId) => accounts.withPos(pos, userId).scan(pos),
+    pay: (target, options, userId) =>
+      (typeof target === "number"
+        ? accounts.holding("merchant_order", target)
+        : accounts.withPos(target, userId)
+      ).pay(target, options),
+    settle: (paymentId, status) =>
+      accounts.holding("payment", paymentId).settlePayment(paymentId, status),
+    expire: (pos, userId) => accounts.withPos(pos, userId).expire(pos),
+    refund: (paymentId, amount) => accounts.holding("payment", paymentId).refund(paymentId, amount),
+    truth: (ref) => accounts.truth(ref),
+    payOrder: (target, outcome = "approved", userId) =>
+      accounts.withApiOrderTarget(target, userId).payApiOrder(target, outcome),
+    expireOrder: (target, userId) =>
+      accounts.withApiOrderTarget(target, userId).expireApiOrder(target),
     stop() {
       if (sweeper) clearInterval(sweeper);
       unsubscribe();

@@ -86,4 +86,39 @@ describe("simulator page in a browser", () => {
 
     await page.screenshot({ path: join(ARTIFACTS, "simulator-page.png"), fullPage: true });
   }, 60_000);
+
+  it("two sellers' POS of the same external id are two choices, and each pays its own seller's order", async () => {
+    server = await startSimulatorServer({
+      accessToken: TOKEN,
+      collectorId: COLLECTOR,
+      deliver: async () => 200,
+      oauth: { clientId: "5550001112223334", clientSecret: "secret" },
+    });
+    // the simulator's own CAJA1 and seller 700000001's CAJA1 (its account, made as it is here)
+    await axios.put(
+      `${server.baseUrl}/instore/qr/seller/collectors/${COLLECTOR}/stores/SUC1/pos/CAJA1/orders`,
+      orderBody({ external_reference: "own-sale", title: "Venta propia" }),
+      { headers: AUTH },
+    );
+    const seller = server.sim.accounts.of(700000001)!;
+    seller.putOrder("700000001", "SUC1", "CAJA1", orderBody({ external_reference: "seller-sale" }));
+
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1180, height: 720 } });
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    await page.goto(server.url);
+    await page
+      .locator('#pos-select option[value="CAJA1@700000001"]')
+      .waitFor({ state: "attached" });
+    expect(await page.locator('#pos-select option[value="CAJA1"]').count()).toBe(1);
+    await page.selectOption("#pos-select", "CAJA1@700000001");
+    await expect.poll(() => page.textContent("#order-title")).toBe("Venta 000123");
+    await page.click("#btn-pay");
+    await page.locator('[data-testid="mo-row"][data-status="closed"]').waitFor({ timeout: 5000 });
+    expect(server.sim.truth("seller-sale").paid).toBe(true);
+    expect(server.sim.truth("own-sale").paid).toBe(false);
+    expect(seller.merchantOrdersByReference("seller-sale")[0]?.collector.id).toBe(700000001);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

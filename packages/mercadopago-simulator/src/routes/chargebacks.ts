@@ -4,21 +4,25 @@
 import type { Router } from "express";
 
 import type { RouteContext } from "./context.ts";
+import { accountOf } from "./mp-gate.ts";
 import { helper, param, requireNumericId } from "./respond.ts";
 
 export function registerChargebackRoutes(router: Router, { sim, mp }: RouteContext): void {
-  const { state } = sim;
+  const { accounts } = sim;
 
   router.get(
     "/mp/v1/chargebacks/:id",
-    mp("get_chargeback", (req) => ({ status: 200, body: state.getChargeback(param(req, "id")) })),
+    mp("get_chargeback", (req) => ({
+      status: 200,
+      body: accountOf(req).getChargeback(param(req, "id")),
+    })),
   );
 
   router.post(
     "/api/payments/:id/chargeback",
     helper((req) => {
       const id = requireNumericId(param(req, "id"), "payment");
-      return { status: 201, body: state.chargeBack(id) };
+      return { status: 201, body: accounts.holding("payment", id).chargeBack(id) };
     }),
   );
 }

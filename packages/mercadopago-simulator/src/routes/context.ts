@@ -3,6 +3,7 @@
 
 import type { RequestHandler, Request } from "express";
 
+import type { Accounts } from "../accounts.ts";
 import type { FaultController, FaultEndpoint } from "../faults.ts";
 import type { Notifier } from "../notifier.ts";
 import type { OAuthServer } from "../oauth/oauth-server.ts";
@@ -20,7 +21,10 @@ export interface RequestLogEntry {
 
 /** What the router needs from a simulator (see `createSimulator`). */
 export interface SimulatorParts {
+  /** The simulator's own account. */
   state: SimulatorState;
+  /** Every seller's account (the own one and OAuth sellers'); a call's token picks one. */
+  accounts: Accounts;
   notifier: Notifier;
   faults: FaultController;
   /** Calls received on `/mp` (method, path, status), for tests that count API calls. */
@@ -51,6 +55,6 @@ export type MpHandler = (
 export interface RouteContext {
   sim: SimulatorParts;
   mp: MpHandler;
-  /** PNG of each POS's QR, by external id; emptied by `POST /api/reset`. */
+  /** PNG of each POS's QR, by seller and external id; emptied by `POST /api/reset`. */
   qrCache: Map<string, Buffer>;
 }

@@ -56,11 +56,12 @@ export function registerControlRoutes(router: Router, { sim, qrCache }: RouteCon
     })),
   );
 
+  // what every seller's account knows of the reference
   router.get(
     "/api/truth",
     helper((req) => {
       const ref = requiredReference(req);
-      return { status: 200, body: state.truth(ref) };
+      return { status: 200, body: sim.accounts.truth(ref) };
     }),
   );
 
@@ -115,6 +116,11 @@ export function registerControlRoutes(router: Router, { sim, qrCache }: RouteCon
       status: 200,
       body: {
         ...state.summary(),
+        // the OAuth sellers' accounts, each summarised as the own one is above
+        sellers: sim.accounts
+          .list()
+          .filter((account) => account !== state)
+          .map((account) => account.summary()),
         notifications: { controls: notifier.getControls(), stats: notifier.stats() },
         faults: faults.list(),
         hanging_requests: faults.hanging(),
@@ -126,7 +132,7 @@ export function registerControlRoutes(router: Router, { sim, qrCache }: RouteCon
   router.post(
     "/api/reset",
     helper(() => {
-      state.reset();
+      sim.accounts.reset();
       faults.clear();
       notifier.resetControls();
       notifier.clearLog();

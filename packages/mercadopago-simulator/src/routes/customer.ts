@@ -2,7 +2,10 @@
 // and what happens at Mercado Pago outside the integration (an order cancelled elsewhere, a
 // payment refunded or settled). On a POS that holds an Orders API order, scan shows it (Orders
 // API has no merchant order), and pay and expire act on it: whichever API put the order there,
-// the customer pays it.
+// the customer pays it. Whoever's the POS is: `?user_id=` (or `user_id` in the body) names its
+// seller, needed only when two OAuth sellers have a POS of that external id and the simulator's
+// own account has none (Accounts.withPos); ids of merchant orders, payments and orders are found
+// in any account.
 
 import type { Request, Router } from "express";
 
@@ -11,7 +14,14 @@ import type { ApiPayOutcome } from "../state/types.ts";
 import { PAYMENT_METHODS, isPaymentMethodChoice } from "../state/payment-methods.ts";
 import { SimulatorError } from "../util.ts";
 import type { RouteContext, SimResponse } from "./context.ts";
-import { body, helper, param, requireNumericId, requiredReference } from "./respond.ts";
+import {
+  body,
+  helper,
+  param,
+  requireNumericId,
+  requiredReference,
+  sellerParam,
+} from "./respond.ts";
 import { withQr } from "./stores-pos.ts";
 
 const PAY_OUTCOMES: readonly string[] = ["approved", "rejected", "pending", "in_process"];
@@ -92,14 +102,24 @@ function paymentAnswer(
 }
 
 export function registerCustomerRoutes(router: Router, { sim }: RouteContext): void {
-  const { state } = sim;
+  const { accounts } = sim;
+  /** The account of the path's POS (and the named seller). */
+  const posAccount = (req: Request) => accounts.withPos(param(req, "posId"), sellerParam(req));
+  /** The account of the path's Orders API order (or POS, which these helpers also take). */
+  const orderAccount = (req: Request) =>
+    accounts.withApiOrderTarget(param(req, "id"), sellerParam(req));
 
+  // every account's POS, the simulator's own first; `user_id` is the own account's seller
   router.get(
     "/api/pos",
     helper((req) => ({
       status: 200,
       body: {
-        pos: state.listPos().map((entry) => ({ ...entry, pos: withQr(sim, req, entry.pos) })),
+        pos: accounts
+          .list()
+          .flatMap((account) => account.listPos())
+          .map((entry) => ({ ...entry, pos: withQr(sim, req, entry.pos) })),
+        user_id: accounts.main.collectorId,
       },
     })),
   );
@@ -107,6 +127,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
   router.post(
     "/api/pos/:posId/scan",
     helper((req) => {
+      const state = posAccount(req);
       const apiOrder = state.apiOrderOnPos(param(req, "posId"));
       if (apiOrder) return { status: 201, body: apiOrder };
       return { status: 201, body: state.scan(param(req, "posId")) };
@@ -117,6 +138,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
     "/api/pos/:posId/pay",
     helper((req) => {
       const posId = param(req, "posId");
+      const state = posAccount(req);
       if (state.apiOrderOnPos(posId)) {
         const order = state.payApiOrder(posId, apiPayOutcome(req), apiPayAmount(req));
         return { status: 201, body: { order } };
@@ -130,7 +152,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
     "/api/merchant_orders/:id/pay",
     helper((req) => {
       const id = requireNumericId(param(req, "id"), "merchant order");
-      const result = state.pay(id, payOptions(req));
+      const result = accounts.holding("merchant_order", id).pay(id, payOptions(req));
       return paymentAnswer(201, result);
     }),
   );
@@ -139,6 +161,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
     "/api/pos/:posId/expire",
     helper((req) => {
       const posId = param(req, "posId");
+      const state = posAccount(req);
       const apiOrder = state.apiOrderOnPos(posId);
       const expiredOrders = apiOrder ? [state.expireApiOrder(apiOrder.id)] : [];
       return {
@@ -153,7 +176,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
     helper((req) => ({
       status: 201,
       body: {
-        order: state.payApiOrder(
+        order: orderAccount(req).payApiOrder(
           param(req, "id"),
           apiPayOutcome(req),
           apiPayAmount(req),
@@ -168,13 +191,14 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
     "/api/orders/:id/cancel",
     helper((req) => ({
       status: 200,
-      body: { order: state.cancelApiOrderElsewhere(param(req, "id")) },
+      body: { order: orderAccount(req).cancelApiOrderElsewhere(param(req, "id")) },
     })),
   );
   router.post(
     "/api/pos/:posId/cancel",
     helper((req) => {
       const posId = param(req, "posId");
+      const state = posAccount(req);
       if (!state.apiOrderOnPos(posId)) {
         throw new SimulatorError(
           409,
@@ -188,14 +212,18 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
 
   router.post(
     "/api/orders/:id/expire",
-    helper((req) => ({ status: 200, body: { order: state.expireApiOrder(param(req, "id")) } })),
+    helper((req) => ({
+      status: 200,
+      body: { order: orderAccount(req).expireApiOrder(param(req, "id")) },
+    })),
   );
 
   router.get(
     "/api/orders",
     helper((req) => {
       const ref = requiredReference(req);
-      return { status: 200, body: { orders: state.apiOrdersByReference(ref) } };
+      const orders = accounts.list().flatMap((account) => account.apiOrdersByReference(ref));
+      return { status: 200, body: { orders } };
     }),
   );
 
@@ -207,7 +235,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
       if (amount !== undefined && typeof amount !== "number") {
         throw new SimulatorError(400, "bad_request", "amount must be a number");
       }
-      const result = state.refund(id, amount);
+      const result = accounts.holding("payment", id).refund(id, amount);
       return paymentAnswer(200, result);
     }),
   );
@@ -220,7 +248,7 @@ export function registerCustomerRoutes(router: Router, { sim }: RouteContext): v
       if (status !== "approved" && status !== "rejected") {
         throw new SimulatorError(400, "bad_request", "status must be approved or rejected");
       }
-      const result = state.settlePayment(id, status);
+      const result = accounts.holding("payment", id).settlePayment(id, status);
       return paymentAnswer(200, result);
     }),
   );

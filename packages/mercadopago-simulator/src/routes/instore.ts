@@ -3,15 +3,22 @@
 import type { Router } from "express";
 
 import type { RouteContext } from "./context.ts";
+import { accountOf } from "./mp-gate.ts";
 import { param } from "./respond.ts";
 
-export function registerInstoreRoutes(router: Router, { sim, mp }: RouteContext): void {
-  const { state } = sim;
-
+// The path's collector must be the token's seller: another seller's id (or any other number) is
+// refused with 400 invalid_collectorId, the code Mercado Pago documents for a bad collector (that
+// it is the answer to a valid id of another account is UNCONFIRMED).
+export function registerInstoreRoutes(router: Router, { mp }: RouteContext): void {
   router.put(
     "/mp/instore/qr/seller/collectors/:userId/stores/:storeId/pos/:posId/orders",
     mp("put_order", (req) => {
-      state.putOrder(param(req, "userId"), param(req, "storeId"), param(req, "posId"), req.body);
+      accountOf(req).putOrder(
+        param(req, "userId"),
+        param(req, "storeId"),
+        param(req, "posId"),
+        req.body,
+      );
       return { status: 204 };
     }),
   );
@@ -20,14 +27,14 @@ export function registerInstoreRoutes(router: Router, { sim, mp }: RouteContext)
     "/mp/instore/qr/seller/collectors/:userId/pos/:posId/orders",
     mp("get_order", (req) => ({
       status: 200,
-      body: state.getOrder(param(req, "userId"), param(req, "posId")),
+      body: accountOf(req).getOrder(param(req, "userId"), param(req, "posId")),
     })),
   );
 
   router.delete(
     "/mp/instore/qr/seller/collectors/:userId/pos/:posId/orders",
     mp("delete_order", (req) => {
-      state.deleteOrder(param(req, "userId"), param(req, "posId"));
+      accountOf(req).deleteOrder(param(req, "userId"), param(req, "posId"));
       return { status: 204 };
     }),
   );

@@ -5,11 +5,12 @@ import type { Router } from "express";
 import type { SimulatorState } from "../state/index.ts";
 import { SimulatorError } from "../util.ts";
 import type { RouteContext } from "./context.ts";
+import { accountOf } from "./mp-gate.ts";
 import { numericId, param, queryString } from "./respond.ts";
 
-export function registerMerchantOrderRoutes(router: Router, { sim, mp }: RouteContext): void {
-  const { state } = sim;
-
+// A seller's merchant orders only: another seller's is 404 as a missing one (Mercado Pago's
+// answer to it is UNCONFIRMED), and the search finds none of them.
+export function registerMerchantOrderRoutes(router: Router, { mp }: RouteContext): void {
   const searchMerchantOrders = mp("search_merchant_orders", (req) => {
     const intParam = (name: string): number | undefined => {
       const raw = queryString(req, name);
@@ -28,7 +29,7 @@ export function registerMerchantOrderRoutes(router: Router, { sim, mp }: RouteCo
     if (status !== undefined) query.status = status;
     if (limit !== undefined) query.limit = limit;
     if (offset !== undefined) query.offset = offset;
-    return { status: 200, body: state.searchMerchantOrders(query) };
+    return { status: 200, body: accountOf(req).searchMerchantOrders(query) };
   });
   router.get("/mp/merchant_orders/search", searchMerchantOrders);
   router.get("/mp/merchant_orders", searchMerchantOrders);
@@ -40,7 +41,7 @@ export function registerMerchantOrderRoutes(router: Router, { sim, mp }: RouteCo
       if (id === null) {
         throw new SimulatorError(400, "invalid_format", "invalid merchant order id");
       }
-      return { status: 200, body: state.getMerchantOrder(id) };
+      return { status: 200, body: accountOf(req).getMerchantOrder(id) };
     }),
   );
 }

@@ -1,10 +1,28 @@
 // The gate of the Mercado Pago API (`/mp`): every call is logged (method, path, status) and
-// needs the bearer access token; without it, 401.
+// needs a bearer access token, without which it is 401; the token says whose account the call
+// reads and writes (the simulator's own token its own account, an OAuth token its seller's).
 
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 
+import type { SimulatorState } from "../state/index.ts";
 import { mpError } from "../util.ts";
 import type { RequestLogEntry, SimulatorParts } from "./context.ts";
+
+const accountOfRequest = new WeakMap<Request, SimulatorState>();
+
+/** The account of the seller whose token the `/mp` call carries (the gate let it through). */
+export function accountOf(req: Request): SimulatorState {
+  const account = accountOfRequest.get(req);
+  if (!account) throw new Error("a Mercado Pago API call reached a handler without the gate");
+  return account;
+}
+
+/** The account a token is for, or null when the simulator does not take it. */
+function accountForToken(sim: SimulatorParts, token: string): SimulatorState | null {
+  if (sim.state.isValidAccessToken(token)) return sim.state;
+  const seller = sim.oauth?.sellerOf(token);
+  return seller ? sim.accounts.of(seller.userId) : null;
+}
 
 const MAX_REQUEST_LOG = 5000;
 
@@ -37,10 +55,12 @@ export function mpGate(sim: SimulatorParts): RequestHandler {
     const header = req.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const token = match?.[1];
-    if (!token || (!sim.state.isValidAccessToken(token) && !sim.oauth?.sellerOf(token))) {
+    const account = token ? accountForToken(sim, token) : null;
+    if (!account) {
       res.status(401).json(mpError(401, "unauthorized", "invalid access token"));
       return;
     }
+    accountOfRequest.set(req, account);
     next();
   };
 }

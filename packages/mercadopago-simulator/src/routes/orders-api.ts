@@ -4,28 +4,32 @@
 import type { Router } from "express";
 
 import type { RouteContext } from "./context.ts";
+import { accountOf } from "./mp-gate.ts";
 import { param } from "./respond.ts";
 
-export function registerOrdersApiRoutes(router: Router, { sim, mp }: RouteContext): void {
-  const { state } = sim;
-
+// A seller's orders only: another seller's order reads as a missing one (404 order_not_found),
+// and a refund of it is 400 invalid_order_owner (state/orders.ts).
+export function registerOrdersApiRoutes(router: Router, { mp }: RouteContext): void {
   router.post(
     "/mp/v1/orders",
     mp("create_api_order", (req) => {
       const body: unknown = req.body;
-      return state.createApiOrder(body, req.get("x-idempotency-key"));
+      return accountOf(req).createApiOrder(body, req.get("x-idempotency-key"));
     }),
   );
 
   router.get(
     "/mp/v1/orders/:id",
-    mp("get_api_order", (req) => ({ status: 200, body: state.getApiOrder(param(req, "id")) })),
+    mp("get_api_order", (req) => ({
+      status: 200,
+      body: accountOf(req).getApiOrder(param(req, "id")),
+    })),
   );
 
   router.post(
     "/mp/v1/orders/:id/cancel",
     mp("cancel_api_order", (req) =>
-      state.cancelApiOrder(param(req, "id"), req.get("x-idempotency-key")),
+      accountOf(req).cancelApiOrder(param(req, "id"), req.get("x-idempotency-key")),
     ),
   );
 
@@ -33,7 +37,7 @@ export function registerOrdersApiRoutes(router: Router, { sim, mp }: RouteContex
     "/mp/v1/orders/:id/refund",
     mp("refund_api_order", (req) => {
       const body: unknown = req.body;
-      return state.refundApiOrder(param(req, "id"), body, req.get("x-idempotency-key"));
+      return accountOf(req).refundApiOrder(param(req, "id"), body, req.get("x-idempotency-key"));
     }),
   );
 }

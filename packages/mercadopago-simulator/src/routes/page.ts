@@ -6,26 +6,36 @@ import QRCode from "qrcode";
 import { renderPage } from "../page.ts";
 import { PAGE_SCRIPT } from "../page-script.ts";
 import { mpError } from "../util.ts";
+import type { SimulatorState } from "../state/index.ts";
 import type { RouteContext } from "./context.ts";
-import { param } from "./respond.ts";
+import { errorResponse, param, send, sellerParam } from "./respond.ts";
 
 export function registerPageRoutes(router: Router, { sim, qrCache }: RouteContext): void {
-  const { state } = sim;
+  const { accounts } = sim;
 
+  // `?user_id=` names the seller of the POS (withQr adds it for an OAuth seller's POS)
   router.get("/qr/:file", async (req, res) => {
     const file = param(req, "file");
     const externalId = file.endsWith(".png") ? file.slice(0, -4) : "";
-    const pos = externalId ? state.findPosByExternalId(externalId) : null;
+    let account: SimulatorState;
+    try {
+      account = accounts.withPos(externalId, sellerParam(req));
+    } catch (err) {
+      send(res, errorResponse(err));
+      return;
+    }
+    const pos = externalId ? account.findPosByExternalId(externalId) : null;
     if (!pos) {
       res.status(404).json(mpError(404, "not_found", "unknown POS"));
       return;
     }
-    let png = qrCache.get(externalId);
+    const cacheKey = `${account.collectorId}/${externalId}`;
+    let png = qrCache.get(cacheKey);
     if (!png) {
       // The content only identifies the POS; it is not a real Mercado Pago EMVCo payload.
-      const content = `mpsim:pos:${state.collectorId}:${pos.external_store_id}:${pos.external_id}`;
+      const content = `mpsim:pos:${account.collectorId}:${pos.external_store_id}:${pos.external_id}`;
       png = await QRCode.toBuffer(content, { type: "png", width: 256, margin: 2 });
-      qrCache.set(externalId, png);
+      qrCache.set(cacheKey, png);
     }
     res.setHeader("Cache-Control", "no-cache");
     res.type("image/png").send(png);

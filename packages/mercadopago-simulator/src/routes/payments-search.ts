@@ -7,6 +7,7 @@ import type { Router } from "express";
 import { clearLedgerFaults, ledgerFaultsOf, searchPayments } from "../payments-search.ts";
 import { SimulatorError, isRecord } from "../util.ts";
 import type { RouteContext } from "./context.ts";
+import { accountOf } from "./mp-gate.ts";
 
 function ids(raw: unknown, name: string): number[] {
   if (raw === undefined) return [];
@@ -26,9 +27,11 @@ export function registerPaymentSearchRoutes(router: Router, { sim, mp }: RouteCo
       for (const [k, v] of Object.entries(req.query)) {
         if (typeof v === "string") query[k] = v;
       }
+      // the token's seller's payments only; the ledger faults are the simulator's, by payment id
+      const payments = accountOf(req).listPayments();
       return {
         status: 200,
-        body: searchPayments(state.listPayments(), ledgerFaultsOf(state), query, Date.now()),
+        body: searchPayments(payments, ledgerFaultsOf(state), query, Date.now()),
       };
     }),
   );

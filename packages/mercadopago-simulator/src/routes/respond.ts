@@ -73,3 +73,17 @@ export function requiredReference(req: Request): string {
   }
   return ref;
 }
+
+/**
+ * The seller a customer helper names (`?user_id=`, or `user_id` in the body), for a POS that two
+ * sellers may both have; undefined when none is named. 400 unless it is a user id.
+ */
+export function sellerParam(req: Request): number | undefined {
+  const raw: unknown = queryString(req, "user_id") ?? body(req)["user_id"];
+  if (raw === undefined) return undefined;
+  const text = typeof raw === "number" ? String(raw) : raw;
+  if (typeof text !== "string" || !/^\d{1,16}$/.test(text)) {
+    throw new SimulatorError(400, "bad_request", "user_id must be a Mercado Pago user id");
+  }
+  return Number(text);
+}

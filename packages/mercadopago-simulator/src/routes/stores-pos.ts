@@ -1,11 +1,14 @@
 // The seller's account, stores and POS (`/users/me`, `/users/:userId/stores`, `/pos`); a POS is
-// answered with the links of its QR image.
+// answered with the links of its QR image. Each seller has its own: external ids are unique per
+// seller, another seller's store or POS is not found, and a store path with another seller's user
+// id is 400 INVALID_USER_ID.
 
 import type { Request, Router } from "express";
 
 import type { PosInfo, SimulatorState } from "../state/index.ts";
 import { SimulatorError } from "../util.ts";
 import type { PosWithQr, RouteContext, SimulatorParts } from "./context.ts";
+import { accountOf } from "./mp-gate.ts";
 import { numericId, param, queryString } from "./respond.ts";
 
 function publicBase(sim: SimulatorParts, req: Request): string {
@@ -15,26 +18,32 @@ function publicBase(sim: SimulatorParts, req: Request): string {
 
 export function withQr(sim: SimulatorParts, req: Request, pos: PosInfo): PosWithQr {
   const image = `${publicBase(sim, req)}/qr/${encodeURIComponent(pos.external_id)}.png`;
+  // an OAuth seller's POS names its seller: another may use the same external id
+  const seller = pos.user_id === sim.state.collectorId ? "" : `user_id=${pos.user_id}`;
+  const link = (template: string | null) => {
+    const query = [seller, template ? `template=${template}` : ""].filter(Boolean).join("&");
+    return query ? `${image}?${query}` : image;
+  };
   // Printable templates are not simulated: every link serves the same PNG.
   return {
     ...pos,
     qr: {
-      image,
-      template_document: `${image}?template=document`,
-      template_image: `${image}?template=image`,
+      image: link(null),
+      template_document: link("document"),
+      template_image: link("image"),
     },
   };
 }
 
 export function registerStoresPosRoutes(router: Router, { sim, mp }: RouteContext): void {
-  const { state } = sim;
-
-  // Whose token this is: the service asks once at boot (MP_VERIFY_CREDENTIALS).
-  router.get("/mp/users/me", (_req, res) => {
+  // Whose token this is: the service asks once at boot (MP_VERIFY_CREDENTIALS). An OAuth
+  // seller's token is answered before the gate (oauth-routes.ts), with the seller's nickname.
+  router.get("/mp/users/me", (req, res) => {
+    const account = accountOf(req);
     res.status(200).json({
-      id: state.collectorId,
-      nickname: `SIMULATOR${state.collectorId}`,
-      site_id: state.siteId,
+      id: account.collectorId,
+      nickname: `SIMULATOR${account.collectorId}`,
+      site_id: account.siteId,
     });
   });
 
@@ -42,14 +51,17 @@ export function registerStoresPosRoutes(router: Router, { sim, mp }: RouteContex
     "/mp/users/:userId/stores",
     mp("create_store", (req) => ({
       status: 200,
-      body: state.createStore(param(req, "userId"), req.body),
+      body: accountOf(req).createStore(param(req, "userId"), req.body),
     })),
   );
 
   router.get(
     "/mp/users/:userId/stores/search",
     mp("search_stores", (req) => {
-      const results = state.searchStores(param(req, "userId"), queryString(req, "external_id"));
+      const results = accountOf(req).searchStores(
+        param(req, "userId"),
+        queryString(req, "external_id"),
+      );
       return {
         status: 200,
         body: { paging: { total: results.length, offset: 0, limit: 50 }, results },
@@ -61,7 +73,7 @@ export function registerStoresPosRoutes(router: Router, { sim, mp }: RouteContex
     "/mp/pos",
     mp("create_pos", (req) => ({
       status: 201,
-      body: withQr(sim, req, state.createPos(req.body)),
+      body: withQr(sim, req, accountOf(req).createPos(req.body)),
     })),
   );
 
@@ -75,7 +87,9 @@ export function registerStoresPosRoutes(router: Router, { sim, mp }: RouteContex
       if (externalId !== undefined) filter.external_id = externalId;
       if (externalStoreId !== undefined) filter.external_store_id = externalStoreId;
       if (storeId !== undefined) filter.store_id = storeId;
-      const results = state.searchPos(filter).map((p) => withQr(sim, req, p));
+      const results = accountOf(req)
+        .searchPos(filter)
+        .map((p) => withQr(sim, req, p));
       return {
         status: 200,
         body: { paging: { total: results.length, offset: 0, limit: 50 }, results },
@@ -88,7 +102,7 @@ export function registerStoresPosRoutes(router: Router, { sim, mp }: RouteContex
     mp("get_pos", (req) => {
       const id = numericId(param(req, "id"));
       if (id === null) throw new SimulatorError(400, "INVALID_POS_ID", "invalid POS id");
-      return { status: 200, body: withQr(sim, req, state.getPos(id)) };
+      return { status: 200, body: withQr(sim, req, accountOf(req).getPos(id)) };
     }),
   );
 }

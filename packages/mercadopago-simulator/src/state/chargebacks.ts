@@ -84,6 +84,7 @@ export function createChargebacks(core: StateCore, mos: MerchantOrdersPayments):
       action: "created",
       chargeback: view(record),
       notificationUrl: mo.notificationUrl,
+      collectorId: core.collectorId,
     });
     return { chargeback: view(record), payment: mos.paymentView(payment) };
   }

@@ -142,8 +142,45 @@ export function numberOrNull(value: unknown): number | null {
 /** Counters behind the numeric ids; they keep increasing across `reset()`. */
 export type IdKind = "store" | "pos" | "mo" | "payment" | "refund" | "slot" | "chargeback";
 
+/**
+ * What the accounts (sellers) of one simulator share: the id counters, so that an id names one
+ * resource whichever seller holds it, the listeners of their events, how refunds end, and who
+ * made each Orders API order (a refund with another seller's token is told so).
+ */
+export interface SharedCore {
+  /** Next value of a counter (1, 2, …). */
+  next(kind: IdKind): number;
+  readonly listeners: Set<SimulatorListener>;
+  readonly refundSettings: RefundSettings;
+  /** Orders API order id → the user id of the seller whose order it is. */
+  readonly orderOwners: Map<string, number>;
+}
+
+export function createSharedCore(opts: SimulatorStateOptions): SharedCore {
+  const counters: Record<IdKind, number> = {
+    store: 0,
+    pos: 0,
+    mo: 0,
+    payment: 0,
+    refund: 0,
+    slot: 0,
+    chargeback: 0,
+  };
+  return {
+    next(kind) {
+      counters[kind] += 1;
+      return counters[kind];
+    },
+    listeners: new Set(),
+    refundSettings: initialRefundSettings(opts),
+    orderOwners: new Map(),
+  };
+}
+
 export interface StateCore {
   readonly opts: SimulatorStateOptions;
+  /** What this account shares with the simulator's other accounts. */
+  readonly shared: SharedCore;
   readonly now: () => Date;
   /** Formats a date as Mercado Pago does, in the simulated seller's offset. */
   readonly fmt: (d: Date) => string;
@@ -185,22 +222,17 @@ export function initialRefundSettings(opts: SimulatorStateOptions): RefundSettin
   };
 }
 
-export function createStateCore(opts: SimulatorStateOptions): StateCore {
+export function createStateCore(
+  opts: SimulatorStateOptions,
+  shared: SharedCore = createSharedCore(opts),
+): StateCore {
   const offset = opts.utcOffsetMinutes ?? -180;
   const siteId = opts.siteId ?? "MLA";
-  const counters: Record<IdKind, number> = {
-    store: 0,
-    pos: 0,
-    mo: 0,
-    payment: 0,
-    refund: 0,
-    slot: 0,
-    chargeback: 0,
-  };
-  const listeners = new Set<SimulatorListener>();
+  const { listeners } = shared;
   const sweepers: (() => void)[] = [];
   return {
     opts,
+    shared,
     now: opts.now ?? (() => new Date()),
     fmt: (d: Date): string => formatMpDate(d, offset),
     collectorId: opts.collectorId,
@@ -217,11 +249,8 @@ export function createStateCore(opts: SimulatorStateOptions): StateCore {
     listeners,
     refundKeys: new Map(),
     sweepers,
-    refundSettings: initialRefundSettings(opts),
-    next(kind) {
-      counters[kind] += 1;
-      return counters[kind];
-    },
+    refundSettings: shared.refundSettings,
+    next: shared.next,
     indexed<K, V>(index: Map<K, V[]>, key: K): V[] {
       let list = index.get(key);
       if (!list) index.set(key, (list = []));

@@ -9,6 +9,7 @@
 import { timingSafeEqual } from "node:crypto";
 
 import { createStateCore, initialRefundSettings } from "./core.ts";
+import type { SharedCore } from "./core.ts";
 import { createOrdersApi } from "./orders.ts";
 import { createInstoreOrders } from "./instore.ts";
 import { createMerchantOrdersPayments } from "./merchant-orders.ts";
@@ -24,9 +25,17 @@ import type {
 } from "./types.ts";
 
 export type * from "./types.ts";
+export { createSharedCore, type SharedCore } from "./core.ts";
 
-export function createSimulatorState(opts: SimulatorStateOptions): SimulatorState {
-  const core = createStateCore(opts);
+/**
+ * One seller's account. `shared` (createSharedCore) makes it one of several accounts of a
+ * simulator: their ids never collide, and their events reach the same listeners.
+ */
+export function createSimulatorState(
+  opts: SimulatorStateOptions,
+  shared?: SharedCore,
+): SimulatorState {
+  const core = createStateCore(opts, shared);
   const { fmt, now, collectorId, siteId, currencyId, sweep } = core;
   const { stores, posByExternalId, merchantOrders, payments, moByPos } = core;
   const tokenBuffer = Buffer.from(opts.accessToken, "utf8");
@@ -139,6 +148,8 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
     currencyId,
     isValidAccessToken(token: string): boolean {
       const candidate = Buffer.from(token, "utf8");
+      // a seller's account made without a token of its own accepts none (OAuth checks those)
+      if (tokenBuffer.length === 0) return false;
       return candidate.length === tokenBuffer.length && timingSafeEqual(candidate, tokenBuffer);
     },
     subscribe(listener) {
@@ -148,6 +159,11 @@ export function createSimulatorState(opts: SimulatorStateOptions): SimulatorStat
       };
     },
     sweep,
+    holds(kind, id) {
+      if (kind === "merchant_order") return merchantOrders.has(Number(id));
+      if (kind === "payment") return payments.has(Number(id));
+      return ordersApi.has(String(id));
+    },
     reset() {
       stores.clear();
       posByExternalId.clear();

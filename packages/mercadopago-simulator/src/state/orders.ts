@@ -41,6 +41,8 @@ export interface OrdersApi extends Pick<
   | "apiOrderOnPos"
   | "apiOrdersByReference"
 > {
+  /** Whether this account holds the order. */
+  has(id: string): boolean;
   /** Expires `created` orders past their expiration time (a sweeper). */
   sweepOrders(): void;
   reset(): void;
@@ -80,7 +82,13 @@ export function createOrdersApi(
     core.emit({ type: "order", action, order: view(o), version: o.version });
   }
 
-  function requireOrder(id: string): OrderRecord {
+  /**
+   * The order, or 404 `order_not_found`, also for another seller's order: Mercado Pago answers a
+   * read of it as of a missing one (UNCONFIRMED: its code for an unknown id is not documented).
+   * A refund of another seller's order is `400 invalid_order_owner`, as the refund's error list
+   * documents ("order created by another user").
+   */
+  function requireOrder(id: string, purpose: "read" | "refund" = "read"): OrderRecord {
     if (!ORDER_ID.test(id)) {
       throw ordersError(
         400,
@@ -90,11 +98,21 @@ export function createOrdersApi(
       );
     }
     const o = orders.get(id);
+    if (!o && purpose === "refund" && core.shared.orderOwners.has(id)) {
+      throw ordersError(400, "invalid_order_owner", `Order ${id} was created by another user`);
+    }
     if (!o) throw ordersError(404, "order_not_found", `Order ${id} not found`);
     return o;
   }
 
-  const refunds = createOrderRefunds({ core, requireOrder, idempotent, change, view, ulid });
+  const refunds = createOrderRefunds({
+    core,
+    requireOrder: (id) => requireOrder(id, "refund"),
+    idempotent,
+    change,
+    view,
+    ulid,
+  });
 
   function requirePosForOrder(externalId: string): PosRecord {
     const pos = posByExternalId.get(externalId);
@@ -172,6 +190,7 @@ export function createOrdersApi(
       };
       if (valid.mode !== "static") record.qrData = qrData(record);
       orders.set(id, record);
+      core.shared.orderOwners.set(id, core.collectorId);
       core.indexed(byReference, record.externalReference).push(record);
       live.add(record);
       // The order takes the POS, also from an Instore v2 order (as a new PUT would).
@@ -316,8 +335,10 @@ export function createOrdersApi(
       sweep();
       return (byReference.get(externalReference) ?? []).map(view);
     },
+    has: (id) => orders.has(id),
     sweepOrders,
     reset() {
+      for (const id of orders.keys()) core.shared.orderOwners.delete(id);
       orders.clear();
       byReference.clear();
       live.clear();

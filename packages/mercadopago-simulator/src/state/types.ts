@@ -63,15 +63,20 @@ export type SimulatorEvent =
       action: "created";
       chargeback: Chargeback;
       notificationUrl: string | null;
+      /** The seller whose payment was charged back (the notification's `user_id`). */
+      collectorId?: number;
     }
   | ApiOrderEvent;
 
 export type SimulatorListener = (event: SimulatorEvent) => void;
 
 export interface SimulatorStateOptions extends OrdersApiOptions {
-  /** The only access token the simulated API accepts. Never exposed by the simulator. */
+  /**
+   * The access token of the simulator's own account. Never exposed by the simulator. (OAuth
+   * sellers' accounts have their own tokens, from the OAuth server.)
+   */
   accessToken: string;
-  /** The simulated seller's Mercado Pago user id (the `user_id` in instore paths). */
+  /** The account's seller: its Mercado Pago user id (the `user_id` in instore paths). */
   collectorId: number;
   now?: () => Date;
   /** Site of the seller, default `MLA` (its currency is used: ARS). */
@@ -98,6 +103,11 @@ export interface SimulatorState {
   readonly currencyId: string;
   /** Constant-time check of a bearer token. */
   isValidAccessToken(token: string): boolean;
+  /**
+   * Whether this account holds the merchant order, the payment (Instore v2) or the Orders API
+   * order with this id (ids are unique across the accounts of one simulator).
+   */
+  holds(kind: "merchant_order" | "payment" | "order", id: number | string): boolean;
   subscribe(listener: SimulatorListener): () => void;
   /** Applies time-based rules (expiry) against `now()`. Called by every other method. */
   sweep(): void;

@@ -16,6 +16,7 @@ import {
   auth,
   buildHarness,
   createTestDb,
+  merchantOrder,
   saleBody,
   uniquePos,
   type Harness,
@@ -178,5 +179,56 @@ describe("a merchant's token refused mid-day", () => {
     );
     expect(looks).toEqual([true, true, true, true]);
     expect(await statusOf(a.merchant.id)).toBe("disconnected");
+  });
+
+  it("a pending sale of a merchant disconnected meanwhile waits, and settles once it connects again", async () => {
+    const a = await merchantWithPos("710000006");
+    seller(a.token).put(putPath(a)).reply(204);
+    const body = saleBody({ store_id: a.storeId, pos_id: a.posId });
+    expect((await request(h.app).post("/sales").set(auth).send(body)).status).toBe(201);
+    const ref = body.external_reference;
+    await repo.markDisconnected(a.merchant.id, "the seller revoked the access");
+    const due = () =>
+      db.prisma.sale.update({
+        where: { externalReference: ref },
+        data: { nextCheckAt: new Date(Date.now() - 1000) },
+      });
+
+    // no token to read it with: no call, the sale neither failed nor expired, checked again later
+    await due();
+    await h.sweeper.runOnce();
+    const waiting = await db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
+    expect(waiting.status).toBe("pending");
+    expect(waiting.nextCheckAt!.getTime()).toBeGreaterThan(Date.now());
+
+    // connected again (a new token): the customer's payment is read with it and the sale is paid
+    const token = `APP_USR-710000006-${randomBytes(12).toString("hex")}`;
+    const sealed = box.seal(a.merchant.id, {
+      accessToken: token,
+      refreshToken: "TG-710000006-2",
+      expiresAt: new Date(Date.now() + 180 * 86_400_000),
+    });
+    await repo.connect(
+      a.merchant.id,
+      { ...sealed, mercadopagoUserId: a.userId, site: "MLA" },
+      new Date(),
+    );
+    seller(token)
+      .get("/merchant_orders/search")
+      .query({ external_reference: ref })
+      .reply(200, {
+        elements: [
+          merchantOrder(91000001, ref, "closed", [
+            { id: 1, status: "approved", transaction_amount: 5 },
+          ]),
+        ],
+        next_offset: 0,
+        total: 1,
+      });
+    await due();
+    await h.sweeper.runOnce();
+    expect(
+      (await db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } })).status,
+    ).toBe("paid");
   });
 });

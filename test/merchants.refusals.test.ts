@@ -18,10 +18,10 @@ import {
   createTestDb,
   merchantOrder,
   saleBody,
-  uniquePos,
   type Harness,
   type TestDb,
 } from "./helpers.ts";
+import { merchantWithPos as withPos } from "./merchant-fixtures.ts";
 
 // A merchant's token that Mercado Pago refuses on a call (the seller revoked the application's
 // access mid-day) is looked at once more with GET /users/me; refused again, the merchant is
@@ -63,38 +63,7 @@ afterEach(() => {
   expect(pending).toEqual([]);
 });
 
-async function merchantWithPos(userId: string) {
-  const token = `APP_USR-${userId}-${randomBytes(12).toString("hex")}`;
-  const m = await repo.create(`merchant ${userId}`);
-  const sealed = box.seal(m.id, {
-    accessToken: token,
-    refreshToken: `TG-${userId}`,
-    expiresAt: new Date(Date.now() + 100 * 86_400_000),
-  });
-  await repo.connect(m.id, { ...sealed, mercadopagoUserId: userId, site: "MLA" }, new Date());
-  const storeId = `R${userId}`;
-  const posId = uniquePos();
-  await db.prisma.store.create({
-    data: {
-      externalId: storeId,
-      mercadopagoId: "1",
-      name: "s",
-      location: {},
-      requestHash: "x",
-      merchantId: m.id,
-    },
-  });
-  await db.prisma.pos.create({
-    data: {
-      externalId: posId,
-      storeExternalId: storeId,
-      mercadopagoId: 1n,
-      name: "p",
-      requestHash: "x",
-    },
-  });
-  return { merchant: m, token, userId, storeId, posId };
-}
+const merchantWithPos = (userId: string) => withPos(db, repo, box, userId, "R");
 
 const putPath = (s: { userId: string; storeId: string; posId: string }) =>
   `/instore/qr/seller/collectors/${s.userId}/stores/${s.storeId}/pos/${s.posId}/orders`;

@@ -18,10 +18,10 @@ import {
   createTestDb,
   expectPut,
   saleBody,
-  uniquePos,
   type Harness,
   type TestDb,
 } from "./helpers.ts";
+import { merchantWithPos as withPos } from "./merchant-fixtures.ts";
 
 // A sale on a merchant's POS is published at that merchant's account, with its token and user id;
 // a merchant disconnected mid-day has its sales refused in words while another's go on.
@@ -60,39 +60,7 @@ afterEach(() => {
   expect(pending).toEqual([]);
 });
 
-/** A connected merchant with one store and POS of its own. */
-async function merchantWithPos(userId: string) {
-  const token = `APP_USR-${userId}-${randomBytes(12).toString("hex")}`;
-  const m = await repo.create(`merchant ${userId}`);
-  const sealed = box.seal(m.id, {
-    accessToken: token,
-    refreshToken: `TG-${userId}`,
-    expiresAt: new Date(Date.now() + 100 * 86_400_000),
-  });
-  await repo.connect(m.id, { ...sealed, mercadopagoUserId: userId, site: "MLA" }, new Date());
-  const storeId = `M${userId}`;
-  const posId = uniquePos();
-  await db.prisma.store.create({
-    data: {
-      externalId: storeId,
-      mercadopagoId: "1",
-      name: "s",
-      location: {},
-      requestHash: "x",
-      merchantId: m.id,
-    },
-  });
-  await db.prisma.pos.create({
-    data: {
-      externalId: posId,
-      storeExternalId: storeId,
-      mercadopagoId: 1n,
-      name: "p",
-      requestHash: "x",
-    },
-  });
-  return { merchant: m, token, userId, storeId, posId };
-}
+const merchantWithPos = (userId: string) => withPos(db, repo, box, userId, "M");
 
 function expectSellerPut(s: { token: string; userId: string; storeId: string; posId: string }) {
   return nock(MP_BASE, { reqheaders: { authorization: `Bearer ${s.token}` } })

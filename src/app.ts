@@ -2,6 +2,7 @@ import express, { type RequestHandler, type Router } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import type { Logger } from "pino";
 import { createKeyring, findActor, identify, permit, requireActor } from "./auth.ts";
+import { loadMerchantScope, platformWide } from "./scope.ts";
 import { allowOrigins } from "./cors.ts";
 import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from "./errors.ts";
 import { createLiveRouter } from "./live/live.routes.ts";
@@ -197,6 +198,11 @@ export function createApp(deps: AppDeps): express.Express {
     pos: deps.config.posApiKeys,
   });
 
+  // a key bound to a merchant sees that merchant's stores: read once per request, after the key
+  const stores = deps.stores;
+  const scoped = loadMerchantScope(stores && ((id) => stores.storeIdsOfMerchant(id)));
+  const guarded = [identify(keyring), ...(limiter ? [limiter] : []), requireActor, scoped];
+
   if (deps.simulator) {
     // Its helpers pay, expire and refund anything: outside development they are an admin's
     // tool. The page and its script carry no data and stay readable; the page asks for a key
@@ -208,6 +214,8 @@ export function createApp(deps: AppDeps): express.Express {
         ...(limiter ? [limiter] : []),
         requireActor,
         permit(["full"], "use the simulator's helpers"),
+        // they pay, expire and refund any merchant's sales
+        platformWide("use the simulator's helpers"),
       );
     }
     app.get(["/simulator/page.js", "/simulator/qr/:file"], logAtDebug);
@@ -219,9 +227,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.setHeader("Cache-Control", "no-store");
       next();
     },
-    identify(keyring),
-    ...(limiter ? [limiter] : []),
-    requireActor,
+    ...guarded,
   );
   // a sale's history shows its refunds through this port, so sales never import refunds
   const refundHistory = deps.refunds && refundHistoryOf(deps.refunds);
@@ -262,27 +268,28 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createPosSaleRouter(deps.sales));
   app.use(createSalesRouter(deps.sales, refundHistory, deps.saleNotifications));
   app.use(createSaleQrRouter(deps.sales));
-  if (deps.refunds) app.use(createRefundsRouter(deps.refunds));
-  if (deps.stores) {
-    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
-    app.use(createStoresRouter(deps.stores, guard));
-  }
-  if (deps.reconciliation) {
-    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
-    app.use(createReconciliationRouter(deps.reconciliation, guard));
-  }
-  if (deps.merchants) {
-    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
-    app.use(createMerchantsRouter(deps.merchants, guard, limiter ? [limiter] : []));
-  }
+  if (deps.refunds) app.use(createRefundsRouter(deps.refunds, deps.sales));
+  if (deps.stores) app.use(createStoresRouter(deps.stores, guarded));
+  if (deps.reconciliation) app.use(createReconciliationRouter(deps.reconciliation, guarded));
+  const merchants = deps.merchants;
+  if (merchants) app.use(createMerchantsRouter(merchants, guarded, limiter ? [limiter] : []));
   if (deps.webhooksOut) {
-    const guard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
     const w = deps.webhooksOut;
-    app.use(createWebhooksOutRouter(w.repo, w.policy, guard, w.wake));
+    // an endpoint's merchant must exist; without platform mode no endpoint has one
+    const merchantExists =
+      merchants &&
+      ((id: string) =>
+        merchants.get(id).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof AppError && err.code === "not_found") return false;
+            throw err;
+          },
+        ));
+    app.use(createWebhooksOutRouter(w.repo, w.policy, guarded, w.wake, merchantExists));
   }
   // the dashboard and the customer display: pages and scripts; the data comes from the API
-  const pagesGuard = [identify(keyring), ...(limiter ? [limiter] : []), requireActor];
-  app.use(createPagesRouter({ stores: deps.stores, guard: pagesGuard, site: deps.site ?? "MLA" }));
+  app.use(createPagesRouter({ stores: deps.stores, guard: guarded, site: deps.site ?? "MLA" }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -16,11 +16,16 @@ export interface PosBinding {
   posId: string | null;
 }
 
-/** Who is calling: the role of the key presented and, for a POS key, what it is bound to. */
+/**
+ * Who is calling: the role of the key presented (what it may do) and what it is bound to (whose
+ * data): a POS key's store or POS, or, in platform mode, a merchant (`key@merchant:<id>`).
+ */
 export interface Actor {
   role: Role;
-  /** a key's binding; null means any store and POS */
+  /** a POS key's store or POS; null means any store and POS (of its merchant, if bound) */
   binding: PosBinding | null;
+  /** the merchant whose stores, POS and sales alone the key sees; null: every merchant */
+  merchantId: string | null;
   /** a stable id of the key that reveals nothing of it (rate limiting buckets) */
   keyId: string;
 }
@@ -29,6 +34,7 @@ interface KeyEntry {
   role: Role;
   digest: Buffer;
   binding: PosBinding | null;
+  merchantId: string | null;
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
@@ -38,6 +44,14 @@ const HASHED = /^sha256:([0-9a-fA-F]{64})$/;
 const PLAIN = /^[\x21-\x7e]{16,512}$/;
 const STORE_ID = /^[A-Za-z0-9_-]{1,60}$/;
 const POS_ID = /^[A-Za-z0-9_-]{1,40}$/;
+/** `@merchant:<uuid>` at the end of an entry (merchants' ids are UUIDs, any case). */
+const MERCHANT_BINDING = /@merchant:([^@]*)$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether an entry of a key list binds its key to a merchant (platform mode only). */
+export function isMerchantBound(entry: string): boolean {
+  return MERCHANT_BINDING.test(entry);
+}
 
 function parseBinding(text: string): PosBinding | string {
   const parts = text.split("/");
@@ -53,37 +67,50 @@ function parseBinding(text: string): PosBinding | string {
 
 /**
  * Reads one configured key: `<key>` or `sha256:<64 hex>` (the SHA-256 of the key, so the
- * configuration need not hold the key itself), and for POS keys an optional binding
+ * configuration need not hold the key itself), optionally bound: any key to a merchant with
+ * `@merchant:<merchant id>` (platform mode), a POS key instead to its store or POS with
  * `@<store_id>/<pos_id>` or `@<store_id>/*`. Returns the problem as text when the entry is
  * unusable; the text never contains the key.
  */
 export function parseKeyEntry(entry: string, role: Role): KeyEntry | string {
-  // A merchant binding (platform mode, docs/platform.md) is not enforced yet: taken as part of a
-  // plain key it would give the whole service to a key meant to see one merchant.
-  if (/@merchant:/i.test(entry)) {
-    return "keys bound to a merchant (@merchant:<id>) are not supported yet; list the key without a binding only if it may see every merchant";
-  }
   let key = entry;
+  let merchantId: string | null = null;
+  const merchant = MERCHANT_BINDING.exec(entry);
+  if (merchant) {
+    const id = merchant[1] ?? "";
+    if (!UUID.test(id))
+      return "the bound merchant must be a merchant's id (a UUID): @merchant:<id>";
+    merchantId = id.toLowerCase();
+    key = entry.slice(0, merchant.index);
+  } else if (/@merchant:/i.test(entry)) {
+    return role === "pos"
+      ? "a POS key is bound to a store/POS or to a merchant, not both"
+      : "a merchant binding ends the entry: <key>@merchant:<id>";
+  }
   let binding: PosBinding | null = null;
   if (role === "pos") {
-    const at = entry.lastIndexOf("@");
+    const at = key.lastIndexOf("@");
     if (at !== -1) {
-      const parsed = parseBinding(entry.slice(at + 1));
+      // one binding says whose data: a store or POS lies inside one merchant already
+      if (merchantId !== null) {
+        return "a POS key is bound to a store/POS or to a merchant, not both";
+      }
+      const parsed = parseBinding(key.slice(at + 1));
       if (typeof parsed === "string") return parsed;
       binding = parsed;
-      key = entry.slice(0, at);
+      key = key.slice(0, at);
     }
-  } else if (role === "staff" && entry.includes("@")) {
+  } else if (role === "staff" && key.includes("@")) {
     return "staff keys cannot be bound to a store or POS (no '@'); bind POS_API_KEYS entries";
   }
   const hashed = HASHED.exec(key);
   if (hashed?.[1]) {
-    return { role, digest: Buffer.from(hashed[1], "hex"), binding };
+    return { role, digest: Buffer.from(hashed[1], "hex"), binding, merchantId };
   }
   if (!PLAIN.test(key)) {
     return "a key must be 16-512 printable ASCII characters without spaces, or sha256:<64 hex>";
   }
-  return { role, digest: sha256(key), binding };
+  return { role, digest: sha256(key), binding, merchantId };
 }
 
 export interface KeyLists {
@@ -118,7 +145,12 @@ export function createKeyring(lists: KeyLists): Keyring {
   for (const entry of entries) {
     const hex = entry.digest.toString("hex");
     if (byDigest.has(hex)) continue;
-    const actor = { role: entry.role, binding: entry.binding, keyId: hex.slice(0, 24) };
+    const actor: Actor = {
+      role: entry.role,
+      binding: entry.binding,
+      merchantId: entry.merchantId,
+      keyId: hex.slice(0, 24),
+    };
     byDigest.set(hex, { entry, actor });
   }
 

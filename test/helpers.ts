@@ -136,6 +136,8 @@ export function buildHarness(
     cashierDeadlineMs?: number;
     rateLimitPerMinute?: number;
     logger?: pino.Logger;
+    /** full-access keys besides API_KEY (a merchant's: `key@merchant:<id>`) */
+    apiKeys?: string[];
     staffApiKeys?: string[];
     posApiKeys?: string[];
     signingSecret?: string;
@@ -317,7 +319,7 @@ export function buildHarness(
       await db.prisma.$queryRaw`SELECT 1`;
     },
     config: {
-      apiKeys: [API_KEY],
+      apiKeys: [API_KEY, ...(opts.apiKeys ?? [])],
       staffApiKeys: opts.staffApiKeys,
       posApiKeys: opts.posApiKeys,
       webhookSecret: opts.webhookSecrets?.current ?? opts.webhookSecret,

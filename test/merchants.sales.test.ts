@@ -1,49 +1,33 @@
-import { randomBytes } from "node:crypto";
 import nock from "nock";
-import { pino } from "pino";
 import request from "supertest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createMerchantCredentials } from "../src/merchants/merchant-credentials.ts";
-import { createMerchantTokenBox } from "../src/merchants/merchant-tokens.ts";
-import { createMerchantsRepository } from "../src/merchants/merchants.repository.ts";
-import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
-import { createSellerClients } from "../src/mercadopago/seller-credentials.ts";
 import { createStoresRepository } from "../src/stores/stores.repository.ts";
 import {
-  COLLECTOR,
   MP_BASE,
-  TOKEN,
   auth,
   buildHarness,
   createTestDb,
   expectPut,
   saleBody,
+  uniquePos,
   type Harness,
   type TestDb,
 } from "./helpers.ts";
-import { merchantWithPos as withPos } from "./merchant-fixtures.ts";
+import { connectedMerchant, platformOf, type Platform } from "./merchant-helpers.ts";
 
 // A sale on a merchant's POS is published at that merchant's account, with its token and user id;
 // a merchant disconnected mid-day has its sales refused in words while another's go on.
 
-const box = createMerchantTokenBox({ current: randomBytes(32) });
-const logger = pino({ level: "silent" });
-
 let db: TestDb;
 let h: Harness;
-let repo: ReturnType<typeof createMerchantsRepository>;
+let platform: Platform;
+let repo: Platform["repo"];
 
 beforeAll(async () => {
   db = await createTestDb();
-  repo = createMerchantsRepository(db.prisma);
-  const clients = createSellerClients(
-    createMerchantCredentials({
-      repo,
-      box,
-      defaultSeller: { accessToken: TOKEN, collectorId: COLLECTOR },
-    }),
-    (c) => createMercadoPagoClient({ baseUrl: MP_BASE, ...c, timeoutMs: 1000, logger, retries: 0 }),
-  );
+  platform = platformOf(db, { retries: 0 });
+  repo = platform.repo;
+  const clients = platform.clients;
   const stores = createStoresRepository(db.prisma);
   h = buildHarness(db, {
     routing: {
@@ -60,7 +44,32 @@ afterEach(() => {
   expect(pending).toEqual([]);
 });
 
-const merchantWithPos = (userId: string) => withPos(db, repo, box, userId, "M");
+/** A connected merchant with one store and POS of its own. */
+async function merchantWithPos(userId: string) {
+  const { merchant: m, token } = await connectedMerchant(platform, userId);
+  const storeId = `M${userId}`;
+  const posId = uniquePos();
+  await db.prisma.store.create({
+    data: {
+      externalId: storeId,
+      mercadopagoId: "1",
+      name: "s",
+      location: {},
+      requestHash: "x",
+      merchantId: m.id,
+    },
+  });
+  await db.prisma.pos.create({
+    data: {
+      externalId: posId,
+      storeExternalId: storeId,
+      mercadopagoId: 1n,
+      name: "p",
+      requestHash: "x",
+    },
+  });
+  return { merchant: m, token, userId, storeId, posId };
+}
 
 function expectSellerPut(s: { token: string; userId: string; storeId: string; posId: string }) {
   return nock(MP_BASE, { reqheaders: { authorization: `Bearer ${s.token}` } })

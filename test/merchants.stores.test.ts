@@ -1,13 +1,6 @@
-import { randomBytes } from "node:crypto";
 import nock from "nock";
-import { pino } from "pino";
 import request from "supertest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createMerchantCredentials } from "../src/merchants/merchant-credentials.ts";
-import { createMerchantTokenBox } from "../src/merchants/merchant-tokens.ts";
-import { createMerchantsRepository } from "../src/merchants/merchants.repository.ts";
-import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
-import { createSellerClients } from "../src/mercadopago/seller-credentials.ts";
 import {
   COLLECTOR,
   MP_BASE,
@@ -18,31 +11,25 @@ import {
   type Harness,
   type TestDb,
 } from "./helpers.ts";
+import { connectedMerchant as connect, platformOf, type Platform } from "./merchant-helpers.ts";
 
 // POST /stores in platform mode: the store is made at its merchant's Mercado Pago account, with
 // that merchant's token and user id; without merchant_id, at the default merchant's, as before.
 
-const box = createMerchantTokenBox({ current: randomBytes(32) });
-const logger = pino({ level: "silent" });
 const SELLER = "700000001";
 const SELLER_TOKEN = `APP_USR-${SELLER}-0123456789abcdef0123456789abcdef`;
 
 let db: TestDb;
 let h: Harness;
 let single: Harness;
-let repo: ReturnType<typeof createMerchantsRepository>;
+let platform: Platform;
+let repo: Platform["repo"];
 
 beforeAll(async () => {
   db = await createTestDb();
-  repo = createMerchantsRepository(db.prisma);
-  const clients = createSellerClients(
-    createMerchantCredentials({
-      repo,
-      box,
-      defaultSeller: { accessToken: TOKEN, collectorId: COLLECTOR },
-    }),
-    (c) => createMercadoPagoClient({ baseUrl: MP_BASE, ...c, timeoutMs: 1000, logger }),
-  );
+  platform = platformOf(db);
+  repo = platform.repo;
+  const clients = platform.clients;
   h = buildHarness(db, { mpFor: (id) => clients.clientFor(id) });
   single = buildHarness(db);
 });
@@ -54,14 +41,7 @@ afterEach(() => {
 });
 
 async function connectedMerchant(userId = SELLER, token = SELLER_TOKEN) {
-  const m = await repo.create(`merchant ${userId}`);
-  const sealed = box.seal(m.id, {
-    accessToken: token,
-    refreshToken: `TG-${userId}`,
-    expiresAt: new Date(Date.now() + 100 * 86_400_000),
-  });
-  await repo.connect(m.id, { ...sealed, mercadopagoUserId: userId, site: "MLA" }, new Date());
-  return m;
+  return (await connect(platform, userId, { token })).merchant;
 }
 
 const body = (externalId: string, merchantId?: string) => ({

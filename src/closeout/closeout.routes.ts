@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from "express";
-import { actorOf, permit } from "../auth.ts";
+import { permit } from "../auth.ts";
+import { scopeOf, storeInScope } from "../scope.ts";
 import { AppError, parseInput } from "../errors.ts";
 import { localeOr } from "../i18n/catalogue.ts";
 import type { RefundHistory } from "../sales/sale.presenter.ts";
 import { csvFormat, CSV_BOM } from "../sales/sales-csv.ts";
 import type { SalesService } from "../sales/sales.service.ts";
-import { reference, scopeOf } from "../sales/sales.routes.ts";
+import { reference } from "../sales/sales.routes.ts";
 import { siteProfile, type Locale, type SiteId } from "../sites.ts";
 import { localDayBounds } from "../stores/store-day.ts";
 import type { StoreDefaults } from "../stores/store.ts";
@@ -71,7 +72,7 @@ export function createCloseoutRouter(deps: CloseoutDeps): Router {
     permit(["full", "staff", "pos"], "read receipts"),
     async (req, res) => {
       const q = parseInput(ReceiptQuerySchema, req.query);
-      const sale = await deps.sales.get(reference(req.params.ref), scopeOf(actorOf(req)));
+      const sale = await deps.sales.get(reference(req.params.ref), scopeOf(req));
       if (!RECEIPT_STATUSES.has(sale.status)) {
         throw new AppError(
           "conflict",
@@ -111,6 +112,10 @@ export function createCloseoutRouter(deps: CloseoutDeps): Router {
 
   router.get("/sales/close", permit(["full", "staff"], "close the day"), async (req, res) => {
     const q = parseInput(CloseQuerySchema, req.query);
+    // another merchant's store is unknown to a merchant's key, as an id never registered
+    if (!storeInScope(q.store_id, scopeOf(req))) {
+      throw new AppError("not_found", `store ${q.store_id} not found`);
+    }
     const store = await deps.stores.findStore(q.store_id);
     const timeZone = store?.timeZone ?? deps.stores.defaults.timeZone;
     const { start, end } = localDayBounds(q.date, timeZone);

@@ -1,4 +1,4 @@
-import { parseKeyEntry } from "../auth.ts";
+import { isMerchantBound, parseKeyEntry } from "../auth.ts";
 import { KEY_LISTS, PLATFORM_VARIABLES, splitList } from "./fields.ts";
 import { MERCADO_PAGO_API, unreachablePublicUrl } from "./public-url.ts";
 
@@ -63,6 +63,19 @@ export function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push(
       `API_KEYS: (or STAFF_API_KEYS / POS_API_KEYS) is required when NODE_ENV is ${nodeEnv}`,
     );
+  }
+  // A merchant binding narrows a key to one merchant's stores: without platform mode there is one
+  // merchant, and a key that looks narrowed but sees everything is worse than a refused boot.
+  const platform = PLATFORM_VARIABLES.every(set);
+  for (const [name, , entries] of lists) {
+    if (platform) break;
+    entries.forEach((raw, i) => {
+      if (isMerchantBound(raw) && typeof parseKeyEntry(raw, "full") !== "string") {
+        problems.push(
+          `${name}: entry ${i + 1}: a key bound to a merchant (@merchant:<id>) needs platform mode (${PLATFORM_VARIABLES.join(", ")})`,
+        );
+      }
+    });
   }
   // One key, one role: the same key twice (a hash counts as its key) is a mistake to report.
   const seen = new Set<string>();

@@ -3,8 +3,12 @@ import { AppError } from "../errors.ts";
 import type { Sale } from "../sales/sale.ts";
 import type { SaleChange, SaleChangeFeed } from "./sale-changes.ts";
 
-/** What a watcher follows: one sale, or every sale of a store and/or POS. */
-export type WatchTarget = { saleId: string } | { storeId?: string; posId?: string };
+/**
+ * What a watcher follows: one sale, or every sale of a store and/or POS; `storeIds` narrows it to
+ * those stores (a merchant's key follows only its merchant's).
+ */
+export type WatchTarget =
+  { saleId: string } | { storeId?: string; posId?: string; storeIds?: readonly string[] };
 
 export interface Watcher {
   target: WatchTarget;
@@ -36,7 +40,8 @@ function matches(target: WatchTarget, s: Pick<SaleChange, "id" | "storeId" | "po
   if ("saleId" in target) return target.saleId === s.id;
   return (
     (target.storeId === undefined || target.storeId === s.storeId) &&
-    (target.posId === undefined || target.posId === s.posId)
+    (target.posId === undefined || target.posId === s.posId) &&
+    (target.storeIds === undefined || target.storeIds.includes(s.storeId))
   );
 }
 

@@ -1,10 +1,11 @@
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { actorOf, permit } from "../auth.ts";
-import { parseInput } from "../errors.ts";
+import { scopeOf } from "../scope.ts";
+import { AppError, parseInput } from "../errors.ts";
 import { presentSale, type RefundHistory } from "../sales/sale.presenter.ts";
 import type { Sale } from "../sales/sale.ts";
-import { presentWithHistory, reference, scopeOf } from "../sales/sales.routes.ts";
+import { notificationsFor, presentWithHistory, reference } from "../sales/sales.routes.ts";
 import type { NotificationHistory } from "../sales/sale-notifications.ts";
 import type { SalesService } from "../sales/sales.service.ts";
 import type { LiveSales } from "./live-sales.ts";
@@ -102,7 +103,7 @@ export function createLiveRouter(deps: {
     async (req, res) => {
       const actor = actorOf(req);
       live.available();
-      const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
+      const sale = await sales.get(reference(req.params.ref), scopeOf(req));
       const release = live.hold("stream", actor.keyId);
       stream(req, res, release, (s) => {
         let last = "";
@@ -121,6 +122,13 @@ export function createLiveRouter(deps: {
 
   router.get("/events", permit(["full", "staff"], "follow every sale"), async (req, res) => {
     const query = parseInput(EventsQuerySchema, req.query);
+    const scope = scopeOf(req);
+    // a merchant's key follows its merchant's stores (those it had when the stream opened)
+    const storeIds =
+      typeof scope === "object" && "merchantId" in scope ? scope.storeIds : undefined;
+    if (storeIds && query.store_id !== undefined && !storeIds.includes(query.store_id)) {
+      throw new AppError("not_found", `store ${query.store_id} not found`);
+    }
     const release = live.hold("stream", actorOf(req).keyId);
     stream(req, res, release, (s) => {
       s.comment("connected");
@@ -128,6 +136,7 @@ export function createLiveRouter(deps: {
         target: {
           ...(query.store_id ? { storeId: query.store_id } : {}),
           ...(query.pos_id ? { posId: query.pos_id } : {}),
+          ...(storeIds ? { storeIds } : {}),
         },
         sale: (current) => s.event("sale", presentSale(current)),
         // changes made while the feed was cut off were not seen: the dashboard reloads
@@ -144,10 +153,10 @@ export function createLiveRouter(deps: {
       if (req.query.wait === undefined) return next();
       const actor = actorOf(req);
       const query = parseInput(WaitQuerySchema, req.query);
-      const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
+      const sale = await sales.get(reference(req.params.ref), scopeOf(req));
       const answer = async (s: Sale) => {
         if (res.headersSent) return;
-        const told = actor.role === "pos" ? undefined : deps.notifications;
+        const told = notificationsFor(actor, deps.notifications);
         const body =
           query.include === "events"
             ? await presentWithHistory(s, sales, refunds, told)

@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from "express";
 import { permit } from "../auth.ts";
+import { merchantOf, platformWide } from "../scope.ts";
 import { AppError, parseInput } from "../errors.ts";
 import { pathId, requireJson as jsonBody } from "../route-input.ts";
 import { presentMerchant } from "./merchants.presenter.ts";
@@ -18,7 +19,8 @@ const noStore: RequestHandler = (_req, res, next) => {
 
 /**
  * Merchants (platform mode): full-access keys create and disconnect them, staff may read.
- * `guard` identifies the caller. The OAuth callback is the seller's browser coming back from
+ * `guard` identifies the caller. A key bound to a merchant sees and connects only its own
+ * merchant (another is unknown to it) and may not add merchants. The OAuth callback is the seller's browser coming back from
  * Mercado Pago: it has no key, only the single-use state; `limit` bounds it per address.
  */
 export function createMerchantsRouter(
@@ -29,13 +31,22 @@ export function createMerchantsRouter(
   const router = Router();
   const writers = permit(["full"], "add or disconnect merchants");
   const readers = permit(["full", "staff"], "read merchants");
-  const id = (req: express.Request) => pathId(MerchantIdSchema, req.params.id, "merchant");
+  const id = (req: express.Request) => {
+    const merchantId = pathId(MerchantIdSchema, req.params.id, "merchant");
+    const own = merchantOf(req);
+    // the same answer as for an id no merchant has: a merchant's key learns nothing of others
+    if (own !== null && merchantId.toLowerCase() !== own) {
+      throw new AppError("not_found", `no merchant ${merchantId} here`);
+    }
+    return merchantId;
+  };
 
   router.post(
     "/merchants",
     noStore,
     ...guard,
     writers,
+    platformWide("add merchants"),
     requireJson,
     express.json({ limit: "4kb", strict: true }),
     async (req, res) => {
@@ -45,8 +56,10 @@ export function createMerchantsRouter(
     },
   );
 
-  router.get("/merchants", noStore, ...guard, readers, async (_req, res) => {
-    res.json({ data: (await merchants.list()).map(presentMerchant) });
+  router.get("/merchants", noStore, ...guard, readers, async (req, res) => {
+    const own = merchantOf(req);
+    const list = (await merchants.list()).filter((m) => own === null || m.id === own);
+    res.json({ data: list.map(presentMerchant) });
   });
 
   router.get("/merchants/:id", noStore, ...guard, readers, async (req, res) => {

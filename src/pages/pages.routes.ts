@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import express, { Router, type RequestHandler, type Response } from "express";
 import { actorOf, permit } from "../auth.ts";
 import { AppError } from "../errors.ts";
-import { inScope } from "../scope.ts";
+import { inScope, scopeOf } from "../scope.ts";
 import { formattingLocale, MESSAGES } from "../i18n/catalogue.ts";
 import { LOCALES, siteProfile, type SiteId } from "../sites.ts";
 import type { DisplayInfoBody } from "../stores/stores.responses.ts";
@@ -128,7 +128,10 @@ export function createPagesRouter(deps: {
             : `this key is for the tills of store ${binding.storeId}, not ${posId}`,
         );
       }
-      if (!pos) throw new AppError("not_found", `no POS ${posId} registered here`);
+      // another merchant's POS is unknown to a merchant's key, as one never registered
+      if (!pos || !inScope({ storeId: pos.storeExternalId, posId: pos.externalId }, scopeOf(req))) {
+        throw new AppError("not_found", `no POS ${posId} registered here`);
+      }
       const store = await deps.stores?.getStore(pos.storeExternalId);
       const locale = store?.locale ?? defaults.locale;
       const body: DisplayInfoBody = {

@@ -1,5 +1,6 @@
-import { Router, type RequestHandler } from "express";
+import { Router, type Request, type RequestHandler } from "express";
 import { permit } from "../auth.ts";
+import { scopeOf, storeInScope } from "../scope.ts";
 import { AppError, parseInput } from "../errors.ts";
 import { MercadoPagoError } from "../mercadopago/mercadopago.client.ts";
 import { noStore } from "../no-store.ts";
@@ -25,9 +26,10 @@ export function createReconciliationRouter(
 ): Router {
   const router = Router();
 
-  async function dayOf(query: unknown) {
-    const q = parseInput(ReconciliationQuerySchema, query);
-    if (!(await deps.storeExists(q.store_id))) {
+  async function dayOf(req: Request) {
+    const q = parseInput(ReconciliationQuerySchema, req.query);
+    // another merchant's store is unknown to a merchant's key, as one never registered
+    if (!storeInScope(q.store_id, scopeOf(req)) || !(await deps.storeExists(q.store_id))) {
       throw new AppError("not_found", `store ${q.store_id} not found`);
     }
     return q;
@@ -39,7 +41,7 @@ export function createReconciliationRouter(
     ...guard,
     permit(["full", "staff"], "read the reconciliation"),
     async (req, res) => {
-      const q = await dayOf(req.query);
+      const q = await dayOf(req);
       res.json(presentReconciliation(await deps.repo.view(q.store_id, q.date)));
     },
   );
@@ -50,7 +52,7 @@ export function createReconciliationRouter(
     ...guard,
     permit(["full"], "run the reconciliation"),
     async (req, res) => {
-      const q = await dayOf(req.query);
+      const q = await dayOf(req);
       const outcome = await deps.runner.run(q.store_id, q.date).catch((err: unknown) => {
         // the pages read so far are kept: the next run resumes after them
         if (err instanceof MercadoPagoError) {

@@ -1,10 +1,12 @@
 import express, { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import { permit } from "../auth.ts";
+import { scopeOf } from "../scope.ts";
 import { AppError, validationError } from "../errors.ts";
 import { toCents } from "../sales/money.ts";
 import { presentSale } from "../sales/sale.presenter.ts";
 import { ExternalReferenceSchema } from "../sales/sales.schemas.ts";
+import type { SalesService } from "../sales/sales.service.ts";
 import type { RefundsService } from "./refunds.service.ts";
 
 /** `{}` (all that remains) or `{ "amount": 2.5 }`: > 0, at most two decimals. */
@@ -31,7 +33,14 @@ const jsonIfAny: RequestHandler = (req, _res, next) => {
   );
 };
 
-export function createRefundsRouter(refunds: RefundsService): Router {
+/**
+ * `POST /orders/:ref/refund`. `sales` tells whether the caller may see the sale (a merchant's key
+ * only its merchant's): one it may not is unknown to it, and nothing is sent upstream.
+ */
+export function createRefundsRouter(
+  refunds: RefundsService,
+  sales: Pick<SalesService, "get">,
+): Router {
   const router = Router();
 
   router.post(
@@ -51,6 +60,7 @@ export function createRefundsRouter(refunds: RefundsService): Router {
         if (!key.success) throw validationError(key.error);
         idempotencyKey = key.data;
       }
+      await sales.get(ref.data, scopeOf(req));
       const amount = body.data.amount;
       const sale = await refunds.refund(ref.data, {
         amountCents: amount === undefined ? null : toCents(amount),

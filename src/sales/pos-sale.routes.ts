@@ -1,8 +1,8 @@
 import { Router } from "express";
-import { actorOf, permit } from "../auth.ts";
+import { permit } from "../auth.ts";
+import { scopeOf } from "../scope.ts";
 import { AppError } from "../errors.ts";
 import { presentSale } from "./sale.presenter.ts";
-import { scopeOf } from "./sales.routes.ts";
 import type { SalesService } from "./sales.service.ts";
 
 const POS_ID = /^[A-Za-z0-9_-]{1,40}$/;
@@ -16,7 +16,7 @@ export function createPosSaleRouter(sales: SalesService): Router {
     async (req, res) => {
       const posId = String(req.params.pos_id);
       if (!POS_ID.test(posId)) throw new AppError("not_found", `no sale on POS ${posId}`);
-      const sale = await sales.currentOfPos(posId, scopeOf(actorOf(req)));
+      const sale = await sales.currentOfPos(posId, scopeOf(req));
       res.json(presentSale(sale));
     },
   );

@@ -64,5 +64,6 @@ export const SaleNotificationsSchema = z.object({
 export type SaleNotifications = z.infer<typeof SaleNotificationsSchema>;
 
 export interface NotificationHistory {
-  ofSale(sale: Sale): Promise<SaleNotifications>;
+  /** `merchantId`: only the deliveries to that merchant's own endpoints (a merchant's key) */
+  ofSale(sale: Sale, merchantId?: string): Promise<SaleNotifications>;
 }

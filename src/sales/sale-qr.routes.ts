@@ -1,8 +1,9 @@
 import { Router } from "express";
-import { actorOf, permit } from "../auth.ts";
+import { permit } from "../auth.ts";
+import { scopeOf } from "../scope.ts";
 import { AppError } from "../errors.ts";
 import { renderQrPng } from "../stores/pos-qr.ts";
-import { reference, scopeOf } from "./sales.routes.ts";
+import { reference } from "./sales.routes.ts";
 import type { SalesService } from "./sales.service.ts";
 
 /**
@@ -16,7 +17,7 @@ export function createSaleQrRouter(sales: Pick<SalesService, "get">): Router {
     "/orders/:ref/qr.png",
     permit(["full", "staff", "pos"], "read sales"),
     async (req, res) => {
-      const sale = await sales.get(reference(req.params.ref), scopeOf(actorOf(req)));
+      const sale = await sales.get(reference(req.params.ref), scopeOf(req));
       if (!sale.qrData) {
         throw new AppError("not_found", `the sale ${sale.externalReference} has no QR of its own`);
       }

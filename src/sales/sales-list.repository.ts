@@ -10,6 +10,8 @@ import type { SaleCsvRow } from "./sales-csv.ts";
 /** Which sales a list or summary covers; `from` inclusive, `to` exclusive, on created_at. */
 export interface SaleFilter {
   storeId?: string;
+  /** only sales of these stores (a merchant's key: its merchant's); empty matches none */
+  storeIds?: readonly string[];
   posId?: string;
   statuses?: readonly SaleStatus[];
   from?: Date;
@@ -36,6 +38,13 @@ export type CsvBatchRow = SaleCsvRow & ListPosition;
 function where(f: SaleFilter, after: ListPosition | null): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
   if (f.storeId !== undefined) parts.push(Prisma.sql`s.store_id = ${f.storeId}`);
+  if (f.storeIds !== undefined) {
+    parts.push(
+      f.storeIds.length
+        ? Prisma.sql`s.store_id IN (${Prisma.join(f.storeIds)})`
+        : Prisma.sql`FALSE`,
+    );
+  }
   if (f.posId !== undefined) parts.push(Prisma.sql`s.pos_id = ${f.posId}`);
   if (f.statuses?.length) parts.push(Prisma.sql`s.status IN (${Prisma.join(f.statuses)})`);
   if (f.from) parts.push(Prisma.sql`s.created_at >= ${f.from}::timestamptz`);

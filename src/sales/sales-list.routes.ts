@@ -1,5 +1,6 @@
 import { Router, type Response } from "express";
 import { actorOf, permit, type Actor } from "../auth.ts";
+import { scopeOf, type SaleScope } from "../scope.ts";
 import { AppError, parseInput } from "../errors.ts";
 import { noteOnAccessLine } from "../logger.ts";
 import { fromCents } from "./money.ts";
@@ -23,15 +24,28 @@ export const CSV_BATCH_ROWS = 1000;
 /**
  * The filter a caller gets: staff and full keys what they ask for; a POS key only the sales of
  * the store or POS it is bound to (asking for another is 403). An unbound POS key has no sales of
- * its own to list, and listing is how one would find everyone else's, so it is refused.
+ * its own to list, and listing is how one would find everyone else's, so it is refused. A key
+ * bound to a merchant gets only its merchant's stores, whatever its role; another store is
+ * unknown to it (404, as one never registered: it learns nothing of other merchants).
  */
-function scopedFilter(actor: Actor, q: SalesSummaryQuery, day?: Window): SaleFilter {
+function scopedFilter(
+  actor: Actor,
+  scope: SaleScope,
+  q: SalesSummaryQuery,
+  day?: Window,
+): SaleFilter {
   const filter: SaleFilter = {
     storeId: q.store_id,
     posId: q.pos_id,
     from: day?.start ?? q.from,
     to: day?.end ?? q.to,
   };
+  if (typeof scope === "object" && "merchantId" in scope) {
+    if (q.store_id !== undefined && !scope.storeIds.includes(q.store_id)) {
+      throw new AppError("not_found", `store ${q.store_id} not found`);
+    }
+    return { ...filter, storeIds: scope.storeIds };
+  }
   if (actor.role !== "pos") return filter;
   const binding = actor.binding;
   if (!binding) {
@@ -154,7 +168,7 @@ export function createSalesListRouter(list: SalesListRepository, timeZoneOf: Tim
     async (req, res) => {
       const q = parseInput(SalesSummaryQuerySchema, req.query);
       const day = await storeDay(q, timeZoneOf);
-      const summary = await list.summary(scopedFilter(actorOf(req), q, day));
+      const summary = await list.summary(scopedFilter(actorOf(req), scopeOf(req), q, day));
       res.json(presentSummary(summary));
     },
   );
@@ -162,7 +176,10 @@ export function createSalesListRouter(list: SalesListRepository, timeZoneOf: Tim
   router.get("/sales", permit(["full", "staff", "pos"], "list sales"), async (req, res) => {
     const q = parseInput(SalesListQuerySchema, req.query);
     const day = await storeDay(q, timeZoneOf);
-    const filter: SaleFilter = { ...scopedFilter(actorOf(req), q, day), statuses: q.status };
+    const filter: SaleFilter = {
+      ...scopedFilter(actorOf(req), scopeOf(req), q, day),
+      statuses: q.status,
+    };
     const key = filterKey(filter);
     let after: ListPosition | null = null;
     if (q.cursor !== undefined) {

@@ -6,7 +6,7 @@ import { requireJson as jsonBody } from "../route-input.ts";
 import type { NotificationHistory } from "./sale-notifications.ts";
 import { presentEvent, presentSale, type RefundHistory } from "./sale.presenter.ts";
 import type { Sale } from "./sale.ts";
-import { inScope, type SaleScope } from "../scope.ts";
+import { inScope, scopeOf } from "../scope.ts";
 import { CreateSaleSchema, ExternalReferenceSchema } from "./sales.schemas.ts";
 import type { SalesService } from "./sales.service.ts";
 
@@ -45,9 +45,18 @@ export async function presentWithHistory(
   };
 }
 
-/** The sales a key may see: a bound POS key its store's (or its POS's), every other key all. */
-export function scopeOf(actor: Actor): SaleScope {
-  return actor.binding ? { storeId: actor.binding.storeId, posId: actor.binding.posId } : "all";
+/**
+ * The notifications a caller's history shows: none to a POS key (they name the store's own
+ * endpoints), a merchant's key only its merchant's endpoints, full and staff keys all.
+ */
+export function notificationsFor(
+  actor: Actor,
+  notifications: NotificationHistory | undefined,
+): NotificationHistory | undefined {
+  if (!notifications || actor.role === "pos") return undefined;
+  const merchantId = actor.merchantId;
+  if (merchantId === null) return notifications;
+  return { ofSale: (sale) => notifications.ofSale(sale, merchantId) };
 }
 
 const requireJson = jsonBody("the sale");
@@ -71,7 +80,7 @@ export function createSalesRouter(
     express.json({ limit: "64kb", strict: true }),
     async (req, res) => {
       const input = parseInput(CreateSaleSchema, req.body);
-      const scope = scopeOf(actorOf(req));
+      const scope = scopeOf(req);
       if (!inScope({ storeId: input.store_id, posId: input.pos_id }, scope)) {
         throw new AppError("forbidden", "this API key may not create sales for that store or POS");
       }
@@ -83,8 +92,8 @@ export function createSalesRouter(
   router.get("/orders/:ref", permit(["full", "staff", "pos"], "read sales"), async (req, res) => {
     const query = parseInput(OrderQuerySchema, req.query);
     const actor = actorOf(req);
-    const sale = await sales.get(reference(req.params.ref), scopeOf(actor));
-    const told = actor.role === "pos" ? undefined : notifications;
+    const sale = await sales.get(reference(req.params.ref), scopeOf(req));
+    const told = notificationsFor(actor, notifications);
     res.json(
       query.include === "events"
         ? await presentWithHistory(sale, sales, refunds, told)
@@ -96,7 +105,7 @@ export function createSalesRouter(
     "/orders/:ref",
     permit(["full", "staff", "pos"], "cancel sales"),
     async (req, res) => {
-      const sale = await sales.cancel(reference(req.params.ref), scopeOf(actorOf(req)));
+      const sale = await sales.cancel(reference(req.params.ref), scopeOf(req));
       res.json(presentSale(sale));
     },
   );
@@ -105,7 +114,10 @@ export function createSalesRouter(
     "/orders/:ref/refresh",
     permit(["full", "staff"], "refresh sales"),
     async (req, res) => {
-      const sale = await sales.refresh(reference(req.params.ref));
+      const ref = reference(req.params.ref);
+      // another merchant's sale is unknown to a merchant's key, before anything is asked upstream
+      await sales.get(ref, scopeOf(req));
+      const sale = await sales.refresh(ref);
       res.json(presentSale(sale));
     },
   );

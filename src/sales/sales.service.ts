@@ -37,7 +37,9 @@ export function createSalesService(deps: SalesServiceDeps) {
      * key bound elsewhere learns nothing of this POS).
      */
     async currentOfPos(posId: string, scope: SaleScope): Promise<Sale> {
-      const sale = await repo.currentOfPos(posId, scope === "all" ? undefined : scope.storeId);
+      // a POS id is unique: its store is the POS's own, narrowed here only for a bound POS key
+      const storeId = scope !== "all" && "storeId" in scope ? scope.storeId : undefined;
+      const sale = await repo.currentOfPos(posId, storeId);
       if (!sale || !inScope(sale, scope)) {
         throw new AppError("not_found", `no sale on POS ${posId}`);
       }

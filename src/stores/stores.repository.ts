@@ -47,6 +47,14 @@ export function createStoresRepository(db: Db) {
       const row = await db.store.findUnique({ where: { externalId } });
       return row ? toStore(row) : null;
     },
+    /** The external ids of a merchant's stores (a merchant's key's scope). */
+    async storeIdsOfMerchant(merchantId: string): Promise<string[]> {
+      const rows = await db.store.findMany({
+        where: { merchantId },
+        select: { externalId: true },
+      });
+      return rows.map((r) => r.externalId);
+    },
     async listStores(): Promise<Store[]> {
       const rows = await db.store.findMany({ orderBy: { externalId: "asc" } });
       return rows.map(toStore);

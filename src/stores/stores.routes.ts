@@ -1,9 +1,9 @@
 import express, { Router, type RequestHandler, type Response } from "express";
-import { actorOf, permit } from "../auth.ts";
+import { permit } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
 import { noStore } from "../no-store.ts";
 import { pathId, requireJson as jsonBody } from "../route-input.ts";
-import { inScope } from "../scope.ts";
+import { inScope, merchantOf, scopeOf, storeInScope } from "../scope.ts";
 import { renderQrPng, renderQrSheet, renderQrSvg } from "./pos-qr.ts";
 import type { Pos } from "./store.ts";
 import { presentPos, presentStore } from "./stores.presenter.ts";
@@ -41,19 +41,44 @@ export function createStoresRouter(stores: StoresService, guard: RequestHandler[
   const router = Router();
   const json = express.json({ limit: "16kb", strict: true });
 
+  /** The :store_id when the caller may see it; another merchant's store is an unknown one. */
+  function visibleStoreId(req: express.Request): string {
+    const storeId = pathId(StoreIdSchema, req.params.store_id, "store");
+    if (!storeInScope(storeId, scopeOf(req)))
+      throw new AppError("not_found", `no store ${storeId} here`);
+    return storeId;
+  }
+
   router.post("/stores", noStore, ...guard, creators, requireJson, json, async (req, res) => {
     const input = parseInput(CreateStoreSchema, req.body);
+    const merchantId = merchantOf(req);
+    if (merchantId !== null) {
+      // a merchant's key registers stores for its merchant only
+      if (input.merchant_id !== undefined && input.merchant_id.toLowerCase() !== merchantId) {
+        throw new AppError("forbidden", "this API key registers stores for its own merchant only");
+      }
+      input.merchant_id = merchantId;
+      // store ids are one namespace: one taken by another merchant is refused, never shown
+      const taken = await stores.findStore(input.external_id);
+      if (taken && taken.merchantId !== merchantId) {
+        throw new AppError(
+          "forbidden",
+          `this API key may not use the store id ${input.external_id}`,
+        );
+      }
+    }
     const { value, replay } = await stores.createStore(input);
     res.status(replay ? 200 : 201).json(presentStore(value, stores.defaults));
   });
 
-  router.get("/stores", noStore, ...guard, readers, async (_req, res) => {
-    const list = await stores.listStores();
+  router.get("/stores", noStore, ...guard, readers, async (req, res) => {
+    const scope = scopeOf(req);
+    const list = (await stores.listStores()).filter((s) => storeInScope(s.externalId, scope));
     res.json({ data: list.map((s) => presentStore(s, stores.defaults)) });
   });
 
   router.get("/stores/:store_id", noStore, ...guard, readers, async (req, res) => {
-    const store = await stores.getStore(pathId(StoreIdSchema, req.params.store_id, "store"));
+    const store = await stores.getStore(visibleStoreId(req));
     res.json(presentStore(store, stores.defaults));
   });
 
@@ -65,7 +90,7 @@ export function createStoresRouter(stores: StoresService, guard: RequestHandler[
     requireJson,
     json,
     async (req, res) => {
-      const storeId = pathId(StoreIdSchema, req.params.store_id, "store");
+      const storeId = visibleStoreId(req);
       const input = parseInput(UpdateStoreSchema, req.body);
       res.json(presentStore(await stores.updateStore(storeId, input), stores.defaults));
     },
@@ -79,8 +104,13 @@ export function createStoresRouter(stores: StoresService, guard: RequestHandler[
     requireJson,
     json,
     async (req, res) => {
-      const storeId = pathId(StoreIdSchema, req.params.store_id, "store");
+      const storeId = visibleStoreId(req);
       const input = parseInput(CreatePosSchema, req.body);
+      // POS ids are one namespace too: another merchant's POS is refused without naming its store
+      const taken = merchantOf(req) === null ? null : await stores.findPos(input.external_id);
+      if (taken && !storeInScope(taken.storeExternalId, scopeOf(req))) {
+        throw new AppError("forbidden", `this API key may not use the POS id ${input.external_id}`);
+      }
       const { value, replay } = await stores.createPos(storeId, input);
       res.status(replay ? 200 : 201).json(presentPos(value));
     },
@@ -88,21 +118,28 @@ export function createStoresRouter(stores: StoresService, guard: RequestHandler[
 
   router.get("/pos", noStore, ...guard, readers, async (req, res) => {
     const query = parseInput(ListPosQuerySchema, req.query);
-    const list = await stores.listPos(query.store_id);
+    const scope = scopeOf(req);
+    if (query.store_id !== undefined && !storeInScope(query.store_id, scope)) {
+      throw new AppError("not_found", `no store ${query.store_id} here`);
+    }
+    const list = (await stores.listPos(query.store_id)).filter((p) =>
+      storeInScope(p.storeExternalId, scope),
+    );
     res.json({ data: list.map(presentPos) });
   });
 
   router.get("/pos/:pos_id", noStore, ...guard, readers, async (req, res) => {
-    const pos = await stores.getPos(pathId(PosIdSchema, req.params.pos_id, "POS"));
-    res.json(presentPos(pos));
+    res.json(presentPos(await visiblePos(req)));
   });
 
-  /** The POS when the caller may see it: staff and full keys any, a POS key its own. */
+  /**
+   * The POS when the caller may see it: staff and full keys any, a POS key its own, a merchant's
+   * key its merchant's.
+   */
   async function visiblePos(req: express.Request): Promise<Pos> {
     const posId = pathId(PosIdSchema, req.params.pos_id, "POS");
     const pos = await stores.findPos(posId);
-    const actor = actorOf(req);
-    const scope = actor.binding ?? "all";
+    const scope = scopeOf(req);
     // as for sales, another POS's QR is reported as unknown: a key learns nothing of other POS
     if (!pos || !inScope({ storeId: pos.storeExternalId, posId: pos.externalId }, scope)) {
       throw new AppError("not_found", `no POS ${posId} here`);

@@ -213,6 +213,9 @@ export function createStoresService(deps: StoresServiceDeps) {
 
     listStores: () => repo.listStores(),
 
+    /** The external ids of a merchant's stores: what a key bound to it may see. */
+    storeIdsOfMerchant: (merchantId: string) => repo.storeIdsOfMerchant(merchantId),
+
     /** The zone and language a store gets when it sets none of its own. */
     defaults: deps.defaults,
 

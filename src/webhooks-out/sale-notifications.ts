@@ -1,4 +1,5 @@
 import type { Db } from "../db/database.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { NotificationHistory, SaleNotifications } from "../sales/sale-notifications.ts";
 
 /** Most rows of each side one history shows; a sale has a handful of each. */
@@ -13,7 +14,12 @@ type Outbound = SaleNotifications["outbound"][number];
  */
 export function notificationHistoryOf(db: Db): NotificationHistory {
   return {
-    async ofSale(sale) {
+    async ofSale(sale, merchantId) {
+      // a merchant's key is shown its own endpoints only, never the platform's
+      const whose =
+        merchantId === undefined
+          ? Prisma.empty
+          : Prisma.sql`AND e.merchant_id = ${merchantId}::uuid`;
       const [inbound, outbound] = await Promise.all([
         db.notification.findMany({
           where: { saleId: sale.id },
@@ -41,7 +47,7 @@ export function notificationHistoryOf(db: Db): NotificationHistory {
             JOIN webhook_endpoints e ON e.id = d.endpoint_id
             JOIN outbound_events o ON o.seq = d.event_seq
             LEFT JOIN webhook_attempts a ON a.delivery_id = d.id
-           WHERE d.sale_id = ${sale.id}::uuid
+           WHERE d.sale_id = ${sale.id}::uuid ${whose}
            ORDER BY o.seq, d.created_at, a.id
            LIMIT ${LIMIT}`,
       ]);

@@ -12,6 +12,7 @@ export function presentEndpoint(e: EndpointRow): EndpointBody {
     disabled_at: e.disabledAt?.toISOString() ?? null,
     disabled_reason: e.disabledReason,
     created_at: e.createdAt.toISOString(),
+    merchant_id: e.merchantId,
   };
 }
 

@@ -11,6 +11,8 @@ export interface EndpointRow {
   failingSince: Date | null;
   disabledAt: Date | null;
   disabledReason: string | null;
+  /** platform mode: the merchant whose sales alone it hears; null: the platform's */
+  merchantId: string | null;
 }
 
 export interface AttemptRow {
@@ -63,6 +65,7 @@ const endpointSelect = {
   failingSince: true,
   disabledAt: true,
   disabledReason: true,
+  merchantId: true,
 } as const;
 
 export function createWebhooksOutRepository(db: Db) {
@@ -107,14 +110,15 @@ export function createWebhooksOutRepository(db: Db) {
       events: string[];
       description: string | null;
       secret: string;
+      merchantId?: string | null;
     }): Promise<EndpointRow> {
       return db.webhookEndpoint.create({ data: input, select: endpointSelect });
     },
 
-    /** Endpoints not deleted, oldest first. */
-    async listEndpoints(): Promise<EndpointRow[]> {
+    /** Endpoints not deleted, oldest first; given a merchant, only that merchant's. */
+    async listEndpoints(merchantId?: string): Promise<EndpointRow[]> {
       return db.webhookEndpoint.findMany({
-        where: { deletedAt: null },
+        where: { deletedAt: null, ...(merchantId === undefined ? {} : { merchantId }) },
         orderBy: { createdAt: "asc" },
         select: endpointSelect,
       });
@@ -144,7 +148,9 @@ export function createWebhooksOutRepository(db: Db) {
 
     deliveriesOfEndpoint: (endpointId: string, limit: number) => deliveries({ endpointId }, limit),
     deliveriesOfSale: (saleId: string) => deliveries({ saleId }, 100),
-    recentDeliveries: (limit: number) => deliveries({}, limit),
+    /** The latest deliveries; given a merchant, only those to that merchant's endpoints. */
+    recentDeliveries: (limit: number, merchantId?: string) =>
+      deliveries(merchantId === undefined ? {} : { endpoint: { merchantId } }, limit),
 
     async findDelivery(id: string): Promise<DeliveryRow | null> {
       return (await deliveries({ id }, 1))[0] ?? null;

@@ -20,6 +20,8 @@ export const CreateEndpointSchema = z.strictObject({
     .max(EVENT_TYPES.length)
     .refine((e) => new Set(e).size === e.length, "must not repeat an event"),
   description: z.string().max(200).optional(),
+  // platform mode: the merchant whose sales alone the endpoint hears (a merchant's key: its own)
+  merchant_id: z.uuid("must be a merchant's id (a UUID)").optional(),
 });
 
 export const EndpointIdSchema = z.uuid();
@@ -44,6 +46,12 @@ export const EndpointSchema = z.object({
   disabled_at: z.string().nullable(),
   disabled_reason: z.string().nullable(),
   created_at: z.string(),
+  merchant_id: z
+    .string()
+    .nullable()
+    .describe(
+      "platform mode: the merchant whose sales alone the endpoint hears; null: every sale (the platform's)",
+    ),
 });
 
 export const CreatedEndpointSchema = EndpointSchema.extend({

@@ -102,17 +102,42 @@ describe("platform mode settings", () => {
 });
 
 describe("keys bound to a merchant", () => {
-  it("are refused at boot until the binding is enforced, never taken as a plain full key", () => {
+  const MERCHANT = "3f9a6c2e-1b7d-4e8a-9c0f-5d2b7a1e6c40";
+  const ENTRY = `merchant-key-0123456789abcdef@merchant:${MERCHANT}`;
+
+  it("boot in platform mode, in every key list", () => {
     for (const name of ["API_KEYS", "STAFF_API_KEYS", "POS_API_KEYS"]) {
-      const problems = problemsOf({
-        ...PLATFORM,
-        [name]: "merchant-key-0123456789abcdef@merchant:3f9a6c2e-1b7d-4e8a-9c0f-5d2b7a1e6c40",
-      });
+      expect(problemsOf({ ...PLATFORM, [name]: ENTRY })).toEqual([]);
+    }
+  });
+
+  it("are refused outside platform mode, naming the variable, never printing the key", () => {
+    for (const name of ["API_KEYS", "STAFF_API_KEYS", "POS_API_KEYS"]) {
+      const problems = problemsOf({ [name]: `other-key-0123456789abcdef,${ENTRY}` });
       expect(problems).toEqual([
         expect.stringMatching(
-          new RegExp(`^${name}: entry 1: keys bound to a merchant .* not supported yet`),
+          new RegExp(`^${name}: entry 2: a key bound to a merchant .* needs platform mode`),
         ),
       ]);
+      expect(problems.join()).not.toContain("merchant-key-0123456789abcdef");
+    }
+  });
+
+  it("a binding that is no merchant id, or a POS key bound twice, is refused without the key", () => {
+    const cases: [string, string, RegExp][] = [
+      ["API_KEYS", "merchant-key-0123456789abcdef@merchant:nope", /a merchant's id \(a UUID\)/],
+      ["POS_API_KEYS", `merchant-key-0123456789abcdef@SUC1/CAJA1@merchant:${MERCHANT}`, /not both/],
+      ["POS_API_KEYS", `merchant-key-0123456789abcdef@merchant:${MERCHANT}@SUC1/CAJA1`, /not both/],
+      [
+        "STAFF_API_KEYS",
+        `merchant-key-0123456789abcdef@SUC1@merchant:${MERCHANT}`,
+        /cannot be bound to a store/,
+      ],
+    ];
+    for (const [name, entry, message] of cases) {
+      const problems = problemsOf({ ...PLATFORM, [name]: entry });
+      expect(problems, entry).toEqual([expect.stringMatching(message)]);
+      expect(problems[0]).toMatch(new RegExp(`^${name}: entry 1: `));
       expect(problems.join()).not.toContain("merchant-key-0123456789abcdef");
     }
   });

@@ -6,13 +6,17 @@ const FULL = "full-key-0123456789abcdef";
 const STAFF = "staff-key-0123456789abcdef";
 const POS = "pos-key-0123456789abcdef";
 const HASHED = "hashed-key-0123456789abcdef";
+const MERCHANT = "3F9A6C2E-1B7D-4E8A-9C0F-5D2B7A1E6C40";
+const M_FULL = "merchant-full-0123456789abcdef";
+const M_STAFF = "merchant-staff-0123456789abcdef";
+const M_POS = "merchant-pos-0123456789abcdef";
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 describe("the keyring (one digest lookup per request)", () => {
   const keyring = createKeyring({
-    full: [FULL, `sha256:${sha(HASHED)}`],
-    staff: [STAFF, FULL],
-    pos: [`${POS}@SUC001/CAJA1`],
+    full: [FULL, `sha256:${sha(HASHED)}`, `${M_FULL}@merchant:${MERCHANT}`],
+    staff: [STAFF, FULL, `sha256:${sha(M_STAFF)}@merchant:${MERCHANT}`],
+    pos: [`${POS}@SUC001/CAJA1`, `${M_POS}@merchant:${MERCHANT}`],
   });
 
   it("names the role and binding of each configured key, plain or given as its digest", () => {
@@ -23,6 +27,25 @@ describe("the keyring (one digest lookup per request)", () => {
       role: "pos",
       binding: { storeId: "SUC001", posId: "CAJA1" },
     });
+  });
+
+  it("a merchant binding says whose data, the role still what it may do; unbound keys see all", () => {
+    const merchantId = MERCHANT.toLowerCase();
+    expect(keyring.identify(`Bearer ${FULL}`)).toMatchObject({ merchantId: null });
+    expect(keyring.identify(`Bearer ${POS}`)).toMatchObject({ merchantId: null });
+    expect(keyring.identify(`Bearer ${M_FULL}`)).toMatchObject({
+      role: "full",
+      binding: null,
+      merchantId,
+    });
+    expect(keyring.identify(`Bearer ${M_STAFF}`)).toMatchObject({ role: "staff", merchantId });
+    expect(keyring.identify(`Bearer ${M_POS}`)).toMatchObject({
+      role: "pos",
+      binding: null,
+      merchantId,
+    });
+    // the binding is no part of the key: presenting it as written in the list is not a key
+    expect(keyring.identify(`Bearer ${M_FULL}@merchant:${MERCHANT}`)).toBeNull();
   });
 
   it("a key listed under two roles keeps the first (full before staff before pos)", () => {

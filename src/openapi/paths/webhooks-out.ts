@@ -17,6 +17,7 @@ const ENDPOINT = {
   disabled_at: null,
   disabled_reason: null,
   created_at: "2026-12-07T12:00:00.000Z",
+  merchant_id: null,
 };
 
 const DELIVERY = {

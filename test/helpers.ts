@@ -261,6 +261,14 @@ export function buildHarness(
     salesRepo: repo,
     sales,
     mp,
+    ...(routing
+      ? {
+          mpFor: async (sale: { posId: string }) => {
+            const merchantId = await routing.merchantOfPos(sale.posId);
+            return merchantId === null ? mp : routing.clientFor(merchantId);
+          },
+        }
+      : {}),
     orders: ordersUpstream,
     logger,
     now,

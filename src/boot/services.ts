@@ -165,6 +165,15 @@ export function buildServices(
       salesRepo: repo,
       sales,
       mp,
+      // platform mode: a sale's instore refund goes out with its POS's merchant's client
+      ...(routing
+        ? {
+            mpFor: async (sale: { posId: string }) => {
+              const merchantId = await routing.merchantOfPos(sale.posId);
+              return merchantId === null ? mp : routing.clientFor(merchantId);
+            },
+          }
+        : {}),
       orders: ordersWith(mp),
       logger,
       now: () => new Date(),

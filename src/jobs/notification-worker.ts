@@ -164,7 +164,7 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
   const maxAttempts = deps.maxAttempts ?? 20;
   const quiet = deps.quietMs ?? QUIET_MS;
   const log = deps.logger.child({ component: "notification-worker" });
-  const slowMerchantMs = deps.slowMerchantMs ?? 1000;
+  const slowMerchantMs = deps.slowMerchantMs ?? 500;
   /** the batches being worked, by merchant ("" the default merchant) */
   const working = new Map<string, Promise<void>>();
   /** merchants whose batch outlived its tick: their end wakes the loop */

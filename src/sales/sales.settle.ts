@@ -87,7 +87,7 @@ export function createSaleSettling(ctx: SalesContext) {
   async function withDetails(sale: Sale, call: CallOptions | undefined): Promise<Sale> {
     const upstream = upstreamOf(sale);
     if (!upstream.completeDetails || sale.payments.length === 0) return sale;
-    const payments = await upstream.completeDetails(sale.payments, call);
+    const payments = await upstream.completeDetails(sale, sale.payments, call);
     if (JSON.stringify(payments) === JSON.stringify(sale.payments)) return sale;
     return (await repo.recordPayments(sale.id, payments)) ?? sale;
   }

@@ -1,169 +1,22 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import nock from "nock";
-import { pino } from "pino";
 import request from "supertest";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createMerchantCredentials } from "../src/merchants/merchant-credentials.ts";
-import { createMerchantOfSeller } from "../src/merchants/merchant-of-seller.ts";
-import { createMerchantTokenBox } from "../src/merchants/merchant-tokens.ts";
-import { createMerchantsRepository } from "../src/merchants/merchants.repository.ts";
-import { createMercadoPagoClient } from "../src/mercadopago/mercadopago.client.ts";
-import { createSellerClients } from "../src/mercadopago/seller-credentials.ts";
-import { createStoresRepository } from "../src/stores/stores.repository.ts";
+import { describe, expect, it } from "vitest";
+import { COLLECTOR, TOKEN, auth, merchantOrder } from "./helpers.ts";
 import {
-  COLLECTOR,
-  MP_BASE,
-  TOKEN,
-  auth,
-  buildHarness,
-  createTestDb,
-  merchantOrder,
-  saleBody,
-  uniquePos,
-  type Harness,
-  type TestDb,
-} from "./helpers.ts";
+  SECRET,
+  SIGNING,
+  as,
+  nextId,
+  paidMerchantOrder,
+  usePlatformHarness,
+} from "./platform-harness.ts";
 
 // Platform mode's notifications: each is routed to its merchant (the notification_url's
 // `merchant`, an Orders API webhook's user_id), read with that merchant's token, and settles only
 // that merchant's sales. Mercado Pago is nock, which shows the token of every read.
 
-const SECRET = "hook-secret-0123456789";
-const SIGNING = "signing-secret-0123456789";
-const box = createMerchantTokenBox({ current: randomBytes(32) });
-const logger = pino({ level: "silent" });
-
-let db: TestDb;
-let h: Harness;
-let repo: ReturnType<typeof createMerchantsRepository>;
-
-beforeAll(async () => {
-  db = await createTestDb();
-  repo = createMerchantsRepository(db.prisma);
-  const clients = createSellerClients(
-    createMerchantCredentials({
-      repo,
-      box,
-      defaultSeller: { accessToken: TOKEN, collectorId: COLLECTOR },
-    }),
-    (c) => createMercadoPagoClient({ baseUrl: MP_BASE, ...c, timeoutMs: 1000, logger, retries: 0 }),
-  );
-  const stores = createStoresRepository(db.prisma);
-  h = buildHarness(db, {
-    webhookSecret: SECRET,
-    signingSecret: SIGNING,
-    routing: {
-      merchantOfPos: (posId) => stores.merchantOfPos(posId),
-      merchantOfOrder: async () => null,
-      clientFor: (id) => clients.clientFor(id),
-    },
-    merchantOfSeller: createMerchantOfSeller({ repo, defaultUserId: COLLECTOR }),
-  });
-});
-afterAll(async () => db?.drop());
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-
-interface Seller {
-  merchant: { id: string };
-  token: string;
-  userId: string;
-  storeId: string;
-  posId: string;
-}
-
-let users = 710_000_000;
-/** A connected merchant with one store and POS of its own. */
-async function merchantWithPos(): Promise<Seller> {
-  const userId = String(++users);
-  const token = `APP_USR-${userId}-${randomBytes(12).toString("hex")}`;
-  const m = await repo.create(`merchant ${userId}`);
-  const sealed = box.seal(m.id, {
-    accessToken: token,
-    refreshToken: `TG-${userId}`,
-    expiresAt: new Date(Date.now() + 100 * 86_400_000),
-  });
-  await repo.connect(m.id, { ...sealed, mercadopagoUserId: userId, site: "MLA" }, new Date());
-  const storeId = `M${userId}`;
-  const posId = uniquePos();
-  await db.prisma.store.create({
-    data: {
-      externalId: storeId,
-      mercadopagoId: "1",
-      name: "s",
-      location: {},
-      requestHash: "x",
-      merchantId: m.id,
-    },
-  });
-  await db.prisma.pos.create({
-    data: {
-      externalId: posId,
-      storeExternalId: storeId,
-      mercadopagoId: 1n,
-      name: "p",
-      requestHash: "x",
-    },
-  });
-  return { merchant: m, token, userId, storeId, posId };
-}
-
-const as = (token: string) => nock(MP_BASE, { reqheaders: { authorization: `Bearer ${token}` } });
-
-/** A pending sale on the seller's POS; resolves with its reference and the notification_url sent. */
-async function saleOf(s: Seller): Promise<{ ref: string; notificationUrl: string }> {
-  const sent: { body?: { notification_url?: string } } = {};
-  as(s.token)
-    .put(
-      `/instore/qr/seller/collectors/${s.userId}/stores/${s.storeId}/pos/${s.posId}/orders`,
-      (b) => {
-        sent.body = b as { notification_url?: string };
-        return true;
-      },
-    )
-    .reply(204);
-  const body = saleBody({ store_id: s.storeId, pos_id: s.posId });
-  await request(h.app).post("/sales").set(auth).send(body).expect(201);
-  return { ref: body.external_reference, notificationUrl: sent.body?.notification_url ?? "" };
-}
-
-let ids = 61_000_000_000;
-const nextId = () => ++ids;
-
-/** A merchant order read with `token`: closed, paid in full, naming `ref`. */
-function paidMerchantOrder(token: string, id: number, ref: string, paymentId = nextId()) {
-  as(token)
-    .get(`/merchant_orders/${id}`)
-    .reply(
-      200,
-      merchantOrder(id, ref, "closed", [
-        { id: paymentId, status: "approved", transaction_amount: 5 },
-      ]),
-    );
-  // the payment's details, read once the sale is paid: at the same account
-  as(token).get(`/v1/payments/${paymentId}`).reply(404, { message: "not found" });
-}
-
-/** An IPN as Mercado Pago sends it to the notification_url (merchant: its `merchant`). */
-function ipn(id: number, query = "") {
-  return request(h.app)
-    .post(
-      `/webhooks/mercadopago?source_news=ipn&secret=${SECRET}${query}&topic=merchant_order&id=${id}`,
-    )
-    .send({
-      resource: `https://api.mercadolibre.com/merchant_orders/${id}`,
-      topic: "merchant_order",
-    })
-    .expect(200);
-}
-
-const statusOf = async (ref: string) =>
-  (await db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } })).status;
-const rowsOf = (resourceId: string) =>
-  db.prisma.notification.findMany({ where: { resourceId }, orderBy: { id: "asc" } });
+const { t, merchantWithPos, saleOf, ipn, statusOf, rowsOf } = usePlatformHarness();
 
 describe("notifications routed to their merchant (platform mode)", () => {
   it("a merchant's order names it in its notification_url; its notification is read with its token and pays its sale", async () => {
@@ -177,7 +30,7 @@ describe("notifications routed to their merchant (platform mode)", () => {
     const mo = nextId();
     paidMerchantOrder(a.token, mo, ref);
     await ipn(mo, `&merchant=${a.merchant.id}`);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     expect(await statusOf(ref)).toBe("paid");
     const [row] = await rowsOf(String(mo));
@@ -199,7 +52,7 @@ describe("notifications routed to their merchant (platform mode)", () => {
         ]),
       );
     await ipn(forged, `&merchant=${b.merchant.id}`);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     expect(await statusOf(ref)).toBe("pending");
     const [row] = await rowsOf(String(forged));
@@ -215,7 +68,7 @@ describe("notifications routed to their merchant (platform mode)", () => {
         ]),
       );
     await ipn(own);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
     expect(await statusOf(ref)).toBe("pending");
   });
 
@@ -230,7 +83,7 @@ describe("notifications routed to their merchant (platform mode)", () => {
     await ipn(mo, `&merchant=${a.merchant.id}`);
     await ipn(mo, `&merchant=${b.merchant.id.toUpperCase()}`);
     await ipn(mo);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     const rows = await rowsOf(String(mo));
     expect(rows.map((r) => [r.merchantId, r.deliveries, r.readOutcome]).sort()).toEqual(
@@ -260,12 +113,12 @@ describe("notifications routed to their merchant (platform mode)", () => {
       const v1 = createHmac("sha256", SIGNING)
         .update(`id:${id};request-id:${requestId};ts:${ts};`)
         .digest("hex");
-      await request(h.app)
+      await request(t.h.app)
         .post(`/webhooks/mercadopago?data.id=${id}&type=order`)
         .set({ "x-signature": `ts=${ts},v1=${v1}`, "x-request-id": requestId })
         .send({ action: "order.processed", type: "order", user_id: userId, data: { id } })
         .expect(200);
-      await h.worker.runOnce();
+      await t.h.worker.runOnce();
       const [row] = await rowsOf(id);
       expect(row).toMatchObject({ merchantId, readOutcome: "not_found" });
     }
@@ -275,14 +128,14 @@ describe("notifications routed to their merchant (platform mode)", () => {
     const a = await merchantWithPos();
     const b = await merchantWithPos();
     const { ref: refB } = await saleOf(b);
-    await repo.markDisconnected(a.merchant.id, "the seller revoked the access");
+    await t.repo.markDisconnected(a.merchant.id, "the seller revoked the access");
     const stuck = nextId();
     const paid = nextId();
     paidMerchantOrder(b.token, paid, refB);
     await ipn(stuck, `&merchant=${a.merchant.id}`);
     await ipn(paid, `&merchant=${b.merchant.id}`);
     const before = Date.now();
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
 
     expect(await statusOf(refB)).toBe("paid");
     const [row] = await rowsOf(String(stuck));
@@ -295,7 +148,7 @@ describe("notifications routed to their merchant (platform mode)", () => {
   it("a merchant id that names no merchant costs its row and no read; one that is no uuid costs nothing", async () => {
     const mo = nextId();
     await ipn(mo, `&merchant=${randomUUID()}`);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
     const [row] = await rowsOf(String(mo));
     expect(row?.processedAt).not.toBeNull();
     expect(row?.lastError).toMatch(/no merchant/);
@@ -315,7 +168,7 @@ describe("refunds of a merchant's sale (platform mode)", () => {
     const paymentId = nextId();
     paidMerchantOrder(a.token, mo, ref, paymentId);
     await ipn(mo, `&merchant=${a.merchant.id}`);
-    await h.worker.runOnce();
+    await t.h.worker.runOnce();
     expect(await statusOf(ref)).toBe("paid");
 
     const paidMo = merchantOrder(mo, ref, "closed", [
@@ -338,7 +191,7 @@ describe("refunds of a merchant's sale (platform mode)", () => {
       refunded_amount: 2,
       payments: [{ ...paidMo.payments[0], amount_refunded: 2 }],
     });
-    const res = await request(h.app).post(`/orders/${ref}/refund`).set(auth).send({ amount: 2 });
+    const res = await request(t.h.app).post(`/orders/${ref}/refund`).set(auth).send({ amount: 2 });
 
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "paid", refunded_amount: 2 });
@@ -351,13 +204,13 @@ describe("refunds of a merchant's sale (platform mode)", () => {
     const mo = nextId();
     paidMerchantOrder(a.token, mo, ref);
     await ipn(mo, `&merchant=${a.merchant.id}`);
-    await h.worker.runOnce();
-    await repo.markDisconnected(a.merchant.id, "the seller revoked the access");
+    await t.h.worker.runOnce();
+    await t.repo.markDisconnected(a.merchant.id, "the seller revoked the access");
 
-    const res = await request(h.app).post(`/orders/${ref}/refund`).set(auth).send({ amount: 2 });
+    const res = await request(t.h.app).post(`/orders/${ref}/refund`).set(auth).send({ amount: 2 });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("merchant_not_connected");
-    const sale = await db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
-    expect(await db.prisma.refund.count({ where: { saleId: sale.id } })).toBe(0);
+    const sale = await t.db.prisma.sale.findUniqueOrThrow({ where: { externalReference: ref } });
+    expect(await t.db.prisma.refund.count({ where: { saleId: sale.id } })).toBe(0);
   });
 });

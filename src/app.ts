@@ -60,7 +60,14 @@ export interface AppDeps {
   /** the site the service runs as (resolved at boot); without it, MLA as with the simulator */
   site?: SiteId;
   /** `signatureValid`: the delivery's x-signature verified (true), did not (false), none checked (null) */
-  recordNotification(ref: NotificationRef, signatureValid: boolean | null): Promise<void>;
+  recordNotification(
+    ref: NotificationRef,
+    signatureValid: boolean | null,
+    /** the merchant whose token reads it (platform mode); null: the default merchant */
+    merchantId: string | null,
+  ): Promise<void>;
+  /** platform mode: the connected merchant of a Mercado Pago account (Orders API webhooks) */
+  merchantOfSeller?: (userId: string) => Promise<string | null>;
   /** a notification arrived with no secret at all (an order created before there was one) */
   onNotificationWithoutSecret?: () => void;
   /** an Orders API order id of our own pending sale (the signature-mismatch fallback) */
@@ -185,6 +192,7 @@ export function createApp(deps: AppDeps): express.Express {
       signingSecrets: deps.config.webhookSigningSecrets,
       onDeliveryWithoutSecret: deps.onNotificationWithoutSecret,
       isOwnPendingOrder: deps.isOwnPendingOrder,
+      merchantOfSeller: deps.merchantOfSeller,
       onSignatureMismatchReread: deps.onSignatureMismatchReread,
       logger: deps.logger,
     }),

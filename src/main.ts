@@ -149,10 +149,11 @@ async function main(): Promise<void> {
     refunds,
     stores,
     live,
-    async recordNotification(ref, signatureValid) {
-      await inbox.record(ref.topic, ref.id, signatureValid);
+    async recordNotification(ref, signatureValid, merchantId) {
+      await inbox.record(ref.topic, ref.id, signatureValid, merchantId);
       worker.wake();
     },
+    ...(platform ? { merchantOfSeller: platform.merchantOfSeller } : {}),
     isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
     onSignatureMismatchReread: observeSignatureMismatchReread,
     onNotificationWithoutSecret: createSecretlessDeliveryHandler({

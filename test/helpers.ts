@@ -168,6 +168,8 @@ export function buildHarness(
     mpFor?: Parameters<typeof createStoresService>[0]["mpFor"];
     /** platform mode: sales go out with their POS's merchant's client (null: the harness's) */
     routing?: SellerRouting;
+    /** platform mode: the merchant of a seller's user id (Orders API webhooks) */
+    merchantOfSeller?: (userId: string) => Promise<string | null>;
     /** platform mode's merchants routes */
     merchants?: Parameters<typeof createApp>[0]["merchants"];
   } = {},
@@ -198,15 +200,19 @@ export function buildHarness(
       })
     : undefined;
   const repo = createSalesRepository(db.prisma, metrics);
-  const instoreOf = (client: typeof mp) =>
-    createInstoreUpstream(client, {
-      notificationUrl: opts.publicBaseUrl
-        ? notificationUrl(opts.publicBaseUrl, opts.webhookSecrets?.current ?? opts.webhookSecret)
-        : opts.webhookSecret
-          ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
-          : NOTIFICATION_URL,
+  const instoreOf = (client: typeof mp, merchantId: string | null = null) => {
+    const secret = opts.webhookSecrets?.current ?? opts.webhookSecret;
+    const bare = opts.webhookSecret
+      ? `${NOTIFICATION_URL}?secret=${opts.webhookSecret}`
+      : NOTIFICATION_URL;
+    return createInstoreUpstream(client, {
+      notificationUrl:
+        opts.publicBaseUrl || merchantId !== null
+          ? notificationUrl(opts.publicBaseUrl ?? PUBLIC_BASE, secret, merchantId)
+          : bare,
       sponsorId: undefined,
     });
+  };
   const routing = opts.routing;
   const sales = createSalesService({
     repo,
@@ -249,6 +255,7 @@ export function buildHarness(
     refunds: refundsRepo,
     logger,
     quietMs: opts.quietMs ?? { pending: 0, settled: 0 },
+    ...(routing ? { clientFor: (id: string) => routing.clientFor(id) } : {}),
   });
   const sweeper = createSalesSweeper({ repo, sales, logger, now, intervalMs: 5000 });
   const refunds = createRefundsService({
@@ -256,6 +263,14 @@ export function buildHarness(
     salesRepo: repo,
     sales,
     mp,
+    ...(routing
+      ? {
+          mpFor: async (sale: { posId: string }) => {
+            const merchantId = await routing.merchantOfPos(sale.posId);
+            return merchantId === null ? mp : routing.clientFor(merchantId);
+          },
+        }
+      : {}),
     orders: ordersUpstream,
     logger,
     now,
@@ -301,11 +316,12 @@ export function buildHarness(
     refunds,
     stores,
     ...(opts.site ? { site: opts.site } : {}),
-    async recordNotification(ref, signatureValid) {
-      await inbox.record(ref.topic, ref.id, signatureValid);
+    async recordNotification(ref, signatureValid, merchantId) {
+      await inbox.record(ref.topic, ref.id, signatureValid, merchantId);
       worker.wake(); // as main.ts; nothing happens unless a test started the worker
     },
     isOwnPendingOrder: (orderId) => repo.isPendingOrder(orderId),
+    ...(opts.merchantOfSeller ? { merchantOfSeller: opts.merchantOfSeller } : {}),
     onSignatureMismatchReread: observeSignatureMismatchReread,
     onNotificationWithoutSecret: createSecretlessDeliveryHandler({
       generatedAt: opts.webhookSecrets?.generatedAt ?? null,

@@ -135,6 +135,7 @@ async function paidSale(amounts = [5], opts: Parameters<typeof fakeMercadoPago>[
   const [sale] = await h.sales.applyObservations(
     [observeMerchantOrder(MerchantOrderSchema.parse(fake.mo()))],
     "webhook",
+    { merchantId: null },
   );
   expect(sale?.status).toBe("paid");
   return { ref, fake };

@@ -87,8 +87,8 @@ describe("notifications → merchant order → sale status", () => {
     const id = nextId();
     const res = await ipn("merchant_order", id);
     expect(res.status).toBe(200);
-    const row = await t.db.prisma.notification.findUnique({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
+    const row = await t.db.prisma.notification.findFirst({
+      where: { topic: "merchant_order", resourceId: String(id), merchantId: null },
     });
     expect(row?.processedAt).toBeNull();
     expect((await sale(ref)).status).toBe("pending");
@@ -97,8 +97,8 @@ describe("notifications → merchant order → sale status", () => {
       .get(`/merchant_orders/${id}`)
       .reply(200, merchantOrder(id, ref, "opened"));
     await t.h.worker.runOnce();
-    const after = await t.db.prisma.notification.findUnique({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
+    const after = await t.db.prisma.notification.findFirst({
+      where: { topic: "merchant_order", resourceId: String(id), merchantId: null },
     });
     expect(after?.processedAt).not.toBeNull();
   });
@@ -122,8 +122,8 @@ describe("notifications → merchant order → sale status", () => {
     expect((await sale(ref)).status).toBe("paid");
     const paidEvents = (await events(ref)).filter((e) => e.toStatus === "paid");
     expect(paidEvents).toHaveLength(1);
-    const row = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
+    const row = await t.db.prisma.notification.findFirstOrThrow({
+      where: { topic: "merchant_order", resourceId: String(id), merchantId: null },
     });
     expect(row.deliveries).toBe(10);
   });
@@ -151,8 +151,8 @@ describe("notifications → merchant order → sale status", () => {
       inbox.record("payment", String(first)),
       inbox.record("payment", String(first)),
     ]);
-    const rearmed = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "payment", resourceId: String(first) } },
+    const rearmed = await t.db.prisma.notification.findFirstOrThrow({
+      where: { topic: "payment", resourceId: String(first), merchantId: null },
     });
     expect(rearmed).toMatchObject({ deliveries: 402, processedAt: null, attempts: 0 });
     expect(Math.abs(rearmed.dueAt.getTime() - Date.now())).toBeLessThan(1000);
@@ -191,8 +191,8 @@ describe("notifications → merchant order → sale status", () => {
     await ipn("merchant_order", paidId).expect(200);
     await ipn("merchant_order", unknownId).expect(200);
     const row = (id: number) =>
-      t.db.prisma.notification.findUniqueOrThrow({
-        where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
+      t.db.prisma.notification.findFirstOrThrow({
+        where: { topic: "merchant_order", resourceId: String(id), merchantId: null },
       });
     const pendingRow = await row(pendingId);
     const paidRow = await row(paidId);
@@ -225,7 +225,9 @@ describe("notifications → merchant order → sale status", () => {
       await import("../src/mercadopago/instore-v2/merchant-order.ts");
     await Promise.all(
       Array.from({ length: 10 }, () =>
-        t.h.sales.applyObservations([observeMerchantOrder(parsed)], "webhook"),
+        t.h.sales.applyObservations([observeMerchantOrder(parsed)], "webhook", {
+          merchantId: null,
+        }),
       ),
     );
     expect((await events(ref)).filter((e) => e.toStatus === "paid")).toHaveLength(1);
@@ -323,8 +325,8 @@ describe("notifications → merchant order → sale status", () => {
     await ipn("merchant_order", id);
     await t.h.worker.runOnce();
     expect((await sale(ref)).status).toBe("pending");
-    const row = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
+    const row = await t.db.prisma.notification.findFirstOrThrow({
+      where: { topic: "merchant_order", resourceId: String(id), merchantId: null },
     });
     expect(row.processedAt).not.toBeNull();
   });
@@ -451,11 +453,11 @@ describe("notifications → merchant order → sale status", () => {
 
     expect((await sale(paidRef)).status).toBe("paid");
     expect((await sale(failingRef)).status).toBe("pending");
-    const done = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(paidId) } },
+    const done = await t.db.prisma.notification.findFirstOrThrow({
+      where: { topic: "merchant_order", resourceId: String(paidId), merchantId: null },
     });
-    const retried = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(failingId) } },
+    const retried = await t.db.prisma.notification.findFirstOrThrow({
+      where: { topic: "merchant_order", resourceId: String(failingId), merchantId: null },
     });
     expect(done).toMatchObject({ lastError: null });
     expect(done.processedAt).not.toBeNull();
@@ -470,8 +472,8 @@ describe("notifications → merchant order → sale status", () => {
     await ipn("merchant_order", id);
     await t.h.worker.runOnce();
 
-    const row = await t.db.prisma.notification.findUniqueOrThrow({
-      where: { topic_resourceId: { topic: "merchant_order", resourceId: String(id) } },
+    const row = await t.db.prisma.notification.findFirstOrThrow({
+      where: { topic: "merchant_order", resourceId: String(id), merchantId: null },
     });
     expect(row.processedAt).toBeNull();
     expect(row.lastError).toContain("500");

@@ -10,6 +10,7 @@ import { createOAuthClient } from "../mercadopago/oauth.calls.ts";
 import type { SellerRouting } from "../mercadopago/seller-routed.upstream.ts";
 import { createStoresRepository } from "../stores/stores.repository.ts";
 import { createMerchantClients } from "../merchants/seller-clients.ts";
+import { createMerchantOfSeller } from "../merchants/merchant-of-seller.ts";
 import { observeMercadoPagoCalls } from "../metrics/mercadopago-calls.ts";
 import type { SiteId } from "../sites.ts";
 import type { Upstream } from "./mercadopago.ts";
@@ -87,5 +88,7 @@ export function buildPlatform(
     },
     clientFor: (merchantId) => clients.clientFor(merchantId),
   };
-  return { repo, box, oauth, merchants, refresher, clients, routing };
+  // Orders API webhooks name their seller by user_id: its merchant's token reads them
+  const merchantOfSeller = createMerchantOfSeller({ repo, defaultUserId: upstream.collectorId });
+  return { repo, box, oauth, merchants, refresher, clients, routing, merchantOfSeller };
 }

@@ -82,9 +82,10 @@ export function buildServices(
           clientFor: (id) => (id === null ? Promise.resolve(mp) : routing.clientFor(id)),
         }
       : null;
-  const instoreOf = (mp: MercadoPagoClient) =>
+  // a merchant's orders name it in their notification_url: their notifications are read with its token
+  const instoreOf = (mp: MercadoPagoClient, merchantId: string | null = null) =>
     createInstoreUpstream(mp, {
-      notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current),
+      notificationUrl: notificationUrl(config.publicBaseUrl, webhookSecrets.current, merchantId),
       sponsorId: config.mercadoPago.sponsorId,
     });
   const ordersWith = (mp: MercadoPagoClient) => {
@@ -143,6 +144,8 @@ export function buildServices(
   const worker = createNotificationWorker({
     inbox,
     mp: jobsMp,
+    // platform mode: each notification is read with the client of the merchant it names
+    ...(routing ? { clientFor: (merchantId: string) => routing.clientFor(merchantId) } : {}),
     sales: jobSales,
     refunds: refundsRepo,
     logger,
@@ -162,6 +165,15 @@ export function buildServices(
       salesRepo: repo,
       sales,
       mp,
+      // platform mode: a sale's instore refund goes out with its POS's merchant's client
+      ...(routing
+        ? {
+            mpFor: async (sale: { posId: string }) => {
+              const merchantId = await routing.merchantOfPos(sale.posId);
+              return merchantId === null ? mp : routing.clientFor(merchantId);
+            },
+          }
+        : {}),
       orders: ordersWith(mp),
       logger,
       now: () => new Date(),

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { messageOf } from "../errors.ts";
+import { AppError, messageOf } from "../errors.ts";
 import { MercadoPagoError, type MercadoPagoClient } from "../mercadopago/mercadopago.client.ts";
 import {
   CHARGEBACK_PAYMENTS_READ,
@@ -23,7 +23,20 @@ import { createLoop, type Loop } from "./loop.ts";
 
 export interface NotificationWorkerDeps {
   inbox: InboxRepository;
+  /** the default merchant's client (MP_ACCESS_TOKEN) */
   mp: MercadoPagoClient;
+  /**
+   * Platform mode: a merchant's client, for the notifications routed to it; throws AppError
+   * merchant_not_connected when it has no working token (its rows wait and retry), not_found
+   * for no such merchant (a forged id: its rows are given up). Unset: one merchant.
+   */
+  clientFor?: (merchantId: string) => Promise<MercadoPagoClient>;
+  /**
+   * How long one tick waits for a merchant's reads before it claims again without them: a
+   * merchant whose Mercado Pago calls are slow keeps working its batch apart, and its rows are
+   * left out of claims until it is done, so other merchants' notifications go on.
+   */
+  slowMerchantMs?: number;
   sales: Pick<SalesService, "applyObservations">;
   /** refunds Mercado Pago is processing are read again after a notification about their sale */
   refunds?: Pick<RefundsRepository, "wakeProcessing">;
@@ -151,6 +164,11 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
   const maxAttempts = deps.maxAttempts ?? 20;
   const quiet = deps.quietMs ?? QUIET_MS;
   const log = deps.logger.child({ component: "notification-worker" });
+  const slowMerchantMs = deps.slowMerchantMs ?? 500;
+  /** the batches being worked, by merchant ("" the default merchant) */
+  const working = new Map<string, Promise<void>>();
+  /** merchants whose batch outlived its tick: their end wakes the loop */
+  const settledLate = new Set<string>();
 
   async function failed(n: ClaimedNotification, err: unknown): Promise<void> {
     const message = messageOf(err);
@@ -169,8 +187,35 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
     await deps.inbox.retryLater(n, message, new Date(Date.now() + wait));
   }
 
-  async function work(batch: ClaimedNotification[]): Promise<void> {
-    const reads = sharedReads(deps.mp);
+  /**
+   * One merchant's rows of a claim, read with its own client. No working token: only its own
+   * rows wait and retry with backoff (an unknown merchant, a forged hint, has its rows given up).
+   */
+  async function workMerchant(merchantId: string | null, rows: ClaimedNotification[]) {
+    let mp: MercadoPagoClient;
+    try {
+      mp = merchantId === null || !deps.clientFor ? deps.mp : await deps.clientFor(merchantId);
+    } catch (err) {
+      if (err instanceof AppError && err.code === "not_found") {
+        log.warn(
+          { merchantId, rows: rows.length },
+          "notifications for no merchant of ours dropped",
+        );
+        for (const n of rows) await deps.inbox.abandon(n, err.message);
+        return;
+      }
+      for (const n of rows) await failed(n, err);
+      return;
+    }
+    await work(rows, mp, merchantId);
+  }
+
+  async function work(
+    batch: ClaimedNotification[],
+    mp: MercadoPagoClient,
+    merchantId: string | null,
+  ): Promise<void> {
+    const reads = sharedReads(mp);
     const readAll = (notifications: ClaimedNotification[]) =>
       Promise.all(
         notifications.map((n) =>
@@ -198,7 +243,10 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
         byId.set(key, earlier ? sameResource(o, earlier) : o);
       }
       try {
-        const sales = await deps.sales.applyObservations([...byId.values()], "webhook");
+        // what this merchant's token read settles only this merchant's sales
+        const sales = await deps.sales.applyObservations([...byId.values()], "webhook", {
+          merchantId,
+        });
         // only a paid (or refunded) sale can have a refund: a pending sale's payment costs no query
         await deps.refunds?.wakeProcessing(
           sales.filter((s) => s.status === "paid" || s.status === "refunded").map((s) => s.id),
@@ -238,14 +286,60 @@ export function createNotificationWorker(deps: NotificationWorkerDeps): Loop {
     for (const o of unread) await failed(o.n, o.err);
   }
 
-  return createLoop({
+  /**
+   * Claims due rows of the merchants not being worked here already (fairly across merchants,
+   * see the inbox's claim) and works each merchant's rows apart. The tick waits for them, but
+   * not past `slowMerchantMs`: a merchant still reading then goes on alone, its rows out of the
+   * next claims until it ends, so its slow or failing Mercado Pago never holds up another's.
+   */
+  async function tick(): Promise<boolean> {
+    const busy = [...working.keys()].map((k) => (k === "" ? null : k));
+    const batch = await deps.inbox.claim(batchSize, leaseMs, busy);
+    const byMerchant = new Map<string | null, ClaimedNotification[]>();
+    for (const n of batch) {
+      const rows = byMerchant.get(n.merchantId);
+      if (rows) rows.push(n);
+      else byMerchant.set(n.merchantId, [n]);
+    }
+    const started = [...byMerchant].map(([merchantId, rows]) => {
+      const key = merchantId ?? "";
+      const done = workMerchant(merchantId, rows)
+        .catch((err: unknown) => log.error({ err, merchantId }, "notification batch failed"))
+        .finally(() => {
+          working.delete(key);
+          if (settledLate.has(key)) {
+            settledLate.delete(key);
+            loop.wake(); // its rows may be claimed again
+          }
+        });
+      working.set(key, done);
+      return { key, done };
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<void>((resolve) => (timer = setTimeout(resolve, slowMerchantMs)));
+    await Promise.race([Promise.all(started.map((s) => s.done)), slow]);
+    clearTimeout(timer);
+    for (const s of started) if (working.has(s.key)) settledLate.add(s.key);
+    return batch.length === batchSize; // a full batch: there may be more, go again at once
+  }
+
+  const loop = createLoop({
     name: "notification-worker",
     logger: log,
     intervalMs: deps.pollMs ?? 1000,
-    async tick() {
-      const batch = await deps.inbox.claim(batchSize, leaseMs);
-      if (batch.length > 0) await work(batch);
-      return batch.length === batchSize; // a full batch: there may be more, go again at once
-    },
+    tick,
   });
+  const allWorked = () => Promise.all(working.values()).then(() => undefined);
+  return {
+    ...loop,
+    async stop() {
+      await loop.stop();
+      await allWorked();
+    },
+    // by hand (tests): the claim's batches worked to their end, however slow
+    async runOnce() {
+      await loop.runOnce();
+      await allWorked();
+    },
+  };
 }

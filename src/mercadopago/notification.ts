@@ -101,3 +101,27 @@ export function parseNotification(query: Query, body: unknown): NotificationRef 
   if (!ID.test(id)) return null;
   return { topic, id };
 }
+
+/** What a notification says of whose it is (platform mode); a hint, as the rest of it. */
+export interface SellerHint {
+  /** `merchant` in the notification_url (ours, lower-case uuid) */
+  merchantId?: string;
+  /** the body's `user_id`: the seller's account (Orders API webhooks name it, string or number) */
+  userId?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whose account a notification is about: the merchant our notification_url names, else the
+ * seller the body names. `invalid`: a `merchant` that no URL of ours carries (not a uuid).
+ */
+export function sellerHintOf(query: Query, body: unknown): SellerHint | "invalid" {
+  const merchant = query.merchant;
+  if (merchant !== undefined) {
+    if (typeof merchant !== "string" || !UUID.test(merchant)) return "invalid";
+    return { merchantId: merchant.toLowerCase() };
+  }
+  const userId = text(field(body, "user_id"));
+  return userId !== undefined && ID.test(userId) ? { userId } : {};
+}

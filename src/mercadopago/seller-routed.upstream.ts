@@ -45,6 +45,11 @@ export function routedInstoreUpstream(
     read: async (sale, o) => (await forPos(sale.posId)).read(sale, o),
     holds: async (sale, o) => (await forPos(sale.posId)).holds(sale, o),
     clearPos: async (posId, o) => (await forPos(posId)).clearPos(posId, o),
+    // the payments' details are read at the sale's merchant's account; never fails (see the port)
+    async completeDetails(sale, payments, o) {
+      const adapter = await forPos(sale.posId).catch(() => null);
+      return adapter?.completeDetails ? adapter.completeDetails(sale, payments, o) : payments;
+    },
   };
 }
 

@@ -179,7 +179,11 @@ export interface Upstream {
    * lists no method, card or fees, so each such payment is read once by id, bounded; the Orders
    * API's order is all it says). Never fails: a payment unread keeps its nulls.
    */
-  completeDetails?(payments: ObservedPayment[], opts?: CallOptions): Promise<ObservedPayment[]>;
+  completeDetails?(
+    sale: UpstreamSale,
+    payments: ObservedPayment[],
+    opts?: CallOptions,
+  ): Promise<ObservedPayment[]>;
 }
 
 /**

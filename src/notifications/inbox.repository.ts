@@ -7,6 +7,8 @@ export interface ClaimedNotification {
   resourceId: string;
   deliveries: number;
   attempts: number;
+  /** the merchant whose token reads it (platform mode); null: the default merchant */
+  merchantId: string | null;
 }
 
 /**
@@ -36,16 +38,21 @@ export interface WorkedNotification extends Pick<ClaimedNotification, "id" | "de
   outcome?: string;
 }
 
+type LockKey = { topic: NotificationTopic; resourceId: string; merchantId: string | null };
+
 /**
  * The order in which statements lock several notification rows: topic, then resource id, both
- * compared as bytes (JavaScript's `<` on ASCII ids is the "C" collation the SQL side sorts by).
+ * compared as bytes (JavaScript's `<` on ASCII ids is the "C" collation the SQL side sorts by),
+ * then the merchant (lower-case uuids compare as Postgres orders uuids; null, the default
+ * merchant, last, as ORDER BY puts nulls).
  */
-function byLockOrder(
-  a: { topic: NotificationTopic; resourceId: string },
-  b: { topic: NotificationTopic; resourceId: string },
-): number {
+function byLockOrder(a: LockKey, b: LockKey): number {
   if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
-  return a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0;
+  if (a.resourceId !== b.resourceId) return a.resourceId < b.resourceId ? -1 : 1;
+  if (a.merchantId === b.merchantId) return 0;
+  if (a.merchantId === null) return 1;
+  if (b.merchantId === null) return -1;
+  return a.merchantId < b.merchantId ? -1 : 1;
 }
 
 /** Most deliveries written by one statement. */
@@ -60,12 +67,12 @@ const MAX_FLUSHES = 4;
  * in the arrays' order (WITH ORDINALITY), the lock order the caller sorted them in.
  */
 const RECORD_DELIVERIES = `
-  INSERT INTO notifications (topic, resource_id, deliveries, signature_valid)
-  SELECT r.topic, r.resource_id, r.n, r.signature_valid
-    FROM unnest($1::text[], $2::text[], $3::int[], $4::boolean[])
-         WITH ORDINALITY AS r(topic, resource_id, n, signature_valid, ord)
+  INSERT INTO notifications (topic, resource_id, deliveries, signature_valid, merchant_id)
+  SELECT r.topic, r.resource_id, r.n, r.signature_valid, r.merchant_id
+    FROM unnest($1::text[], $2::text[], $3::int[], $4::boolean[], $5::uuid[])
+         WITH ORDINALITY AS r(topic, resource_id, n, signature_valid, merchant_id, ord)
    ORDER BY r.ord
-  ON CONFLICT (topic, resource_id) DO UPDATE SET
+  ON CONFLICT (topic, resource_id, merchant_id) DO UPDATE SET
     deliveries = notifications.deliveries + EXCLUDED.deliveries,
     signature_valid = EXCLUDED.signature_valid,
     last_received_at = now(),
@@ -79,13 +86,14 @@ interface Pending {
   topic: NotificationTopic;
   resourceId: string;
   signatureValid: boolean | null;
+  merchantId: string | null;
   resolve(): void;
   reject(err: unknown): void;
 }
 
 /**
- * The notification inbox: one row per (topic, resource id), however many times Mercado Pago
- * repeats itself. A delivery that arrives after the row was worked re-arms it; a delivery that
+ * The notification inbox: one row per (topic, resource id, merchant), however many times Mercado
+ * Pago repeats itself. A delivery that arrives after the row was worked re-arms it; a delivery that
  * arrives while it is being worked is noticed at completion (the delivery count moved).
  */
 export function createInboxRepository(db: Db) {
@@ -113,10 +121,7 @@ export function createInboxRepository(db: Db) {
     // one row per resource, its delivery count added at once; sorted by (topic, resource id),
     // the order every statement that locks several rows uses, so two of them never deadlock
     // the row keeps what the last delivery's x-signature said
-    const counts = new Map<
-      string,
-      { topic: NotificationTopic; resourceId: string; n: number; signatureValid: boolean | null }
-    >();
+    const counts = new Map<string, LockKey & { n: number; signatureValid: boolean | null }>();
     for (const p of batch) {
       const row = counts.get(p.key);
       if (row) {
@@ -136,6 +141,7 @@ export function createInboxRepository(db: Db) {
           rows.map(([, r]) => r.resourceId),
           rows.map(([, r]) => r.n),
           rows.map(([, r]) => r.signatureValid),
+          rows.map(([, r]) => r.merchantId),
         ],
       });
       for (const p of batch) p.resolve();
@@ -149,13 +155,16 @@ export function createInboxRepository(db: Db) {
       topic: NotificationTopic,
       resourceId: string,
       signatureValid: boolean | null = null,
+      /** the merchant whose token reads it; null: the default merchant */
+      merchantId: string | null = null,
     ): Promise<void> {
       return new Promise<void>((resolve, reject) => {
         queue.push({
-          key: `${topic}:${resourceId}`,
+          key: `${topic}:${resourceId}:${merchantId ?? ""}`,
           topic,
           resourceId,
           signatureValid,
+          merchantId,
           resolve,
           reject,
         });
@@ -166,8 +175,21 @@ export function createInboxRepository(db: Db) {
     /**
      * Takes up to `limit` due rows for this worker. SKIP LOCKED lets replicas claim side by side;
      * the lease (due_at pushed ahead) hands a row to someone else if this process dies with it.
+     *
+     * Fair across merchants: within each priority, merchants take turns (each one's first due
+     * row, then each one's second …), so a merchant's flood of notifications (or its backlog
+     * while its token fails) never holds back another merchant's. The merchants with work are
+     * found by skipping through the claim index (one probe each, whatever the backlog), and at
+     * most `limit` rows of each are looked at. `skip`: merchants whose rows this process is
+     * working already (null: the default merchant); their rows wait for the next claim.
      */
-    async claim(limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
+    async claim(
+      limit: number,
+      leaseMs: number,
+      skip: readonly (string | null)[] = [],
+    ): Promise<ClaimedNotification[]> {
+      const skipDefault = skip.includes(null);
+      const skipMerchants = skip.filter((m): m is string => m !== null);
       const rows = await db.$queryRaw<
         {
           id: bigint;
@@ -175,24 +197,53 @@ export function createInboxRepository(db: Db) {
           resource_id: string;
           deliveries: number;
           attempts: number;
+          merchant_id: string | null;
         }[]
       >`
+        WITH RECURSIVE sellers AS (
+          (SELECT merchant_id FROM notifications
+            WHERE processed_at IS NULL AND merchant_id IS NOT NULL
+            ORDER BY merchant_id LIMIT 1)
+          UNION ALL
+          SELECT (SELECT n.merchant_id FROM notifications n
+                   WHERE n.processed_at IS NULL AND n.merchant_id > s.merchant_id
+                   ORDER BY n.merchant_id LIMIT 1)
+            FROM sellers s WHERE s.merchant_id IS NOT NULL
+        ), heads AS (
+          SELECT top.* FROM sellers s CROSS JOIN LATERAL (
+            SELECT n.id, n.merchant_id, n.priority, n.due_at FROM notifications n
+             WHERE n.processed_at IS NULL AND n.due_at <= now() AND n.merchant_id = s.merchant_id
+             ORDER BY n.priority, n.due_at
+             LIMIT ${limit}) top
+           WHERE s.merchant_id IS NOT NULL AND NOT (s.merchant_id = ANY(${skipMerchants}::uuid[]))
+          UNION ALL
+          (SELECT n.id, n.merchant_id, n.priority, n.due_at FROM notifications n
+            WHERE n.processed_at IS NULL AND n.due_at <= now() AND n.merchant_id IS NULL
+              AND NOT ${skipDefault}::boolean
+            ORDER BY n.priority, n.due_at
+            LIMIT ${limit})
+        ), ranked AS (
+          SELECT id, priority, due_at,
+                 row_number() OVER (PARTITION BY merchant_id, priority ORDER BY due_at) AS turn
+            FROM heads
+        )
         UPDATE notifications SET
           due_at = now() + make_interval(secs => ${leaseMs / 1000}::float8),
           attempts = attempts + 1
         WHERE id IN (
-          SELECT id FROM notifications
-           WHERE processed_at IS NULL AND due_at <= now()
-           ORDER BY priority, due_at
+          SELECT n.id FROM notifications n JOIN ranked r ON r.id = n.id
+           WHERE n.processed_at IS NULL AND n.due_at <= now()
+           ORDER BY r.priority, r.turn, r.due_at
            LIMIT ${limit}
-           FOR UPDATE SKIP LOCKED)
-        RETURNING id, topic, resource_id, deliveries, attempts`;
+           FOR UPDATE OF n SKIP LOCKED)
+        RETURNING id, topic, resource_id, deliveries, attempts, merchant_id`;
       return rows.map((r) => ({
         id: r.id,
         topic: r.topic,
         resourceId: r.resource_id,
         deliveries: r.deliveries,
         attempts: r.attempts,
+        merchantId: r.merchant_id,
       }));
     },
 
@@ -203,7 +254,8 @@ export function createInboxRepository(db: Db) {
      */
     async complete(rows: readonly WorkedNotification[]): Promise<void> {
       if (rows.length === 0) return;
-      // rows are locked in (topic, resource id) order first, as the delivery upsert locks them
+      // rows are locked in (topic, resource id, merchant) order first, as the delivery upsert
+      // locks them
       await db.$executeRaw`
         WITH w AS (
           SELECT * FROM unnest(${rows.map((r) => r.id)}::bigint[],
@@ -216,7 +268,7 @@ export function createInboxRepository(db: Db) {
         ), locked AS (
           SELECT n.id FROM notifications n JOIN w ON w.id = n.id
            WHERE n.processed_at IS NULL
-           ORDER BY n.topic, n.resource_id COLLATE "C"
+           ORDER BY n.topic, n.resource_id COLLATE "C", n.merchant_id
              FOR UPDATE OF n
         )
         UPDATE notifications AS n SET

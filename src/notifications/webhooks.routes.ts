@@ -1,15 +1,31 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import express, { Router } from "express";
 import type { Logger } from "pino";
-import { parseNotification, type NotificationRef } from "../mercadopago/notification.ts";
+import {
+  parseNotification,
+  sellerHintOf,
+  type NotificationRef,
+} from "../mercadopago/notification.ts";
 import { validMercadoPagoSignature, validOrderSignature } from "../mercadopago/signature.ts";
 
 export interface WebhookDeps {
   /**
    * stores the notification durably, with what its x-signature said (null: none was checked);
-   * the worker does the Mercado Pago reads
+   * the worker does the Mercado Pago reads; `merchantId`: the merchant whose token reads it (null:
+   * the default merchant)
    */
-  record(ref: NotificationRef, signatureValid: boolean | null): Promise<void>;
+  record(
+    ref: NotificationRef,
+    signatureValid: boolean | null,
+    merchantId: string | null,
+  ): Promise<void>;
+  /**
+   * Platform mode: the connected merchant of a Mercado Pago account (an Orders API webhook names
+   * the seller by `user_id`; it arrives on the platform's application for every seller); null
+   * for the default merchant's account or one no merchant has. Unset: one merchant, every
+   * notification is the default merchant's and a `merchant` in the URL is not looked at.
+   */
+  merchantOfSeller?: (userId: string) => Promise<string | null>;
   /**
    * The secret in notification_url (configured, or generated and kept in the database; see
    * webhook-secrets.ts). Unset only where no secret is wanted (some tests): nothing is checked.
@@ -102,6 +118,19 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
     unsignedWarnedAt = now;
   }
 
+  /**
+   * Whose token reads the notification: the merchant our notification_url names, else the seller
+   * the body names, else the default merchant (null). Undefined: a `merchant` no URL of ours
+   * carries; the delivery is ignored.
+   */
+  async function merchantOf(query: Record<string, unknown>, body: unknown) {
+    if (!deps.merchantOfSeller) return null;
+    const hint = sellerHintOf(query, body);
+    if (hint === "invalid") return undefined;
+    if (hint.merchantId !== undefined) return hint.merchantId;
+    return hint.userId === undefined ? null : deps.merchantOfSeller(hint.userId);
+  }
+
   router.post(
     "/webhooks/mercadopago",
     express.text({ type: () => true, limit: "16kb" }),
@@ -128,7 +157,8 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
               "unverified order notification for a pending sale of ours: re-read",
             );
             deps.onSignatureMismatchReread?.();
-            await deps.record(early, false);
+            const merchantId = await merchantOf(req.query, body);
+            if (merchantId !== undefined) await deps.record(early, false, merchantId);
             res.status(200).json({ received: true });
             return;
           }
@@ -136,7 +166,8 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
           res.status(200).json({ received: true });
           return;
         }
-        await deps.record(early, true);
+        const merchantId = await merchantOf(req.query, body);
+        if (merchantId !== undefined) await deps.record(early, true, merchantId);
         res.status(200).json({ received: true });
         return;
       }
@@ -169,7 +200,13 @@ export function createWebhooksRouter(deps: WebhookDeps): Router {
         res.status(200).json({ received: true });
         return;
       }
-      await deps.record(ref, checked ? true : null);
+      const merchantId = await merchantOf(req.query, body);
+      if (merchantId === undefined) {
+        log.info("notification naming no merchant of ours ignored");
+        res.status(200).json({ received: true });
+        return;
+      }
+      await deps.record(ref, checked ? true : null, merchantId);
       res.status(200).json({ received: true });
     },
   );

@@ -14,7 +14,14 @@ export interface RefundsServiceDeps {
   salesRepo: Pick<SalesRepository, "findByReference" | "findById" | "raiseRefunded" | "transition">;
   /** the one decision path: merchant orders read after a refund are applied through it */
   sales: Pick<SalesService, "settle">;
+  /** the default merchant's client */
   mp: MercadoPagoClient;
+  /**
+   * Platform mode: the client of the sale's merchant (its POS's store's), for instore refunds
+   * and the reads around them; throws AppError merchant_not_connected when it has no working
+   * token. Unset: one merchant, `mp`.
+   */
+  mpFor?: (sale: Sale) => Promise<MercadoPagoClient>;
   /** the Orders API: sales published on it are refunded by order (POST /v1/orders/{id}/refund) */
   orders: OrdersUpstream;
   logger: Logger;
@@ -61,6 +68,9 @@ export function createRefundsContext(deps: RefundsServiceDeps) {
   const { refunds, salesRepo, mp, orders, config } = deps;
   const log = deps.logger.child({ component: "refunds" });
   const retryAfterS = Math.ceil(config.resolveIntervalMs / 1000) + 1;
+  /** The client a sale's instore calls go out with: its merchant's. */
+  const mpOf = (sale: Sale): Promise<MercadoPagoClient> =>
+    deps.mpFor ? deps.mpFor(sale) : Promise.resolve(mp);
 
   async function mustFind(externalReference: string): Promise<Sale> {
     const sale = await salesRepo.findByReference(externalReference);
@@ -89,7 +99,7 @@ export function createRefundsContext(deps: RefundsServiceDeps) {
     deps,
     refunds,
     salesRepo,
-    mp,
+    mpOf,
     orders,
     config,
     log,

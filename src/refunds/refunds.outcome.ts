@@ -11,7 +11,7 @@ import type { RefundsContext } from "./refunds.context.ts";
  * Pago processes it).
  */
 export function createRefundOutcome(ctx: RefundsContext) {
-  const { deps, refunds, salesRepo, mp, orders, config, log } = ctx;
+  const { deps, refunds, salesRepo, mpOf, orders, config, log } = ctx;
 
   /**
    * After the refund: the merchant order that paid the sale is read again and handed to the one
@@ -39,7 +39,7 @@ export function createRefundOutcome(ctx: RefundsContext) {
       }
     } else if (sale.merchantOrderId !== null) {
       try {
-        const mo = await mp.getMerchantOrder(String(sale.merchantOrderId), call);
+        const mo = await (await mpOf(sale)).getMerchantOrder(String(sale.merchantOrderId), call);
         const current = await salesRepo.findById(sale.id);
         if (mo && current) await deps.sales.settle(current, [observeMerchantOrder(mo)], "staff");
       } catch (err) {

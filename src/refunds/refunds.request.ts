@@ -1,5 +1,9 @@
 import { AppError } from "../errors.ts";
-import { MercadoPagoError, type CallOptions } from "../mercadopago/mercadopago.client.ts";
+import {
+  MercadoPagoError,
+  type CallOptions,
+  type MercadoPagoClient,
+} from "../mercadopago/mercadopago.client.ts";
 import { observeMerchantOrder } from "../mercadopago/instore-v2/merchant-order.ts";
 import type { MerchantOrder } from "../mercadopago/mercadopago.schemas.ts";
 import type { Sale } from "../sales/sale.ts";
@@ -29,7 +33,7 @@ export function createRefundRequest(
   { send, sendOrderPart }: RefundSending,
   { applyOutcome, finish, hold }: RefundOutcome,
 ) {
-  const { deps, refunds, salesRepo, mp, orders, config, log, retryAfterS, mustFind } = ctx;
+  const { deps, refunds, salesRepo, mpOf, orders, config, log, retryAfterS, mustFind } = ctx;
 
   /** The answer to a request for an existing refund (the same Idempotency-Key). */
   async function replay(sale: Sale, refund: Refund, requestedCents: number | null) {
@@ -143,6 +147,14 @@ export function createRefundRequest(
     // there (their panel) is not asked again. Nothing is sent yet: a failure here forgets the
     // reservation.
     let mo: MerchantOrder | null;
+    // the sale's merchant's client: its refund is made at its account (none working: a 409)
+    let mp: MercadoPagoClient;
+    try {
+      mp = await mpOf(sale);
+    } catch (err) {
+      await refunds.release(refund.id);
+      throw err;
+    }
     try {
       mo =
         sale.merchantOrderId === null
@@ -179,7 +191,7 @@ export function createRefundRequest(
       throw notRefundable(current, current.status, remainder);
     }
     await refunds.update(refund.id, { parts: plan, at: deps.now() });
-    const sent = await send(sale, refund, plan, call);
+    const sent = await send(mp, sale, refund, plan, call);
     if (!sent.sentAny) {
       // nothing reached Mercado Pago (its refunds could not be read first): forget it
       await refunds.release(refund.id);

@@ -9,7 +9,7 @@ export function createRefundResolving(
   { resolvePart, sendOrderPart, readProcessing }: RefundSending,
   { applyOutcome, finish, hold }: RefundOutcome,
 ) {
-  const { deps, refunds, salesRepo, log } = ctx;
+  const { deps, refunds, salesRepo, mpOf, log } = ctx;
 
   /**
    * The resolver's turn at a refund whose request is over with its outcome unknown, or that
@@ -32,7 +32,8 @@ export function createRefundResolving(
             part.whole ?? (part.amountCents === owner.paidCents && owner.refundedCents === 0);
           await sendOrderPart(owner, refund, part, whole, {});
         } else {
-          await resolvePart(refund, part, {});
+          // read with the sale's merchant's token, as it was sent (none working: tried again later)
+          await resolvePart(owner ? await mpOf(owner) : deps.mp, refund, part, {});
         }
       } else if (part.state === "processing" && owner) {
         await readProcessing(owner, part);

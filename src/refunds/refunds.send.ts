@@ -2,6 +2,7 @@ import {
   MercadoPagoError,
   deadlinePassed,
   type CallOptions,
+  type MercadoPagoClient,
 } from "../mercadopago/mercadopago.client.ts";
 import type { ObservedRefund } from "../mercadopago/upstream.ts";
 import { fromCents } from "../sales/money.ts";
@@ -22,15 +23,22 @@ import type { RefundsContext } from "./refunds.context.ts";
  * Pago is still processing. Never sends a part twice.
  */
 export function createRefundSending(ctx: RefundsContext) {
-  const { deps, refunds, mp, orders, log, claimedElsewhere } = ctx;
+  const { deps, refunds, mpOf, orders, log, claimedElsewhere } = ctx;
 
   /**
    * Sends the planned parts in turn. A definite no stops the plan (the later parts are not
    * sent). An unclear answer (timeout, 5xx) is resolved by reading the payment's refunds, never
    * by sending again; when they cannot be read either, the part stays unknown and the resolver
-   * finishes the refund. Returns the parts as they end, and the last failure.
+   * finishes the refund. Returns the parts as they end, and the last failure. `mp` is the sale's
+   * merchant's client.
    */
-  async function send(sale: Sale, refund: Refund, parts: RefundPart[], call: CallOptions) {
+  async function send(
+    mp: MercadoPagoClient,
+    sale: Sale,
+    refund: Refund,
+    parts: RefundPart[],
+    call: CallOptions,
+  ) {
     let lastError: MercadoPagoError | null = null;
     let sentAny = false;
     // Mercado Pago took a part and ended it without money back: a definite no, as a rejection
@@ -73,7 +81,7 @@ export function createRefundSending(ctx: RefundsContext) {
         if (err.kind === "rejected") {
           part.state = "failed";
         } else {
-          await resolvePart(refund, part, call);
+          await resolvePart(mp, refund, part, call);
           // resolvePart settles the part's state in place
           if ((part.state as RefundPart["state"]) === "unknown") {
             await save();
@@ -93,7 +101,12 @@ export function createRefundSending(ctx: RefundsContext) {
    * for the amount is ours (done); none means the POST did not land (failed); unreadable leaves
    * it unknown.
    */
-  async function resolvePart(refund: Refund, part: RefundPart, call: CallOptions) {
+  async function resolvePart(
+    mp: MercadoPagoClient,
+    refund: Refund,
+    part: RefundPart,
+    call: CallOptions,
+  ) {
     try {
       if (deadlinePassed(call.deadline)) throw new MercadoPagoError("timeout", "out of time");
       const listed = await mp.listRefunds(part.paymentId, call);
@@ -142,7 +155,7 @@ export function createRefundSending(ctx: RefundsContext) {
         part.state = refundOutcome(ours.status);
         return;
       }
-      const listed = await mp.listRefunds(part.paymentId, {});
+      const listed = await (await mpOf(sale)).listRefunds(part.paymentId, {});
       const ours = listed.find((r) => Number(r.id) === part.mpRefundId);
       if (!ours) return;
       if (ours.status) part.mpStatus = ours.status;

@@ -10,6 +10,14 @@ import { saleColumnList, toEvent, toSale, type PgSaleRow } from "./sale-rows.ts"
  */
 const SALE_BY_REFERENCE = `SELECT ${saleColumnList("sales")} FROM sales WHERE external_reference = $1`;
 const SALES_BY_REFERENCES = `SELECT ${saleColumnList("sales")} FROM sales WHERE external_reference = ANY($1::text[])`;
+/**
+ * The same, only among one merchant's sales: a sale's merchant is its POS's store's (a POS not
+ * registered here, or a store without one, is the default merchant's: $2 null).
+ */
+const MERCHANT_SALES_BY_REFERENCES = `SELECT ${saleColumnList("sales")} FROM sales
+  WHERE external_reference = ANY($1::text[])
+    AND (SELECT st.merchant_id FROM pos p JOIN stores st ON st.external_id = p.store_external_id
+          WHERE p.external_id = sales.pos_id) IS NOT DISTINCT FROM $2::uuid`;
 
 /** The sales repository's reads: a sale by reference or id, a POS's current sale, the events. */
 export function createSalesReads(db: Db) {
@@ -33,6 +41,18 @@ export function createSalesReads(db: Db) {
   async function findManyByReference(externalReferences: readonly string[]): Promise<Sale[]> {
     if (externalReferences.length === 0) return [];
     return selectSales("sales_by_references", SALES_BY_REFERENCES, [[...externalReferences]]);
+  }
+
+  /** The sales of these references that are `merchantId`'s (null: the default merchant's). */
+  async function findManyOfMerchantByReference(
+    externalReferences: readonly string[],
+    merchantId: string | null,
+  ): Promise<Sale[]> {
+    if (externalReferences.length === 0) return [];
+    return selectSales("merchant_sales_by_references", MERCHANT_SALES_BY_REFERENCES, [
+      [...externalReferences],
+      merchantId,
+    ]);
   }
 
   async function findById(id: string): Promise<Sale | null> {
@@ -74,6 +94,7 @@ export function createSalesReads(db: Db) {
   return {
     findByReference,
     findManyByReference,
+    findManyOfMerchantByReference,
     findById,
     currentOfPos,
     posHeldByAnother,

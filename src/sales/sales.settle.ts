@@ -87,7 +87,7 @@ export function createSaleSettling(ctx: SalesContext) {
   async function withDetails(sale: Sale, call: CallOptions | undefined): Promise<Sale> {
     const upstream = upstreamOf(sale);
     if (!upstream.completeDetails || sale.payments.length === 0) return sale;
-    const payments = await upstream.completeDetails(sale.payments, call);
+    const payments = await upstream.completeDetails(sale, sale.payments, call);
     if (JSON.stringify(payments) === JSON.stringify(sale.payments)) return sale;
     return (await repo.recordPayments(sale.id, payments)) ?? sale;
   }
@@ -191,9 +191,17 @@ export function createSaleSettling(ctx: SalesContext) {
 
   /**
    * Applies observations read from Mercado Pago (merchant orders, Orders API orders) to the
-   * sales they name (looked up together); others are ignored.
+   * sales they name (looked up together); others are ignored. `readFor` is the merchant whose
+   * token read them (null: the default merchant): they move only that merchant's sales. A
+   * notification is a hint anyone can send, and any merchant can make an order at its own
+   * account with another merchant's sale reference; without this, that order would settle the
+   * other merchant's sale.
    */
-  async function applyObservations(observations: UpstreamObservation[], source: SaleEventSource) {
+  async function applyObservations(
+    observations: UpstreamObservation[],
+    source: SaleEventSource,
+    readFor: { merchantId: string | null },
+  ) {
     const byReference = new Map<string, UpstreamObservation[]>();
     for (const o of observations) {
       if (!o.externalReference) continue;
@@ -201,11 +209,17 @@ export function createSaleSettling(ctx: SalesContext) {
       if (list) list.push(o);
       else byReference.set(o.externalReference, [o]);
     }
-    const sales = await repo.findManyByReference([...byReference.keys()]);
+    const sales = await repo.findManyOfMerchantByReference(
+      [...byReference.keys()],
+      readFor.merchantId,
+    );
     const known = new Set(sales.map((s) => s.externalReference));
     for (const ref of byReference.keys()) {
       if (!known.has(ref)) {
-        log.info({ externalReference: ref }, "Mercado Pago resource for an unknown sale ignored");
+        log.info(
+          { externalReference: ref, merchantId: readFor.merchantId },
+          "Mercado Pago resource for no sale of the merchant that read it ignored",
+        );
       }
     }
     // a few at a time: a batch must not take every pooled connection from the cashiers' requests

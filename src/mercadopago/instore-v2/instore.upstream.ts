@@ -111,6 +111,6 @@ export function createInstoreUpstream(
       const merchantOrders = await mp.searchMerchantOrders(sale.externalReference, o);
       return merchantOrders.map(observeMerchantOrder);
     },
-    completeDetails: (payments, opts) => completeMerchantOrderDetails(mp, payments, opts),
+    completeDetails: (_sale, payments, opts) => completeMerchantOrderDetails(mp, payments, opts),
   };
 }

@@ -280,6 +280,12 @@ export function buildHarness(
   const reconciliation = buildReconciliation({
     db: db.prisma,
     mp,
+    // platform mode, as services.ts: a merchant's store's day is searched with its own client
+    ...(routing
+      ? {
+          mpFor: (id: string | null) => (id === null ? Promise.resolve(mp) : routing.clientFor(id)),
+        }
+      : {}),
     logger,
     leaseMs: opts.reconciliation?.leaseMs ?? 10_000,
     defaultTimeZone: siteProfile(opts.site ?? "MLA").timeZone,

@@ -24,11 +24,11 @@ export interface SellerCredentialsPort {
 /**
  * One client per seller and token, built on first use: a refreshed token makes a new client on
  * the next call, and the old one is dropped. `make` is createMercadoPagoClient with the
- * service's settings (timeouts, observation) and these credentials.
+ * service's settings (timeouts, observation) and these credentials, for this merchant.
  */
 export function createSellerClients(
   port: SellerCredentialsPort,
-  make: (c: SellerCredentials) => MercadoPagoClient,
+  make: (c: SellerCredentials, merchantId: string | null) => MercadoPagoClient,
 ) {
   const clients = new Map<string, { token: string; client: MercadoPagoClient }>();
   return {
@@ -37,7 +37,7 @@ export function createSellerClients(
       const key = merchantId ?? "";
       const known = clients.get(key);
       if (known && known.token === c.accessToken) return known.client;
-      const client = make(c);
+      const client = make(c, merchantId);
       clients.set(key, { token: c.accessToken, client });
       return client;
     },

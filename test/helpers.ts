@@ -166,6 +166,8 @@ export function buildHarness(
     mpFor?: Parameters<typeof createStoresService>[0]["mpFor"];
     /** platform mode: sales go out with their POS's merchant's client (null: the harness's) */
     routing?: SellerRouting;
+    /** platform mode's MP_MARKETPLACE_FEE_PERCENT (the close-out shows it) */
+    marketplaceFeePercent?: number;
     /** platform mode's merchants routes */
     merchants?: Parameters<typeof createApp>[0]["merchants"];
   } = {},
@@ -340,6 +342,9 @@ export function buildHarness(
       : {}),
     ...(opts.simulator ? { simulator: opts.simulator } : {}),
     ...(opts.merchants ? { merchants: opts.merchants } : {}),
+    ...(opts.marketplaceFeePercent !== undefined
+      ? { marketplaceFeePercent: opts.marketplaceFeePercent }
+      : {}),
   });
   return {
     app,

@@ -53,6 +53,8 @@ export interface AppDeps {
   closeout?: CloseoutRepository;
   /** the reconciliation of a store's day, shown in the close-out; unset: "pending" */
   reconciliationOfDay?: ReconciliationOfDay;
+  /** platform mode's MP_MARKETPLACE_FEE_PERCENT, shown in merchants' stores' close-outs */
+  marketplaceFeePercent?: number;
   /** GET /reconciliation and POST /reconciliation/run; without it not served */
   reconciliation?: ReconciliationRouteDeps;
   /** stores and POS routes; main.ts always gives it */
@@ -270,6 +272,9 @@ export function createApp(deps: AppDeps): express.Express {
         repo: deps.closeout,
         site: deps.site ?? "MLA",
         reconciliationOfDay: deps.reconciliationOfDay,
+        ...(deps.marketplaceFeePercent !== undefined
+          ? { marketplaceFeePercent: deps.marketplaceFeePercent }
+          : {}),
       }),
     );
   }

@@ -145,6 +145,9 @@ async function main(): Promise<void> {
     salesList: createSalesListRepository(db.prisma),
     closeout: createCloseoutRepository(db.prisma),
     reconciliationOfDay: reconciliation.ofDay,
+    ...(config.platform?.marketplaceFeePercent !== undefined
+      ? { marketplaceFeePercent: config.platform.marketplaceFeePercent }
+      : {}),
     reconciliation: reconciliation.routes,
     refunds,
     stores,

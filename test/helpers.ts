@@ -170,6 +170,8 @@ export function buildHarness(
     routing?: SellerRouting;
     /** platform mode: the merchant of a seller's user id (Orders API webhooks) */
     merchantOfSeller?: (userId: string) => Promise<string | null>;
+    /** platform mode's MP_MARKETPLACE_FEE_PERCENT (the close-out shows it) */
+    marketplaceFeePercent?: number;
     /** platform mode's merchants routes */
     merchants?: Parameters<typeof createApp>[0]["merchants"];
   } = {},
@@ -297,6 +299,12 @@ export function buildHarness(
   const reconciliation = buildReconciliation({
     db: db.prisma,
     mp,
+    // platform mode, as services.ts: a merchant's store's day is searched with its own client
+    ...(routing
+      ? {
+          mpFor: (id: string | null) => (id === null ? Promise.resolve(mp) : routing.clientFor(id)),
+        }
+      : {}),
     logger,
     leaseMs: opts.reconciliation?.leaseMs ?? 10_000,
     defaultTimeZone: siteProfile(opts.site ?? "MLA").timeZone,
@@ -352,6 +360,9 @@ export function buildHarness(
       : {}),
     ...(opts.simulator ? { simulator: opts.simulator } : {}),
     ...(opts.merchants ? { merchants: opts.merchants } : {}),
+    ...(opts.marketplaceFeePercent !== undefined
+      ? { marketplaceFeePercent: opts.marketplaceFeePercent }
+      : {}),
   });
   return {
     app,

@@ -216,6 +216,7 @@ async function fixture(
   const [paid] = await h.sales.applyObservations(
     [observeMerchantOrder(MerchantOrderSchema.parse(merchantOrder(moId, paidRef, paidAmount)))],
     "webhook",
+    { merchantId: m.merchant.id },
   );
   expect(paid?.status).toBe("paid");
   fakeRefunds(moId, paidRef, paidAmount);

@@ -15,6 +15,8 @@ import { createReconciliationRun, type RunDeps } from "../reconciliation/reconci
 export function buildReconciliation(opts: {
   db: Db;
   mp: Pick<PaymentCalls, "searchPayments">;
+  /** platform mode: a store's merchant's client (null: the default merchant's, `mp`) */
+  mpFor?: RunDeps["mpFor"];
   logger: Logger;
   leaseMs: number;
   /** the site's zone, for a store without its own */
@@ -32,17 +34,19 @@ export function buildReconciliation(opts: {
   const runner = createReconciliationRun({
     repo,
     mp: opts.mp,
+    ...(opts.mpFor ? { mpFor: opts.mpFor } : {}),
     logger: opts.logger,
     leaseMs: opts.leaseMs,
     async storeOf(storeId) {
       const store = await opts.db.store.findUnique({
         where: { externalId: storeId },
-        select: { timeZone: true, mercadopagoId: true },
+        select: { timeZone: true, mercadopagoId: true, merchantId: true },
       });
       if (!store) return null;
       return {
         timeZone: store.timeZone ?? opts.defaultTimeZone,
         mercadopagoId: store.mercadopagoId,
+        merchantId: store.merchantId,
       };
     },
     observe: (d, storeId) => observeDiscrepancy({ kind: d.kind, storeId }),

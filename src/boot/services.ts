@@ -218,6 +218,8 @@ export function buildServices(
   const reconciliation = buildReconciliation({
     db: db.prisma,
     mp: jobsMp,
+    // platform mode: a merchant's store's day is searched with that merchant's token
+    ...(routing ? { mpFor: (id: string | null) => routingWith(jobsMp)!.clientFor(id) } : {}),
     logger,
     leaseMs,
     defaultTimeZone: money.timeZone,

@@ -15,7 +15,9 @@ import { SALE_STATUSES, type SaleStatus } from "../sales/sale-status.ts";
  * - refunded: what was given back of them (refunds made here or at Mercado Pago, chargebacks);
  *   net is before refunds, as Mercado Pago credits it;
  * - by_method sums to gross: a paid sale whose stored payments show less than it took (stored
- *   before payments were kept) puts the rest under `unknown`.
+ *   before payments were kept) puts the rest under `unknown`;
+ * - marketplace fee (platform mode): the platform's share sent with each paid sale's order
+ *   (`marketplaceFeeOf`), kept apart from Mercado Pago's fees and not taken from net.
  */
 
 export interface CloseSaleRow {
@@ -27,6 +29,8 @@ export interface CloseSaleRow {
   refundedCents: number;
   currency: string | null;
   payments: ObservedPayment[];
+  /** instore_v2 | orders: the API its order was published on */
+  api?: string;
   createdAt: Date;
 }
 
@@ -44,6 +48,8 @@ export interface Money {
   feeCents: number;
   netCents: number;
   refundedCents: number;
+  /** the platform's marketplace fee sent with these sales' orders (platform mode) */
+  marketplaceFeeCents: number;
 }
 
 export interface DisputeEntry {
@@ -69,7 +75,14 @@ export const UNKNOWN_METHOD = "unknown";
 const SETTLED: ReadonlySet<SaleStatus> = new Set(["paid", "refunded"]);
 const COLLECTED = new Set(["approved", "refunded", "charged_back"]);
 
-const zero = (): Money => ({ count: 0, grossCents: 0, feeCents: 0, netCents: 0, refundedCents: 0 });
+const zero = (): Money => ({
+  count: 0,
+  grossCents: 0,
+  feeCents: 0,
+  netCents: 0,
+  refundedCents: 0,
+  marketplaceFeeCents: 0,
+});
 
 function add(into: Money, m: Money): void {
   into.count += m.count;
@@ -77,6 +90,7 @@ function add(into: Money, m: Money): void {
   into.feeCents += m.feeCents;
   into.netCents += m.netCents;
   into.refundedCents += m.refundedCents;
+  into.marketplaceFeeCents += m.marketplaceFeeCents;
 }
 
 const cents = (v: unknown): number | null =>
@@ -111,6 +125,8 @@ export function closeOfDay(
   sales: readonly CloseSaleRow[],
   disputed: readonly DisputeRow[],
   day: { start: Date; end: Date },
+  /** platform mode: the marketplace fee a sale's order carried (cents); unset: none */
+  marketplaceFeeOf?: (sale: CloseSaleRow) => number,
 ): CloseOfDay {
   const byStatus = Object.fromEntries(
     SALE_STATUSES.map((s) => [s, { count: 0, totalCents: 0 }]),
@@ -127,7 +143,12 @@ export function closeOfDay(
     byStatus[sale.status].count += 1;
     byStatus[sale.status].totalCents += sale.totalCents;
     if (!SETTLED.has(sale.status)) continue;
-    const m: Money = { ...zero(), count: 1, refundedCents: sale.refundedCents };
+    const m: Money = {
+      ...zero(),
+      count: 1,
+      refundedCents: sale.refundedCents,
+      marketplaceFeeCents: marketplaceFeeOf?.(sale) ?? 0,
+    };
     let shown = 0;
     for (const p of sale.payments) {
       if (!COLLECTED.has(p.status)) continue;

@@ -17,6 +17,8 @@ export interface CloseScope {
   currency: string;
   start: Date;
   end: Date;
+  /** platform mode: MP_MARKETPLACE_FEE_PERCENT when the day's store is a merchant's; else null */
+  marketplaceFeePercent?: number | null;
 }
 
 const money = (m: Money) => ({
@@ -43,6 +45,9 @@ export function presentClose(c: CloseOfDay, s: CloseScope, reconciliation: Recon
     fee_amount: fromCents(c.feeCents),
     net_amount: fromCents(c.netCents),
     refunded_amount: fromCents(c.refundedCents),
+    // the platform's share sent with merchants' orders; apart from Mercado Pago's fee_amount
+    marketplace_fee_percent: s.marketplaceFeePercent ?? null,
+    marketplace_fee_amount: fromCents(c.marketplaceFeeCents),
     by_status: Object.fromEntries(
       SALE_STATUSES.map((st) => [
         st,
@@ -127,6 +132,15 @@ export function closeCsv(b: CloseBody, format: CsvFormat): string {
     b.net_amount,
     b.refunded_amount,
   ]);
+  if (b.marketplace_fee_percent !== null) {
+    push(
+      "total",
+      "marketplace_fee",
+      b.paid_count,
+      [b.marketplace_fee_amount],
+      `${b.marketplace_fee_percent}%`,
+    );
+  }
   for (const [k, v] of Object.entries(b.by_status)) push("status", k, v.count, [v.amount]);
   for (const [k, v] of Object.entries(b.by_method)) push("method", k, v.count, [v.amount]);
   for (const [k, v] of Object.entries(b.by_pos)) {
@@ -172,6 +186,15 @@ export function closeLines(b: CloseBody, storeName: string, w: TillWords): TillL
     ...plain(row(t("close.fees"), m(-b.fee_amount))),
     ...plain(row(t("close.net"), m(b.net_amount)), true),
     ...plain(row(t("amount.refunded"), m(-b.refunded_amount))),
+    // platform mode: the platform's share, apart from Mercado Pago's fees and not taken from net
+    ...(b.marketplace_fee_percent === null
+      ? []
+      : plain(
+          row(
+            t("close.marketplace_fee", { percent: b.marketplace_fee_percent }),
+            m(b.marketplace_fee_amount),
+          ),
+        )),
     ...section("close.by_status"),
   ];
   for (const [k, v] of Object.entries(b.by_status)) {

@@ -18,6 +18,7 @@ interface DayRow {
   refundedCents: bigint;
   currency: string | null;
   payments: unknown;
+  api: string;
   createdAt: Date;
 }
 
@@ -44,7 +45,7 @@ export function createCloseoutRepository(db: Db) {
         SELECT s.external_reference AS "externalReference", s.pos_id AS "posId", s.status,
                s.total_cents AS "totalCents", s.paid_cents AS "paidCents",
                s.refunded_cents AS "refundedCents", s.currency, s.payments,
-               s.created_at AS "createdAt"
+               s.mercadopago_api AS "api", s.created_at AS "createdAt"
           FROM sales s
          WHERE s.store_id = ${q.storeId} ${pos(q)}
            AND s.created_at >= ${q.start}::timestamptz AND s.created_at < ${q.end}::timestamptz
@@ -58,8 +59,16 @@ export function createCloseoutRepository(db: Db) {
         refundedCents: Number(r.refundedCents),
         currency: r.currency,
         payments: Array.isArray(r.payments) ? (r.payments as ObservedPayment[]) : [],
+        api: r.api,
         createdAt: r.createdAt,
       }));
+    },
+
+    /** The merchant a store belongs to (platform mode); null: the default merchant, or no store. */
+    async merchantOfStore(storeId: string): Promise<string | null> {
+      const rows = await db.$queryRaw<{ merchantId: string | null }[]>`
+        SELECT merchant_id::text AS "merchantId" FROM stores WHERE external_id = ${storeId}`;
+      return rows[0]?.merchantId ?? null;
     },
 
     /**

@@ -73,6 +73,19 @@ export const CloseSchema = z
     fee_amount: amount.meta({ description: "Mercado Pago's fees (fee_details), where given" }),
     net_amount: amount.meta({ description: "net_received_amount, before refunds" }),
     refunded_amount: amount,
+    marketplace_fee_percent: z
+      .number()
+      .nullable()
+      .meta({
+        description:
+          "platform mode: MP_MARKETPLACE_FEE_PERCENT when the store is a merchant's; null when the " +
+          "day takes no marketplace fee (not platform mode, no percent set, the default merchant's store)",
+      }),
+    marketplace_fee_amount: amount.meta({
+      description:
+        "the platform's marketplace fee: the percent of each paid Orders API sale as sent with its " +
+        "order (instore v2 sends none), summed; apart from Mercado Pago's fee_amount, not taken from net",
+    }),
     by_status: z.record(z.enum(SALE_STATUSES), z.object({ count: z.number().int(), amount })),
     by_method: z
       .record(z.string(), z.object({ count: z.number().int(), amount }))

@@ -11,6 +11,7 @@ import { siteProfile, type Locale, type SiteId } from "../sites.ts";
 import { localDayBounds } from "../stores/store-day.ts";
 import type { StoreDefaults } from "../stores/store.ts";
 import { closeOfDay } from "./close-of-day.ts";
+import { marketplaceFeeOfDay } from "./marketplace-fee.ts";
 import { closeCsv, closeLines, presentClose } from "./close.presenter.ts";
 import type { CloseoutRepository } from "./closeout.repository.ts";
 import { CloseQuerySchema, ReceiptQuerySchema } from "./closeout.schemas.ts";
@@ -37,6 +38,8 @@ export interface CloseoutDeps {
   repo: CloseoutRepository;
   site: SiteId;
   reconciliationOfDay?: ReconciliationOfDay;
+  /** platform mode's MP_MARKETPLACE_FEE_PERCENT: shown for the days of merchants' stores */
+  marketplaceFeePercent?: number;
 }
 
 type Kind = "json" | "text" | "pdf" | "csv";
@@ -120,11 +123,15 @@ export function createCloseoutRouter(deps: CloseoutDeps): Router {
     const timeZone = store?.timeZone ?? deps.stores.defaults.timeZone;
     const { start, end } = localDayBounds(q.date, timeZone);
     const day = { storeId: q.store_id, start, end, ...(q.pos_id ? { posId: q.pos_id } : {}) };
-    const [sales, disputed, reconciliation] = await Promise.all([
+    const [sales, disputed, reconciliation, merchantId] = await Promise.all([
       deps.repo.salesOfDay(day),
       deps.repo.disputesSince(day),
       reconciliationOfDay(q.store_id, q.date),
+      deps.marketplaceFeePercent === undefined
+        ? Promise.resolve(null)
+        : deps.repo.merchantOfStore(q.store_id),
     ]);
+    const fee = marketplaceFeeOfDay(deps.marketplaceFeePercent, merchantId, deps.site);
     const currencies = [...new Set(sales.map((s) => s.currency ?? siteCurrency))];
     if (currencies.length > 1) {
       // sums of two currencies mean nothing; a store sells in its site's one
@@ -135,7 +142,7 @@ export function createCloseoutRouter(deps: CloseoutDeps): Router {
     }
     const currency = currencies[0] ?? siteCurrency;
     const body = presentClose(
-      closeOfDay(sales, disputed, { start, end }),
+      closeOfDay(sales, disputed, { start, end }, fee?.ofSale),
       {
         storeId: q.store_id,
         storeName: store?.name ?? q.store_id,
@@ -145,6 +152,7 @@ export function createCloseoutRouter(deps: CloseoutDeps): Router {
         currency,
         start,
         end,
+        marketplaceFeePercent: fee?.percent ?? null,
       },
       reconciliation,
     );

@@ -277,6 +277,7 @@ export const en = {
   "close.gross": "Gross",
   "close.fees": "Mercado Pago fees",
   "close.net": "Net",
+  "close.marketplace_fee": "Platform fee ({percent}%)",
   "close.by_status": "By status",
   "close.by_method": "By payment method",
   "close.by_pos": "By POS",

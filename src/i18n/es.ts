@@ -283,6 +283,7 @@ export const es: Messages = {
   "close.gross": "Bruto",
   "close.fees": "Comisiones de Mercado Pago",
   "close.net": "Neto",
+  "close.marketplace_fee": "Comisión de la plataforma ({percent} %)",
   "close.by_status": "Por estado",
   "close.by_method": "Por medio de pago",
   "close.by_pos": "Por caja",

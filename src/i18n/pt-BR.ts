@@ -280,6 +280,7 @@ export const ptBR: Messages = {
   "close.gross": "Bruto",
   "close.fees": "Tarifas do Mercado Pago",
   "close.net": "Líquido",
+  "close.marketplace_fee": "Tarifa da plataforma ({percent}%)",
   "close.by_status": "Por status",
   "close.by_method": "Por meio de pagamento",
   "close.by_pos": "Por caixa",

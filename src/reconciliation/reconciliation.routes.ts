@@ -63,6 +63,10 @@ export function createReconciliationRouter(
         }
         throw err;
       });
+      // the store's merchant cannot be read at Mercado Pago: said in words, the day stays owed
+      if (!outcome.ran && outcome.reason === "merchant_not_connected") {
+        throw new AppError("merchant_not_connected", outcome.message);
+      }
       const view = presentReconciliation(await deps.repo.view(q.store_id, q.date));
       res.json({
         ...view,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { AppError } from "../errors.ts";
 import type { PaymentCalls } from "../mercadopago/payments.calls.ts";
 import type { PaymentSearchResult } from "../mercadopago/mercadopago.schemas.ts";
 import { centsFromApi } from "../money.ts";
@@ -27,9 +28,19 @@ export interface RunDeps {
   repo: ReconciliationRepository;
   /** the background client: its own limit on calls in flight, apart from the cashiers' */
   mp: Pick<PaymentCalls, "searchPayments">;
+  /**
+   * Platform mode: the client of the store's merchant (its token and user id), so a day's search
+   * reads that merchant's ledger; null is the default merchant (`mp`). Throws AppError
+   * `merchant_not_connected` when the merchant has no working token.
+   */
+  mpFor?(merchantId: string | null): Promise<Pick<PaymentCalls, "searchPayments">>;
   logger: Logger;
-  /** the zone of a store's day (its own, or the site's) and its Mercado Pago id */
-  storeOf(storeId: string): Promise<{ timeZone: string; mercadopagoId: string | null } | null>;
+  /** the zone of a store's day (its own, or the site's), its Mercado Pago id and its merchant */
+  storeOf(storeId: string): Promise<{
+    timeZone: string;
+    mercadopagoId: string | null;
+    merchantId?: string | null;
+  } | null>;
   /** a new discrepancy was recorded (the metric) */
   observe?(d: NewDiscrepancy, storeId: string): void;
   /** a sale was made due for a look (wakes the sweeper) */
@@ -52,7 +63,9 @@ export type RunOutcome =
       found: Discrepancy[];
       recorded: NewDiscrepancy[];
     }
-  | { ran: false; reason: "busy" | "unknown_store" | "lease_lost" };
+  | { ran: false; reason: "busy" | "unknown_store" | "lease_lost" }
+  /** the store's merchant has no working token: the day waits for it, in words */
+  | { ran: false; reason: "merchant_not_connected"; message: string };
 
 export function toLedgerPayment(p: PaymentSearchResult): LedgerPayment {
   return {
@@ -70,11 +83,17 @@ export function createReconciliationRun(deps: RunDeps) {
   const processId = deps.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
 
   /** Reads the ledger from the lease's offset to its end; false: the lease was lost. */
-  async function readLedger(lease: RunLease, begin: Date, end: Date, mercadopagoId: string | null) {
+  async function readLedger(
+    mp: Pick<PaymentCalls, "searchPayments">,
+    lease: RunLease,
+    begin: Date,
+    end: Date,
+    mercadopagoId: string | null,
+  ) {
     let offset = lease.nextOffset;
     let pages = 0;
     for (;;) {
-      const page = await deps.mp.searchPayments({
+      const page = await mp.searchPayments({
         begin,
         end,
         ...(mercadopagoId ? { storeId: mercadopagoId } : {}),
@@ -97,6 +116,21 @@ export function createReconciliationRun(deps: RunDeps) {
   async function run(storeId: string, day: string): Promise<RunOutcome> {
     const store = await deps.storeOf(storeId);
     if (!store) return { ran: false, reason: "unknown_store" };
+    // whose ledger: the store's merchant's, asked before the day is claimed so a merchant without
+    // a working token leaves the day unclaimed (owed, run again once it connects)
+    const merchantId = store.merchantId ?? null;
+    let mp = deps.mp;
+    if (deps.mpFor && merchantId !== null) {
+      try {
+        mp = await deps.mpFor(merchantId);
+      } catch (err) {
+        if (err instanceof AppError && err.code === "merchant_not_connected") {
+          log.warn({ storeId, day, merchantId }, `reconciliation waits: ${err.message}`);
+          return { ran: false, reason: "merchant_not_connected", message: err.message };
+        }
+        throw err;
+      }
+    }
     // one owner per attempt: a second attempt of this process is not the first one's lease
     const owner = `${processId}:${randomUUID().slice(0, 8)}`;
     const lease = await deps.repo.claim(storeId, day, owner, deps.leaseMs);
@@ -105,6 +139,7 @@ export function createReconciliationRun(deps: RunDeps) {
     try {
       // the search's end is inclusive: the day's last millisecond
       const pages = await readLedger(
+        mp,
         lease,
         start,
         new Date(end.getTime() - 1),

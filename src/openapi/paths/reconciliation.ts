@@ -70,8 +70,11 @@ export const RECONCILIATION_OPERATIONS: Operation[] = [
           },
         },
       },
-      ...errors([400, ...AUTHENTICATED, 404, 502], {
+      ...errors([400, ...AUTHENTICATED, 404, 409, 502], {
         404: "`not_found`: no such store",
+        409:
+          "`merchant_not_connected` (platform mode): the store's merchant has no working token; " +
+          "its day is run once it connects again",
       }),
     },
   },

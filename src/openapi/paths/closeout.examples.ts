@@ -42,6 +42,9 @@ export const CLOSE_EXAMPLE = {
   fee_amount: 0.68,
   net_amount: 16.32,
   refunded_amount: 4.5,
+  // a store of the default merchant (or no MP_MARKETPLACE_FEE_PERCENT): no platform fee
+  marketplace_fee_percent: null,
+  marketplace_fee_amount: 0,
   by_status: {
     pending: { count: 0, amount: 0 },
     paid: { count: 1, amount: 12 },

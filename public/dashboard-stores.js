@@ -2,6 +2,7 @@
 // store's times are in its own zone, and it says which zone and language it has.
 import { $, api, badge, el, explain, loadImage, say, saveBlob, signIn } from "./common.js";
 import { SITE, languageSelector, locale, money, onLocale, parts, t, time } from "./i18n.js";
+import { loadMerchants } from "./dashboard-merchants.js";
 
 function posCard(pos, store) {
   const id = encodeURIComponent(pos.external_id);
@@ -70,6 +71,8 @@ function settings(store) {
 }
 
 async function load() {
+  // platform mode: the merchants and their connections, beside the stores
+  void loadMerchants();
   try {
     const [stores, pos] = await Promise.all([api("/stores"), api("/pos")]);
     $("no-stores").hidden = stores.data.length > 0;

@@ -11,6 +11,7 @@ export const SITE = {
   defaultLocale: data.defaultLocale in MESSAGES ? data.defaultLocale : "en",
   timeZone: data.timeZone,
   formatting: JSON.parse(data.formatting || "{}"),
+  platform: data.platform === "true",
 };
 export const LOCALES = Object.keys(MESSAGES);
 

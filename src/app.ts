@@ -302,7 +302,14 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(createWebhooksOutRouter(w.repo, w.policy, guarded, w.wake, merchantExists));
   }
   // the dashboard and the customer display: pages and scripts; the data comes from the API
-  app.use(createPagesRouter({ stores: deps.stores, guard: guarded, site: deps.site ?? "MLA" }));
+  app.use(
+    createPagesRouter({
+      stores: deps.stores,
+      guard: guarded,
+      site: deps.site ?? "MLA",
+      platform: deps.merchants !== undefined,
+    }),
+  );
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -12,7 +12,7 @@ import { createMerchantsRepository } from "../src/merchants/merchants.repository
 import { createMerchantsService } from "../src/merchants/merchants.service.ts";
 import { createOAuthClient } from "../src/mercadopago/oauth.calls.ts";
 import { launchChromium, watchPage } from "./browser.ts";
-import { auth, buildHarness, createTestDb, type Harness, type TestDb } from "./helpers.ts";
+import { API_KEY, auth, buildHarness, createTestDb, type Harness, type TestDb } from "./helpers.ts";
 
 // A seller in a real browser: opens the connect_url, approves on the simulator's authorization
 // page, and comes back to the service's callback, which connects the merchant.
@@ -25,6 +25,8 @@ let h: Harness;
 let sim: SimulatorServer;
 let service: Server;
 let browser: Browser;
+let serviceUrl: string;
+let repo: ReturnType<typeof createMerchantsRepository>;
 
 beforeAll(async () => {
   nock.enableNetConnect(/127\.0\.0\.1/);
@@ -39,9 +41,9 @@ beforeAll(async () => {
   const behind: { app?: Harness["app"] } = {};
   service = createServer((req, res) => behind.app!(req, res));
   await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
-  const serviceUrl = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+  serviceUrl = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
   const merchants = createMerchantsService({
-    repo: createMerchantsRepository(db.prisma),
+    repo: (repo = createMerchantsRepository(db.prisma)),
     box: createMerchantTokenBox({ current: randomBytes(32) }),
     oauth: createOAuthClient({
       baseUrl: sim.baseUrl,
@@ -94,4 +96,49 @@ describe("the OAuth connection in a browser", () => {
     // the reload's 400 is expected; the simulator's own server has no icon to give
     expect(problems.filter((p) => !/status of 400|\/favicon\.ico$/.test(p))).toEqual([]);
   });
+});
+
+describe("the merchants on the dashboard", () => {
+  it("a merchant revoked mid-day shows disconnected; Connect again leads to the authorization page and back connected", async () => {
+    const created = await request(h.app).post("/merchants").set(auth).send({ name: "Kiosco Sur" });
+    // connected once (through the callback, as a seller would), then its grant gone mid-day
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    watchPage(page, "dashboard-merchants", problems);
+    await page.goto(created.body.connect_url as string);
+    await page.click('button[data-user-id="700000002"]');
+    await page.waitForURL(/\/oauth\/callback\?/);
+    expect(
+      await repo.markDisconnected(created.body.id as string, "the seller revoked the access"),
+    ).toBe(true);
+
+    await page.goto(`${serviceUrl}/dashboard/stores`);
+    await page.fill("#signin-key", API_KEY);
+    await page.press("#signin-key", "Enter");
+    const row = page.locator(`tr[data-merchant="${created.body.id as string}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute("data-status")).toBe("disconnected");
+    expect(await row.locator(".merchant-status").textContent()).toMatch(
+      /^Disconnected · the seller revoked the access$/,
+    );
+    const again = row.locator("button[data-connect]");
+    expect(await again.textContent()).toBe("Connect again");
+
+    await again.click();
+    await page.waitForURL(/\/authorization\?/);
+    await page.click('button[data-user-id="700000002"]');
+    await page.waitForURL(/\/oauth\/callback\?/);
+    expect(
+      (
+        await request(h.app)
+          .get(`/merchants/${created.body.id as string}`)
+          .set(auth)
+      ).body.status,
+    ).toBe("connected");
+    await page.goto(`${serviceUrl}/dashboard/stores`);
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 5000 }).toBe("connected");
+    expect(await row.locator("button[data-connect]").count()).toBe(0);
+    await page.close();
+    expect(problems.filter((p) => !/\/favicon\.ico$/.test(p))).toEqual([]);
+  }, 30_000);
 });

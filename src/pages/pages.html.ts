@@ -30,6 +30,8 @@ export interface PageSite {
   formatting: Record<string, string>;
   defaultLocale: Locale;
   timeZone: string;
+  /** platform mode: the stores page lists the merchants (GET /merchants is served) */
+  platform?: boolean;
 }
 
 function siteAttributes(site: PageSite): string {
@@ -40,6 +42,7 @@ function siteAttributes(site: PageSite): string {
     `data-formatting="${escapeHtml(JSON.stringify(site.formatting))}"`,
     `data-default-locale="${escapeHtml(site.defaultLocale)}"`,
     `data-time-zone="${escapeHtml(site.timeZone)}"`,
+    `data-platform="${site.platform ? "true" : "false"}"`,
   ].join(" ");
 }
 
@@ -198,6 +201,11 @@ function stores(locale: Locale): string {
   <p id="message" role="status"></p>
   <div id="stores"></div>
   ${tag("p", "stores.none", 'id="no-stores" class="muted" hidden')}
+</section>
+<section class="card" id="merchants-card" hidden>
+  ${tag("h2", "merchants.title")}
+  ${tag("p", "merchants.hint", 'class="muted"')}
+  <table><tbody id="merchants"></tbody></table>
 </section>
 <section class="card forms">
   <form id="new-store">

@@ -50,6 +50,8 @@ export function createPagesRouter(deps: {
   guard: RequestHandler[];
   /** the site the service runs as: the currency and country of the pages' amounts and dates */
   site: SiteId;
+  /** platform mode (the merchants routes are served) */
+  platform?: boolean;
 }): Router {
   const router = Router();
   if (!existsSync(PUBLIC_DIR)) {
@@ -65,6 +67,7 @@ export function createPagesRouter(deps: {
     formatting: Object.fromEntries(LOCALES.map((l) => [l, formattingLocale(l, deps.site)])),
     defaultLocale: defaults.locale,
     timeZone: defaults.timeZone,
+    platform: deps.platform ?? false,
   };
 
   // the catalogue as a module the pages' scripts import: the same words as the server's

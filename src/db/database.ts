@@ -110,12 +110,15 @@ const MAX_NAMED_STATEMENTS = 256;
  * only the first few hundred distinct texts get one; the adapter hands the name to pg, where
  * `undefined` means an unnamed statement.
  */
-export function statementNames(limit = MAX_NAMED_STATEMENTS): (query: { sql: string }) => string {
+export function statementNames(
+  limit = MAX_NAMED_STATEMENTS,
+  prefix = "prisma_",
+): (query: { sql: string }) => string {
   const names = new Map<string, string>();
   return (query) => {
     let name = names.get(query.sql);
     if (name === undefined && names.size < limit) {
-      name = `prisma_${names.size}`;
+      name = `${prefix}${names.size}`;
       names.set(query.sql, name);
     }
     return name as string;
@@ -158,9 +161,30 @@ export function createPool(
 export interface DirectPg {
   pool: pg.Pool;
   named: boolean;
+  /**
+   * The prepared statement's name for a text sent through the pool (undefined: unnamed). Its
+   * own prefix: Prisma names its statements on the same connections.
+   */
+  nameOf(text: string): string | undefined;
 }
 
 const directPools = new WeakMap<Db, DirectPg>();
+
+/**
+ * The rows of one statement sent through pg itself, prepared once per connection where names
+ * may be given; `q` is a Prisma.sql (its text has $n placeholders) or the like.
+ */
+export async function directRows<R>(
+  direct: DirectPg,
+  q: { text: string; values: unknown[] },
+): Promise<R[]> {
+  const { rows } = await direct.pool.query({
+    name: direct.nameOf(q.text),
+    text: q.text,
+    values: q.values,
+  });
+  return rows as R[];
+}
 
 /** The pool of a client made by createPrisma; only repositories use it. */
 export function directPg(db: Db): DirectPg {
@@ -192,7 +216,12 @@ export function createPrisma(
     ),
   });
   pools.set(prisma, pool);
-  directPools.set(prisma, { pool, named });
+  const direct = statementNames(MAX_NAMED_STATEMENTS, "direct_");
+  directPools.set(prisma, {
+    pool,
+    named,
+    nameOf: (text) => (named ? direct({ sql: text }) : undefined),
+  });
   return prisma;
 }
 

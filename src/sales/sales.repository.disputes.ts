@@ -1,10 +1,9 @@
-import type { Db } from "../db/database.ts";
+import { directPg, directRows, type Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { ObservedPayment } from "../mercadopago/upstream.ts";
-import type { Sale as SaleRow } from "../generated/prisma/client.ts";
 import { fromCents } from "./money.ts";
 import type { SaleDispute, Sale, SaleEventSource } from "./sale.ts";
-import { saleColumns, toSale } from "./sale-rows.ts";
+import { saleColumns, toSale, type PgSaleRow } from "./sale-rows.ts";
 
 /**
  * A dispute on a paid sale: the column and its `disputed` history row in one statement, so the
@@ -12,6 +11,9 @@ import { saleColumns, toSale } from "./sale-rows.ts";
  * the same transaction as the change it announces.
  */
 export function createSalesDisputes(db: Db) {
+  // recordPayments runs for every settled sale: through pg itself, as the sales writes are
+  const direct = directPg(db);
+  const saleRows = (q: Prisma.Sql) => directRows<PgSaleRow>(direct, q);
   /**
    * Records the sale's dispute if it is paid and has none, with its payments as the read that
    * paid it now shows them (null: left as they are); null when nothing was written.
@@ -36,7 +38,7 @@ export function createSalesDisputes(db: Db) {
       payment_id: dispute.paymentId,
       ...(dispute.chargebackId ? { chargeback_id: dispute.chargebackId } : {}),
     };
-    const rows = await db.$queryRaw<SaleRow[]>`
+    const rows = await saleRows(Prisma.sql`
       WITH moved AS (
         UPDATE sales SET ${Prisma.join(set, ", ")}
          WHERE id = ${saleId}::uuid AND status = 'paid' AND dispute IS NULL
@@ -48,7 +50,7 @@ export function createSalesDisputes(db: Db) {
                ${at}
           FROM moved
       )
-      SELECT ${saleColumns("moved")} FROM moved`;
+      SELECT ${saleColumns("moved")} FROM moved`);
     const row = rows[0];
     return row ? toSale(row) : null;
   }
@@ -63,20 +65,20 @@ export function createSalesDisputes(db: Db) {
     dispute: SaleDispute,
     at: Date,
   ): Promise<Sale | null> {
-    const rows = await db.$queryRaw<SaleRow[]>`
+    const rows = await saleRows(Prisma.sql`
       UPDATE sales SET dispute = ${JSON.stringify(dispute)}::jsonb, updated_at = ${at}
        WHERE id = ${saleId}::uuid AND dispute->>'paymentId' = ${dispute.paymentId}
-      RETURNING ${saleColumns("sales")}`;
+      RETURNING ${saleColumns("sales")}`);
     const row = rows[0];
     return row ? toSale(row) : null;
   }
 
   /** Keeps a paid sale's payments as read again with their details (after it became paid). */
   async function recordPayments(saleId: string, payments: ObservedPayment[]): Promise<Sale | null> {
-    const rows = await db.$queryRaw<SaleRow[]>`
+    const rows = await saleRows(Prisma.sql`
       UPDATE sales SET payments = ${JSON.stringify(payments)}::jsonb
        WHERE id = ${saleId}::uuid AND status IN ('paid', 'refunded')
-      RETURNING ${saleColumns("sales")}`;
+      RETURNING ${saleColumns("sales")}`);
     const row = rows[0];
     return row ? toSale(row) : null;
   }

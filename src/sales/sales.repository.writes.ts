@@ -1,6 +1,5 @@
-import { directPg, type Db } from "../db/database.ts";
+import { directPg, directRows, type Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
-import type { Sale as SaleRow } from "../generated/prisma/client.ts";
 import type { MercadoPagoApi, Publication, UpstreamObservation } from "../mercadopago/upstream.ts";
 import type { CreateFailure, OrderState, Sale, SaleEventSource } from "./sale.ts";
 import { sourcesOf, type SaleStatus } from "./sale-status.ts";
@@ -97,12 +96,9 @@ function observationSet(o: UpstreamObservation): Prisma.Sql[] {
   ];
 }
 
+/** Postgres's unique_violation, as pg reports it. */
 function isUniqueViolation(err: unknown): boolean {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (err.code === "P2002") return true;
-  // a raw query reports the driver's error instead
-  const cause = (err.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
-  return err.code === "P2010" && cause?.kind === "UniqueConstraintViolation";
+  return err instanceof Error && (err as { code?: unknown }).code === "23505";
 }
 
 /** Told of every status written with its sale_events row (metrics); optional. */
@@ -126,6 +122,13 @@ export function createSalesWrites(
 ) {
   const direct = directPg(db);
   /**
+   * Every write of a sale's row goes through pg itself: through Prisma's raw queries each costs
+   * several times the statement (its query interpreter, the adapter's result mapping), and these
+   * run on every POST /sales and every settled sale. The texts are Prisma.sql's, with $n
+   * placeholders, each prepared once per connection; the rows come back as PgSaleRow.
+   */
+  const saleRows = <R = PgSaleRow>(q: Prisma.Sql) => directRows<R>(direct, q);
+  /**
    * Stores a new pending sale, its order being published, and its `create` event in one
    * statement (so no transaction holds a connection across round trips); the database enforces
    * one pending per POS. `nextCheckAt` is the publication lease: if the request that publishes
@@ -135,7 +138,7 @@ export function createSalesWrites(
     // timestamps come from here, as Prisma's defaults do, not from the database's clock
     const now = new Date();
     try {
-      const rows = await db.$queryRaw<SaleRow[]>`
+      const rows = await saleRows(Prisma.sql`
         WITH sale AS (
           INSERT INTO sales (external_reference, store_id, pos_id, title, description, items,
                              taxes, total_cents, status, order_state, request_hash, expires_at,
@@ -153,7 +156,7 @@ export function createSalesWrites(
           INSERT INTO sale_events (sale_id, from_status, to_status, source, at)
           SELECT id, NULL, 'pending', 'create', ${now} FROM sale
         )
-        SELECT ${saleColumns("sale")} FROM sale`;
+        SELECT ${saleColumns("sale")} FROM sale`);
       const row = rows[0];
       if (!row) {
         // the reference is taken: a replay (or a clash), told apart by the caller
@@ -194,7 +197,7 @@ export function createSalesWrites(
     // an Orders API order id is no merchant order id: the event names it in its detail
     const detail = o?.api === "orders" ? { ...t.detail, order_id: o.id } : t.detail;
     if (t.to === "cancelled") set.push(Prisma.sql`cancelled_at = ${t.at}`);
-    const rows = await db.$queryRaw<(SaleRow & { fromStatus: string })[]>`
+    const rows = await saleRows<PgSaleRow & { fromStatus: string }>(Prisma.sql`
       WITH cur AS (
         SELECT id, status FROM sales WHERE id = ${saleId}::uuid FOR UPDATE
       ), moved AS (
@@ -209,7 +212,7 @@ export function createSalesWrites(
                ${detail ? JSON.stringify(detail) : null}::jsonb, ${new Date()}
           FROM moved
       )
-      SELECT ${saleColumns("moved")}, moved.from_status AS "fromStatus" FROM moved`;
+      SELECT ${saleColumns("moved")}, moved.from_status AS "fromStatus" FROM moved`);
     const row = rows[0];
     if (!row) return null;
     const sale = toSale(row);
@@ -222,10 +225,10 @@ export function createSalesWrites(
    * the sale is no longer pending.
    */
   async function observe(saleId: string, o: UpstreamObservation): Promise<Sale | null> {
-    const rows = await db.$queryRaw<SaleRow[]>`
+    const rows = await saleRows(Prisma.sql`
       UPDATE sales SET ${Prisma.join(observationSet(o), ", ")}
        WHERE id = ${saleId}::uuid AND status = 'pending'
-      RETURNING ${saleColumns("sales")}`;
+      RETURNING ${saleColumns("sales")}`);
     const row = rows[0];
     return row ? toSale(row) : null;
   }
@@ -239,7 +242,7 @@ export function createSalesWrites(
     o: UpstreamObservation,
     at: Date,
   ): Promise<Sale | null> {
-    const rows = await db.$queryRaw<SaleRow[]>`
+    const rows = await saleRows(Prisma.sql`
       UPDATE sales SET
         refunded_cents = GREATEST(refunded_cents, ${BigInt(o.refundedCents)}),
         paid_cents = GREATEST(paid_cents, ${BigInt(o.paidCents)}),
@@ -248,18 +251,18 @@ export function createSalesWrites(
         updated_at = ${at}
        WHERE id = ${saleId}::uuid AND status IN ('paid', 'refunded')
          AND ${paidByResource(o)}
-      RETURNING ${saleColumns("sales")}`;
+      RETURNING ${saleColumns("sales")}`);
     const row = rows[0];
     return row ? toSale(row) : null;
   }
 
   /** Keeps what the Orders API's create answered: the order's and its payment's ids, QR text. */
   async function recordOrder(saleId: string, p: Publication): Promise<Sale | null> {
-    const rows = await db.$queryRaw<SaleRow[]>`
+    const rows = await saleRows(Prisma.sql`
       UPDATE sales SET order_id = ${p.orderId}, order_payment_id = ${p.paymentId},
                        qr_data = ${p.qrData}
        WHERE id = ${saleId}::uuid
-      RETURNING ${saleColumns("sales")}`;
+      RETURNING ${saleColumns("sales")}`);
     const row = rows[0];
     return row ? toSale(row) : null;
   }
@@ -269,11 +272,11 @@ export function createSalesWrites(
    * saw confirmed, before the merchant order shows them); null when nothing changed.
    */
   async function raiseRefunded(saleId: string, cents: number, at: Date): Promise<Sale | null> {
-    const rows = await db.$queryRaw<SaleRow[]>`
+    const rows = await saleRows(Prisma.sql`
       UPDATE sales SET refunded_cents = ${BigInt(cents)}, updated_at = ${at}
        WHERE id = ${saleId}::uuid AND status IN ('paid', 'refunded')
          AND refunded_cents < ${BigInt(cents)}
-      RETURNING ${saleColumns("sales")}`;
+      RETURNING ${saleColumns("sales")}`);
     const row = rows[0];
     return row ? toSale(row) : null;
   }
@@ -290,13 +293,11 @@ export function createSalesWrites(
     ];
     if (c.pendingOnly) where.push(Prisma.sql`status = 'pending'`);
     if (c.lease) where.push(Prisma.sql`next_check_at = ${c.lease}::timestamptz`);
-    // every POST /sales marks its order published: sent through pg itself, as the hot reads are
     const q = Prisma.sql`
       UPDATE sales SET ${Prisma.join(set, ", ")}
        WHERE ${Prisma.join(where, " AND ")}
       RETURNING ${saleColumns("sales")}`;
-    const { rows } = await direct.pool.query<PgSaleRow>({ text: q.text, values: q.values });
-    const row = rows[0];
+    const [row] = await saleRows(q);
     return row ? toSale(row) : null;
   }
 

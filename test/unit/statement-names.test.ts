@@ -18,4 +18,11 @@ describe("statementNames", () => {
     expect(name({ sql: "q3" })).toBeUndefined();
     expect(name({ sql: "q1" })).toBe(first);
   });
+
+  it("gives names with another prefix apart from Prisma's, for the statements sent through pg", () => {
+    const prisma = statementNames();
+    const direct = statementNames(256, "direct_");
+    expect(direct({ sql: "SELECT 1" })).toBe("direct_0");
+    expect(prisma({ sql: "SELECT 2" })).toBe("prisma_0");
+  });
 });

@@ -5,6 +5,7 @@ import { createKeyring, findActor, identify, permit, requireActor } from "./auth
 import { loadMerchantScope, platformWide } from "./scope.ts";
 import { allowOrigins } from "./cors.ts";
 import { AppError, DATABASE_RETRY_AFTER_S, errorHandler, notFoundHandler } from "./errors.ts";
+import { enteredUnder as routed } from "./entered-under.ts";
 import { createLiveRouter } from "./live/live.routes.ts";
 import type { Metrics } from "./metrics/metrics.ts";
 import { createMetricsRouter } from "./metrics/metrics.routes.ts";
@@ -146,7 +147,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.config.corsOrigins?.length) app.use(allowOrigins(deps.config.corsOrigins));
   if (deps.metrics) {
     // before the request histogram: scrapes are not API traffic
-    app.use(createMetricsRouter(deps.metrics, deps.metricsToken));
+    app.use(routed(createMetricsRouter(deps.metrics, deps.metricsToken)));
     app.use(deps.metrics.observeRequests);
   }
 
@@ -180,24 +181,26 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // the OpenAPI document and its viewer: public, no key
-  app.use(createDocsRouter());
+  app.use(routed(createDocsRouter()));
 
   const limiter = deps.config.rateLimitPerMinute
     ? apiRateLimit(deps.config.rateLimitPerMinute)
     : null;
   if (limiter) app.use("/webhooks", limiter);
   app.use(
-    createWebhooksRouter({
-      record: deps.recordNotification,
-      webhookSecret: deps.config.webhookSecret,
-      previousWebhookSecrets: deps.config.previousWebhookSecrets,
-      signingSecrets: deps.config.webhookSigningSecrets,
-      onDeliveryWithoutSecret: deps.onNotificationWithoutSecret,
-      isOwnPendingOrder: deps.isOwnPendingOrder,
-      merchantOfSeller: deps.merchantOfSeller,
-      onSignatureMismatchReread: deps.onSignatureMismatchReread,
-      logger: deps.logger,
-    }),
+    routed(
+      createWebhooksRouter({
+        record: deps.recordNotification,
+        webhookSecret: deps.config.webhookSecret,
+        previousWebhookSecrets: deps.config.previousWebhookSecrets,
+        signingSecrets: deps.config.webhookSigningSecrets,
+        onDeliveryWithoutSecret: deps.onNotificationWithoutSecret,
+        isOwnPendingOrder: deps.isOwnPendingOrder,
+        merchantOfSeller: deps.merchantOfSeller,
+        onSignatureMismatchReread: deps.onSignatureMismatchReread,
+        logger: deps.logger,
+      }),
+    ),
   );
 
   // Who is calling, then the limit, then the verdict. Bodies are read by the routes that take
@@ -245,47 +248,53 @@ export function createApp(deps: AppDeps): express.Express {
     const stores = deps.stores;
     // a store's day (date=) is in its time_zone; without the stores, in UTC
     const timeZoneOf = async (id: string) => (stores ? stores.timeZoneOf(id) : "UTC");
-    app.use(createSalesListRouter(deps.salesList, timeZoneOf));
+    app.use(routed(createSalesListRouter(deps.salesList, timeZoneOf)));
   }
   if (deps.live) {
     app.use(
-      createLiveRouter({
-        sales: deps.sales,
-        live: deps.live,
-        refunds: refundHistory,
-        notifications: deps.saleNotifications,
-      }),
+      routed(
+        createLiveRouter({
+          sales: deps.sales,
+          live: deps.live,
+          refunds: refundHistory,
+          notifications: deps.saleNotifications,
+        }),
+      ),
     );
   }
   if (deps.closeout && deps.stores) {
     // before the sales routes: /sales/close is no sale, /orders/:ref/receipt no other route's
     const stores = deps.stores;
     app.use(
-      createCloseoutRouter({
-        sales: deps.sales,
-        refunds: refundHistory,
-        stores: {
-          defaults: stores.defaults,
-          findStore: (id) => stores.findStore(id),
-          findPos: (id) => stores.findPos(id),
-        },
-        repo: deps.closeout,
-        site: deps.site ?? "MLA",
-        reconciliationOfDay: deps.reconciliationOfDay,
-        ...(deps.marketplaceFeePercent !== undefined
-          ? { marketplaceFeePercent: deps.marketplaceFeePercent }
-          : {}),
-      }),
+      routed(
+        createCloseoutRouter({
+          sales: deps.sales,
+          refunds: refundHistory,
+          stores: {
+            defaults: stores.defaults,
+            findStore: (id) => stores.findStore(id),
+            findPos: (id) => stores.findPos(id),
+          },
+          repo: deps.closeout,
+          site: deps.site ?? "MLA",
+          reconciliationOfDay: deps.reconciliationOfDay,
+          ...(deps.marketplaceFeePercent !== undefined
+            ? { marketplaceFeePercent: deps.marketplaceFeePercent }
+            : {}),
+        }),
+      ),
     );
   }
-  app.use(createPosSaleRouter(deps.sales));
-  app.use(createSalesRouter(deps.sales, refundHistory, deps.saleNotifications));
-  app.use(createSaleQrRouter(deps.sales));
-  if (deps.refunds) app.use(createRefundsRouter(deps.refunds, deps.sales));
-  if (deps.stores) app.use(createStoresRouter(deps.stores, guarded));
-  if (deps.reconciliation) app.use(createReconciliationRouter(deps.reconciliation, guarded));
+  app.use(routed(createPosSaleRouter(deps.sales)));
+  app.use(routed(createSalesRouter(deps.sales, refundHistory, deps.saleNotifications)));
+  app.use(routed(createSaleQrRouter(deps.sales)));
+  if (deps.refunds) app.use(routed(createRefundsRouter(deps.refunds, deps.sales)));
+  if (deps.stores) app.use(routed(createStoresRouter(deps.stores, guarded)));
+  if (deps.reconciliation)
+    app.use(routed(createReconciliationRouter(deps.reconciliation, guarded)));
   const merchants = deps.merchants;
-  if (merchants) app.use(createMerchantsRouter(merchants, guarded, limiter ? [limiter] : []));
+  if (merchants)
+    app.use(routed(createMerchantsRouter(merchants, guarded, limiter ? [limiter] : [])));
   if (deps.webhooksOut) {
     const w = deps.webhooksOut;
     // an endpoint's merchant must exist; without platform mode no endpoint has one
@@ -299,16 +308,18 @@ export function createApp(deps: AppDeps): express.Express {
             throw err;
           },
         ));
-    app.use(createWebhooksOutRouter(w.repo, w.policy, guarded, w.wake, merchantExists));
+    app.use(routed(createWebhooksOutRouter(w.repo, w.policy, guarded, w.wake, merchantExists)));
   }
   // the dashboard and the customer display: pages and scripts; the data comes from the API
   app.use(
-    createPagesRouter({
-      stores: deps.stores,
-      guard: guarded,
-      site: deps.site ?? "MLA",
-      platform: deps.merchants !== undefined,
-    }),
+    routed(
+      createPagesRouter({
+        stores: deps.stores,
+        guard: guarded,
+        site: deps.site ?? "MLA",
+        platform: deps.merchants !== undefined,
+      }),
+    ),
   );
 
   app.use(notFoundHandler);

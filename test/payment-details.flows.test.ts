@@ -118,6 +118,30 @@ describe("instore v2 against the simulator: details, in process, chargebacks", (
     });
   });
 
+  it("a sale the reconciler finds paid gets its payment's details with the move, read once", async () => {
+    const body = await newSale();
+    sim.sim.notifier.setControls({ drop: true });
+    const { payment } = sim.sim.pay(body.pos_id, { status: "approved", method: "master" });
+    await sim.sim.notifier.idle();
+    expect((await get(body.external_reference)).body.status).toBe("pending");
+    await db.prisma.$executeRaw`UPDATE sales SET next_check_at = now()
+                                 WHERE external_reference = ${body.external_reference}`;
+    await h.sweeper.runOnce();
+    const sale = (await get(body.external_reference)).body;
+    expect(sale.status).toBe("paid");
+    expect(sale.payments).toHaveLength(1);
+    expect(sale.payments[0]).toMatchObject({
+      id: payment.id,
+      method: "master",
+      net_amount: payment.transaction_details.net_received_amount,
+    });
+    expect(sale.payments[0].fee_amount).toBeGreaterThan(0);
+    const reads = sim.sim.requests.filter(
+      (r) => r.method === "GET" && r.path === `/v1/payments/${payment.id}`,
+    );
+    expect(reads).toHaveLength(1);
+  });
+
   it("a payment in process: payment_in_process while pending, false once approved", async () => {
     const body = await newSale();
     const { payment } = sim.sim.pay(body.pos_id, { status: "in_process", method: "master" });

@@ -122,7 +122,7 @@ export function createSaleReconciling(
       sale,
       await upstream.read(sale),
       expiring ? "expiry" : "reconcile",
-      { upstreamEnds: !expiring },
+      { upstreamEnds: !expiring, detailsFirst: true },
     );
     if (!expiring || settled.status !== "pending") return settled;
     const now = deps.now();

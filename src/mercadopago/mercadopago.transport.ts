@@ -47,6 +47,15 @@ export interface MercadoPagoClientOptions {
   observe?: (http: AxiosInstance) => void;
 }
 
+/**
+ * Whether the environment names an HTTP proxy (HTTPS_PROXY, http_proxy, ALL_PROXY, npm's
+ * npm_config_proxy ...; NO_PROXY alone names none). axios looks the variables up again on
+ * every call; with none set, the client is told once that there is no proxy.
+ */
+export function proxyInEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Object.keys(env).some((k) => /proxy$/i.test(k) && !/^no_proxy$/i.test(k) && !!env[k]);
+}
+
 const MAX_RETRY_AFTER_MS = 2_000; // the cashier is waiting: a longer Retry-After fails the call
 
 /** An answer read through its schema; one that does not fit is unreadable, so unavailable. */
@@ -93,6 +102,8 @@ export function createTransport(opts: MercadoPagoClientOptions) {
     // statuses are judged here, not by axios, so 404 can mean "none" where it does
     validateStatus: () => true,
     maxRedirects: 0,
+    // undefined: axios's own reading of the proxy variables, call by call
+    ...(proxyInEnvironment() ? {} : { proxy: false as const }),
   });
   opts.observe?.(http);
   const limit = createLimiter(opts.maxConcurrency ?? 32);

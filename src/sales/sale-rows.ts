@@ -117,7 +117,19 @@ export function saleColumns(table: string): Prisma.Sql {
   return Prisma.raw(saleColumnList(table));
 }
 
+/** Each table alias's column list, built once: the hot statements ask for it on every call. */
+const columnLists = new Map<string, string>();
+
 export function saleColumnList(table: string): string {
+  let list = columnLists.get(table);
+  if (list === undefined) {
+    list = buildColumnList(table);
+    columnLists.set(table, list);
+  }
+  return list;
+}
+
+function buildColumnList(table: string): string {
   const fields = Object.entries({
     id: "id",
     externalReference: "external_reference",

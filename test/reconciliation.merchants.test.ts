@@ -18,6 +18,7 @@ import {
   type Harness,
   type TestDb,
 } from "./helpers.ts";
+import { connectedMerchant } from "./merchant-helpers.ts";
 
 // Platform mode: each store's day is searched at Mercado Pago with its own merchant's token, not
 // the platform's; a merchant without a working token has its day wait, in words, while the
@@ -74,15 +75,8 @@ async function storeOf(merchantId: string | null, storeId: string, mercadopagoId
 }
 
 /** A merchant connected with its own token, and a store of its own. */
-async function connectedMerchant(userId: string, storeId: string, mercadopagoId: string) {
-  const token = `APP_USR-${userId}-${randomBytes(12).toString("hex")}`;
-  const m = await repo.create(`merchant ${userId}`);
-  const sealed = box.seal(m.id, {
-    accessToken: token,
-    refreshToken: `TG-${userId}`,
-    expiresAt: new Date(Date.now() + 100 * 86_400_000),
-  });
-  await repo.connect(m.id, { ...sealed, mercadopagoUserId: userId, site: "MLA" }, new Date());
+async function merchantWithStore(userId: string, storeId: string, mercadopagoId: string) {
+  const { merchant: m, token } = await connectedMerchant({ box, repo }, userId);
   await storeOf(m.id, storeId, mercadopagoId);
   return { id: m.id, token, storeId, mercadopagoId };
 }
@@ -105,8 +99,8 @@ const run = (store: string, date = today()) =>
 
 describe("reconciliation per merchant (platform mode)", () => {
   it("each merchant's store is searched with that merchant's own token; the default merchant's with the platform's", async () => {
-    const a = await connectedMerchant("700000001", "RMA", "9001");
-    const b = await connectedMerchant("700000002", "RMB", "9002");
+    const a = await merchantWithStore("700000001", "RMA", "9001");
+    const b = await merchantWithStore("700000002", "RMB", "9002");
     await storeOf(null, "RMOWN", "9003");
     const searchA = expectSearch(a.token, a.mercadopagoId);
     const ra = await run(a.storeId);
@@ -133,7 +127,7 @@ describe("reconciliation per merchant (platform mode)", () => {
   });
 
   it("the nightly job: a store whose merchant cannot be read waits, the other merchants' days run", async () => {
-    const c = await connectedMerchant("700000005", "RMC", "9005");
+    const c = await merchantWithStore("700000005", "RMC", "9005");
     const m = await repo.create("gone");
     await storeOf(m.id, "RMGONE", "9006");
     // every store's owed day: each connected merchant's with its own token, the gone one never
@@ -160,7 +154,7 @@ describe("reconciliation per merchant (platform mode)", () => {
   });
 
   it("a search answered 401 (the seller revoked the grant) marks the merchant disconnected; its next run says so", async () => {
-    const d = await connectedMerchant("700000007", "RMD", "9007");
+    const d = await merchantWithStore("700000007", "RMD", "9007");
     expectSearch(d.token, d.mercadopagoId, 401);
     // the second look at the refused token (src/merchants/token-refusals.ts)
     nock(MP_BASE, { reqheaders: { authorization: `Bearer ${d.token}` } })

@@ -1,3 +1,4 @@
+import { directPg, directRows, type Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Sale as SaleRow, SaleEvent as SaleEventRow } from "../generated/prisma/client.ts";
 import { isMercadoPagoApi, type MercadoPagoApi } from "../mercadopago/upstream.ts";
@@ -48,6 +49,16 @@ export type PgSaleRow = Omit<
   paidCents: string;
   refundedCents: string;
 };
+
+/**
+ * The sale rows of one statement sent through pg itself (see directPg): the writes of a sale on
+ * every POST /sales and every settled sale skip Prisma's query interpreter and result mapping.
+ * The statements are Prisma.sql texts, with $n placeholders, prepared once per connection.
+ */
+export function saleRowsOf(db: Db) {
+  const direct = directPg(db);
+  return <R = PgSaleRow>(q: Prisma.Sql) => directRows<R>(direct, q);
+}
 
 export function toSale(row: SaleRow | PgSaleRow): Sale {
   return {

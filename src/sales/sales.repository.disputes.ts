@@ -1,9 +1,9 @@
-import { directPg, directRows, type Db } from "../db/database.ts";
+import type { Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { ObservedPayment } from "../mercadopago/upstream.ts";
 import { fromCents } from "./money.ts";
 import type { SaleDispute, Sale, SaleEventSource } from "./sale.ts";
-import { saleColumns, toSale, type PgSaleRow } from "./sale-rows.ts";
+import { saleColumns, saleRowsOf, toSale } from "./sale-rows.ts";
 
 /**
  * A dispute on a paid sale: the column and its `disputed` history row in one statement, so the
@@ -12,8 +12,7 @@ import { saleColumns, toSale, type PgSaleRow } from "./sale-rows.ts";
  */
 export function createSalesDisputes(db: Db) {
   // recordPayments runs for every settled sale: through pg itself, as the sales writes are
-  const direct = directPg(db);
-  const saleRows = (q: Prisma.Sql) => directRows<PgSaleRow>(direct, q);
+  const saleRows = saleRowsOf(db);
   /**
    * Records the sale's dispute if it is paid and has none, with its payments as the read that
    * paid it now shows them (null: left as they are); null when nothing was written.

@@ -1,9 +1,9 @@
-import { directPg, directRows, type Db } from "../db/database.ts";
+import type { Db } from "../db/database.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { MercadoPagoApi, Publication, UpstreamObservation } from "../mercadopago/upstream.ts";
 import type { CreateFailure, OrderState, Sale, SaleEventSource } from "./sale.ts";
 import { sourcesOf, type SaleStatus } from "./sale-status.ts";
-import { saleColumns, status, toSale, type PgSaleRow } from "./sale-rows.ts";
+import { saleColumns, saleRowsOf, status, toSale, type PgSaleRow } from "./sale-rows.ts";
 import type { SalesReads } from "./sales.repository.reads.ts";
 
 /** A new sale; `mercadopagoApi` defaults to instore orders v2. */
@@ -120,14 +120,8 @@ export function createSalesWrites(
   { findByReference }: Pick<SalesReads, "findByReference">,
   observer?: SaleTransitionObserver,
 ) {
-  const direct = directPg(db);
-  /**
-   * Every write of a sale's row goes through pg itself: through Prisma's raw queries each costs
-   * several times the statement (its query interpreter, the adapter's result mapping), and these
-   * run on every POST /sales and every settled sale. The texts are Prisma.sql's, with $n
-   * placeholders, each prepared once per connection; the rows come back as PgSaleRow.
-   */
-  const saleRows = <R = PgSaleRow>(q: Prisma.Sql) => directRows<R>(direct, q);
+  // every write of a sale's row goes through pg itself (saleRowsOf)
+  const saleRows = saleRowsOf(db);
   /**
    * Stores a new pending sale, its order being published, and its `create` event in one
    * statement (so no transaction holds a connection across round trips); the database enforces

@@ -1,3 +1,4 @@
+import "./boot/wasm-baseline.ts";
 import { buildPlatform } from "./boot/platform.ts";
 import "dotenv/config";
 import { createApp } from "./app.ts";

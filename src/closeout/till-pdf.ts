@@ -1,4 +1,3 @@
-import PDFDocument from "pdfkit";
 import type { Locale } from "../sites.ts";
 import { TILL_COLUMNS, type TillLine } from "./till-layout.ts";
 
@@ -20,6 +19,8 @@ export async function renderTillPdf(
   meta: { title: string; locale: Locale },
 ): Promise<Buffer> {
   const height = 2 * MARGIN + Math.max(1, lines.length) * LINE_HEIGHT;
+  // loaded on first use, not at boot (see pos-qr.ts)
+  const PDFDocument = (await import("pdfkit")).default;
   const doc = new PDFDocument({
     size: [PAGE_WIDTH, height],
     margin: MARGIN,

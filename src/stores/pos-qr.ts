@@ -1,14 +1,17 @@
 import { createRequire } from "node:module";
-import PDFDocument from "pdfkit";
-import pngjs from "pngjs";
-import QRCode from "qrcode";
+import type pngjs from "pngjs";
 import { translate } from "../i18n/catalogue.ts";
 import type { Locale } from "../sites.ts";
 
+// The image and PDF libraries are loaded on first use, not at boot: few requests draw a QR or a
+// sheet, and loaded at boot they would hold their code and tables in every process's memory.
+const load = createRequire(import.meta.url);
 // jsqr is CommonJS whose export is the decoder itself; its typings describe an ES default
 // export that TypeScript cannot call under NodeNext, so it is loaded as what it is.
 type DecodeQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
-const jsQR = createRequire(import.meta.url)("jsqr") as DecodeQr;
+const jsQR = () => load("jsqr") as DecodeQr;
+const png = () => load("pngjs") as typeof pngjs;
+const qrCode = async () => (await import("qrcode")).default;
 
 /**
  * The POS's QR, rendered here from what it encodes. Mercado Pago documents only links to its own
@@ -17,23 +20,23 @@ const jsQR = createRequire(import.meta.url)("jsqr") as DecodeQr;
  */
 
 /** The text a QR in a PNG image encodes, or null when no QR can be read from it. */
-export function readQrContent(png: Buffer): string | null {
+export function readQrContent(pngFile: Buffer): string | null {
   let image: pngjs.PNG;
   try {
-    image = pngjs.PNG.sync.read(png);
+    image = png().PNG.sync.read(pngFile);
   } catch {
     return null;
   }
   const pixels = new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length);
-  const found = jsQR(pixels, image.width, image.height);
+  const found = jsQR()(pixels, image.width, image.height);
   return found && found.data !== "" ? found.data : null;
 }
 
 // M: a printed sticker survives some wear; the content is short enough for a small symbol
 const ERROR_CORRECTION = "M" as const;
 
-export function renderQrPng(content: string, widthPx = 512): Promise<Buffer> {
-  return QRCode.toBuffer(content, {
+export async function renderQrPng(content: string, widthPx = 512): Promise<Buffer> {
+  return (await qrCode()).toBuffer(content, {
     type: "png",
     width: widthPx,
     margin: 4,
@@ -41,8 +44,8 @@ export function renderQrPng(content: string, widthPx = 512): Promise<Buffer> {
   });
 }
 
-export function renderQrSvg(content: string): Promise<string> {
-  return QRCode.toString(content, {
+export async function renderQrSvg(content: string): Promise<string> {
+  return (await qrCode()).toString(content, {
     type: "svg",
     margin: 4,
     errorCorrectionLevel: ERROR_CORRECTION,
@@ -80,6 +83,7 @@ async function qrVector(content: string): Promise<{ modules: number; path: strin
 export async function renderQrSheet(sheet: QrSheet): Promise<Buffer> {
   const qr = await qrVector(sheet.content);
   const scan = translate(sheet.locale, "qr_sheet.scan");
+  const PDFDocument = (await import("pdfkit")).default;
   const doc = new PDFDocument({
     size: "A5",
     margin: 36,

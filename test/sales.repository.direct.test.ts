@@ -152,5 +152,38 @@ for (const zone of [undefined, "Asia/Tokyo"]) {
       await repo.scheduleChecks([{ saleId: a.id, at: null, seen: a }]);
       expect((await viaPrisma("direct-schedule-a"))?.nextCheckAt).toBeNull();
     });
+
+    it("marks on the POS the sales of concurrent calls, each only while still its own to mark", async () => {
+      const a = await createSale("direct-onpos-a", "POS-ONPOS-A");
+      const b = await createSale("direct-onpos-b", "POS-ONPOS-B");
+      const c = await createSale("direct-onpos-c", "POS-ONPOS-C");
+      const d = await createSale("direct-onpos-d", "POS-ONPOS-D");
+      // d is no longer pending: its publication has nothing to end
+      await db.prisma.sale.update({ where: { id: d.id }, data: { status: "cancelled" } });
+      const next = new Date(Date.now() + 2 * HOUR);
+      const marks = await Promise.all([
+        repo.markOnPos({ saleId: a.id, lease: a.nextCheckAt!, nextCheckAt: next }),
+        // another lease than the one b holds: someone else took b's publication over
+        repo.markOnPos({ saleId: b.id, lease: new Date(0), nextCheckAt: next }),
+        repo.markOnPos({ saleId: c.id, nextCheckAt: next }),
+        repo.markOnPos({ saleId: d.id, nextCheckAt: next }),
+      ]);
+      expect(marks.map((m) => m?.externalReference ?? null)).toEqual([
+        "direct-onpos-a",
+        null,
+        "direct-onpos-c",
+        null,
+      ]);
+      for (const ref of ["direct-onpos-a", "direct-onpos-c"]) {
+        const stored = await viaPrisma(ref);
+        expect(stored?.orderState).toBe("on_pos");
+        expect(stored?.nextCheckAt).toEqual(next);
+        expect(marks.find((m) => m?.externalReference === ref)).toEqual(stored);
+      }
+      expect((await viaPrisma("direct-onpos-b"))?.orderState).toBe("publishing");
+      expect((await viaPrisma("direct-onpos-d"))?.orderState).toBe("publishing");
+      // marked once, a sale is not marked again
+      expect(await repo.markOnPos({ saleId: c.id, nextCheckAt: next })).toBeNull();
+    });
   });
 }

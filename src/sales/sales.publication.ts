@@ -14,10 +14,8 @@ export function createSalePublication(ctx: SalesContext) {
   /** The order is on the POS: the publication is over, unless someone else took it over. */
   async function published(sale: Sale, lease?: Date): Promise<Sale> {
     const now = deps.now();
-    const on = await repo.changeOrderState(sale.id, {
-      from: ["publishing"],
-      to: "on_pos",
-      pendingOnly: true,
+    const on = await repo.markOnPos({
+      saleId: sale.id,
       ...(lease ? { lease } : {}),
       nextCheckAt: firstCheck(sale, now),
     });

@@ -1,9 +1,17 @@
-import type { Db } from "../db/database.ts";
+import { directPg, directRows, type Db } from "../db/database.ts";
+import { groupCommit } from "../db/group-commit.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { MercadoPagoApi, Publication, UpstreamObservation } from "../mercadopago/upstream.ts";
 import type { CreateFailure, OrderState, Sale, SaleEventSource } from "./sale.ts";
 import { sourcesOf, type SaleStatus } from "./sale-status.ts";
-import { saleColumns, saleRowsOf, status, toSale, type PgSaleRow } from "./sale-rows.ts";
+import {
+  saleColumnList,
+  saleColumns,
+  saleRowsOf,
+  status,
+  toSale,
+  type PgSaleRow,
+} from "./sale-rows.ts";
 import type { SalesReads } from "./sales.repository.reads.ts";
 
 /** A new sale; `mercadopagoApi` defaults to instore orders v2. */
@@ -54,6 +62,30 @@ export interface OrderStateChange {
   /** undefined: left as it is */
   nextCheckAt?: Date | null;
 }
+
+/** A sale whose order is now on its POS (see markOnPos). */
+export interface OnPos {
+  saleId: string;
+  /** only while next_check_at is still this publication lease; undefined: whoever holds it */
+  lease?: Date;
+  /** when the sweeper first looks at the sale */
+  nextCheckAt: Date;
+}
+
+/** The most sales one statement marks on their POS. */
+const ON_POS_BATCH = 64;
+
+/**
+ * The publication's end for every sale of a batch (publishing → on_pos while pending and, where
+ * given, while the lease is still the one that published it): the same condition as
+ * changeOrderState's, row by row. One text for every batch size.
+ */
+const MARK_ON_POS = `UPDATE sales SET order_state = 'on_pos', next_check_at = b.next_check_at
+  FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY
+       AS b(id, lease, next_check_at, i)
+ WHERE sales.id = b.id AND sales.order_state = 'publishing' AND sales.status = 'pending'
+   AND (b.lease IS NULL OR sales.next_check_at = b.lease)
+RETURNING b.i AS "batchIndex", ${saleColumnList("sales")}`;
 
 /** The merchant order id of an instore observation (Orders API ids are not numbers). */
 function merchantOrderIdOf(o: UpstreamObservation | null): bigint | null {
@@ -296,6 +328,31 @@ export function createSalesWrites(
   }
 
   /**
+   * Every POST /sales ends by marking its order on the POS: under load the marks of the creates
+   * in flight share one statement (groupCommit), where each would cost its own round trip.
+   */
+  const direct = directPg(db);
+  const markBatch = groupCommit(async (batch: readonly OnPos[]): Promise<(Sale | null)[]> => {
+    const rows = await directRows<PgSaleRow & { batchIndex: string }>(direct, {
+      text: MARK_ON_POS,
+      values: [
+        batch.map((m) => m.saleId),
+        batch.map((m) => m.lease ?? null),
+        batch.map((m) => m.nextCheckAt),
+      ],
+    });
+    const marked: (Sale | null)[] = batch.map(() => null);
+    // WITH ORDINALITY counts from 1; pg gives int8 as text
+    for (const { batchIndex, ...row } of rows) marked[Number(batchIndex) - 1] = toSale(row);
+    return marked;
+  }, ON_POS_BATCH);
+
+  /** Marks the sale's order on its POS if it is still being published; null when it was not. */
+  function markOnPos(m: OnPos): Promise<Sale | null> {
+    return markBatch(m);
+  }
+
+  /**
    * Gives the sales stored before currencies were recorded the site's currency (at boot, once
    * the site is known); a no-op once none is left. Returns how many it filled.
    */
@@ -313,5 +370,6 @@ export function createSalesWrites(
     recordOrder,
     raiseRefunded,
     changeOrderState,
+    markOnPos,
   };
 }

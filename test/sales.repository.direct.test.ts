@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ObservedPayment } from "../src/mercadopago/upstream.ts";
 import { toSale } from "../src/sales/sale-rows.ts";
 import { createSalesRepository } from "../src/sales/sales.repository.ts";
 import { createTestDb, type TestDb } from "./helpers.ts";
@@ -184,6 +185,50 @@ for (const zone of [undefined, "Asia/Tokyo"]) {
       expect((await viaPrisma("direct-onpos-d"))?.orderState).toBe("publishing");
       // marked once, a sale is not marked again
       expect(await repo.markOnPos({ saleId: c.id, nextCheckAt: next })).toBeNull();
+    });
+
+    it("records the payments of concurrent calls in one go: paid sales only, a repeated sale once", async () => {
+      const a = await createSale("direct-payments-a", "POS-PAY-A");
+      const b = await createSale("direct-payments-b", "POS-PAY-B");
+      const pending = await createSale("direct-payments-p", "POS-PAY-P");
+      await db.prisma.sale.updateMany({
+        where: { id: { in: [a.id, b.id] } },
+        data: { status: "paid", paidCents: 2499n },
+      });
+      const paid = (id: number, note: string): ObservedPayment => ({
+        id,
+        status: "approved",
+        amount: 24.99,
+        details: {
+          method: "visa",
+          type: "credit_card",
+          installments: 1,
+          cardLastFour: "4242",
+          authorizationCode: `a"b\\c ${note}`,
+          fee: 1.25,
+          net: 23.74,
+          moneyReleaseDate: "2026-12-10T00:00:00.000-03:00",
+          statusDetail: "accredited",
+          dateApproved: "2026-12-07T10:00:00.000-03:00",
+        },
+      });
+      // the first call goes alone; the three made while it is out share the next statement
+      const written = await Promise.all([
+        repo.recordPayments(pending.id, [paid(3, "pending")]),
+        repo.recordPayments(a.id, [paid(1, "first")]),
+        repo.recordPayments(b.id, [paid(2, "b")]),
+        repo.recordPayments(a.id, [paid(1, "again")]),
+      ]);
+      const storedA = await viaPrisma("direct-payments-a");
+      const storedB = await viaPrisma("direct-payments-b");
+      expect(storedB?.payments).toEqual([paid(2, "b")]);
+      expect(written[2]).toEqual(storedB);
+      // the later of a sale's two calls in one statement is the one kept, and both see it
+      expect(storedA?.payments).toEqual([paid(1, "again")]);
+      expect(written[1]).toEqual(storedA);
+      expect(written[3]).toEqual(storedA);
+      expect(written[0]).toBeNull();
+      expect((await viaPrisma("direct-payments-p"))?.payments).toEqual(pending.payments);
     });
   });
 }

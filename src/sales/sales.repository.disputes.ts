@@ -1,9 +1,19 @@
-import type { Db } from "../db/database.ts";
+import { directPg, directRows, type Db } from "../db/database.ts";
+import { groupCommit } from "../db/group-commit.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { ObservedPayment } from "../mercadopago/upstream.ts";
 import { fromCents } from "./money.ts";
 import type { SaleDispute, Sale, SaleEventSource } from "./sale.ts";
-import { saleColumns, saleRowsOf, toSale } from "./sale-rows.ts";
+import { saleColumnList, saleColumns, saleRowsOf, toSale, type PgSaleRow } from "./sale-rows.ts";
+
+/** The most sales one statement records the payments of. */
+const PAYMENTS_BATCH = 64;
+
+/** Each sale's payments with their details, while it is paid or refunded; one text for any size. */
+const RECORD_PAYMENTS = `UPDATE sales SET payments = b.payments
+  FROM unnest($1::uuid[], $2::jsonb[]) WITH ORDINALITY AS b(id, payments, i)
+ WHERE sales.id = b.id AND sales.status IN ('paid', 'refunded')
+RETURNING b.i AS "batchIndex", ${saleColumnList("sales")}`;
 
 /**
  * A dispute on a paid sale: the column and its `disputed` history row in one statement, so the
@@ -72,14 +82,38 @@ export function createSalesDisputes(db: Db) {
     return row ? toSale(row) : null;
   }
 
+  /**
+   * Every settled sale's payments are written once more with their details: the sales settled
+   * together (one batch of notifications) share one statement (groupCommit). A sale named twice
+   * in one batch is written once, with the later call's payments, and both get that row.
+   */
+  const direct = directPg(db);
+  const recordBatch = groupCommit(
+    async (
+      batch: readonly { saleId: string; payments: ObservedPayment[] }[],
+    ): Promise<(Sale | null)[]> => {
+      const last = new Map(batch.map((r, i) => [r.saleId, i]));
+      const sent = [...last.values()];
+      const rows = await directRows<PgSaleRow & { batchIndex: string }>(direct, {
+        text: RECORD_PAYMENTS,
+        values: [
+          sent.map((i) => batch[i]!.saleId),
+          sent.map((i) => JSON.stringify(batch[i]!.payments)),
+        ],
+      });
+      const byId = new Map<string, Sale>();
+      // WITH ORDINALITY counts from 1; pg gives int8 as text
+      for (const { batchIndex, ...row } of rows) {
+        byId.set(batch[sent[Number(batchIndex) - 1]!]!.saleId, toSale(row));
+      }
+      return batch.map((r) => byId.get(r.saleId) ?? null);
+    },
+    PAYMENTS_BATCH,
+  );
+
   /** Keeps a paid sale's payments as read again with their details (after it became paid). */
-  async function recordPayments(saleId: string, payments: ObservedPayment[]): Promise<Sale | null> {
-    const rows = await saleRows(Prisma.sql`
-      UPDATE sales SET payments = ${JSON.stringify(payments)}::jsonb
-       WHERE id = ${saleId}::uuid AND status IN ('paid', 'refunded')
-      RETURNING ${saleColumns("sales")}`);
-    const row = rows[0];
-    return row ? toSale(row) : null;
+  function recordPayments(saleId: string, payments: ObservedPayment[]): Promise<Sale | null> {
+    return recordBatch({ saleId, payments });
   }
 
   return { openDispute, updateDispute, recordPayments };

@@ -24,7 +24,8 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
 # Run: compiled code, production dependencies and the migrations, as the unprivileged node user.
 FROM node:20-bookworm-slim
 # The service keeps its state in Postgres; its live heap is small. Without a cap V8 lets the old
-# space grow under allocation churn (peak RSS ~320 MB in the bench), with it ~220 MB.
+# space grow under allocation churn (peak RSS ~320 MB in the bench), with it ~230 MB, and ~185 MB
+# since WebAssembly runs on V8's baseline tier only (src/boot/wasm-baseline.ts).
 ENV NODE_ENV=production PORT=3000 NODE_OPTIONS=--max-old-space-size=192
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -60,6 +60,21 @@ export function saleRowsOf(db: Db) {
   return <R = PgSaleRow>(q: Prisma.Sql) => directRows<R>(direct, q);
 }
 
+/**
+ * The sales of one batched statement, by their place in the batch: its text numbers the input
+ * rows `WITH ORDINALITY` and returns that number as "batchIndex"; null where a row changed nothing.
+ */
+export function saleBatchOf(db: Db) {
+  const direct = directPg(db);
+  return async (text: string, values: unknown[], size: number): Promise<(Sale | null)[]> => {
+    const rows = await directRows<PgSaleRow & { batchIndex: string }>(direct, { text, values });
+    const sales: (Sale | null)[] = Array.from({ length: size }, () => null);
+    // WITH ORDINALITY counts from 1; pg gives int8 as text
+    for (const { batchIndex, ...row } of rows) sales[Number(batchIndex) - 1] = toSale(row);
+    return sales;
+  };
+}
+
 export function toSale(row: SaleRow | PgSaleRow): Sale {
   return {
     id: row.id,

@@ -1,10 +1,10 @@
-import { directPg, directRows, type Db } from "../db/database.ts";
+import type { Db } from "../db/database.ts";
 import { groupCommit } from "../db/group-commit.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { ObservedPayment } from "../mercadopago/upstream.ts";
 import { fromCents } from "./money.ts";
 import type { SaleDispute, Sale, SaleEventSource } from "./sale.ts";
-import { saleColumnList, saleColumns, saleRowsOf, toSale, type PgSaleRow } from "./sale-rows.ts";
+import { saleBatchOf, saleColumnList, saleColumns, saleRowsOf, toSale } from "./sale-rows.ts";
 
 /** The most sales one statement records the payments of. */
 const PAYMENTS_BATCH = 64;
@@ -87,26 +87,21 @@ export function createSalesDisputes(db: Db) {
    * together (one batch of notifications) share one statement (groupCommit). A sale named twice
    * in one batch is written once, with the later call's payments, and both get that row.
    */
-  const direct = directPg(db);
+  const saleBatch = saleBatchOf(db);
   const recordBatch = groupCommit(
     async (
       batch: readonly { saleId: string; payments: ObservedPayment[] }[],
     ): Promise<(Sale | null)[]> => {
-      const last = new Map(batch.map((r, i) => [r.saleId, i]));
-      const sent = [...last.values()];
-      const rows = await directRows<PgSaleRow & { batchIndex: string }>(direct, {
-        text: RECORD_PAYMENTS,
-        values: [
-          sent.map((i) => batch[i]!.saleId),
-          sent.map((i) => JSON.stringify(batch[i]!.payments)),
-        ],
-      });
-      const byId = new Map<string, Sale>();
-      // WITH ORDINALITY counts from 1; pg gives int8 as text
-      for (const { batchIndex, ...row } of rows) {
-        byId.set(batch[sent[Number(batchIndex) - 1]!]!.saleId, toSale(row));
-      }
-      return batch.map((r) => byId.get(r.saleId) ?? null);
+      // each sale once, with its last call's payments: its place among those sent
+      const placeOf = new Map(batch.map((r, i) => [r.saleId, i]));
+      const sent = [...placeOf.values()].map((i) => batch[i]!);
+      const placeOfSent = new Map(sent.map((r, i) => [r.saleId, i]));
+      const written = await saleBatch(
+        RECORD_PAYMENTS,
+        [sent.map((r) => r.saleId), sent.map((r) => JSON.stringify(r.payments))],
+        sent.length,
+      );
+      return batch.map((r) => written[placeOfSent.get(r.saleId)!] ?? null);
     },
     PAYMENTS_BATCH,
   );

@@ -1,10 +1,11 @@
-import { directPg, directRows, type Db } from "../db/database.ts";
+import type { Db } from "../db/database.ts";
 import { groupCommit } from "../db/group-commit.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { MercadoPagoApi, Publication, UpstreamObservation } from "../mercadopago/upstream.ts";
 import type { CreateFailure, OrderState, Sale, SaleEventSource } from "./sale.ts";
 import { sourcesOf, type SaleStatus } from "./sale-status.ts";
 import {
+  saleBatchOf,
   saleColumnList,
   saleColumns,
   saleRowsOf,
@@ -328,29 +329,24 @@ export function createSalesWrites(
   }
 
   /**
-   * Every POST /sales ends by marking its order on the POS: under load the marks of the creates
-   * in flight share one statement (groupCommit), where each would cost its own round trip.
+   * Marks the sale's order on its POS if it is still being published; null when it was not.
+   * Every POST /sales ends with it: under load the marks of the creates in flight share one
+   * statement (groupCommit), where each would cost its own round trip.
    */
-  const direct = directPg(db);
-  const markBatch = groupCommit(async (batch: readonly OnPos[]): Promise<(Sale | null)[]> => {
-    const rows = await directRows<PgSaleRow & { batchIndex: string }>(direct, {
-      text: MARK_ON_POS,
-      values: [
-        batch.map((m) => m.saleId),
-        batch.map((m) => m.lease ?? null),
-        batch.map((m) => m.nextCheckAt),
-      ],
-    });
-    const marked: (Sale | null)[] = batch.map(() => null);
-    // WITH ORDINALITY counts from 1; pg gives int8 as text
-    for (const { batchIndex, ...row } of rows) marked[Number(batchIndex) - 1] = toSale(row);
-    return marked;
-  }, ON_POS_BATCH);
-
-  /** Marks the sale's order on its POS if it is still being published; null when it was not. */
-  function markOnPos(m: OnPos): Promise<Sale | null> {
-    return markBatch(m);
-  }
+  const saleBatch = saleBatchOf(db);
+  const markOnPos = groupCommit(
+    (batch: readonly OnPos[]) =>
+      saleBatch(
+        MARK_ON_POS,
+        [
+          batch.map((m) => m.saleId),
+          batch.map((m) => m.lease ?? null),
+          batch.map((m) => m.nextCheckAt),
+        ],
+        batch.length,
+      ),
+    ON_POS_BATCH,
+  );
 
   /**
    * Gives the sales stored before currencies were recorded the site's currency (at boot, once

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { RequestHandler } from "express";
 import { pino, type DestinationStream, type Level, type Logger } from "pino";
+import { redactSecrets } from "./log-redaction.ts";
 
 declare module "node:http" {
   interface IncomingMessage {
@@ -11,41 +12,6 @@ declare module "node:http" {
     log: Logger;
   }
 }
-
-/** Keys whose values are credentials; blanked wherever they appear, up to three levels deep. */
-const SECRET_KEYS = [
-  "authorization",
-  "Authorization",
-  "cookie",
-  "accessToken",
-  "access_token",
-  "token",
-  "MP_ACCESS_TOKEN",
-  "apiKeys",
-  "staffApiKeys",
-  "posApiKeys",
-  "API_KEYS",
-  "STAFF_API_KEYS",
-  "POS_API_KEYS",
-  "secret",
-  "webhookSecret",
-  "WEBHOOK_SECRET",
-  "signingSecret",
-  "webhookSigningSecret",
-  "MP_WEBHOOK_SIGNING_SECRET",
-  "metricsToken",
-  "METRICS_TOKEN",
-];
-
-/** Paths pino blanks out: tokens, keys and secrets never reach a log line. */
-const REDACT = [
-  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
-  "req.headers['x-signature']",
-  "*.headers['x-signature']",
-  // an HTTP client error carries the request it made, Authorization header included
-  "*.config.headers.Authorization",
-  "*.config.headers.authorization",
-];
 
 /** Each logger made here, and its twin on the same stream without the redaction pass. */
 const accessLoggers = new WeakMap<Logger, Logger>();
@@ -58,7 +24,22 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     (pretty
       ? pino.transport({ target: "pino-pretty", options: { colorize: true } })
       : pino.destination(1));
-  const logger = pino({ level, redact: { paths: REDACT, censor: "[redacted]" } }, stream);
+  const logger = pino(
+    {
+      level,
+      // credentials are blanked by one walk of each line (src/log-redaction.ts), errors
+      // included: the walk serializes them as pino's err serializer would, so pino must not again
+      formatters: { log: redactSecrets },
+      serializers: { err: (err: unknown) => err },
+    },
+    stream,
+  );
+  // a child's bindings are written once, when it is made, past every formatter: they are walked
+  // here, by the method every descendant inherits
+  const pinoChild = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    return pinoChild.call(this, redactSecrets(bindings), options);
+  } as Logger["child"];
   accessLoggers.set(logger, pino({ level }, stream));
   return logger;
 }

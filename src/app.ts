@@ -151,16 +151,17 @@ export function createApp(deps: AppDeps): express.Express {
     app.use(deps.metrics.observeRequests);
   }
 
-  app.get("/health", logAtDebug, (_req, res) => {
+  const probes = express.Router();
+  probes.get("/health", logAtDebug, (_req, res) => {
     res.json({ status: "ok" });
   });
   // browsers ask for it on any page of the service; nothing to show, nothing to log above debug
-  app.get("/favicon.ico", logAtDebug, (_req, res) => {
+  probes.get("/favicon.ico", logAtDebug, (_req, res) => {
     res.set("Cache-Control", "public, max-age=86400").status(204).end();
   });
   // a load balancer's probe gives up after a few seconds: the answer comes within 1.5 s even when
   // the database's network is frozen (the pool's own bounds are longer)
-  app.get("/ready", logAtDebug, async (req, res) => {
+  probes.get("/ready", logAtDebug, async (req, res) => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -180,8 +181,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
-  // the OpenAPI document and its viewer: public, no key
-  app.use(routed(createDocsRouter()));
+  // the probes, then the OpenAPI document and its viewer: public, no key
+  app.use(routed(probes, createDocsRouter()));
 
   const limiter = deps.config.rateLimitPerMinute
     ? apiRateLimit(deps.config.rateLimitPerMinute)
@@ -242,59 +243,55 @@ export function createApp(deps: AppDeps): express.Express {
     },
     ...guarded,
   );
+  // the API's routers and the pages', in the order they are tried
+  const routers: Router[] = [];
   // a sale's history shows its refunds through this port, so sales never import refunds
   const refundHistory = deps.refunds && refundHistoryOf(deps.refunds);
   if (deps.salesList) {
     const stores = deps.stores;
     // a store's day (date=) is in its time_zone; without the stores, in UTC
     const timeZoneOf = async (id: string) => (stores ? stores.timeZoneOf(id) : "UTC");
-    app.use(routed(createSalesListRouter(deps.salesList, timeZoneOf)));
+    routers.push(createSalesListRouter(deps.salesList, timeZoneOf));
   }
   if (deps.live) {
-    app.use(
-      routed(
-        createLiveRouter({
-          sales: deps.sales,
-          live: deps.live,
-          refunds: refundHistory,
-          notifications: deps.saleNotifications,
-        }),
-      ),
+    routers.push(
+      createLiveRouter({
+        sales: deps.sales,
+        live: deps.live,
+        refunds: refundHistory,
+        notifications: deps.saleNotifications,
+      }),
     );
   }
   if (deps.closeout && deps.stores) {
     // before the sales routes: /sales/close is no sale, /orders/:ref/receipt no other route's
     const stores = deps.stores;
-    app.use(
-      routed(
-        createCloseoutRouter({
-          sales: deps.sales,
-          refunds: refundHistory,
-          stores: {
-            defaults: stores.defaults,
-            findStore: (id) => stores.findStore(id),
-            findPos: (id) => stores.findPos(id),
-          },
-          repo: deps.closeout,
-          site: deps.site ?? "MLA",
-          reconciliationOfDay: deps.reconciliationOfDay,
-          ...(deps.marketplaceFeePercent !== undefined
-            ? { marketplaceFeePercent: deps.marketplaceFeePercent }
-            : {}),
-        }),
-      ),
+    routers.push(
+      createCloseoutRouter({
+        sales: deps.sales,
+        refunds: refundHistory,
+        stores: {
+          defaults: stores.defaults,
+          findStore: (id) => stores.findStore(id),
+          findPos: (id) => stores.findPos(id),
+        },
+        repo: deps.closeout,
+        site: deps.site ?? "MLA",
+        reconciliationOfDay: deps.reconciliationOfDay,
+        ...(deps.marketplaceFeePercent !== undefined
+          ? { marketplaceFeePercent: deps.marketplaceFeePercent }
+          : {}),
+      }),
     );
   }
-  app.use(routed(createPosSaleRouter(deps.sales)));
-  app.use(routed(createSalesRouter(deps.sales, refundHistory, deps.saleNotifications)));
-  app.use(routed(createSaleQrRouter(deps.sales)));
-  if (deps.refunds) app.use(routed(createRefundsRouter(deps.refunds, deps.sales)));
-  if (deps.stores) app.use(routed(createStoresRouter(deps.stores, guarded)));
-  if (deps.reconciliation)
-    app.use(routed(createReconciliationRouter(deps.reconciliation, guarded)));
+  routers.push(createPosSaleRouter(deps.sales));
+  routers.push(createSalesRouter(deps.sales, refundHistory, deps.saleNotifications));
+  routers.push(createSaleQrRouter(deps.sales));
+  if (deps.refunds) routers.push(createRefundsRouter(deps.refunds, deps.sales));
+  if (deps.stores) routers.push(createStoresRouter(deps.stores, guarded));
+  if (deps.reconciliation) routers.push(createReconciliationRouter(deps.reconciliation, guarded));
   const merchants = deps.merchants;
-  if (merchants)
-    app.use(routed(createMerchantsRouter(merchants, guarded, limiter ? [limiter] : [])));
+  if (merchants) routers.push(createMerchantsRouter(merchants, guarded, limiter ? [limiter] : []));
   if (deps.webhooksOut) {
     const w = deps.webhooksOut;
     // an endpoint's merchant must exist; without platform mode no endpoint has one
@@ -308,19 +305,19 @@ export function createApp(deps: AppDeps): express.Express {
             throw err;
           },
         ));
-    app.use(routed(createWebhooksOutRouter(w.repo, w.policy, guarded, w.wake, merchantExists)));
+    routers.push(createWebhooksOutRouter(w.repo, w.policy, guarded, w.wake, merchantExists));
   }
   // the dashboard and the customer display: pages and scripts; the data comes from the API
-  app.use(
-    routed(
-      createPagesRouter({
-        stores: deps.stores,
-        guard: guarded,
-        site: deps.site ?? "MLA",
-        platform: deps.merchants !== undefined,
-      }),
-    ),
+  routers.push(
+    createPagesRouter({
+      stores: deps.stores,
+      guard: guarded,
+      site: deps.site ?? "MLA",
+      platform: deps.merchants !== undefined,
+    }),
   );
+  // one layer of the app for them all: a request enters only the routers under its first segment
+  app.use(routed(...routers));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -20,23 +20,40 @@ export function firstSegmentsOf(router: Router): Set<string> | null {
 }
 
 /**
- * A router mounted without a path, entered only by requests under a first path segment its
- * routes use. Express walks every layer of every router mounted without a path for each request,
- * matching each route's pattern; the service mounts a dozen, so a request to /orders/:ref was
- * matched against every route before its own. The segments are read from the router's layers
- * once it is built, so they cannot drift from its routes; a router some layer of which may
- * answer any path is entered always. `router` on the handler is the router behind it, for
- * whoever lists the app's routes.
+ * Routers mounted without a path, each entered only by requests under a first path segment its
+ * routes use, in the order given. Express walks every layer of every router mounted without a
+ * path for each request, matching each route's pattern, and each layer of the app costs a step
+ * of its router; the service mounts a dozen routers, so a request to /orders/:ref was matched
+ * against every route before its own. Here one layer holds them: the first segment picks, by
+ * one look-up, the routers that may answer it (those some layer of which may answer any path
+ * always among them), and only those are entered, one after another as Express would. The
+ * segments are read from the routers' layers once they are built, so they cannot drift from
+ * their routes. `routers` on the handler lists them, for whoever lists the app's routes.
  */
-export function enteredUnder(router: Router): RequestHandler & { router: Router } {
-  const segments = firstSegmentsOf(router);
+export function enteredUnder(...routers: Router[]): RequestHandler & { routers: Router[] } {
+  const segmentsOf = routers.map(firstSegmentsOf);
+  const always = routers.filter((_r, i) => segmentsOf[i] === null);
+  const bySegment = new Map<string, Router[]>();
+  for (const segment of new Set(segmentsOf.flatMap((s) => (s ? [...s] : [])))) {
+    bySegment.set(
+      segment,
+      routers.filter((_r, i) => segmentsOf[i]?.has(segment) ?? true),
+    );
+  }
   const gate: RequestHandler = (req, res, next) => {
-    if (segments === null) return router(req, res, next);
     const path = req.path;
     const end = path.indexOf("/", 1);
     const first = (end === -1 ? path.slice(1) : path.slice(1, end)).toLowerCase();
-    if (segments.has(first)) router(req, res, next);
-    else next();
+    const entered = bySegment.get(first) ?? always;
+    let i = 0;
+    const step = (err?: unknown): void => {
+      // an error goes on to the app's error handler, as it would from a router of the app
+      if (err) return next(err);
+      const router = entered[i++];
+      if (router) router(req, res, step);
+      else next();
+    };
+    step();
   };
-  return Object.assign(gate, { router });
+  return Object.assign(gate, { routers });
 }

@@ -50,8 +50,8 @@ const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
-  /** a router, or a handler in front of one (`router`: src/entered-under.ts) */
-  handle: { stack?: Layer[]; router?: { stack?: Layer[] } };
+  /** a router, or a handler in front of several (`routers`: src/entered-under.ts) */
+  handle: { stack?: Layer[]; routers?: { stack: Layer[] }[] };
   rawPath?: string | string[];
 }
 
@@ -65,12 +65,15 @@ export function mountedRoutes(app: ReturnType<typeof createApp>): string[] {
         const methods = Object.keys(layer.route.methods).filter((m) => m !== "_all");
         for (const p of paths)
           for (const m of methods) routes.push(`${m.toUpperCase()} ${prefix}${p}`);
-      } else if (Array.isArray(layer.handle.stack ?? layer.handle.router?.stack)) {
+      } else if (layer.handle.stack || layer.handle.routers) {
         const mount = [layer.rawPath ?? "/"].flat();
         if (mount.length !== 1)
           throw new Error(`a router mounted at several paths: ${String(mount)}`);
         const at = mount[0] === "/" ? "" : String(mount[0]);
-        walk(layer.handle.stack ?? layer.handle.router?.stack ?? [], `${prefix}${at}`);
+        const stacks = layer.handle.stack
+          ? [layer.handle.stack]
+          : (layer.handle.routers ?? []).map((r) => r.stack);
+        for (const stack of stacks) walk(stack, `${prefix}${at}`);
       }
     }
   };

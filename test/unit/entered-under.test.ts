@@ -66,3 +66,65 @@ describe("enteredUnder", () => {
     expect((await request(app2).get("/anything/here")).body).toEqual({ all: true });
   });
 });
+
+describe("enteredUnder, several routers in one layer", () => {
+  const entered: string[] = [];
+  const note = (name: string) => (_req: unknown, _res: unknown, next: () => void) => {
+    entered.push(name);
+    next();
+  };
+  const close = routerOf((r) => {
+    r.use("/sales", note("close"));
+    r.get("/sales/close", (_req, res) => res.json({ from: "close" }));
+  });
+  const sales = routerOf((r) => {
+    r.use("/sales", note("sales"));
+    r.get("/sales/:ref", (req, res) => res.json({ from: "sales", ref: req.params.ref }));
+    r.get("/orders/:ref", (_req, _res, next) => next(new Error("broken")));
+  });
+  const stores = routerOf((r) => {
+    r.use("/stores", note("stores"));
+    r.get("/stores", (_req, res) => res.json({ from: "stores" }));
+  });
+  const anyPath = routerOf((r) => {
+    r.use(note("any"));
+  });
+  const app = express();
+  app.use(enteredUnder(close, sales, anyPath, stores));
+  app.get("/elsewhere", (_req, res) => res.json({ from: "app" }));
+  app.use(((err, _req, res, _next) => {
+    res.status(500).json({ error: (err as Error).message });
+  }) as express.ErrorRequestHandler);
+
+  it("tries the routers of the request's first segment in order, and the catch-all ones", async () => {
+    entered.length = 0;
+    expect((await request(app).get("/sales/close")).body).toEqual({ from: "close" });
+    expect(entered).toEqual(["close"]);
+
+    entered.length = 0;
+    expect((await request(app).get("/sales/S-1")).body).toEqual({ from: "sales", ref: "S-1" });
+    expect(entered).toEqual(["close", "sales"]);
+
+    entered.length = 0;
+    expect((await request(app).get("/stores")).body).toEqual({ from: "stores" });
+    expect(entered).toEqual(["any", "stores"]);
+  });
+
+  it("passes a path none of them answers on to the app, through the catch-all ones only", async () => {
+    entered.length = 0;
+    expect((await request(app).get("/elsewhere")).body).toEqual({ from: "app" });
+    expect(entered).toEqual(["any"]);
+  });
+
+  it("hands a router's error to the app's error handler and enters no router after it", async () => {
+    entered.length = 0;
+    const res = await request(app).get("/orders/X");
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: "broken" });
+    expect(entered).toEqual([]);
+  });
+
+  it("lists its routers for whoever lists the app's routes", () => {
+    expect(enteredUnder(close, sales).routers).toEqual([close, sales]);
+  });
+});

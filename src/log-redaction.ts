@@ -53,8 +53,17 @@ export function isSecretKey(key: string): boolean {
  * millisecond per line on the sale paths, each of which logs.
  */
 export function redactSecrets<T>(value: T): T {
-  return walk(value, 0) as T;
+  try {
+    return walk(value, 0) as T;
+  } catch {
+    // a getter or a toJSON that throws: a log call must not fail its request, nor write
+    // fields it could not check
+    return { fields: UNWALKABLE } as T;
+  }
 }
+
+/** What a line's fields are written as when walking them threw. */
+export const UNWALKABLE = "[fields that could not be checked for credentials]";
 
 function walk(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== "object") return value;

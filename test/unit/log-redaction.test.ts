@@ -1,6 +1,6 @@
 import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from "axios";
 import { describe, expect, it } from "vitest";
-import { CENSOR, redactSecrets } from "../../src/log-redaction.ts";
+import { CENSOR, UNWALKABLE, redactSecrets } from "../../src/log-redaction.ts";
 import { createLogger } from "../../src/logger.ts";
 
 const SECRET = "APP_USR-secret-value";
@@ -37,6 +37,19 @@ describe("redactSecrets", () => {
     const text = JSON.stringify(redactSecrets(cyclic));
     expect(text).not.toContain(SECRET);
     expect(text).toContain("[too deep]");
+  });
+
+  it("writes no field of a line whose walk throws, and does not throw", () => {
+    const hostile = {
+      token: SECRET,
+      toJSON() {
+        throw new Error("no");
+      },
+    };
+    expect(redactSecrets({ hostile })).toEqual({ fields: UNWALKABLE });
+    const text = linesOf((logger) => logger.info({ hostile }, "still logged"));
+    expect(text).not.toContain(SECRET);
+    expect(JSON.parse(text)).toMatchObject({ fields: UNWALKABLE, msg: "still logged" });
   });
 
   it("checks what JSON would write for an object with toJSON, such as axios's headers", () => {

@@ -592,6 +592,39 @@ const EXEMPT: [route: string, why: string][] = [
 
 const exempt = (route: string) => EXEMPT.some(([entry]) => matchesEntry(route, entry));
 
+describe("events out in platform mode", () => {
+  // before the matrix below, whose requests delete endpoints and make more sales
+  it("a merchant's sales' events go to its own endpoints and the platform's, never to another merchant's", async () => {
+    const deliveriesOf = async (f: Fixture) => {
+      const sales = await db.prisma.sale.findMany({
+        where: { externalReference: { in: [f.paidRef, f.pendingRef] } },
+        select: { id: true },
+      });
+      expect(sales).toHaveLength(2);
+      const rows = await db.prisma.webhookDelivery.findMany({
+        where: { saleId: { in: sales.map((s) => s.id) } },
+        select: { endpointId: true, event: { select: { type: true } } },
+      });
+      const byEndpoint = new Map<string, string[]>();
+      for (const r of rows)
+        byEndpoint.set(r.endpointId, [...(byEndpoint.get(r.endpointId) ?? []), r.event.type]);
+      return byEndpoint;
+    };
+    for (const [own, other] of [
+      [fx.A, fx.B],
+      [fx.B, fx.A],
+    ] as const) {
+      const byEndpoint = await deliveriesOf(own);
+      // the paid sale's created and paid, the pending sale's created: to each of the two
+      const expected = ["sale.created", "sale.created", "sale.paid"];
+      expect([...byEndpoint.keys()].sort()).toEqual([own.endpointId, fx.platformEndpoint].sort());
+      expect(byEndpoint.get(own.endpointId)?.sort()).toEqual(expected);
+      expect(byEndpoint.get(fx.platformEndpoint)?.sort()).toEqual(expected);
+      expect(byEndpoint.has(other.endpointId)).toBe(false);
+    }
+  });
+});
+
 describe("a merchant's key over every route (platform mode)", () => {
   it("every mounted route has an entry in the matrix or a reason to be exempt", () => {
     const { app, stop } = appWithEveryRouter();

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObservedPayment } from "../src/mercadopago/upstream.ts";
 import { toSale } from "../src/sales/sale-rows.ts";
@@ -185,6 +186,32 @@ for (const zone of [undefined, "Asia/Tokyo"]) {
       expect((await viaPrisma("direct-onpos-d"))?.orderState).toBe("publishing");
       // marked once, a sale is not marked again
       expect(await repo.markOnPos({ saleId: c.id, nextCheckAt: next })).toBeNull();
+    });
+
+    it("a mark held up by a locked sale leaves the other sales' marks to go on", async () => {
+      const stuck = await createSale("direct-onpos-locked", "POS-ONPOS-L");
+      const free = await createSale("direct-onpos-free", "POS-ONPOS-F");
+      const next = new Date(Date.now() + 2 * HOUR);
+      const locker = new pg.Client({ connectionString: db.directUrl });
+      await locker.connect();
+      try {
+        // a long transaction holding the sale's row, as an operator's session might
+        await locker.query("BEGIN");
+        await locker.query("SELECT 1 FROM sales WHERE id = $1 FOR UPDATE", [stuck.id]);
+        const held = repo.markOnPos({ saleId: stuck.id, nextCheckAt: next });
+        let heldDone = false;
+        void held.then(
+          () => (heldDone = true),
+          () => (heldDone = true),
+        );
+        const marked = await repo.markOnPos({ saleId: free.id, nextCheckAt: next });
+        expect(marked?.externalReference).toBe("direct-onpos-free");
+        expect(heldDone).toBe(false);
+        await locker.query("COMMIT");
+        expect((await held)?.orderState).toBe("on_pos");
+      } finally {
+        await locker.end();
+      }
     });
 
     it("records the payments of concurrent calls in one go: paid sales only, a repeated sale once", async () => {

@@ -85,7 +85,8 @@ export function createSalesDisputes(db: Db) {
   /**
    * Every settled sale's payments are written once more with their details: the sales settled
    * together (one batch of notifications) share one statement (groupCommit). A sale named twice
-   * in one batch is written once, with the later call's payments, and both get that row.
+   * in one batch is written once, with the later call's payments, and both get that row. One
+   * statement out at a time: two could commit a sale's payments in the other order.
    */
   const saleBatch = saleBatchOf(db);
   const recordBatch = groupCommit(

@@ -75,6 +75,12 @@ export interface OnPos {
 
 /** The most sales one statement marks on their POS. */
 const ON_POS_BATCH = 64;
+/**
+ * Mark statements out at once: one held up (a sale's row locked by a long transaction) leaves
+ * the other cashiers' sales to the others. Each mark is about its own sale, so their order of
+ * commit does not matter; four of the pool's ten connections at most.
+ */
+const ON_POS_IN_FLIGHT = 4;
 
 /**
  * The publication's end for every sale of a batch (publishing → on_pos while pending and, where
@@ -346,6 +352,7 @@ export function createSalesWrites(
         batch.length,
       ),
     ON_POS_BATCH,
+    ON_POS_IN_FLIGHT,
   );
 
   /**

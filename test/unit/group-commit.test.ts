@@ -64,3 +64,49 @@ describe("groupCommit", () => {
     await expect(call(4)).resolves.toBe(40);
   });
 });
+
+describe("groupCommit with several statements out", () => {
+  it("sends calls at once while fewer statements than the bound are out, then batches", async () => {
+    const s = heldSender();
+    const call = groupCommit(s.send, 10, 2);
+    const answers = [call(1), call(2), call(3), call(4)];
+    expect(s.batches).toEqual([[1], [2]]);
+    await s.finishNext();
+    expect(s.batches).toEqual([[1], [2], [3, 4]]);
+    await s.finishNext();
+    await s.finishNext();
+    await expect(Promise.all(answers)).resolves.toEqual([10, 20, 30, 40]);
+  });
+
+  it("lets later calls through while one statement is held up", async () => {
+    const held: Array<() => void> = [];
+    const call = groupCommit(
+      (batch: readonly number[]) =>
+        batch.includes(1)
+          ? new Promise<number[]>((resolve) => held.push(() => resolve(batch.map((n) => n * 10))))
+          : Promise.resolve(batch.map((n) => n * 10)),
+      10,
+      2,
+    );
+    const stuck = call(1);
+    // the other lane goes on, batch after batch, while the first statement is out
+    await expect(call(2)).resolves.toBe(20);
+    await expect(Promise.all([call(3), call(4)])).resolves.toEqual([30, 40]);
+    held.shift()?.();
+    await expect(stuck).resolves.toBe(10);
+  });
+
+  it("with one statement out at most, holds every later call behind it", async () => {
+    const s = heldSender();
+    const call = groupCommit(s.send, 10);
+    const answers = [call(1), call(2)];
+    let second = false;
+    void answers[1]!.then(() => (second = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.batches).toEqual([[1]]);
+    expect(second).toBe(false);
+    await s.finishNext();
+    await s.finishNext();
+    await expect(Promise.all(answers)).resolves.toEqual([10, 20]);
+  });
+});

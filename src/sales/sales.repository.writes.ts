@@ -77,10 +77,11 @@ export interface OnPos {
 const ON_POS_BATCH = 64;
 /**
  * Mark statements out at once: one held up (a sale's row locked by a long transaction) leaves
- * the other cashiers' sales to the others. Each mark is about its own sale, so their order of
- * commit does not matter; four of the pool's ten connections at most.
+ * the other cashiers' sales to the other. Each mark is about its own sale, so their order of
+ * commit does not matter. Two, not more: with 32 creates in flight each sent 1.15 statements
+ * with one out, 1.29 with two and 1.46 with four, the batches being that much smaller.
  */
-const ON_POS_IN_FLIGHT = 4;
+const ON_POS_IN_FLIGHT = 2;
 
 /**
  * The publication's end for every sale of a batch (publishing → on_pos while pending and, where

@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from "axios";
 import { pino, type Logger } from "pino";
 import { createLogger } from "../src/logger.ts";
+import { median, table } from "./format.ts";
 
 const ROUNDS = Number(process.env.LOG_BENCH_ROUNDS ?? 7);
 const LINES = Number(process.env.LOG_BENCH_LINES ?? 20_000);
@@ -57,10 +58,7 @@ function timeLines(log: Logger, write: (log: Logger) => void): number {
 const service = createLogger("info", sink).child({ component: "sales" });
 const bare = pino({ level: "info" }, sink).child({ component: "sales" });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
-console.log(`| line | pino, no redaction (µs) | service's logger (µs) | × |`);
-console.log(`|:--|--:|--:|--:|`);
+const rows = [["line", "pino, no redaction (µs)", "service's logger (µs)", "×"]];
 for (const { what, write } of lines) {
   const ours: number[] = [];
   const base: number[] = [];
@@ -72,5 +70,6 @@ for (const { what, write } of lines) {
   }
   const b = median(base);
   const o = median(ours);
-  console.log(`| ${what} | ${b.toFixed(2)} | ${o.toFixed(2)} | ${(o / b).toFixed(2)} |`);
+  rows.push([what, b.toFixed(2), o.toFixed(2), (o / b).toFixed(2)]);
 }
+console.log(table(rows));

@@ -9,6 +9,7 @@ import axios from "axios";
 import { pino } from "pino";
 import { createTransport } from "../src/mercadopago/mercadopago.transport.ts";
 import { observeMercadoPagoCalls } from "../src/metrics/mercadopago-calls.ts";
+import { median, table } from "./format.ts";
 
 const CALLS = Number(process.env.UPSTREAM_BENCH_CALLS ?? 6000);
 const ROUNDS = Number(process.env.UPSTREAM_BENCH_ROUNDS ?? 5);
@@ -87,7 +88,6 @@ async function cpuPerCall(call: () => Promise<unknown>): Promise<number> {
   return (used.user + used.system) / CALLS;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const figures = new Map<string, number[]>();
 for (const [, call] of cases) await cpuPerCall(call); // warm every path up first
 for (let r = 0; r < ROUNDS; r++) {
@@ -99,11 +99,11 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const floor = median(figures.get("node:http alone") ?? []);
 console.log(`${CALLS} GETs per round, ${IN_FLIGHT} in flight, ${ROUNDS} rounds alternated`);
-console.log(`| client | CPU µs per call (median) | × node:http |`);
-console.log(`|:--|--:|--:|`);
+const rows = [["client", "CPU µs per call (median)", "× node:http"]];
 for (const [name] of cases) {
   const m = median(figures.get(name) ?? []);
-  console.log(`| ${name} | ${m.toFixed(0)} | ${(m / floor).toFixed(2)} |`);
+  rows.push([name, m.toFixed(0), (m / floor).toFixed(2)]);
 }
+console.log(table(rows));
 server.close();
 agent.destroy();

@@ -37,7 +37,7 @@ const SECRET_KEYS = new Set(
   ].map((k) => k.toLowerCase()),
 );
 
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase());
 }
 
@@ -49,8 +49,8 @@ export function isSecretKey(key: string): boolean {
  * and its headers), so what is checked is what is written.
  *
  * pino's own `redact` walks its every path on every line, each path split again each time:
- * with the sixty-odd paths that cover these keys three levels deep, that cost a fifth of a
- * millisecond per line on the sale paths, each of which logs.
+ * with the sixty-odd paths that cover these keys three levels deep, that cost 45–73 µs per line
+ * of the sale paths (`bench/log-line.ts`), each of which logs; this walk costs under one.
  */
 export function redactSecrets<T>(value: T): T {
   try {

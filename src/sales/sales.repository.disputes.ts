@@ -93,16 +93,15 @@ export function createSalesDisputes(db: Db) {
     async (
       batch: readonly { saleId: string; payments: ObservedPayment[] }[],
     ): Promise<(Sale | null)[]> => {
-      // each sale once, with its last call's payments: its place among those sent
-      const placeOf = new Map(batch.map((r, i) => [r.saleId, i]));
-      const sent = [...placeOf.values()].map((i) => batch[i]!);
-      const placeOfSent = new Map(sent.map((r, i) => [r.saleId, i]));
+      // each sale once, with its last call's payments
+      const latest = new Map(batch.map((r) => [r.saleId, r.payments]));
       const written = await saleBatch(
         RECORD_PAYMENTS,
-        [sent.map((r) => r.saleId), sent.map((r) => JSON.stringify(r.payments))],
-        sent.length,
+        [[...latest.keys()], [...latest.values()].map((p) => JSON.stringify(p))],
+        latest.size,
       );
-      return batch.map((r) => written[placeOfSent.get(r.saleId)!] ?? null);
+      const bySale = new Map(written.flatMap((s) => (s ? [[s.id, s] as const] : [])));
+      return batch.map((r) => bySale.get(r.saleId) ?? null);
     },
     PAYMENTS_BATCH,
   );
